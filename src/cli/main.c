@@ -1,0 +1,49 @@
+/*
+ * cli/main.c — the `lightcone` command: one binary for the server and its tools.
+ *
+ * Subcommands are dispatched from a table; each prints one clear line and exits non-zero on
+ * error. Only `version` and `help` exist so far; the server (`start`), `publish`, `call`,
+ * `sql`, `logs` and the rest arrive with the server issue.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#define LIGHTCONE_VERSION "0.1.0-dev"
+
+static int cmd_version(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    printf("lightcone %s (SpacetimeDB 2.x wire and module ABI target)\n", LIGHTCONE_VERSION);
+    return 0;
+}
+
+static int cmd_help(int argc, char **argv);
+
+static const struct {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;
+} commands[] = {
+    {"version", cmd_version, "print the version"},
+    {"help", cmd_help, "list the subcommands"},
+};
+
+static int cmd_help(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    printf("usage: lightcone <command> [options]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        printf("  %-10s %s\n", commands[i].name, commands[i].summary);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) return cmd_help(argc, argv), 2;
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(argv[1], commands[i].name) == 0) return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "lightcone: unknown command '%s' (try 'lightcone help')\n", argv[1]);
+    return 2;
+}

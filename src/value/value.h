@@ -1,0 +1,145 @@
+/*
+ * value/value.h — SATS: the algebraic type model, and BSATN over it.
+ *
+ * This is the contract between value/ and everything above it (store/, host/, sql/, net/).
+ * Spec: ../shared/docs/spec-module-abi.md §2 (BSATN, meta-encoding, ordering).
+ *
+ * Types. An lc_type is an immutable tree node. `kind` uses the tag numbers of the AlgebraicType
+ * meta-encoding (spec §2.5), so decoding a type is a direct mapping. Products and sums carry
+ * named elements; the nominal special types (Identity, ConnectionId, Timestamp, TimeDuration,
+ * Uuid, Option, ScheduleAt, Result) are ordinary products/sums recognised by their element names
+ * and flagged in `special` when the node is created, so renderers need not re-check names.
+ * `fixed_size` is the BSATN size when every value of the type has the same size (integers,
+ * products of fixed types, unit-only sums), else -1: the store uses it to lay out rows.
+ *
+ * Ownership. Types live in an lc_typespace's arena and are valid until lc_typespace_deinit.
+ * Nothing here frees individual nodes. Refs (kind LC_T_REF) only appear in a typespace's own
+ * definitions; lc_typespace_resolve returns a ref-free copy, which is what the store uses.
+ *
+ * Values. Values are BSATN bytes. Every decoder takes untrusted input through lc_rd, never
+ * reads past the end, bounds nesting by LC_VALUE_DEPTH_MAX and allocation by the caller's
+ * arena limit, and reports a clear message through lc_errbuf.
+ */
+#ifndef LC_VALUE_VALUE_H
+#define LC_VALUE_VALUE_H
+
+#include "base/arena.h"
+#include "base/buf.h"
+#include "base/error.h"
+#include "base/types.h"
+
+/* Tags of the AlgebraicType meta-encoding (spec §2.5). */
+typedef enum lc_type_kind {
+    LC_T_REF = 0,
+    LC_T_SUM = 1,
+    LC_T_PRODUCT = 2,
+    LC_T_ARRAY = 3,
+    LC_T_STRING = 4,
+    LC_T_BOOL = 5,
+    LC_T_I8 = 6,
+    LC_T_U8 = 7,
+    LC_T_I16 = 8,
+    LC_T_U16 = 9,
+    LC_T_I32 = 10,
+    LC_T_U32 = 11,
+    LC_T_I64 = 12,
+    LC_T_U64 = 13,
+    LC_T_I128 = 14,
+    LC_T_U128 = 15,
+    LC_T_I256 = 16,
+    LC_T_U256 = 17,
+    LC_T_F32 = 18,
+    LC_T_F64 = 19,
+    LC_T_KIND_COUNT
+} lc_type_kind;
+
+/* Nominal types recognised by element/variant names (spec §2.3). */
+typedef enum lc_type_special {
+    LC_TS_NONE = 0,
+    LC_TS_IDENTITY,      /* product { __identity__: U256 } */
+    LC_TS_CONNECTION_ID, /* product { __connection_id__: U128 } */
+    LC_TS_TIMESTAMP,     /* product { __timestamp_micros_since_unix_epoch__: I64 } */
+    LC_TS_TIME_DURATION, /* product { __time_duration_micros__: I64 } */
+    LC_TS_UUID,          /* product { __uuid__: U128 } */
+    LC_TS_OPTION,        /* sum { some: T, none: () } */
+    LC_TS_RESULT,        /* sum { ok: T, err: E } */
+    LC_TS_SCHEDULE_AT,   /* sum { Interval: TimeDuration, Time: Timestamp } */
+    LC_TS_UNIT,          /* empty product */
+} lc_type_special;
+
+typedef struct lc_type lc_type;
+
+typedef struct lc_type_elem {
+    const char *name; /* NUL-terminated UTF-8, or NULL when the element is unnamed */
+    const lc_type *type;
+} lc_type_elem;
+
+struct lc_type {
+    u8 kind;          /* lc_type_kind */
+    u8 special;       /* lc_type_special */
+    i32 fixed_size;   /* BSATN byte size if constant, else -1 */
+    u32 ref;          /* LC_T_REF: index into the typespace */
+    u32 elem_count;   /* LC_T_PRODUCT / LC_T_SUM: number of elements / variants */
+    const lc_type_elem *elems;
+    const lc_type *array_elem; /* LC_T_ARRAY */
+};
+
+/* Primitive singletons (static storage, never freed). */
+const lc_type *lc_type_prim(lc_type_kind kind);
+bool lc_type_is_int(const lc_type *t);     /* i8..u256 */
+bool lc_type_is_signed(const lc_type *t);  /* i8..i256 */
+
+typedef struct lc_typespace {
+    lc_arena arena;      /* owns every node reachable from types[] */
+    u32 count;
+    const lc_type **types;
+} lc_typespace;
+
+void lc_typespace_init(lc_typespace *ts);
+void lc_typespace_deinit(lc_typespace *ts);
+
+/* Builders (allocate in ts->arena; NULL on allocation failure). They compute `special` and
+ * `fixed_size`. Names are copied. */
+const lc_type *lc_type_product(lc_typespace *ts, u32 count, const lc_type_elem *elems);
+const lc_type *lc_type_sum(lc_typespace *ts, u32 count, const lc_type_elem *variants);
+const lc_type *lc_type_array(lc_typespace *ts, const lc_type *elem);
+const lc_type *lc_type_ref(lc_typespace *ts, u32 ref);
+const lc_type *lc_type_option(lc_typespace *ts, const lc_type *some);
+/* Identity, ConnectionId, Timestamp, TimeDuration, Uuid, ScheduleAt built on demand. */
+const lc_type *lc_type_special_get(lc_typespace *ts, lc_type_special which);
+
+/* Decodes one AlgebraicType (meta-encoding, spec §2.5) from r into ts->arena. */
+int lc_type_decode(lc_typespace *ts, lc_rd *r, const lc_type **out_type, lc_errbuf *eb)
+    LC_MUST_USE;
+/* Decodes a Typespace (u32 count + types) into ts, replacing its contents. */
+int lc_typespace_decode(lc_typespace *ts, lc_rd *r, lc_errbuf *eb) LC_MUST_USE;
+/* Encodes a type in the meta-encoding. */
+void lc_type_encode(lc_buf *b, const lc_type *t);
+/* Returns a copy of t (from a typespace whose refs point into `from`) with every ref replaced
+ * by its target, allocated in `into`. Recursive types are rejected (LC_EINVAL). */
+int lc_type_resolve(lc_typespace *into, const lc_typespace *from, const lc_type *t,
+                    const lc_type **out_type, lc_errbuf *eb) LC_MUST_USE;
+/* Structural equality (names included). */
+bool lc_type_equal(const lc_type *a, const lc_type *b);
+/* Writes a readable form ("(id: U32, name: String)") into out (truncated to cap). */
+void lc_type_format(const lc_type *t, char *out, size_t cap);
+
+/* ---- BSATN values (t must be ref-free) ---- */
+
+/* Checks that r holds one valid value of t (bools 0/1, sum tags in range, UTF-8 strings,
+ * lengths within the input) and advances past it. */
+int lc_bsatn_validate(const lc_type *t, lc_rd *r, lc_errbuf *eb) LC_MUST_USE;
+/* Advances past one value of t assuming it is valid (fast path for trusted bytes). */
+void lc_bsatn_skip(const lc_type *t, lc_rd *r);
+/* Total order of spec §2.4 over two encoded values of t. Floats: total order with -0 < +0 and
+ * NaN above +inf (all NaNs equal). Returns <0, 0, >0. Inputs must be valid. */
+int lc_bsatn_cmp(const lc_type *t, const u8 *a, const u8 *b);
+/* Size in bytes of the encoded value at p (valid input). */
+size_t lc_bsatn_size(const lc_type *t, const u8 *p);
+
+/* Renders one value as SATS-JSON, the way SpacetimeDB's HTTP /sql and CLI do (spec-client-
+ * protocol §3; products as arrays of elements, sums as {"<variant>": payload}, Option as the
+ * some/none sum, Identity/ConnectionId as hex strings, u64+ as numbers). Input valid. */
+int lc_bsatn_to_json(const lc_type *t, lc_rd *r, lc_buf *out) LC_MUST_USE;
+
+#endif

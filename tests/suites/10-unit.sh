@@ -1,0 +1,3 @@
+#!/usr/bin/env bash
+# Unit tests: every TEST() in tests/unit/*.c, one binary.
+exec "$BUILD/test_unit"
