@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# tests/suites/30-wasm-spec.sh — the official WebAssembly core spec tests.
+#
+# Converts each .wast of the test suite (WASM_TESTSUITE, default ../shared/wasm-testsuite)
+# with wabt's wast2json into $BUILD/wasm-spec/ (only files whose .wast changed), then runs
+# $BUILD/wasm_spec_runner over the JSON, comparing failures with
+# tests/wasm-spec/expected-failures.txt. Extra arguments go to the runner, e.g.
+#   bash tests/suites/30-wasm-spec.sh --update-expected     refresh the known-failure list
+#   bash tests/suites/30-wasm-spec.sh --only i32 -v         one file, every failure shown
+# Last line: "wasm-spec: N passed, N failed" (failed = failures not in the expected list).
+set -u
+cd "$(dirname "$0")/../.."
+: "${BUILD:=build/debug}"
+suite="${WASM_TESTSUITE:-../shared/wasm-testsuite}"
+out="$BUILD/wasm-spec"
+expected=tests/wasm-spec/expected-failures.txt
+
+if [ ! -x "$BUILD/wasm_spec_runner" ] && ! ls src/wasm/*.c >/dev/null 2>&1; then
+    echo "wasm-spec: no engine sources in src/wasm/ yet: nothing to test"
+    echo "wasm-spec: 0 passed, 0 failed"
+    exit 0
+fi
+if ! command -v wast2json >/dev/null; then
+    echo "wasm-spec: wast2json not found (apt-get install wabt, or make deps)"
+    echo "wasm-spec: 0 passed, 1 failed"
+    exit 1
+fi
+if [ ! -d "$suite" ] || ! ls "$suite"/*.wast >/dev/null 2>&1; then
+    echo "wasm-spec: no .wast files in $suite (set WASM_TESTSUITE)"
+    echo "wasm-spec: 0 passed, 1 failed"
+    exit 1
+fi
+mkdir -p "$out"
+convert_failed=0
+for wast in "$suite"/*.wast; do
+    name=$(basename "$wast" .wast)
+    json="$out/$name.json"
+    [ "$json" -nt "$wast" ] && continue
+    rm -f "$out/$name".json "$out/$name".[0-9]*.wasm "$out/$name".[0-9]*.wat
+    if ! wast2json "$wast" -o "$json" >/dev/null 2>"$out/$name.err"; then
+        echo "wasm-spec: wast2json failed on $wast:"
+        head -n 5 "$out/$name.err"
+        rm -f "$json"
+        convert_failed=$((convert_failed + 1))
+    fi
+done
+
+"$BUILD/wasm_spec_runner" --expected "$expected" "$@" "$out" | tee "$out/last-run.txt"
+rc=${PIPESTATUS[0]}
+if [ "$convert_failed" -ne 0 ]; then
+    line=$(tail -n 1 "$out/last-run.txt")
+    passed=$(echo "$line" | sed -nE 's/.* ([0-9]+) passed.*/\1/p')
+    failed=$(echo "$line" | sed -nE 's/.* ([0-9]+) failed.*/\1/p')
+    echo "wasm-spec: ${passed:-0} passed, $(( ${failed:-0} + convert_failed )) failed"
+    exit 1
+fi
+exit "$rc"
