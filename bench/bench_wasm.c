@@ -1,0 +1,316 @@
+/*
+ * bench/bench_wasm.c — the WebAssembly interpreter against native code, in one process.
+ *
+ *   build/release/bench_wasm [--check] [--scale F] [KERNELS_WASM]
+ *
+ * bench/kernels/kernels.c is compiled twice (mk/wasm_bench.mk): natively with `cc -O2` and
+ * linked in here, and to wasm32 with clang -O2 into kernels.wasm, which this program loads
+ * into our engine. For each kernel it times the native call and the wasm call (best of
+ * TRIALS runs of `reps` calls each, so a noisy neighbour on the shared machine inflates
+ * neither side), checks that both returned the same checksum, and prints the slowdown ratio
+ * wasm/native and the geometric mean of the ratios (target: <= 5x).
+ *
+ * It also measures
+ *   host call   k_hostcall(n) calls the imported no-op env.nop n times: ns per iteration,
+ *               minus nothing (the loop itself is ~2 ops; target < 20 ns)
+ *   entry call  lc_wasm_call of k_fib(1) from C: ns per embedder -> wasm call
+ *
+ * --check runs each kernel once at a small size and only compares checksums (used by
+ * tests/suites/31-wasm-kernels.sh: clang's real output as an engine test). --scale multiplies
+ * the repetition counts (BENCH_WASM_SCALE in the environment does the same), for longer,
+ * quieter runs. Fuel is metered (a large budget) because production runs metered.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/alloc.h"
+#include "wasm/wasm.h"
+
+#ifndef LC_BENCH_KERNELS_WASM
+#define LC_BENCH_KERNELS_WASM "build/release/bench/kernels.wasm"
+#endif
+#define TRIALS 3
+#define BENCH_FUEL (1ull << 60)
+#define WASM_SIZE_MAX (16u << 20)
+
+/* The native kernels (bench/kernels/kernels.c compiled with cc -O2). */
+unsigned k_fib(unsigned n);
+unsigned k_sieve(unsigned n);
+unsigned k_crc32(unsigned len, unsigned rounds);
+double k_matmul(unsigned n);
+unsigned k_coremark(unsigned iters);
+unsigned k_qsort(unsigned n);
+unsigned k_hostcall(unsigned n);
+
+/* The native side of the host-call kernel; noinline so the native loop really calls. */
+__attribute__((noinline)) unsigned host_nop(unsigned x);
+__attribute__((noinline)) unsigned host_nop(unsigned x)
+{
+    __asm__ volatile("" ::: "memory");
+    return x & 0;
+}
+
+typedef struct kernel {
+    const char *name;
+    u32 nargs;
+    u32 args[2];        /* bench size */
+    u32 check_args[2];  /* --check size */
+    u32 reps;
+} kernel;
+
+static const kernel KERNELS[] = {
+    {"k_fib", 1, {27}, {15}, 6},
+    {"k_sieve", 1, {1u << 20}, {5000}, 8},
+    {"k_crc32", 2, {1u << 16, 16}, {1000, 2}, 4},
+    {"k_matmul", 1, {96}, {9}, 4},
+    {"k_coremark", 1, {400}, {7}, 4},
+    {"k_qsort", 1, {1u << 17}, {1000}, 4},
+};
+
+static u64 now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (u64)ts.tv_sec * 1000000000ull + (u64)ts.tv_nsec;
+}
+
+/* Runs the native kernel; returns its checksum as a 64-bit slot (f64 as its bits). */
+static u64 native_run(const char *name, const u32 *a)
+{
+    if (strcmp(name, "k_fib") == 0) return k_fib(a[0]);
+    if (strcmp(name, "k_sieve") == 0) return k_sieve(a[0]);
+    if (strcmp(name, "k_crc32") == 0) return k_crc32(a[0], a[1]);
+    if (strcmp(name, "k_coremark") == 0) return k_coremark(a[0]);
+    if (strcmp(name, "k_qsort") == 0) return k_qsort(a[0]);
+    if (strcmp(name, "k_hostcall") == 0) return k_hostcall(a[0]);
+    if (strcmp(name, "k_matmul") == 0) {
+        double d = k_matmul(a[0]);
+        u64 bits;
+        memcpy(&bits, &d, 8);
+        return bits;
+    }
+    return 0;
+}
+
+static int host_nop_cb(lc_wasm_host_ctx *ctx, const u64 *args, u64 *results)
+{
+    LC_UNUSED(ctx);
+    LC_UNUSED(args);
+    results[0] = 0;
+    return 0;
+}
+
+typedef struct wasm_env {
+    lc_wasm_module *module;
+    lc_wasm_linker *linker;
+    lc_wasm_instance *instance;
+} wasm_env;
+
+static int file_read(const char *path, u8 **out_bytes, size_t *out_len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return LC_EIO;
+    u8 *buf = lc_alloc(WASM_SIZE_MAX);
+    size_t len = buf ? fread(buf, 1, WASM_SIZE_MAX, f) : 0;
+    fclose(f);
+    if (!buf) return LC_ENOMEM;
+    *out_bytes = buf;
+    *out_len = len;
+    return 0;
+}
+
+static int wasm_env_init(wasm_env *env, const char *path, lc_errbuf *eb)
+{
+    u8 *bytes = NULL;
+    size_t len = 0;
+    memset(env, 0, sizeof *env);
+    int rc = file_read(path, &bytes, &len);
+    if (rc != 0) return lc_errf(eb, rc, "cannot read %s", path);
+    rc = lc_wasm_module_load(bytes, len, NULL, &env->module, eb);
+    lc_free(bytes);
+    if (rc != 0) return rc;
+    static const u8 i32_type[1] = {LC_WASM_I32};
+    lc_wasm_functype nop_type = {i32_type, i32_type, 1, 1};
+    rc = lc_wasm_linker_create(&env->linker);
+    if (rc == 0) {
+        rc = lc_wasm_linker_define_func(env->linker, "env", "nop", &nop_type, host_nop_cb, NULL);
+    }
+    if (rc == 0) rc = lc_wasm_instantiate(env->module, env->linker, NULL, &env->instance, eb);
+    return rc;
+}
+
+static void wasm_env_deinit(wasm_env *env)
+{
+    if (env->instance) lc_wasm_instance_destroy(env->instance);
+    if (env->linker) lc_wasm_linker_destroy(env->linker);
+    if (env->module) lc_wasm_module_destroy(env->module);
+}
+
+/* Calls the exported kernel; returns 0 and its result slot, or the engine's error. */
+static int wasm_run(wasm_env *env, const char *name, const u32 *a, u32 nargs, u64 *out_result,
+                    lc_errbuf *eb)
+{
+    const lc_wasm_func *f = lc_wasm_instance_func(env->instance, name);
+    if (!f) return lc_errf(eb, LC_ENOTFOUND, "kernels.wasm exports no %s", name);
+    u64 args[2] = {a[0], nargs > 1 ? a[1] : 0};
+    lc_wasm_instance_set_fuel(env->instance, BENCH_FUEL);
+    return lc_wasm_call(env->instance, f, args, nargs, out_result, 1, eb);
+}
+
+/* Best-of-TRIALS time of `reps` calls, in ns per call; -1 on an engine error. */
+static double time_kernel(wasm_env *env, const kernel *k, u32 reps, bool is_wasm, u64 *out_sum,
+                          lc_errbuf *eb)
+{
+    double best = -1;
+    for (int t = 0; t < TRIALS; t++) {
+        u64 start = now_ns(), r = 0;
+        for (u32 i = 0; i < reps; i++) {
+            if (!is_wasm) {
+                r = native_run(k->name, k->args);
+            } else if (wasm_run(env, k->name, k->args, k->nargs, &r, eb) != 0) {
+                return -1;
+            }
+        }
+        double ns = (double)(now_ns() - start) / reps;
+        if (best < 0 || ns < best) best = ns;
+        *out_sum = r;
+    }
+    return best;
+}
+
+/* --check: every kernel once at a small size; native and wasm must agree. */
+static int run_check(wasm_env *env)
+{
+    int passed = 0, failed = 0;
+    for (size_t i = 0; i < LC_ARRAY_LEN(KERNELS); i++) {
+        const kernel *k = &KERNELS[i];
+        lc_errbuf eb = {{0}};
+        u64 want = native_run(k->name, k->check_args), got = 0;
+        int rc = wasm_run(env, k->name, k->check_args, k->nargs, &got, &eb);
+        if (rc == 0 && got == want) {
+            passed++;
+            continue;
+        }
+        failed++;
+        if (rc != 0) {
+            printf("FAIL %s: %s: %s\n", k->name, lc_err_name(rc), eb.msg);
+        } else {
+            printf("FAIL %s: wasm 0x%llx, native 0x%llx\n", k->name, (unsigned long long)got,
+                   (unsigned long long)want);
+        }
+    }
+    u32 hc_args[1] = {1000};
+    lc_errbuf eb = {{0}};
+    u64 got = 1;
+    int rc = wasm_run(env, "k_hostcall", hc_args, 1, &got, &eb);
+    if (rc == 0 && got == native_run("k_hostcall", hc_args)) {
+        passed++;
+    } else {
+        failed++;
+        printf("FAIL k_hostcall: %s %s\n", lc_err_name(rc), eb.msg);
+    }
+    printf("wasm-kernels: %d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}
+
+/* The kernel table: per kernel native and wasm time and the ratio; returns the geomean. */
+static int run_kernels(wasm_env *env, double scale, double *out_geomean)
+{
+    double log_sum = 0;
+    int count = 0;
+    printf("%-12s %12s %12s %9s  %s\n", "kernel", "native ms", "wasm ms", "slowdown", "check");
+    for (size_t i = 0; i < LC_ARRAY_LEN(KERNELS); i++) {
+        const kernel *k = &KERNELS[i];
+        u32 reps = (u32)LC_MAX(1.0, k->reps * scale);
+        u64 native_sum = 0, wasm_sum = 0;
+        lc_errbuf eb = {{0}};
+        double n_ns = time_kernel(env, k, reps, false, &native_sum, &eb);
+        double w_ns = time_kernel(env, k, reps, true, &wasm_sum, &eb);
+        if (w_ns < 0) {
+            printf("%-12s engine error: %s\n", k->name, eb.msg);
+            return 1;
+        }
+        double ratio = w_ns / n_ns;
+        log_sum += log(ratio);
+        count++;
+        printf("%-12s %12.3f %12.3f %8.2fx  %s\n", k->name, n_ns / 1e6, w_ns / 1e6, ratio,
+               native_sum == wasm_sum ? "same" : "MISMATCH");
+        if (native_sum != wasm_sum) return 1;
+    }
+    *out_geomean = exp(log_sum / count);
+    return 0;
+}
+
+/* Host-call overhead and the cost of entering wasm from C. */
+static int run_calls(wasm_env *env, double scale)
+{
+    u32 n = (u32)LC_MAX(1000.0, 5e6 * scale);
+    u32 args[1] = {n};
+    u64 r = 0;
+    lc_errbuf eb = {{0}};
+    double best_w = -1, best_n = -1;
+    for (int t = 0; t < TRIALS; t++) {
+        u64 s = now_ns();
+        if (wasm_run(env, "k_hostcall", args, 1, &r, &eb) != 0) {
+            printf("host call: engine error: %s\n", eb.msg);
+            return 1;
+        }
+        double w = (double)(now_ns() - s) / n;
+        s = now_ns();
+        r = native_run("k_hostcall", args);
+        double nn = (double)(now_ns() - s) / n;
+        if (best_w < 0 || w < best_w) best_w = w;
+        if (best_n < 0 || nn < best_n) best_n = nn;
+    }
+    printf("host call: %.2f ns per wasm -> C no-op call (loop included; native call %.2f ns)\n",
+           best_w, best_n);
+    const lc_wasm_func *fib = lc_wasm_instance_func(env->instance, "k_fib");
+    u32 calls = (u32)LC_MAX(1000.0, 1e6 * scale);
+    u64 one = 1, s = now_ns();
+    for (u32 i = 0; i < calls; i++) {
+        if (lc_wasm_call(env->instance, fib, &one, 1, &r, 1, &eb) != 0) return 1;
+    }
+    printf("entry call: %.2f ns per lc_wasm_call of k_fib(1) from C\n",
+           (double)(now_ns() - s) / calls);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *path = LC_BENCH_KERNELS_WASM;
+    bool is_check = false;
+    const char *env_scale = getenv("BENCH_WASM_SCALE");
+    double scale = env_scale ? atof(env_scale) : 1.0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--check") == 0) {
+            is_check = true;
+        } else if (strcmp(argv[i], "--scale") == 0 && i + 1 < argc) {
+            scale = atof(argv[++i]);
+        } else {
+            path = argv[i];
+        }
+    }
+    if (!(scale > 0)) scale = 1.0;
+    wasm_env env;
+    lc_errbuf eb = {{0}};
+    int rc = wasm_env_init(&env, path, &eb);
+    if (rc != 0) {
+        printf("bench_wasm: %s: %s: %s\n", path, lc_err_name(rc), eb.msg);
+        if (is_check) printf("wasm-kernels: 0 passed, 1 failed\n");
+        wasm_env_deinit(&env);
+        return 1;
+    }
+    double geomean = 0;
+    if (is_check) {
+        rc = run_check(&env);
+    } else {
+        rc = run_kernels(&env, scale, &geomean);
+        if (rc == 0) printf("geometric mean slowdown: %.2fx (target <= 5x)\n", geomean);
+        if (rc == 0) rc = run_calls(&env, scale);
+    }
+    wasm_env_deinit(&env);
+    return rc;
+}
