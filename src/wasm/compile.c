@@ -1,0 +1,940 @@
+/*
+ * wasm/compile.c — validates each function body and compiles it to internal code in ONE pass.
+ *
+ * Validation follows the spec's algorithm (appendix "Validation Algorithm"): a stack of value
+ * types (0 = unknown, produced by the polymorphic stack after unreachable/br/return) and a
+ * stack of control frames, each remembering its label types, the height at entry and
+ * whether the rest of the block is unreachable.
+ *
+ * Code emission rides on the same walk (see wasm_int.h for the word format):
+ *   - Nothing is emitted while the current frame (or an enclosing one) is unreachable, so
+ *     dead code costs nothing and its bogus stack heights never reach the interpreter.
+ *   - block/end emit nothing; loop emits OP_FUEL at its head (back-edges jump to it, so fuel
+ *     is charged per iteration); if emits OP_BR_UNLESS to the else/end; else emits OP_BR.
+ *   - A branch that keeps `arity` values and whose target height is not where they already
+ *     are emits a *_MOVE form carrying the absolute target height (locals + validator height),
+ *     otherwise a plain jump. Forward targets are unknown until the frame's end: the offset
+ *     words of pending branches form a chain threaded through the words themselves and are
+ *     patched when the frame ends.
+ *   - br/br_if to the function's outermost label become OP_RETURN directly.
+ */
+#include <string.h>
+
+#include "base/alloc.h"
+#include "wasm/wasm_int.h"
+
+#define NO_FIXUP UINT32_MAX
+#define T_UNKNOWN 0
+
+enum { CTL_BLOCK, CTL_LOOP, CTL_IF, CTL_ELSE, CTL_FUNC };
+
+typedef struct ctl {
+    u8 kind;
+    bool is_unreachable;
+    bool is_dead;          /* an enclosing frame was unreachable when this one opened */
+    u32 height;            /* type-stack height at entry (params excluded) */
+    const u8 *params;
+    const u8 *results;
+    u32 param_count;
+    u32 result_count;
+    u32 loop_pc;
+    u32 fixups;            /* chain of pending forward offset words */
+    u32 else_fixup;
+} ctl;
+
+typedef struct cc {
+    lc_wasm_module *m;
+    lc_wasm_code *fn;
+    wasm_rd r;
+    u8 *vals;
+    u32 val_count, val_cap, val_max;
+    ctl *ctls;
+    u32 ctl_count, ctl_cap;
+    lc_wasm_word *code;
+    u32 code_len, code_cap;
+    int err;
+    const char *msg;
+} cc;
+
+static const u8 VT[] = {0x7f, 0x7e, 0x7d, 0x7c, 0x70, 0x6f};
+
+static const u8 *vt_ptr(u8 t)
+{
+    for (u32 i = 0; i < sizeof(VT); i++)
+        if (VT[i] == t)
+            return &VT[i];
+    return NULL;
+}
+
+/* ------------------------------------------------------------ types ----------------------- */
+
+void wasm_type_hash(lc_wasm_type *t)
+{
+    u64 h = 1469598103934665603ull;
+    for (u32 i = 0; i < t->param_count; i++)
+        h = (h ^ t->params[i]) * 1099511628211ull;
+    h = (h ^ 0xff) * 1099511628211ull;
+    for (u32 i = 0; i < t->result_count; i++)
+        h = (h ^ t->results[i]) * 1099511628211ull;
+    t->hash = h;
+}
+
+bool wasm_type_equal(const lc_wasm_type *a, const lc_wasm_type *b)
+{
+    return a->hash == b->hash && a->param_count == b->param_count &&
+           a->result_count == b->result_count &&
+           memcmp(a->params, b->params, a->param_count) == 0 &&
+           memcmp(a->results, b->results, a->result_count) == 0;
+}
+
+/* ------------------------------------------------------------ helpers --------------------- */
+
+static void fail(cc *c, int err, const char *msg)
+{
+    if (!c->err) {
+        c->err = err;
+        c->msg = msg;
+    }
+    wasm_rd_fail(&c->r, err, msg);
+}
+
+static void invalid(cc *c, const char *msg) { fail(c, LC_EINVALID, msg); }
+
+static ctl *top(cc *c) { return &c->ctls[c->ctl_count - 1]; }
+
+static bool emitting(cc *c)
+{
+    ctl *t = top(c);
+    return !c->err && !t->is_unreachable && !t->is_dead;
+}
+
+static void emit(cc *c, u64 w)
+{
+    if (c->code_len == c->code_cap) {
+        u32 cap = c->code_cap ? c->code_cap * 2 : 64;
+        lc_wasm_word *n = lc_realloc(c->code, (size_t)cap * sizeof(*n));
+        if (!n)
+            return fail(c, LC_ENOMEM, "out of memory");
+        c->code = n;
+        c->code_cap = cap;
+    }
+    c->code[c->code_len++].u = w;
+}
+
+static void push(cc *c, u8 t)
+{
+    if (c->val_count == c->val_cap) {
+        u32 cap = c->val_cap ? c->val_cap * 2 : 32;
+        u8 *n = lc_realloc(c->vals, cap);
+        if (!n)
+            return fail(c, LC_ENOMEM, "out of memory");
+        c->vals = n;
+        c->val_cap = cap;
+    }
+    c->vals[c->val_count++] = t;
+    if (c->val_count > c->val_max)
+        c->val_max = c->val_count;
+}
+
+/* Pops one value; want = 0 accepts any type. Returns the popped type (0 if unknown). */
+static u8 pop(cc *c, u8 want)
+{
+    ctl *t = top(c);
+    if (c->val_count == t->height) {
+        if (!t->is_unreachable)
+            invalid(c, "type mismatch");
+        return want;
+    }
+    u8 got = c->vals[--c->val_count];
+    if (want && got && got != want) {
+        invalid(c, "type mismatch");
+    }
+    return got ? got : want;
+}
+
+static void pop_n(cc *c, const u8 *types, u32 n)
+{
+    for (u32 i = n; i-- > 0;)
+        pop(c, types[i]);
+}
+
+static void push_n(cc *c, const u8 *types, u32 n)
+{
+    for (u32 i = 0; i < n; i++)
+        push(c, types[i]);
+}
+
+static void push_ctl(cc *c, u8 kind, const u8 *params, u32 np, const u8 *results, u32 nr)
+{
+    if (c->ctl_count == c->ctl_cap) {
+        u32 cap = c->ctl_cap ? c->ctl_cap * 2 : 16;
+        ctl *n = lc_realloc(c->ctls, (size_t)cap * sizeof(*n));
+        if (!n)
+            return fail(c, LC_ENOMEM, "out of memory");
+        c->ctls = n;
+        c->ctl_cap = cap;
+    }
+    bool dead = c->ctl_count > 0 && (top(c)->is_unreachable || top(c)->is_dead);
+    ctl *t = &c->ctls[c->ctl_count++];
+    memset(t, 0, sizeof(*t));
+    t->kind = kind;
+    t->is_dead = dead;
+    t->height = c->val_count;
+    t->params = params;
+    t->param_count = np;
+    t->results = results;
+    t->result_count = nr;
+    t->fixups = NO_FIXUP;
+    t->else_fixup = NO_FIXUP;
+    t->loop_pc = c->code_len;
+    push_n(c, params, np);
+}
+
+static void set_unreachable(cc *c)
+{
+    ctl *t = top(c);
+    c->val_count = t->height;
+    t->is_unreachable = true;
+}
+
+/* Patches the offset chain starting at head to jump to `target`. */
+static void patch_chain(cc *c, u32 head, u32 target)
+{
+    while (head != NO_FIXUP && !c->err) {
+        u32 next = (u32)c->code[head].u;
+        c->code[head].i = (i64)target - (i64)head;
+        head = next;
+    }
+}
+
+/* Emits the offset word of a branch to frame t. */
+static void emit_target(cc *c, ctl *t)
+{
+    if (t->kind == CTL_LOOP) {
+        emit(c, (u64)((i64)t->loop_pc - (i64)c->code_len));
+    } else {
+        u32 pos = c->code_len;
+        emit(c, t->fixups == NO_FIXUP ? (u64)NO_FIXUP : t->fixups);
+        t->fixups = pos;
+    }
+}
+
+static u32 label_arity(const ctl *t) { return t->kind == CTL_LOOP ? t->param_count : t->result_count; }
+static const u8 *label_types(const ctl *t) { return t->kind == CTL_LOOP ? t->params : t->results; }
+
+/* Emits an unconditional (is_cond false) or conditional branch to label depth d. The
+ * validator has already popped the condition. */
+static void emit_branch(cc *c, u32 d, bool is_cond)
+{
+    if (!emitting(c))
+        return;
+    ctl *t = &c->ctls[c->ctl_count - 1 - d];
+    u32 nloc = c->fn->local_count;
+    if (t->kind == CTL_FUNC) {
+        if (is_cond) {
+            emit(c, OP_BR_UNLESS);
+            emit(c, 3);
+        }
+        emit(c, OP_RETURN);
+        emit(c, t->result_count);
+        return;
+    }
+    u32 arity = label_arity(t);
+    u32 th = nloc + t->height;
+    u32 h = nloc + c->val_count;
+    if (th + arity == h) {
+        emit(c, is_cond ? OP_BR_IF : OP_BR);
+    } else {
+        emit(c, is_cond ? OP_BR_IF_MOVE : OP_BR_MOVE);
+        emit(c, arity);
+        emit(c, th);
+    }
+    emit_target(c, t);
+}
+
+/* ------------------------------------------------------------ instruction groups ---------- */
+
+/* Reads a block type: empty, one value type, or a type index (s33). */
+static void read_blocktype(cc *c, const u8 **params, u32 *np, const u8 **results, u32 *nr)
+{
+    *np = *nr = 0;
+    *params = *results = NULL;
+    if (c->r.p < c->r.end && *c->r.p == 0x40) {
+        c->r.p++;
+        return;
+    }
+    if (c->r.p < c->r.end && wasm_is_valtype(*c->r.p)) {
+        *results = vt_ptr(*c->r.p++);
+        *nr = 1;
+        return;
+    }
+    i64 idx = wasm_rd_s33(&c->r);
+    if (c->r.err)
+        return;
+    if (idx < 0) {
+        return fail(c, LC_EMALFORMED, "malformed value type");
+    }
+    if ((u64)idx >= c->m->type_count)
+        return invalid(c, "unknown type");
+    const lc_wasm_type *ty = &c->m->types[idx];
+    *params = ty->params;
+    *np = ty->param_count;
+    *results = ty->results;
+    *nr = ty->result_count;
+}
+
+static void op_block(cc *c, u8 op)
+{
+    const u8 *p, *r;
+    u32 np, nr;
+    read_blocktype(c, &p, &np, &r, &nr);
+    if (c->err)
+        return;
+    if (op == 0x04)
+        pop(c, 0x7f);
+    pop_n(c, p, np);
+    bool em = emitting(c);
+    u32 else_pos = NO_FIXUP;
+    if (op == 0x04 && em) {
+        emit(c, OP_BR_UNLESS);
+        else_pos = c->code_len;
+        emit(c, NO_FIXUP);
+    }
+    push_ctl(c, op == 0x02 ? CTL_BLOCK : op == 0x03 ? CTL_LOOP : CTL_IF, p, np, r, nr);
+    if (c->err)
+        return;
+    top(c)->else_fixup = else_pos;
+    if (op == 0x03 && em) {
+        top(c)->loop_pc = c->code_len;
+        emit(c, OP_FUEL);
+    }
+}
+
+/* Checks that the stack holds exactly the frame's results. */
+static void check_frame_results(cc *c)
+{
+    ctl *t = top(c);
+    pop_n(c, t->results, t->result_count);
+    if (c->val_count != t->height)
+        invalid(c, "type mismatch");
+}
+
+static void op_else(cc *c)
+{
+    ctl *t = top(c);
+    if (t->kind != CTL_IF)
+        return invalid(c, "else without if");
+    check_frame_results(c);
+    if (c->err)
+        return;
+    if (!t->is_dead && !t->is_unreachable) {
+        emit(c, OP_BR);
+        emit_target(c, t);
+    }
+    if (t->else_fixup != NO_FIXUP) {
+        c->code[t->else_fixup].i = (i64)c->code_len - (i64)t->else_fixup;
+        t->else_fixup = NO_FIXUP;
+    }
+    t->kind = CTL_ELSE;
+    t->is_unreachable = false;
+    c->val_count = t->height;
+    push_n(c, t->params, t->param_count);
+}
+
+/* Returns true when the function's final end was reached. */
+static bool op_end(cc *c)
+{
+    ctl *t = top(c);
+    check_frame_results(c);
+    if (c->err)
+        return false;
+    if (t->kind == CTL_IF) {
+        if (t->param_count != t->result_count ||
+            (t->param_count && memcmp(t->params, t->results, t->param_count) != 0))
+            return invalid(c, "type mismatch"), false;
+        if (t->else_fixup != NO_FIXUP)
+            c->code[t->else_fixup].i = (i64)c->code_len - (i64)t->else_fixup;
+    }
+    if (!t->is_dead)
+        patch_chain(c, t->fixups, c->code_len);
+    if (t->kind == CTL_FUNC) {
+        emit(c, OP_RETURN);
+        emit(c, t->result_count);
+        c->ctl_count--;
+        return true;
+    }
+    const u8 *res = t->results;
+    u32 nr = t->result_count;
+    c->ctl_count--;
+    c->val_count = t->height;
+    push_n(c, res, nr);
+    return false;
+}
+
+static void op_br(cc *c, u8 op)
+{
+    u32 d = wasm_rd_u32(&c->r);
+    if (c->r.err)
+        return;
+    if (d >= c->ctl_count)
+        return invalid(c, "unknown label");
+    ctl *t = &c->ctls[c->ctl_count - 1 - d];
+    if (op == 0x0d)
+        pop(c, 0x7f);
+    u32 arity = label_arity(t);
+    const u8 *types = label_types(t);
+    pop_n(c, types, arity);
+    if (c->err)
+        return;
+    /* The values are still physically on the runtime stack: account for them. */
+    c->val_count += arity;
+    if (c->val_count > c->val_max)
+        c->val_max = c->val_count;
+    emit_branch(c, d, op == 0x0d);
+    c->val_count -= arity;
+    if (op == 0x0c) {
+        set_unreachable(c);
+    } else {
+        push_n(c, types, arity);
+    }
+}
+
+static void op_br_table(cc *c)
+{
+    u32 n = wasm_rd_u32(&c->r);
+    if (c->r.err)
+        return;
+    if ((u64)n > (u64)(c->r.end - c->r.p))
+        return fail(c, LC_EMALFORMED, "unexpected end");
+    const u8 *start = c->r.p;
+    /* First pass: validate the labels and arity. */
+    u32 arity = UINT32_MAX;
+    for (u32 i = 0; i <= n && !c->err; i++) {
+        u32 d = wasm_rd_u32(&c->r);
+        if (c->r.err)
+            return;
+        if (d >= c->ctl_count)
+            return invalid(c, "unknown label");
+        u32 a = label_arity(&c->ctls[c->ctl_count - 1 - d]);
+        if (arity == UINT32_MAX)
+            arity = a;
+        else if (a != arity)
+            return invalid(c, "type mismatch");
+    }
+    pop(c, 0x7f);
+    /* Each label's types must accept the operands (checked against a copy of the stack). */
+    wasm_rd r2 = {start, c->r.end, 0, NULL};
+    u32 saved = c->val_count;
+    for (u32 i = 0; i <= n && !c->err; i++) {
+        u32 d = wasm_rd_u32(&r2);
+        ctl *t = &c->ctls[c->ctl_count - 1 - d];
+        c->val_count = saved;
+        pop_n(c, label_types(t), arity);
+    }
+    c->val_count = saved;
+    if (c->err)
+        return;
+    if (emitting(c)) {
+        u32 nloc = c->fn->local_count;
+        emit(c, OP_BR_TABLE);
+        emit(c, n);
+        emit(c, arity);
+        wasm_rd r3 = {start, c->r.end, 0, NULL};
+        for (u32 i = 0; i <= n; i++) {
+            ctl *t = &c->ctls[c->ctl_count - 1 - wasm_rd_u32(&r3)];
+            emit(c, nloc + t->height);
+            emit_target(c, t);
+        }
+    }
+    set_unreachable(c);
+}
+
+static void op_call(cc *c, u8 op)
+{
+    const lc_wasm_type *ty;
+    u32 a = wasm_rd_u32(&c->r);
+    u32 b = 0;
+    if (op == 0x11)
+        b = wasm_rd_u32(&c->r);
+    if (c->r.err)
+        return;
+    if (op == 0x10) {
+        if (a >= c->m->func_count)
+            return invalid(c, "unknown function");
+        ty = &c->m->types[c->m->func_types[a]];
+    } else {
+        if (b >= c->m->table_count)
+            return invalid(c, "unknown table");
+        if (a >= c->m->type_count)
+            return invalid(c, "unknown type");
+        if (c->m->tables[b].elem_type != 0x70)
+            return invalid(c, "type mismatch");
+        ty = &c->m->types[a];
+        pop(c, 0x7f);
+    }
+    pop_n(c, ty->params, ty->param_count);
+    if (emitting(c)) {
+        emit(c, op);
+        emit(c, a);
+        if (op == 0x11)
+            emit(c, b);
+    }
+    push_n(c, ty->results, ty->result_count);
+}
+
+static void op_select(cc *c, u8 op)
+{
+    u8 t = 0;
+    if (op == 0x1c) {
+        u32 n = wasm_rd_u32(&c->r);
+        if (c->r.err)
+            return;
+        if (n != 1)
+            return invalid(c, "invalid result arity");
+        t = wasm_rd_u8(&c->r);
+        if (!c->r.err && !wasm_is_valtype(t))
+            return fail(c, LC_EMALFORMED, "malformed value type");
+    }
+    pop(c, 0x7f);
+    u8 a = pop(c, t);
+    u8 b = pop(c, t);
+    if (c->err)
+        return;
+    if (op == 0x1b) {
+        if (wasm_is_reftype(a) || wasm_is_reftype(b))
+            return invalid(c, "type mismatch");
+        if (a && b && a != b)
+            return invalid(c, "type mismatch");
+        t = a ? a : b;
+    }
+    if (emitting(c))
+        emit(c, OP_SELECT);
+    push(c, t);
+}
+
+static void op_var(cc *c, u8 op)
+{
+    u32 idx = wasm_rd_u32(&c->r);
+    if (c->r.err)
+        return;
+    lc_wasm_code *fn = c->fn;
+    if (op <= 0x22) {
+        if (idx >= fn->local_count)
+            return invalid(c, "unknown local");
+        u8 t = fn->local_types[idx];
+        if (op == 0x20) {
+            push(c, t);
+        } else {
+            pop(c, t);
+            if (op == 0x22)
+                push(c, t);
+        }
+    } else {
+        if (idx >= c->m->global_count)
+            return invalid(c, "unknown global");
+        lc_wasm_globaltype g = c->m->global_types[idx];
+        if (op == 0x23) {
+            push(c, g.val_type);
+        } else {
+            if (!g.is_mutable)
+                return invalid(c, "global is immutable");
+            pop(c, g.val_type);
+        }
+    }
+    if (emitting(c)) {
+        emit(c, op);
+        emit(c, idx);
+    }
+}
+
+static void op_table(cc *c, u8 op)
+{
+    u32 t = wasm_rd_u32(&c->r);
+    if (c->r.err)
+        return;
+    if (t >= c->m->table_count)
+        return invalid(c, "unknown table");
+    u8 et = c->m->tables[t].elem_type;
+    if (op == 0x25) {
+        pop(c, 0x7f);
+        push(c, et);
+    } else {
+        pop(c, et);
+        pop(c, 0x7f);
+    }
+    if (emitting(c)) {
+        emit(c, op);
+        emit(c, t);
+    }
+}
+
+static u32 mem_natural(u8 op)
+{
+    static const u8 size[] = {4, 8, 4, 8, 1, 1, 2, 2, 1, 1, 2, 2, 4, 4,
+                              4, 8, 4, 8, 1, 2, 1, 2, 4};
+    return size[op - 0x28];
+}
+
+static u8 mem_type(u8 op)
+{
+    static const u8 type[] = {0x7f, 0x7e, 0x7d, 0x7c, 0x7f, 0x7f, 0x7f, 0x7f, 0x7e, 0x7e, 0x7e,
+                              0x7e, 0x7e, 0x7e, 0x7f, 0x7e, 0x7d, 0x7c, 0x7f, 0x7f, 0x7e, 0x7e,
+                              0x7e};
+    return type[op - 0x28];
+}
+
+static void op_mem(cc *c, u8 op)
+{
+    u32 align = wasm_rd_u32(&c->r);
+    u32 offset = wasm_rd_u32(&c->r);
+    if (c->r.err)
+        return;
+    if (c->m->memory_count == 0)
+        return invalid(c, "unknown memory");
+    if (align >= 32 || (1u << align) > mem_natural(op))
+        return invalid(c, "alignment must not be larger than natural");
+    if (op <= 0x35) {
+        pop(c, 0x7f);
+        push(c, mem_type(op));
+    } else {
+        pop(c, mem_type(op));
+        pop(c, 0x7f);
+    }
+    if (emitting(c)) {
+        emit(c, op);
+        emit(c, offset);
+    }
+}
+
+/* Numeric instruction signatures: number of operands, operand type, result type. */
+static bool numeric_sig(u8 op, u32 *nargs, u8 *arg, u8 *res)
+{
+    static const struct { u8 lo, hi, n, a, r; } tab[] = {
+        {0x45, 0x45, 1, 0x7f, 0x7f}, {0x46, 0x4f, 2, 0x7f, 0x7f}, {0x50, 0x50, 1, 0x7e, 0x7f},
+        {0x51, 0x5a, 2, 0x7e, 0x7f}, {0x5b, 0x60, 2, 0x7d, 0x7f}, {0x61, 0x66, 2, 0x7c, 0x7f},
+        {0x67, 0x69, 1, 0x7f, 0x7f}, {0x6a, 0x78, 2, 0x7f, 0x7f}, {0x79, 0x7b, 1, 0x7e, 0x7e},
+        {0x7c, 0x8a, 2, 0x7e, 0x7e}, {0x8b, 0x91, 1, 0x7d, 0x7d}, {0x92, 0x98, 2, 0x7d, 0x7d},
+        {0x99, 0x9f, 1, 0x7c, 0x7c}, {0xa0, 0xa6, 2, 0x7c, 0x7c}, {0xa7, 0xa7, 1, 0x7e, 0x7f},
+        {0xa8, 0xa9, 1, 0x7d, 0x7f}, {0xaa, 0xab, 1, 0x7c, 0x7f}, {0xac, 0xad, 1, 0x7f, 0x7e},
+        {0xae, 0xaf, 1, 0x7d, 0x7e}, {0xb0, 0xb1, 1, 0x7c, 0x7e}, {0xb2, 0xb3, 1, 0x7f, 0x7d},
+        {0xb4, 0xb5, 1, 0x7e, 0x7d}, {0xb6, 0xb6, 1, 0x7c, 0x7d}, {0xb7, 0xb8, 1, 0x7f, 0x7c},
+        {0xb9, 0xba, 1, 0x7e, 0x7c}, {0xbb, 0xbb, 1, 0x7d, 0x7c}, {0xbc, 0xbc, 1, 0x7d, 0x7f},
+        {0xbd, 0xbd, 1, 0x7c, 0x7e}, {0xbe, 0xbe, 1, 0x7f, 0x7d}, {0xbf, 0xbf, 1, 0x7e, 0x7c},
+        {0xc0, 0xc1, 1, 0x7f, 0x7f}, {0xc2, 0xc4, 1, 0x7e, 0x7e},
+    };
+    for (u32 i = 0; i < LC_ARRAY_LEN(tab); i++) {
+        if (op >= tab[i].lo && op <= tab[i].hi) {
+            *nargs = tab[i].n;
+            *arg = tab[i].a;
+            *res = tab[i].r;
+            return true;
+        }
+    }
+    return false;
+}
+
+static void op_numeric(cc *c, u8 op, u32 nargs, u8 arg, u8 res)
+{
+    pop(c, arg);
+    if (nargs == 2)
+        pop(c, arg);
+    if (emitting(c))
+        emit(c, op);
+    push(c, res);
+}
+
+static void op_const(cc *c, u8 op)
+{
+    u64 v = 0;
+    u8 t = 0x7f;
+    switch (op) {
+    case 0x41: v = (u32)wasm_rd_s32(&c->r); break;
+    case 0x42: v = (u64)wasm_rd_s64(&c->r); t = 0x7e; break;
+    case 0x43: v = wasm_rd_f32(&c->r); t = 0x7d; break;
+    case 0x44: v = wasm_rd_f64(&c->r); t = 0x7c; break;
+    }
+    if (emitting(c)) {
+        emit(c, OP_CONST);
+        emit(c, v);
+    }
+    push(c, t);
+}
+
+static void op_ref(cc *c, u8 op)
+{
+    if (op == 0xd0) {
+        u8 t = wasm_rd_u8(&c->r);
+        if (!c->r.err && !wasm_is_reftype(t))
+            return fail(c, LC_EMALFORMED, "malformed reference type");
+        if (emitting(c)) {
+            emit(c, OP_CONST);
+            emit(c, 0);
+        }
+        push(c, t);
+    } else if (op == 0xd1) {
+        u8 t = pop(c, 0);
+        if (t && !wasm_is_reftype(t))
+            return invalid(c, "type mismatch");
+        if (emitting(c))
+            emit(c, 0x50);  /* i64.eqz: null is the all-zero slot */
+        push(c, 0x7f);
+    } else {
+        u32 f = wasm_rd_u32(&c->r);
+        if (c->r.err)
+            return;
+        if (f >= c->m->func_count)
+            return invalid(c, "unknown function");
+        if (!c->m->declared_refs[f])
+            return invalid(c, "undeclared function reference");
+        if (emitting(c)) {
+            emit(c, OP_REF_FUNC);
+            emit(c, f);
+        }
+        push(c, 0x70);
+    }
+}
+
+static void need_data_count(cc *c, u32 seg)
+{
+    if (!c->m->has_data_count)
+        return fail(c, LC_EMALFORMED, "data count section required");
+    if (seg >= c->m->data_count_decl)
+        invalid(c, "unknown data segment");
+}
+
+static void need_memory(cc *c)
+{
+    if (c->m->memory_count == 0)
+        invalid(c, "unknown memory");
+}
+
+static void zero_byte(cc *c)
+{
+    if (wasm_rd_u8(&c->r) != 0 && !c->r.err)
+        fail(c, LC_EMALFORMED, "zero byte expected");
+}
+
+static void op_fc_table(cc *c, u32 sub, u32 *imm, u32 *nimm)
+{
+    lc_wasm_module *m = c->m;
+    u32 a = wasm_rd_u32(&c->r);
+    u32 b = (sub == 12 || sub == 14) ? wasm_rd_u32(&c->r) : 0;
+    if (c->r.err)
+        return;
+    *nimm = (sub == 12 || sub == 14) ? 2 : 1;
+    imm[0] = a;
+    imm[1] = b;
+    if (sub == 13) {
+        if (a >= m->elem_count)
+            invalid(c, "unknown elem segment");
+        return;
+    }
+    u32 tbl = sub == 12 ? b : a;
+    if (tbl >= m->table_count)
+        return invalid(c, "unknown table");
+    u8 et = m->tables[tbl].elem_type;
+    if (sub == 12) {
+        if (a >= m->elem_count)
+            return invalid(c, "unknown elem segment");
+        if (m->elems[a].elem_type != et)
+            return invalid(c, "type mismatch");
+        pop(c, 0x7f), pop(c, 0x7f), pop(c, 0x7f);
+    } else if (sub == 14) {
+        if (b >= m->table_count)
+            return invalid(c, "unknown table");
+        if (m->tables[b].elem_type != et)
+            return invalid(c, "type mismatch");
+        pop(c, 0x7f), pop(c, 0x7f), pop(c, 0x7f);
+    } else if (sub == 15) {
+        pop(c, 0x7f), pop(c, et), push(c, 0x7f);
+    } else if (sub == 16) {
+        push(c, 0x7f);
+    } else {
+        pop(c, 0x7f), pop(c, et), pop(c, 0x7f);
+    }
+}
+
+static void op_fc(cc *c)
+{
+    u32 sub = wasm_rd_u32(&c->r);
+    if (c->r.err)
+        return;
+    u32 imm[2] = {0, 0};
+    u32 nimm = 0;
+    if (sub <= 7) {
+        static const u8 from[] = {0x7d, 0x7d, 0x7c, 0x7c, 0x7d, 0x7d, 0x7c, 0x7c};
+        pop(c, from[sub]);
+        push(c, sub < 4 ? 0x7f : 0x7e);
+    } else if (sub == 8) {
+        imm[0] = wasm_rd_u32(&c->r);
+        zero_byte(c);
+        nimm = 1;
+        need_memory(c);
+        need_data_count(c, imm[0]);
+        pop(c, 0x7f), pop(c, 0x7f), pop(c, 0x7f);
+    } else if (sub == 9) {
+        imm[0] = wasm_rd_u32(&c->r);
+        nimm = 1;
+        need_data_count(c, imm[0]);
+    } else if (sub == 10 || sub == 11) {
+        zero_byte(c);
+        if (sub == 10)
+            zero_byte(c);
+        need_memory(c);
+        pop(c, 0x7f), pop(c, sub == 10 ? 0x7f : 0x7f), pop(c, 0x7f);
+    } else if (sub <= 17) {
+        op_fc_table(c, sub, imm, &nimm);
+    } else {
+        return fail(c, LC_EMALFORMED, "illegal opcode");
+    }
+    if (emitting(c)) {
+        emit(c, OP_FC_BASE + sub);
+        for (u32 i = 0; i < nimm; i++)
+            emit(c, imm[i]);
+    }
+}
+
+/* ------------------------------------------------------------ the walk -------------------- */
+
+static void compile_op(cc *c, u8 op)
+{
+    u32 nargs;
+    u8 arg, res;
+    switch (op) {
+    case 0x00:
+        if (emitting(c))
+            emit(c, OP_UNREACHABLE);
+        set_unreachable(c);
+        return;
+    case 0x01: return;
+    case 0x02: case 0x03: case 0x04: return op_block(c, op);
+    case 0x05: return op_else(c);
+    case 0x0c: case 0x0d: return op_br(c, op);
+    case 0x0e: return op_br_table(c);
+    case 0x0f: {
+        ctl *f = &c->ctls[0];
+        pop_n(c, f->results, f->result_count);
+        if (emitting(c)) {
+            emit(c, OP_RETURN);
+            emit(c, f->result_count);
+        }
+        set_unreachable(c);
+        return;
+    }
+    case 0x10: case 0x11: return op_call(c, op);
+    case 0x1a:
+        pop(c, 0);
+        if (emitting(c))
+            emit(c, OP_DROP);
+        return;
+    case 0x1b: case 0x1c: return op_select(c, op);
+    case 0x20: case 0x21: case 0x22: case 0x23: case 0x24: return op_var(c, op);
+    case 0x25: case 0x26: return op_table(c, op);
+    case 0x3f: case 0x40:
+        zero_byte(c);
+        need_memory(c);
+        if (op == 0x40)
+            pop(c, 0x7f);
+        push(c, 0x7f);
+        if (emitting(c))
+            emit(c, op);
+        return;
+    case 0x41: case 0x42: case 0x43: case 0x44: return op_const(c, op);
+    case 0xd0: case 0xd1: case 0xd2: return op_ref(c, op);
+    case 0xfc: return op_fc(c);
+    }
+    if (op >= 0x28 && op <= 0x3e)
+        return op_mem(c, op);
+    if (numeric_sig(op, &nargs, &arg, &res))
+        return op_numeric(c, op, nargs, arg, res);
+    fail(c, LC_EMALFORMED, "illegal opcode");
+}
+
+static int read_locals(cc *c, lc_wasm_code *fn, const lc_wasm_type *ty)
+{
+    wasm_rd *r = &c->r;
+    u32 groups = wasm_rd_u32(r);
+    u64 total = ty->param_count;
+    const u8 *save = r->p;
+    for (u32 i = 0; i < groups && !r->err; i++) {
+        total += wasm_rd_u32(r);
+        u8 t = wasm_rd_u8(r);
+        if (!r->err && !wasm_is_valtype(t))
+            wasm_rd_fail(r, LC_EMALFORMED, "malformed value type");
+        if (total > LC_WASM_LOCALS_MAX)
+            wasm_rd_fail(r, LC_EMALFORMED, "too many locals");
+    }
+    if (r->err)
+        return r->err;
+    fn->local_count = (u32)total;
+    fn->local_types = lc_alloc(total + 1);
+    if (!fn->local_types)
+        return LC_ENOMEM;
+    memcpy(fn->local_types, ty->params, ty->param_count);
+    u32 k = ty->param_count;
+    r->p = save;
+    for (u32 i = 0; i < groups; i++) {
+        u32 n = wasm_rd_u32(r);
+        u8 t = wasm_rd_u8(r);
+        memset(fn->local_types + k, t, n);
+        k += n;
+    }
+    return 0;
+}
+
+static int compile_body(lc_wasm_module *m, lc_wasm_code *fn, cc *c)
+{
+    const lc_wasm_type *ty = &m->types[fn->type_index];
+    c->r = (wasm_rd){fn->body, fn->body + fn->body_len, 0, NULL};
+    int err = read_locals(c, fn, ty);
+    if (err)
+        return err == LC_ENOMEM ? err : (c->msg = c->r.msg, err);
+    push_ctl(c, CTL_FUNC, NULL, 0, ty->results, ty->result_count);
+    bool done = false;
+    while (!c->err && !done) {
+        if (wasm_rd_eof(&c->r)) {
+            fail(c, LC_EMALFORMED, "unexpected end of section or function");
+            break;
+        }
+        u8 op = wasm_rd_u8(&c->r);
+        if (op == 0x0b)
+            done = op_end(c);
+        else
+            compile_op(c, op);
+        if (c->r.err && !c->err)
+            fail(c, c->r.err, c->r.msg);
+    }
+    if (!c->err && !wasm_rd_eof(&c->r))
+        fail(c, LC_EMALFORMED, "section size mismatch");
+    if (c->err)
+        return c->err;
+    fn->max_height = c->val_max + 1;
+    fn->code = c->code;
+    fn->code_len = c->code_len;
+    c->code = NULL;
+    return 0;
+}
+
+int wasm_compile_all(lc_wasm_module *m, lc_errbuf *eb)
+{
+    cc c;
+    memset(&c, 0, sizeof(c));
+    c.m = m;
+    int err = 0;
+    for (u32 i = 0; i < m->code_count && !err; i++) {
+        c.fn = &m->codes[i];
+        c.val_count = c.val_max = 0;
+        c.ctl_count = 0;
+        c.code_len = c.code_cap = 0;
+        c.err = 0;
+        err = compile_body(m, &m->codes[i], &c);
+        if (err)
+            lc_errf(eb, err, "%s (func %u)", c.msg ? c.msg : "error",
+                    i + m->func_import_count);
+        lc_free(c.code);
+        c.code = NULL;
+    }
+    lc_free(c.vals);
+    lc_free(c.ctls);
+    return err;
+}

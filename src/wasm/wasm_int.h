@@ -1,0 +1,297 @@
+/*
+ * wasm/wasm_int.h — private structures shared by decode.c, compile.c, exec.c and instance.c.
+ *
+ * Pipeline: decode.c reads the sections into lc_wasm_module (types, imports, functions, ...);
+ * compile.c validates each function body and, in the same pass, emits its internal code;
+ * instance.c builds instances; exec.c runs the internal code.
+ *
+ * Internal code ("lc_wasm_word" stream). A function is an array of 64-bit words: an opcode
+ * word followed by its immediates. Opcodes reuse the wasm byte values where an instruction
+ * maps one-to-one (numeric ops, loads/stores, local/global access); control flow becomes the
+ * few OP_* below with branch targets resolved at compile time to word offsets relative to
+ * the word holding the offset. Operand values live in a u64 slot stack; because wasm stack
+ * heights are static, every branch that must discard values carries the absolute
+ * (frame-relative) target height, so the interpreter never consults a control stack.
+ *
+ * Frame layout (slots, fp = frame pointer):
+ *   fp[0 .. param_count)         arguments (pushed by the caller; results are written back
+ *                                to fp[0 .. result_count) on return)
+ *   fp[param_count .. local_count) zero-initialised locals
+ *   fp[local_count .. +max_height) operand stack
+ */
+#ifndef LC_WASM_WASM_INT_H
+#define LC_WASM_WASM_INT_H
+
+#include "base/assert.h"
+#include "base/error.h"
+#include "base/types.h"
+#include "wasm/wasm.h"
+
+#define LC_WASM_PAGE_SIZE 65536u
+#define LC_WASM_PAGES_MAX 65536u
+/* Anything above these is refused while decoding (bounds decode work on untrusted input). */
+#define LC_WASM_DECODE_COUNT_MAX 1000000u
+#define LC_WASM_LOCALS_MAX 50000u
+#define LC_WASM_BLOCK_DEPTH_MAX 10000u
+#define LC_WASM_FUNC_VALUES_MAX 1000u
+
+typedef union lc_wasm_word {
+    u64 u;
+    i64 i;
+    const void *p;
+} lc_wasm_word;
+
+/* Internal opcodes that have no one-to-one wasm counterpart. Values are unused wasm bytes. */
+enum {
+    OP_UNREACHABLE = 0x00,
+    OP_BR_MOVE = 0x01,     /* arity, height, offset */
+    OP_BR_IF_MOVE = 0x02,  /* arity, height, offset */
+    OP_BR_UNLESS = 0x03,   /* offset: pop cond, jump if zero */
+    OP_FUEL = 0x04,        /* loop header: charge one unit */
+    OP_BR = 0x0c,          /* offset */
+    OP_BR_IF = 0x0d,       /* offset */
+    OP_BR_TABLE = 0x0e,    /* count, arity, then count+1 x (height, offset) */
+    OP_RETURN = 0x0f,      /* result count */
+    OP_CALL = 0x10,        /* func index */
+    OP_CALL_INDIRECT = 0x11, /* type index, table index */
+    OP_DROP = 0x1a,
+    OP_SELECT = 0x1b,
+    OP_LOCAL_GET = 0x20,   /* slot index */
+    OP_LOCAL_SET = 0x21,
+    OP_LOCAL_TEE = 0x22,
+    OP_GLOBAL_GET = 0x23,  /* global index */
+    OP_GLOBAL_SET = 0x24,
+    OP_TABLE_GET = 0x25,   /* table index */
+    OP_TABLE_SET = 0x26,
+    OP_DROP_KEEP = 0x27,   /* keep (top n kept, 1 below dropped) — unused placeholder */
+    /* 0x28..0x3e loads/stores: offset immediate */
+    OP_MEMORY_SIZE = 0x3f,
+    OP_MEMORY_GROW = 0x40,
+    OP_CONST = 0x41,       /* value */
+    /* 0x45..0xc4 numeric, 0xc0..0xc4 sign extension */
+    OP_REF_FUNC = 0xd2,    /* func index */
+    OP_FC_BASE = 0xe0,     /* 0xfc sub-op n becomes OP_FC_BASE + n (n <= 17) */
+    OP_LOCAL_GET2 = 0xf4,  /* a, b: push local a, push local b */
+    OP_LOCAL_GET_CONST = 0xf5,  /* unused */
+    OP_COUNT = 0x100,
+};
+
+typedef struct lc_wasm_type {
+    u8 *params;   /* points into vals */
+    u8 *results;
+    u32 param_count;
+    u32 result_count;
+    u64 hash;     /* structural hash, for quick call_indirect checks */
+} lc_wasm_type;
+
+typedef struct lc_wasm_import {
+    char *module;
+    u32 module_len;
+    char *name;
+    u32 name_len;
+    u8 kind;
+    u32 type_index;           /* func */
+    lc_wasm_tabletype table;
+    lc_wasm_memtype memory;
+    lc_wasm_globaltype global;
+} lc_wasm_import;
+
+typedef struct lc_wasm_export {
+    char *name;
+    u32 name_len;
+    u8 kind;
+    u32 index;
+} lc_wasm_export;
+
+/* A constant expression, already validated: one instruction. */
+typedef struct lc_wasm_constexpr {
+    u8 op;        /* 0x41 const (any numeric type), 0xd0 ref.null, 0xd2 ref.func, 0x23 global */
+    u64 value;    /* const bits / func index / global index */
+} lc_wasm_constexpr;
+
+typedef struct lc_wasm_global_def {
+    lc_wasm_globaltype type;
+    lc_wasm_constexpr init;
+} lc_wasm_global_def;
+
+enum { LC_WASM_SEG_ACTIVE, LC_WASM_SEG_PASSIVE, LC_WASM_SEG_DECLARATIVE };
+
+typedef struct lc_wasm_elem_seg {
+    u8 mode;
+    u8 elem_type;
+    u32 table_index;
+    lc_wasm_constexpr offset;
+    u32 count;
+    lc_wasm_constexpr *items;
+} lc_wasm_elem_seg;
+
+typedef struct lc_wasm_data_seg {
+    u8 mode;
+    u32 memory_index;
+    lc_wasm_constexpr offset;
+    const u8 *bytes;  /* into module->bytes */
+    u32 len;
+} lc_wasm_data_seg;
+
+/* A function body as compiled. */
+typedef struct lc_wasm_code {
+    u32 type_index;
+    u32 local_count;   /* params included */
+    u32 max_height;    /* operand slots above the locals */
+    u8 *local_types;   /* local_count entries */
+    lc_wasm_word *code;
+    u32 code_len;
+    const u8 *body;    /* raw body bytes (locals + expr) in module->bytes */
+    u32 body_len;
+    char *name;        /* from the name section, or NULL */
+} lc_wasm_code;
+
+struct lc_wasm_module {
+    u32 refs;
+    u8 *bytes;
+    size_t len;
+    lc_wasm_limits limits;
+
+    lc_wasm_type *types;
+    u32 type_count;
+    lc_wasm_import *imports;
+    u32 import_count;
+    u32 func_import_count, table_import_count, memory_import_count, global_import_count;
+
+    u32 *func_types;       /* type index per function (imports first) */
+    u32 func_count;
+    lc_wasm_tabletype *tables;  /* imports first */
+    u32 table_count;
+    lc_wasm_memtype *memories;
+    u32 memory_count;
+    lc_wasm_globaltype *global_types;  /* imports first */
+    u32 global_count;
+    lc_wasm_global_def *globals;  /* defined globals only */
+
+    lc_wasm_export *exports;
+    u32 export_count;
+    bool has_start;
+    u32 start_index;
+    lc_wasm_elem_seg *elems;
+    u32 elem_count;
+    lc_wasm_data_seg *datas;
+    u32 data_count;
+    bool has_data_count;
+    u32 data_count_decl;
+    u8 *declared_refs;   /* func_count flags: may appear in ref.func inside code */
+    lc_wasm_code *codes; /* func_count - func_import_count */
+    u32 code_count;
+};
+
+struct lc_wasm_func {
+    const lc_wasm_type *type;   /* borrowed from a module or from host_type */
+    lc_wasm_instance *inst;     /* owner (for host funcs: the importer) */
+    const lc_wasm_code *code;   /* NULL for a host function */
+    lc_wasm_host_cb cb;
+    void *user_data;
+    u32 index;
+    lc_wasm_type host_type;     /* host functions own their type here */
+};
+
+struct lc_wasm_memory {
+    u32 refs;
+    u8 *data;
+    u64 size;     /* bytes */
+    u32 pages;
+    u32 max_pages;  /* effective cap (declared max or limit) */
+    lc_wasm_memtype type;
+};
+
+struct lc_wasm_table {
+    u32 refs;
+    u64 *elems;
+    u32 size;
+    u32 max;       /* effective cap */
+    lc_wasm_tabletype type;
+    /* Instances that failed to instantiate after writing their functions into this table
+     * (spec 2.0 keeps such writes): kept alive until the table dies. */
+    lc_wasm_instance **pins;
+    u32 pin_count;
+};
+
+struct lc_wasm_global {
+    u64 value;     /* first: exec reads *(u64 *)global */
+    u32 refs;
+    lc_wasm_globaltype type;
+};
+
+typedef struct lc_wasm_frame {
+    const lc_wasm_word *ret_pc;
+    u64 *fp;
+    const lc_wasm_func *func;
+} lc_wasm_frame;
+
+struct lc_wasm_instance {
+    u32 refs;
+    const lc_wasm_module *module;
+    lc_wasm_limits limits;
+    void *user_data;
+    u64 fuel;
+
+    lc_wasm_func **funcs;      /* func_count pointers (imported ones may point elsewhere) */
+    lc_wasm_func *own_funcs;   /* storage for defined + host-imported funcs */
+    lc_wasm_table **tables;
+    lc_wasm_memory *memory;    /* memory 0 or NULL */
+    lc_wasm_global **globals;
+    u64 **elem_items;          /* per element segment, evaluated refs; NULL once dropped */
+    u32 *elem_len;
+    u8 *data_dropped;
+    u8 *table_written;         /* per imported table: an active segment wrote into it */
+    u8 *table_weak;            /* per table: reference given up because the table pins us */
+    lc_wasm_instance **deps;   /* instances we import from (we hold a reference) */
+    u32 dep_count;
+
+    u64 *stack;                /* value stack, allocated on first call */
+    u64 *stack_end;
+    lc_wasm_frame *frames;
+    u64 *stack_top;            /* first free slot while a host callback runs */
+    u32 depth;                 /* frames in use across nested lc_wasm_call */
+    char trap_msg[200];
+};
+
+/* A bounded reader over untrusted bytes. The first error sticks (err, msg); later reads
+ * return zeros. */
+typedef struct wasm_rd {
+    const u8 *p;
+    const u8 *end;
+    int err;
+    const char *msg;
+} wasm_rd;
+
+void wasm_rd_fail(wasm_rd *r, int err, const char *msg);
+u8 wasm_rd_u8(wasm_rd *r);
+u32 wasm_rd_u32(wasm_rd *r);
+i32 wasm_rd_s32(wasm_rd *r);
+i64 wasm_rd_s33(wasm_rd *r);
+i64 wasm_rd_s64(wasm_rd *r);
+u32 wasm_rd_f32(wasm_rd *r);
+u64 wasm_rd_f64(wasm_rd *r);
+const u8 *wasm_rd_bytes(wasm_rd *r, u32 n);
+static inline bool wasm_rd_eof(const wasm_rd *r) { return r->p >= r->end; }
+static inline bool wasm_is_valtype(u8 t)
+{
+    return t == 0x7f || t == 0x7e || t == 0x7d || t == 0x7c || t == 0x70 || t == 0x6f;
+}
+static inline bool wasm_is_reftype(u8 t) { return t == 0x70 || t == 0x6f; }
+
+/* decode.c */
+int wasm_decode(lc_wasm_module *m, lc_errbuf *eb);
+/* compile.c: validates and compiles every function body. */
+int wasm_compile_all(lc_wasm_module *m, lc_errbuf *eb);
+bool wasm_type_equal(const lc_wasm_type *a, const lc_wasm_type *b);
+void wasm_type_hash(lc_wasm_type *t);
+/* exec.c */
+int wasm_exec(lc_wasm_instance *inst, const lc_wasm_func *func, u64 *args, lc_errbuf *eb);
+/* module.c */
+void wasm_module_release(const lc_wasm_module *m);
+/* instance.c */
+int wasm_memory_grow(lc_wasm_memory *mem, u32 delta, u32 *out_old);
+int wasm_table_grow(lc_wasm_table *t, u32 delta, u64 init, u32 *out_old);
+const char *wasm_func_name(const lc_wasm_func *f);
+
+#endif
