@@ -77,6 +77,8 @@ typedef struct lc_type_elem {
 struct lc_type {
     u8 kind;          /* lc_type_kind */
     u8 special;       /* lc_type_special */
+    u8 is_plain;      /* fixed size and every byte pattern of that size is valid (no bool/sum) */
+    u8 depth;         /* nesting height: 1 for a leaf; builders keep it <= LC_VALUE_DEPTH_MAX */
     i32 fixed_size;   /* BSATN byte size if constant, else -1 */
     u32 ref;          /* LC_T_REF: index into the typespace */
     u32 elem_count;   /* LC_T_PRODUCT / LC_T_SUM: number of elements / variants */
@@ -136,6 +138,8 @@ void lc_bsatn_skip(const lc_type *t, lc_rd *r);
 int lc_bsatn_cmp(const lc_type *t, const u8 *a, const u8 *b);
 /* Size in bytes of the encoded value at p (valid input). */
 size_t lc_bsatn_size(const lc_type *t, const u8 *p);
+/* True when s[0..n) is valid UTF-8 (no overlongs, surrogates or code points over U+10FFFF). */
+bool lc_utf8_valid(const void *s, size_t n);
 
 /* Renders one value as SATS-JSON, the way SpacetimeDB's HTTP /sql and CLI do (spec-client-
  * protocol §3; products as arrays of elements, sums as {"<variant>": payload}, Option as the
