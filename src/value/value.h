@@ -14,7 +14,7 @@
  *
  * Ownership. Types live in an lc_typespace's arena and are valid until lc_typespace_deinit.
  * Nothing here frees individual nodes. Refs (kind LC_T_REF) only appear in a typespace's own
- * definitions; lc_typespace_resolve returns a ref-free copy, which is what the store uses.
+ * definitions; lc_type_resolve returns a ref-free copy, which is what the store uses.
  *
  * Values. Values are BSATN bytes. Every decoder takes untrusted input through lc_rd, never
  * reads past the end, bounds nesting by LC_VALUE_DEPTH_MAX and allocation by the caller's
