@@ -41,5 +41,9 @@
 /* One transaction record: a reducer may write a lot, but one record must fit in memory twice
  * (encode buffer + replay). */
 #define LC_CLOG_RECORD_MAX (256u << 20)
+/* A whole-store snapshot, uncompressed. Snapshots are decoded in memory, so this bounds what a
+ * (corrupt) snapshot header can make recovery allocate; a store larger than this would need a
+ * streaming snapshot format. */
+#define LC_CLOG_SNAPSHOT_MAX (64ull << 30)
 
 #endif
