@@ -23,6 +23,7 @@
  * Output: "crash: N passed, N failed" (one per round). Env: LC_CRASH_ROUNDS (default 50),
  * LC_CRASH_SEED, LC_CRASH_DIR (default a mkdtemp under /tmp), LC_CRASH_KEEP=1 keeps the dir.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -395,6 +396,17 @@ static int run_child(const char *dir, model *md, u64 expect_start, u32 delay_ms,
     return why[0] ? -1 : 0;
 }
 
+/* True when a snapshot was being written when the child died (a *.lcsnap.tmp is left). */
+static bool has_unfinished_snapshot(const char *dir)
+{
+    DIR *d = opendir(dir);
+    bool found = false;
+    for (struct dirent *e; d && (e = readdir(d)) != NULL;)
+        found |= strstr(e->d_name, ".lcsnap.tmp") != NULL;
+    if (d) closedir(d);
+    return found;
+}
+
 static u64 env_u64(const char *name, u64 dflt)
 {
     const char *s = getenv(name);
@@ -425,7 +437,7 @@ int main(void)
     if ((rc = clog_store_close(&db))) die("setup close", NULL, rc);
 
     model md = {.reported = SETUP_TXS, .durable_max = SETUP_TXS};
-    u64 end = SETUP_TXS, passed = 0, failed = 0, snap_rounds = 0;
+    u64 end = SETUP_TXS, passed = 0, failed = 0, snap_rounds = 0, torn_snaps = 0;
     u64 t0 = lc_now_ns();
     for (u64 r = 0; r < rounds; r++) {
         char why[256] = "";
@@ -433,6 +445,7 @@ int main(void)
         snap_rounds += snap_kill;
         u32 delay = 1 + (u32)(rng() % 60);
         rc = run_child(dir, &md, end, delay, snap_kill, rng(), why, sizeof why);
+        torn_snaps += !rc && has_unfinished_snapshot(dir);
         long long got = rc ? -1 : recover_check(dir, &md, why, sizeof why);
         if (got < 0) {
             failed++;
@@ -448,8 +461,10 @@ int main(void)
         md.reported = end; /* reported but not durable transactions are gone for good */
         md.durable_max = LC_MIN(md.durable_max, end);
     }
-    printf("crash: %llu transactions survived, %llu rounds killed during snapshots, %.1f s\n",
+    printf("crash: %llu transactions survived; %llu rounds killed right after a snapshot "
+           "request; %llu rounds died while writing a snapshot (a .tmp was left); %.1f s\n",
            (unsigned long long)end, (unsigned long long)snap_rounds,
+           (unsigned long long)torn_snaps,
            (double)(lc_now_ns() - t0) / 1e9);
     lc_free(md.txs);
     if (!failed && !getenv("LC_CRASH_KEEP") && !(d && *d)) {
