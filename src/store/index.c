@@ -85,6 +85,7 @@ void index_destroy(store_index *ix)
     if (!ix) return;
     for (u32 i = 0; i < ix->chunk_count; i++) lc_free(ix->chunks[i]);
     lc_free(ix->chunks);
+    lc_free(ix->dir_last);
     lc_free(ix->name);
     lc_free(ix->cols);
     lc_free(ix);
@@ -147,8 +148,12 @@ static store_ixpos search(const store_index *ix, const ix_target *tg, bool is_st
     u32 lo = 0, hi = ix->chunk_count;
     while (lo < hi) {
         u32 mid = lo + (hi - lo) / 2;
-        const store_ix_chunk *ch = ix->chunks[mid];
-        int r = cmp_entry(ix, ch, ch->n - 1, tg);
+        int r = 0;
+        if (ix->is_int && (tg->kind == TG_ROW || tg->p->has_int)) {
+            u64 k = ix->dir_last[mid], tk = tg->kind == TG_ROW ? tg->key : tg->p->int_key;
+            r = k < tk ? -1 : k > tk; /* decided without touching the chunk unless equal */
+        }
+        if (r == 0) r = cmp_entry(ix, ix->chunks[mid], ix->chunks[mid]->n - 1, tg);
         if (is_strict ? r > 0 : r >= 0) hi = mid;
         else lo = mid + 1;
     }
@@ -182,9 +187,17 @@ static int dir_insert(store_index *ix, u32 at, store_ix_chunk *ch)
         store_ix_chunk **d = lc_realloc(ix->chunks, cap * sizeof *d);
         if (!d) return LC_ENOMEM;
         ix->chunks = d;
+        if (ix->is_int) {
+            u64 *dl = lc_realloc(ix->dir_last, cap * sizeof *dl);
+            if (!dl) return LC_ENOMEM;
+            ix->dir_last = dl;
+        }
         ix->chunk_cap = cap;
     }
     memmove(ix->chunks + at + 1, ix->chunks + at, (ix->chunk_count - at) * sizeof *ix->chunks);
+    if (ix->is_int)
+        memmove(ix->dir_last + at + 1, ix->dir_last + at,
+                (ix->chunk_count - at) * sizeof *ix->dir_last);
     ix->chunks[at] = ch;
     ix->chunk_count++;
     return 0;
@@ -202,6 +215,12 @@ static void chunk_put(const store_index *ix, store_ix_chunk *ch, u32 si, u32 rid
     ch->n++;
 }
 
+static void dir_sync(store_index *ix, u32 ci)
+{
+    const store_ix_chunk *ch = ix->chunks[ci];
+    if (ix->is_int && ch->n) ix->dir_last[ci] = ch->keys[ch->n - 1];
+}
+
 /* Splits full chunk ci; moves entries [keep, n) into a new chunk after it. */
 static int chunk_split(store_index *ix, u32 ci, u32 keep)
 {
@@ -217,6 +236,8 @@ static int chunk_split(store_index *ix, u32 ci, u32 keep)
         return rc;
     }
     ch->n = keep;
+    dir_sync(ix, ci);
+    dir_sync(ix, ci + 1);
     return 0;
 }
 
@@ -233,6 +254,7 @@ int index_insert(store_index *ix, u32 rid)
             return rc;
         }
         chunk_put(ix, ch, 0, rid, tg.key);
+        dir_sync(ix, 0);
         ix->count++;
         return 0;
     }
@@ -263,6 +285,7 @@ int index_insert(store_index *ix, u32 rid)
         }
     }
     chunk_put(ix, ix->chunks[pos.ci], pos.si, rid, tg.key);
+    dir_sync(ix, pos.ci);
     ix->count++;
     return 0;
 }
@@ -283,7 +306,12 @@ void index_remove(store_index *ix, u32 rid)
         lc_free(ch);
         memmove(ix->chunks + pos.ci, ix->chunks + pos.ci + 1,
                 (ix->chunk_count - pos.ci - 1) * sizeof *ix->chunks);
+        if (ix->is_int)
+            memmove(ix->dir_last + pos.ci, ix->dir_last + pos.ci + 1,
+                    (ix->chunk_count - pos.ci - 1) * sizeof *ix->dir_last);
         ix->chunk_count--;
+    } else {
+        dir_sync(ix, pos.ci);
     }
 }
 
@@ -310,14 +338,38 @@ u32 index_find_row_key(store_index *ix, const u8 *row, u32 skip_rid)
     return UINT32_MAX;
 }
 
-u32 index_int_find(const store_index *ix, u64 k)
+static bool hint_ok(const store_index *ix, u32 rid, u64 k)
+{
+    if (!table_is_live(ix->t, rid)) return false;
+    u32 len;
+    const u8 *row = table_row(ix->t, rid, &len);
+    return index_key_norm(ix, row + ix->int_off) == k;
+}
+
+static u32 int_find_slow(const store_index *ix, u64 k);
+
+u32 index_int_find(store_index *ix, u64 k)
 {
     LC_DEBUG_ASSERT(ix->is_int);
+    if (ix->is_unique) {
+        for (int i = 0; i < 2; i++)
+            if (ix->hint_key[i] == k && hint_ok(ix, ix->hint_rid[i], k)) return ix->hint_rid[i];
+    }
+    u32 rid = int_find_slow(ix, k);
+    if (rid != UINT32_MAX && ix->is_unique) {
+        ix->hint_key[ix->hint_next] = k;
+        ix->hint_rid[ix->hint_next] = rid;
+        ix->hint_next ^= 1;
+    }
+    return rid;
+}
+
+static u32 int_find_slow(const store_index *ix, u64 k)
+{
     u32 lo = 0, hi = ix->chunk_count;
     while (lo < hi) {
         u32 mid = lo + (hi - lo) / 2;
-        const store_ix_chunk *ch = ix->chunks[mid];
-        if (ch->keys[ch->n - 1] >= k) hi = mid;
+        if (ix->dir_last[mid] >= k) hi = mid;
         else lo = mid + 1;
     }
     if (lo == ix->chunk_count) return UINT32_MAX;
@@ -373,6 +425,7 @@ bool index_check(const store_index *ix)
     for (u32 ci = 0; ci < ix->chunk_count; ci++) {
         const store_ix_chunk *ch = ix->chunks[ci];
         if (ch->n == 0 || ch->n > STORE_IX_CHUNK) return false;
+        if (ix->is_int && ix->dir_last[ci] != ch->keys[ch->n - 1]) return false;
         for (u32 si = 0; si < ch->n; si++) {
             u32 rid = ch->rids[si];
             if (!table_is_live(ix->t, rid)) return false;
@@ -391,8 +444,16 @@ bool index_check(const store_index *ix)
     return n == ix->count && n == ix->t->row_count;
 }
 
+bool index_same_key(const store_index *ix, const u8 *a, const u8 *b)
+{
+    if (ix->is_int)
+        return index_key_norm(ix, a + ix->int_off) == index_key_norm(ix, b + ix->int_off);
+    return cmp_rows(ix, a, b) == 0;
+}
+
 u64 index_mem_bytes(const store_index *ix)
 {
-    return (u64)ix->chunk_count * chunk_bytes(ix) + (u64)ix->chunk_cap * sizeof(void *) +
+    return (u64)ix->chunk_count * chunk_bytes(ix) +
+           (u64)ix->chunk_cap * (sizeof(void *) + (ix->is_int ? 8 : 0)) +
            sizeof *ix;
 }

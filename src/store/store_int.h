@@ -68,8 +68,14 @@ typedef struct store_index {
     u16 col_count;
     u16 *cols;
     store_ix_chunk **chunks;
+    u64 *dir_last; /* int mode: last key of each chunk (a cache-friendly directory) */
     u32 chunk_count, chunk_cap;
     u64 count;
+    /* unique int mode: the last keys looked up and their rows, checked before use (the row
+     * must be live and carry the key; uniqueness makes it the only one) */
+    u64 hint_key[2];
+    u32 hint_rid[2];
+    u32 hint_next;
     bool is_alive; /* reconcile mark */
 } store_index;
 
@@ -117,10 +123,13 @@ struct store_table {
 typedef struct store_undo {
     store_table *t;
     u32 rid;
-    u32 op; /* STORE_UNDO_* */
+    u32 op;  /* STORE_UNDO_* */
+    u64 aux; /* UPDATE: old bytes (offset in s->undo_bytes, or the old var-size block) */
 } store_undo;
 
-enum { STORE_UNDO_INSERT = 1, STORE_UNDO_DELETE = 2 };
+/* UPDATE: the row's bytes were replaced in place (same row id); indexes whose key changed
+ * were re-keyed. Rollback restores the old bytes and re-keys back. */
+enum { STORE_UNDO_INSERT = 1, STORE_UNDO_DELETE = 2, STORE_UNDO_UPDATE = 3 };
 
 /* u32 -> pointer map (open addressing, linear probing); ids are never 0. */
 typedef struct store_idmap {
@@ -137,6 +146,7 @@ struct store {
     store_idmap seqs;    /* sequence id -> store_seq* */
     store_undo *undo;
     u32 undo_count, undo_cap;
+    lc_buf undo_bytes;   /* old bytes of fixed-size rows updated in place */
     bool catalog_dirty;  /* an st_* table changed in this txn */
     bool is_replaying;   /* reconcile sets sequence value = allocated */
     store_table **touched;
@@ -188,6 +198,12 @@ static inline const u8 *table_row(const store_table *t, u32 rid, u32 *out_len)
 /* Stores a copy of row in a fresh slot (not live, not indexed). */
 int table_slot_alloc(store_table *t, const u8 *row, u32 len, u32 *out_rid) LC_MUST_USE;
 void table_slot_set_live(store_table *t, u32 rid, bool is_live);
+/* Slot address of rid. */
+static inline u8 *table_slot(const store_table *t, u32 rid)
+{
+    return t->pages[rid >> STORE_PAGE_SHIFT] + (size_t)(rid & (STORE_PAGE_ROWS - 1)) *
+                                                   t->slot_size;
+}
 /* Returns a dead slot to the free list (frees a var-size block). */
 void table_slot_free(store_table *t, u32 rid);
 /* Adds / removes a live row to / from every index and the row set. Add fails only on OOM. */
@@ -228,8 +244,10 @@ store_ixpos index_bound(const store_index *ix, const store_probe *p, bool is_str
 int index_collect(const store_index *ix, store_ixpos from, store_ixpos to, u32 **out_rids,
                   u32 *out_count) LC_MUST_USE;
 /* Unique int-mode fast path: rid with key k or UINT32_MAX. */
-u32 index_int_find(const store_index *ix, u64 k);
+u32 index_int_find(store_index *ix, u64 k);
 bool index_check(const store_index *ix);
+/* Do rows a and b (of ix's table) have equal keys in ix? */
+bool index_same_key(const store_index *ix, const u8 *a, const u8 *b);
 u64 index_mem_bytes(const store_index *ix);
 /* Order-preserving u64 of an int-mode key column value at p. */
 u64 index_key_norm(const store_index *ix, const u8 *p);

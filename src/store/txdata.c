@@ -58,19 +58,39 @@ static void sort_touched(store *s)
     for (u32 i = 0; i < s->touched_count; i++) s->touched[i]->tx_mark = i + 1;
 }
 
-/* Open-addressing set of (tx_mark, rid) keys for rows inserted in this txn. */
-static bool set_has(const u64 *set, u32 cap, u64 key)
+/* Row references in the net lists: a row id (bytes in its slot), or REF_OLD | undo index (the
+ * old bytes saved by an UPDATE record). REF_GONE marks a cancelled entry. */
+#define REF_GONE (1ull << 63)
+#define REF_OLD (1ull << 62)
+
+static const u8 *ref_bytes(const store *s, const store_table *t, u64 ref, u32 *out_len)
 {
-    for (u32 i = (u32)lc_hash_u64(key) & (cap - 1); set[i]; i = (i + 1) & (cap - 1))
-        if (set[i] == key) return true;
-    return false;
+    if (!(ref & REF_OLD)) return table_row(t, (u32)ref, out_len);
+    const store_undo *u = &s->undo[(u32)ref];
+    if (t->row_fixed >= 0) {
+        *out_len = (u32)t->row_fixed;
+        return s->undo_bytes.data + u->aux;
+    }
+    const u8 *blk = (const u8 *)(uintptr_t)u->aux;
+    *out_len = lc_load_u32(blk);
+    return blk + 4;
 }
 
-static void set_add(u64 *set, u32 cap, u64 key)
+/* Map (tx_mark, rid) -> index of the row's first undo record: keys in m[0..cap), values in
+ * m[cap..2cap). */
+static u32 first_get(const u64 *m, u32 cap, u64 key)
+{
+    for (u32 i = (u32)lc_hash_u64(key) & (cap - 1);; i = (i + 1) & (cap - 1))
+        if (m[i] == key) return (u32)m[cap + i];
+}
+
+static void first_put(u64 *m, u32 cap, u64 key, u32 idx)
 {
     u32 i = (u32)lc_hash_u64(key) & (cap - 1);
-    while (set[i]) i = (i + 1) & (cap - 1);
-    set[i] = key;
+    while (m[i] && m[i] != key) i = (i + 1) & (cap - 1);
+    if (m[i]) return; /* keep the first */
+    m[i] = key;
+    m[cap + i] = idx;
 }
 
 static int offs_push(store *s, u32 off)
@@ -86,53 +106,47 @@ static int offs_push(store *s, u32 off)
     return 0;
 }
 
-/* Cancels identical pairs between net inserts ins[0..ni) and deletes del[0..nd) (rids with
- * the high bit used as a "cancelled" mark). */
-static void net_identical(const store_table *t, u64 *ins, u32 ni, u64 *del, u32 nd)
+static bool ref_equal(const store *s, const store_table *t, u64 a, u64 b)
 {
-    const u64 gone = 1ull << 63;
-    for (u32 a = 0; a < ni; a++) {
-        u32 la;
-        const u8 *ra = table_row(t, (u32)ins[a], &la);
-        for (u32 b = 0; b < nd; b++) {
-            if (del[b] & gone) continue;
-            u32 lb;
-            const u8 *rb = table_row(t, (u32)del[b], &lb);
-            if (la == lb && memcmp(ra, rb, la) == 0) {
-                ins[a] |= gone;
-                del[b] |= gone;
-                break;
-            }
-        }
-    }
+    u32 la, lb;
+    const u8 *ra = ref_bytes(s, t, a, &la), *rb = ref_bytes(s, t, b, &lb);
+    return la == lb && memcmp(ra, rb, la) == 0;
 }
 
-/* The same for large lists: a hash table over the deletes (indexes + 1, 0 = empty). */
-static int net_identical_hashed(const store_table *t, u64 *ins, u32 ni, u64 *del, u32 nd)
+/* Cancels byte-identical pairs between net inserts and net deletes (a row deleted and an
+ * identical row inserted in the same transaction). Small lists: pairwise; large: hashed. */
+static int net_identical(const store *s, const store_table *t, u64 *ins, u32 ni, u64 *del,
+                         u32 nd)
 {
-    const u64 gone = 1ull << 63;
+    if ((u64)ni * nd <= 4096) {
+        for (u32 a = 0; a < ni; a++)
+            for (u32 b = 0; b < nd; b++)
+                if (!(del[b] & REF_GONE) && ref_equal(s, t, ins[a], del[b])) {
+                    ins[a] |= REF_GONE;
+                    del[b] |= REF_GONE;
+                    break;
+                }
+        return 0;
+    }
     u32 cap = 16;
     while (cap < (u64)nd * 2) cap *= 2;
     u32 *h = lc_calloc(cap, sizeof *h);
     if (!h) return LC_ENOMEM;
     for (u32 b = 0; b < nd; b++) {
         u32 lb;
-        const u8 *rb = table_row(t, (u32)del[b], &lb);
+        const u8 *rb = ref_bytes(s, t, del[b], &lb);
         u32 i = (u32)lc_hash_bytes(rb, lb, 7) & (cap - 1);
         while (h[i]) i = (i + 1) & (cap - 1);
         h[i] = b + 1;
     }
     for (u32 a = 0; a < ni; a++) {
         u32 la;
-        const u8 *ra = table_row(t, (u32)ins[a], &la);
+        const u8 *ra = ref_bytes(s, t, ins[a], &la);
         for (u32 i = (u32)lc_hash_bytes(ra, la, 7) & (cap - 1); h[i]; i = (i + 1) & (cap - 1)) {
             u64 *d = &del[h[i] - 1];
-            if (*d & gone) continue;
-            u32 lb;
-            const u8 *rb = table_row(t, (u32)*d, &lb);
-            if (la == lb && memcmp(ra, rb, la) == 0) {
-                ins[a] |= gone;
-                *d |= gone;
+            if (!(*d & REF_GONE) && ref_equal(s, t, ins[a], *d)) {
+                ins[a] |= REF_GONE;
+                *d |= REF_GONE;
                 break;
             }
         }
@@ -141,13 +155,13 @@ static int net_identical_hashed(const store_table *t, u64 *ins, u32 ni, u64 *del
     return 0;
 }
 
-static int emit_rows(store *s, const store_table *t, const u64 *rids, u32 n, u32 *out_count)
+static int emit_rows(store *s, const store_table *t, const u64 *refs, u32 n, u32 *out_count)
 {
     u32 k = 0;
     for (u32 i = 0; i < n; i++) {
-        if (rids[i] >> 63) continue;
+        if (refs[i] & REF_GONE) continue;
         u32 len;
-        const u8 *r = table_row(t, (u32)rids[i], &len);
+        const u8 *r = ref_bytes(s, t, refs[i], &len);
         int rc = offs_push(s, (u32)s->td_bytes.len);
         if (rc) return rc;
         lc_buf_put(&s->td_bytes, r, len);
@@ -160,9 +174,8 @@ static int emit_rows(store *s, const store_table *t, const u64 *rids, u32 n, u32
 static int emit_table(store *s, store_table *t, u64 *ins, u32 ni, u64 *del, u32 nd)
 {
     if (ni && nd) {
-        int rc = (u64)ni * nd > 4096 ? net_identical_hashed(t, ins, ni, del, nd) : 0;
+        int rc = net_identical(s, t, ins, ni, del, nd);
         if (rc) return rc;
-        if ((u64)ni * nd <= 4096) net_identical(t, ins, ni, del, nd);
     }
     if (s->td.table_count == s->td_cap) {
         u32 cap = s->td_cap ? s->td_cap * 2 : 16;
@@ -173,7 +186,7 @@ static int emit_table(store *s, store_table *t, u64 *ins, u32 ni, u64 *del, u32 
     }
     store_txdata_table *e = &s->td_tables[s->td.table_count];
     *e = (store_txdata_table){.table_id = t->id};
-    /* offs are stored as indexes into td_offs until the end (td_offs may move) */
+    /* offs hold indexes into td_offs until the end (td_offs may move) */
     e->inserts.offs = (const u32 *)(uintptr_t)s->td_offs_n;
     int rc = emit_rows(s, t, ins, ni, &e->inserts.count);
     if (rc) return rc;
@@ -186,7 +199,28 @@ static int emit_table(store *s, store_table *t, u64 *ins, u32 ni, u64 *del, u32 
     return 0;
 }
 
-/* Splits the undo log into per-table net insert / delete rid lists in s->tmp. */
+/* Net change of table t: each row id is judged once, at its first undo record: its committed
+ * bytes before the txn (none after INSERT; the saved old bytes for UPDATE; the slot for DELETE,
+ * whose bytes are untouched) against its bytes now (the slot if live, else none). */
+static int table_net(store *s, store_table *t, const u64 *first, u32 cap, u64 *lst)
+{
+    u32 n = s->undo_count, ni = 0, nd = 0;
+    for (u32 i = 0; i < n; i++) {
+        const store_undo *u = &s->undo[i];
+        if (u->t != t || first_get(first, cap, (u64)t->tx_mark << 32 | u->rid) != i) continue;
+        bool is_live = table_is_live(t, u->rid);
+        if (u->op == STORE_UNDO_INSERT) {
+            if (is_live) lst[ni++] = u->rid;
+            continue;
+        }
+        u64 before = u->op == STORE_UNDO_UPDATE ? REF_OLD | i : u->rid;
+        if (is_live && ref_equal(s, t, before, u->rid)) continue;
+        lst[n + nd++] = before;
+        if (is_live) lst[ni++] = u->rid;
+    }
+    return emit_table(s, t, lst, ni, lst + n, nd);
+}
+
 int txn_build_txdata(store *s)
 {
     s->td = (store_txdata){0};
@@ -195,31 +229,15 @@ int txn_build_txdata(store *s)
     sort_touched(s);
     u32 n = s->undo_count, cap = 16;
     while (cap < n * 2 + 2) cap *= 2;
-    int rc = tmp_reserve(s, (u64)cap + n);
+    int rc = tmp_reserve(s, (u64)cap * 2 + (u64)n * 2);
     if (rc) return rc;
-    u64 *set = s->tmp, *lst = s->tmp + cap;
-    memset(set, 0, cap * sizeof *set);
-    for (u32 i = 0; i < n; i++) {
-        const store_undo *u = &s->undo[i];
-        if (u->op == STORE_UNDO_INSERT) set_add(set, cap, (u64)u->t->tx_mark << 32 | u->rid);
-    }
-    for (u32 ti = 0; ti < s->touched_count; ti++) {
-        store_table *t = s->touched[ti];
-        u32 ni = 0, nd = 0;
-        for (u32 i = 0; i < n; i++) { /* inserts first, then deletes, into lst */
-            const store_undo *u = &s->undo[i];
-            if (u->t == t && u->op == STORE_UNDO_INSERT && table_is_live(t, u->rid))
-                lst[ni++] = u->rid;
-        }
-        for (u32 i = 0; i < n; i++) {
-            const store_undo *u = &s->undo[i];
-            if (u->t == t && u->op == STORE_UNDO_DELETE &&
-                !set_has(set, cap, (u64)t->tx_mark << 32 | u->rid))
-                lst[ni + nd++] = u->rid;
-        }
-        rc = emit_table(s, t, lst, ni, lst + ni, nd);
-        if (rc) return rc;
-    }
+    u64 *first = s->tmp, *lst = s->tmp + 2 * (u64)cap;
+    memset(first, 0, cap * sizeof *first);
+    for (u32 i = 0; i < n; i++)
+        first_put(first, cap, (u64)s->undo[i].t->tx_mark << 32 | s->undo[i].rid, i);
+    for (u32 ti = 0; ti < s->touched_count && !rc; ti++)
+        rc = table_net(s, s->touched[ti], first, cap, lst);
+    if (rc) return rc;
     if (s->td_bytes.err) return s->td_bytes.err;
     for (u32 i = 0; i < s->td.table_count; i++) {
         store_txdata_table *e = &s->td_tables[i];

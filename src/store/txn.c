@@ -33,6 +33,7 @@ int store_create(store **out_store)
     pthread_rwlock_init(&s->lock, NULL);
     lc_buf_init(&s->td_bytes);
     lc_buf_init(&s->scratch);
+    lc_buf_init(&s->undo_bytes);
     int rc = catalog_bootstrap(s);
     if (rc) {
         store_destroy(s);
@@ -56,6 +57,7 @@ void store_destroy(store *s)
     lc_free(s->tmp);
     lc_buf_deinit(&s->td_bytes);
     lc_buf_deinit(&s->scratch);
+    lc_buf_deinit(&s->undo_bytes);
     pthread_rwlock_destroy(&s->lock);
     lc_free(s);
 }
@@ -99,6 +101,63 @@ static void touched_clear(store *s)
     s->touched_count = 0;
 }
 
+/* Old bytes saved by an UPDATE record. */
+static const u8 *update_old(const store *s, const store_undo *u)
+{
+    if (u->t->row_fixed >= 0) return s->undo_bytes.data + u->aux;
+    return (const u8 *)(uintptr_t)u->aux + 4;
+}
+
+/* Re-keys the indexes in which rid's key differs between its current bytes and `next`, making
+ * `next_slot` the slot content. If an index entry cannot be added (out of memory) the slot is
+ * restored from `prev_slot` with its old entries and LC_ENOMEM returned; with prev_slot NULL
+ * (rollback) that is fatal. */
+static int rekey(store_table *t, u32 rid, const u8 *next, const void *next_slot,
+                 const void *prev_slot)
+{
+    u32 len;
+    const u8 *cur = table_row(t, rid, &len);
+    u64 changed = 0;
+    for (u32 i = 0; i < t->ix_count; i++) {
+        if (i < 64 && index_same_key(t->ixs[i], cur, next)) continue;
+        if (i < 64) changed |= 1ull << i;
+        index_remove(t->ixs[i], rid);
+    }
+    u8 *slot = table_slot(t, rid);
+    size_t n = t->row_fixed >= 0 ? (size_t)t->row_fixed : sizeof(u8 *);
+    memmove(slot, next_slot, n);
+    for (u32 i = 0; i < t->ix_count; i++) {
+        if (i < 64 && !(changed >> i & 1)) continue;
+        int rc = index_insert(t->ixs[i], rid);
+        if (!rc) continue;
+        LC_ASSERT(prev_slot != NULL);
+        while (i-- > 0)
+            if (i >= 64 || changed >> i & 1) index_remove(t->ixs[i], rid);
+        memmove(slot, prev_slot, n);
+        for (u32 j = 0; j < t->ix_count; j++)
+            if (j >= 64 || changed >> j & 1) LC_ASSERT(index_insert(t->ixs[j], rid) == 0);
+        return rc;
+    }
+    return 0;
+}
+
+static void update_undo(store *s, store_undo *u)
+{
+    store_table *t = u->t;
+    const u8 *old = update_old(s, u);
+    if (t->row_fixed >= 0) {
+        int rc = rekey(t, u->rid, old, old, NULL);
+        LC_ASSERT(rc == 0);
+        return;
+    }
+    u8 *cur_blk;
+    memcpy(&cur_blk, table_slot(t, u->rid), sizeof cur_blk);
+    u8 *old_blk = (u8 *)(uintptr_t)u->aux;
+    int rc = rekey(t, u->rid, old, &old_blk, NULL);
+    LC_ASSERT(rc == 0);
+    lc_free(cur_blk);
+}
+
 void txn_rollback_to(store *s, u32 mark)
 {
     while (s->undo_count > mark) {
@@ -107,10 +166,12 @@ void txn_rollback_to(store *s, u32 mark)
             table_unlink(u->t, u->rid);
             table_slot_set_live(u->t, u->rid, false);
             table_slot_free(u->t, u->rid);
-        } else {
+        } else if (u->op == STORE_UNDO_DELETE) {
             table_slot_set_live(u->t, u->rid, true);
             int rc = table_link(u->t, u->rid);
             LC_ASSERT(rc == 0); /* see the file comment */
+        } else {
+            update_undo(s, u);
         }
     }
 }
@@ -120,6 +181,7 @@ void store_txn_abort(store_txn *txn)
     store *s = txn->s;
     LC_ASSERT(txn->is_write);
     txn_rollback_to(s, 0);
+    lc_buf_reset(&s->undo_bytes);
     touched_clear(s);
     if (s->catalog_dirty) {
         int rc = catalog_reconcile(s, NULL);
@@ -135,8 +197,10 @@ void txn_commit_finish(store *s)
     for (u32 i = 0; i < s->undo_count; i++) {
         store_undo *u = &s->undo[i];
         if (u->op == STORE_UNDO_DELETE) table_slot_free(u->t, u->rid);
+        else if (u->op == STORE_UNDO_UPDATE && u->t->row_fixed < 0) lc_free((void *)u->aux);
     }
     s->undo_count = 0;
+    lc_buf_reset(&s->undo_bytes);
     touched_clear(s);
     s->catalog_dirty = false;
 }
@@ -185,7 +249,7 @@ static int undo_reserve(store *s, store_table *t)
     return 0;
 }
 
-static void undo_push(store *s, store_table *t, u32 rid, u32 op)
+static void undo_push_aux(store *s, store_table *t, u32 rid, u32 op, u64 aux)
 {
     LC_ASSERT(s->undo_count < s->undo_cap);
     if (!t->tx_mark) {
@@ -194,7 +258,50 @@ static void undo_push(store *s, store_table *t, u32 rid, u32 op)
         t->tx_mark = s->touched_count;
     }
     if (t->is_system) s->catalog_dirty = true;
-    s->undo[s->undo_count++] = (store_undo){.t = t, .rid = rid, .op = op};
+    s->undo[s->undo_count++] = (store_undo){.t = t, .rid = rid, .op = op, .aux = aux};
+}
+
+static void undo_push(store *s, store_table *t, u32 rid, u32 op)
+{
+    undo_push_aux(s, t, rid, op, 0);
+}
+
+/* Replaces live row rid by `row` in place (constraints already checked). */
+static int update_in_place(store *s, store_table *t, u32 rid, const u8 *row, u32 len)
+{
+    int rc = undo_reserve(s, t);
+    if (rc) return rc;
+    u32 old_len;
+    const u8 *old = table_row(t, rid, &old_len);
+    if (t->row_fixed >= 0) {
+        size_t at = s->undo_bytes.len;
+        lc_buf_put(&s->undo_bytes, old, old_len);
+        if (s->undo_bytes.err) {
+            s->undo_bytes.err = 0;
+            s->undo_bytes.len = at;
+            return LC_ENOMEM;
+        }
+        rc = rekey(t, rid, row, row, s->undo_bytes.data + at);
+        if (rc) {
+            s->undo_bytes.len = at;
+            return rc;
+        }
+        undo_push_aux(s, t, rid, STORE_UNDO_UPDATE, at);
+        return 0;
+    }
+    u8 *blk = lc_alloc((size_t)len + 4);
+    if (!blk) return LC_ENOMEM;
+    lc_store_u32(blk, len);
+    memcpy(blk + 4, row, len);
+    u8 *old_blk;
+    memcpy(&old_blk, table_slot(t, rid), sizeof old_blk);
+    rc = rekey(t, rid, row, &blk, &old_blk);
+    if (rc) {
+        lc_free(blk);
+        return rc;
+    }
+    undo_push_aux(s, t, rid, STORE_UNDO_UPDATE, (u64)(uintptr_t)old_blk);
+    return 0;
 }
 
 /* Stores, links and logs a new row (constraints already checked). */
@@ -352,9 +459,7 @@ int store_update(store_txn *txn, u32 index_id, const u8 *row, size_t len,
         if (o != ix && o->is_unique && index_find_row_key(o, r, old) != UINT32_MAX)
             return LC_EUNIQUE;
     }
-    rc = txn_delete_rid(s, t, old);
-    if (rc) return txn_result(txn, rc);
-    rc = insert_new(s, t, r, (u32)len);
+    rc = update_in_place(s, t, old, r, (u32)len);
     return txn_result(txn, rc);
 }
 
