@@ -48,6 +48,7 @@ struct clog {
     u64 seg_first, seg_size, seg_records;
     char seg_path[CLOG_PATH_MAX];
     u64 last_sync_ns;
+    clog_stats dstats; /* the thread's counters; copied into stats under mu after each batch */
     /* shared state, under mu */
     pthread_mutex_t mu;
     pthread_cond_t cv_work, cv_space, cv_durable, cv_snap;
@@ -82,10 +83,16 @@ static void log_fail(clog *l, int rc, const lc_errbuf *eb)
     pthread_mutex_unlock(&l->mu);
 }
 
+/* Durability thread only: the new durable end, and its counters into the shared stats. */
 static void publish(clog *l, u64 end)
 {
     atomic_store_explicit(&l->durable_end, end, memory_order_release);
     pthread_mutex_lock(&l->mu);
+    l->stats.batches = l->dstats.batches;
+    l->stats.syncs = l->dstats.syncs;
+    l->stats.records = l->dstats.records;
+    l->stats.bytes = l->dstats.bytes;
+    l->stats.segments = l->dstats.segments;
     pthread_cond_broadcast(&l->cv_durable);
     pthread_mutex_unlock(&l->mu);
     if (l->opt.on_durable) l->opt.on_durable(l->opt.on_durable_ctx, end);
@@ -95,7 +102,7 @@ static int seg_sync(clog *l, lc_errbuf *eb)
 {
     int rc = clog_io_sync(&l->opt.io, l->seg_fd, l->seg_path, eb);
     l->last_sync_ns = lc_now_ns();
-    if (!rc) l->stats.syncs++;
+    if (!rc) l->dstats.syncs++;
     return rc;
 }
 
@@ -120,7 +127,7 @@ static int seg_rotate(clog *l, u64 first, lc_errbuf *eb)
     l->seg_first = first;
     l->seg_size = CLOG_SEG_HEADER_SIZE;
     l->seg_records = 0;
-    l->stats.segments++;
+    l->dstats.segments++;
     LC_LOG_D("clog", "opened segment %s", l->seg_path);
     return 0;
 }
@@ -155,8 +162,8 @@ static int write_batch(clog *l, const u8 *p, size_t n, lc_errbuf *eb)
         pos += rec;
         l->seg_size += rec;
         l->seg_records++;
-        l->stats.records++;
-        l->stats.bytes += rec;
+        l->dstats.records++;
+        l->dstats.bytes += rec;
         if (each) {
             rc = seg_put(l, p + run, pos - run, eb);
             run = pos;
@@ -211,9 +218,9 @@ static void *durability_main(void *arg)
             pthread_mutex_lock(&l->mu);
             break;
         }
+        l->dstats.batches++;
         if (l->opt.policy != CLOG_SYNC_EVERY) publish(l, end);
         pthread_mutex_lock(&l->mu);
-        l->stats.batches++;
     }
     pthread_mutex_unlock(&l->mu);
     return NULL;
