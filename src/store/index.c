@@ -364,23 +364,27 @@ u32 index_int_find(store_index *ix, u64 k)
     return rid;
 }
 
+/* First i in a[0..n) with a[i] >= k (n when none); branch-free so the CPU does not stall on
+ * mispredicted comparisons of random keys. */
+static inline u32 lower_bound_u64(const u64 *a, u32 n, u64 k)
+{
+    if (n == 0) return 0;
+    u32 lo = 0;
+    while (n > 1) {
+        u32 half = n >> 1;
+        lo = a[lo + half - 1] < k ? lo + half : lo;
+        n -= half;
+    }
+    return lo + (a[lo] < k);
+}
+
 static u32 int_find_slow(const store_index *ix, u64 k)
 {
-    u32 lo = 0, hi = ix->chunk_count;
-    while (lo < hi) {
-        u32 mid = lo + (hi - lo) / 2;
-        if (ix->dir_last[mid] >= k) hi = mid;
-        else lo = mid + 1;
-    }
-    if (lo == ix->chunk_count) return UINT32_MAX;
-    const store_ix_chunk *ch = ix->chunks[lo];
-    u32 a = 0, b = ch->n - 1;
-    while (a < b) {
-        u32 mid = a + (b - a) / 2;
-        if (ch->keys[mid] >= k) b = mid;
-        else a = mid + 1;
-    }
-    return ch->keys[a] == k ? ch->rids[a] : UINT32_MAX;
+    u32 ci = lower_bound_u64(ix->dir_last, ix->chunk_count, k);
+    if (ci == ix->chunk_count) return UINT32_MAX;
+    const store_ix_chunk *ch = ix->chunks[ci];
+    u32 j = lower_bound_u64(ch->keys, ch->n, k);
+    return j < ch->n && ch->keys[j] == k ? ch->rids[j] : UINT32_MAX;
 }
 
 store_ixpos index_bound(const store_index *ix, const store_probe *p, bool is_strict)
