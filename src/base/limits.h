@@ -19,6 +19,15 @@
 /* Elements of one product / variants of one sum. Sums are limited to 256 by the u8 tag. */
 #define LC_PRODUCT_ELEMS_MAX 4096
 #define LC_SUM_VARIANTS_MAX 256
+/* Bytes of type nodes one typespace may hold: a module's types take kilobytes; this bounds what
+ * decoding a hostile module definition can allocate. */
+#define LC_TYPESPACE_BYTES_MAX (64u << 20)
+/* Elements of one array of a zero-sized type (e.g. Array<()>): such an array costs no input
+ * bytes, so without this bound 4 input bytes could demand 4 billion elements of work. */
+#define LC_VALUE_ZST_ARRAY_MAX 65536
+/* Bytes of SATS-JSON rendered for one value when the caller's buffer has no limit of its own:
+ * zero-sized values render as "[]" and nest, so output is not bounded by input size. */
+#define LC_VALUE_JSON_MAX (256u << 20)
 
 /* Store */
 /* Columns per table: SpacetimeDB's ColId is u16. */
@@ -32,5 +41,9 @@
 /* One transaction record: a reducer may write a lot, but one record must fit in memory twice
  * (encode buffer + replay). */
 #define LC_CLOG_RECORD_MAX (256u << 20)
+/* A whole-store snapshot, uncompressed. Snapshots are decoded in memory, so this bounds what a
+ * (corrupt) snapshot header can make recovery allocate; a store larger than this would need a
+ * streaming snapshot format. */
+#define LC_CLOG_SNAPSHOT_MAX (64ull << 30)
 
 #endif

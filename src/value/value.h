@@ -14,7 +14,7 @@
  *
  * Ownership. Types live in an lc_typespace's arena and are valid until lc_typespace_deinit.
  * Nothing here frees individual nodes. Refs (kind LC_T_REF) only appear in a typespace's own
- * definitions; lc_typespace_resolve returns a ref-free copy, which is what the store uses.
+ * definitions; lc_type_resolve returns a ref-free copy, which is what the store uses.
  *
  * Values. Values are BSATN bytes. Every decoder takes untrusted input through lc_rd, never
  * reads past the end, bounds nesting by LC_VALUE_DEPTH_MAX and allocation by the caller's
@@ -77,6 +77,8 @@ typedef struct lc_type_elem {
 struct lc_type {
     u8 kind;          /* lc_type_kind */
     u8 special;       /* lc_type_special */
+    u8 is_plain;      /* fixed size and every byte pattern of that size is valid (no bool/sum) */
+    u8 depth;         /* nesting height: 1 for a leaf; builders keep it <= LC_VALUE_DEPTH_MAX */
     i32 fixed_size;   /* BSATN byte size if constant, else -1 */
     u32 ref;          /* LC_T_REF: index into the typespace */
     u32 elem_count;   /* LC_T_PRODUCT / LC_T_SUM: number of elements / variants */
@@ -136,10 +138,34 @@ void lc_bsatn_skip(const lc_type *t, lc_rd *r);
 int lc_bsatn_cmp(const lc_type *t, const u8 *a, const u8 *b);
 /* Size in bytes of the encoded value at p (valid input). */
 size_t lc_bsatn_size(const lc_type *t, const u8 *p);
+/* True when s[0..n) is valid UTF-8 (no overlongs, surrogates or code points over U+10FFFF). */
+bool lc_utf8_valid(const void *s, size_t n);
 
-/* Renders one value as SATS-JSON, the way SpacetimeDB's HTTP /sql and CLI do (spec-client-
- * protocol §3; products as arrays of elements, sums as {"<variant>": payload}, Option as the
- * some/none sum, Identity/ConnectionId as hex strings, u64+ as numbers). Input valid. */
+/* Renders one value as SATS-JSON exactly as SpacetimeDB's server does for HTTP /sql rows, v1
+ * JSON rows and arguments: *untyped*, so products are arrays of their elements, sums are
+ * [tag, payload] (Option: [0, v] / [1, []]), Array<U8> is a lowercase hex string, integers up
+ * to 128 bits are JSON numbers, u256/i256 are "0x..." strings (so an Identity cell is
+ * ["0x..."]), floats are shortest round-trip decimals (NaN/inf: null). See json_out.c.
+ * Input valid and ref-free; returns 0, LC_ELIMIT (output over the buffer's limit, or
+ * LC_VALUE_JSON_MAX without one) or LC_ENOMEM; on failure out is rolled back. */
 int lc_bsatn_to_json(const lc_type *t, lc_rd *r, lc_buf *out) LC_MUST_USE;
+/* Appends s[0..n) as a JSON string literal with serde_json's escaping. */
+void lc_json_put_string(lc_buf *b, const void *s, size_t n);
+/* A type as SATS-JSON (the derived AlgebraicType form: {"U32":[]}, {"Product":{"elements":
+ * [{"name":{"some":"id"},"algebraic_type":...}]}}, {"Ref":3}, ...). */
+int lc_type_to_json(const lc_type *t, lc_buf *out) LC_MUST_USE;
+/* A product type as the bare ProductType JSON {"elements":[...]} (HTTP /sql "schema"). */
+int lc_product_type_to_json(const lc_type *t, lc_buf *out) LC_MUST_USE;
+
+/* SATS-JSON -> BSATN for type t (ref-free), appended to out: products as arrays or objects by
+ * element name, sums as {"name": v} or [tag, v], Option none as null, bytes as hex strings,
+ * u256 as "0x..." strings; see json_in.c for every accepted form. Errors (LC_ETYPE,
+ * LC_ESYNTAX, LC_ELIMIT) name the JSON path; on failure out is rolled back. */
+struct json_t;
+int lc_json_to_bsatn(const lc_type *t, const struct json_t *j, lc_buf *out, lc_errbuf *eb)
+    LC_MUST_USE;
+/* Parses JSON text (jansson; integers beyond 64 bits supported) then lc_json_to_bsatn. */
+int lc_json_text_to_bsatn(const lc_type *t, const char *text, size_t len, lc_buf *out,
+                          lc_errbuf *eb) LC_MUST_USE;
 
 #endif
