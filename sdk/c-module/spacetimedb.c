@@ -156,6 +156,7 @@ static void wb_reserve(wbuf *b, uint32_t n)
 
 __attribute__((noinline)) static void wb_put(wbuf *b, const void *src, uint32_t n)
 {
+    if (n == 0) return; /* src may be NULL for an empty string */
     wb_reserve(b, n);
     memcpy(b->p + b->len, src, n);
     b->len += n;
