@@ -20,8 +20,8 @@
  *      timestamp, args, err_sink) -> 0 ok / 1 user error with the message in the sink.
  *      Naming follows the C++ bindings on the wire: index source name
  *      "{table}_{col}_idx_btree" with accessor "{col}", unique constraints and sequences
- *      without names (the host generates "{table}_{col}_key" / "{table}_{col}_seq"), the row
- *      type named in PascalCase, custom_ordering = true.
+ *      without names (the host generates "{table}_{col}_key" / "{table}_{col}_seq"), schedule
+ *      named "{table}_sched", the row type named in PascalCase, custom_ordering = true.
  *   5. Host ids. Table and index ids are looked up by name on first use and cached in the
  *      descriptors (they are stable for the life of the schema, spec §1.4).
  */
@@ -422,6 +422,45 @@ static void seal_registry(void)
     is_sealed = true;
 }
 
+/* A declaration mistake the host would reject anyway: say which (Panic level), then trap. */
+static void declaration_error(const char *what, const char *name)
+{
+    stdb_str m = stdb_format("module declaration error: %s: %s", what, name);
+    console_log(STDB_LOG_PANIC, 0, 0, 0, 0, 0xFFFFFFFFu, (const uint8_t *)m.ptr, m.len);
+    STDB_TRAP();
+}
+
+static void validate_schedule(const stdb_table *t)
+{
+    if (t->pk_col < 0 || t->cols[t->pk_col].kind != STDB_KIND_U64)
+        declaration_error("a schedule table needs a U64 primary key", t->name);
+    if (t->cols[t->schedule_col].kind != STDB_KIND_SCHEDULE_AT)
+        declaration_error("the schedule column must be SCHEDULE_AT", t->name);
+    for (stdb_reducer *r = reducers; r; r = r->next) {
+        if (stdb_strcmp(r->name, t->schedule_reducer) == 0 && r->schedule_table == t) return;
+    }
+    declaration_error("no STDB_SCHEDULED(reducer, table) for this schedule", t->name);
+}
+
+static void validate_registry(void)
+{
+    for (stdb_table *t = tables; t; t = t->next) {
+        if (t->next && stdb_strcmp(t->name, t->next->name) == 0)
+            declaration_error("duplicate table", t->name);
+        if (t->schedule_col >= 0) validate_schedule(t);
+    }
+    uint32_t lifecycle_seen[4] = {0, 0, 0, 0};
+    for (stdb_reducer *r = reducers; r; r = r->next) {
+        for (stdb_reducer *q = r->next; q; q = q->next) {
+            if (stdb_strcmp(r->name, q->name) == 0) declaration_error("duplicate reducer", r->name);
+        }
+        if (r->lifecycle && lifecycle_seen[r->lifecycle]++)
+            declaration_error("a second reducer for the same lifecycle event", r->name);
+        if (r->schedule_table && r->schedule_table->schedule_col < 0)
+            declaration_error("STDB_SCHEDULED on a table without STDB_SCHEDULE", r->name);
+    }
+}
+
 /* Called at the start of every export. The reducer-id table lives below the arena base so the
  * per-call reset keeps it. */
 static void stdb_boot(void)
@@ -432,6 +471,7 @@ static void stdb_boot(void)
 #endif
         seal_registry();
         arena_setup();
+        validate_registry();
         reducer_by_id = stdb_arena_alloc((reducer_count + 1) * (uint32_t)sizeof(void *));
         uint32_t i = 0;
         for (stdb_reducer *r = reducers; r; r = r->next) reducer_by_id[i++] = r;
@@ -632,7 +672,9 @@ static void put_sections_tail(wbuf *b, uint32_t scheduled, uint32_t lifecycles)
         wb_u32(b, scheduled);
         for (stdb_table *t = tables; t; t = t->next) {
             if (t->schedule_col < 0) continue;
-            wb_u8(b, 1); /* source_name: None (host generates {table}_sched) */
+            stdb_str name = stdb_format("%s_sched", t->name); /* as the C++ bindings */
+            wb_u8(b, 0);
+            wb_str(b, name.ptr, name.len);
             wb_cstr(b, t->name);
             wb_u16(b, (uint16_t)t->schedule_col);
             wb_cstr(b, t->schedule_reducer);

@@ -86,7 +86,7 @@ TEST(ticker_describe)
           md_is_wrapper(ty->elems[1], "__timestamp_micros_since_unix_epoch__", MD_I64));
 
     CHECK_EQ(g_md.schedule_count, 1);
-    CHECK(g_md.schedules[0].source_name == NULL);
+    CHECK_STR(g_md.schedules[0].source_name, "tick_timer_sched");
     CHECK_STR(g_md.schedules[0].table_name, "tick_timer");
     CHECK_EQ(g_md.schedules[0].column, 1);
     CHECK_STR(g_md.schedules[0].function_name, "tick");
