@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# C module SDK (sdk/c-module, examples/): runs each host-less module test binary
+# ($BUILD/tests/sdk/test_sdk_<module>: the module's own sources compiled natively against
+# tests/sdk/fake_host.c), then checks every build/wasm/<module>.wasm with wabt: wasm-validate
+# passes, every import comes from a spacetime_10.<minor> module, and the exports are exactly
+# memory, __describe_module__ and __call_reducer__. Last line: "sdk: N passed, N failed".
+set -u
+export LC_ALL=C
+cd "$(dirname "$0")/../.."
+: "${BUILD:=build/debug}"
+pass=0
+fail=0
+for bin in "$BUILD"/tests/sdk/test_sdk_*; do
+    [ -x "$bin" ] || continue
+    out=$("$bin" 2>&1)
+    rc=$?
+    line=$(printf '%s\n' "$out" | grep -E '[0-9]+ passed, [0-9]+ failed' | tail -n 1)
+    if [[ "$line" =~ ([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
+        p=${BASH_REMATCH[1]}; f=${BASH_REMATCH[2]}
+    else
+        p=0; f=0
+    fi
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+    [ "$f" -ne 0 ] && printf '%s\n' "$out"
+    echo "$(basename "$bin"): $p passed, $f failed"
+    pass=$((pass + p)); fail=$((fail + f))
+done
+
+check_wasm() { # $1 = file; prints a reason and returns 1 on failure
+    local w=$1 dump imports exports
+    wasm-validate "$w" || { echo "$w: wasm-validate failed"; return 1; }
+    dump=$(wasm-objdump -x "$w") || return 1
+    # every import of any kind (function, memory, table, global) has " <- module.name"
+    imports=$(printf '%s\n' "$dump" | awk '/^Import\[/{on=1;next} /^[A-Z][a-z]*\[/{on=0} on' \
+              | grep ' <- ' | sed -E 's/.* <- //')
+    if printf '%s\n' "$imports" | grep -vqE '^spacetime_10\.[0-5]\.[a-z_0-9]+$'; then
+        echo "$w: imports outside spacetime_10.x:"; printf '%s\n' "$imports"; return 1
+    fi
+    [ -n "$imports" ] || { echo "$w: no spacetime_10.x import (host cannot tell its ABI)"; return 1; }
+    exports=$(printf '%s\n' "$dump" | awk '/^Export\[/{on=1;next} /^[A-Z][a-z]*\[/{on=0} on' \
+              | grep ' -> "' | sed -E 's/.* -> "(.*)"/\1/' | sort | tr '\n' ' ')
+    if [ "$exports" != "__call_reducer__ __describe_module__ memory " ]; then
+        echo "$w: unexpected exports: $exports"; return 1
+    fi
+    return 0
+}
+
+if command -v wasm-validate >/dev/null && command -v wasm-objdump >/dev/null; then
+    for w in build/wasm/*.wasm; do
+        [ -f "$w" ] || continue
+        if check_wasm "$w"; then pass=$((pass + 1)); echo "$w: ok"; else fail=$((fail + 1)); fi
+    done
+else
+    echo "wabt (wasm-validate, wasm-objdump) not installed: .wasm checks skipped"
+fi
+echo "sdk: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
