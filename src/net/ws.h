@@ -34,6 +34,7 @@
 #include "base/buf.h"
 #include "base/error.h"
 #include "base/types.h"
+#include "net/http.h"
 
 enum {
     NET_WS_OP_CONT = 0x0,
@@ -135,6 +136,19 @@ int net_ws_accept_key(const char *key, size_t key_len, char out[NET_WS_ACCEPT_LE
  * best. v1 protocols are not supported and count as none. */
 net_ws_proto net_ws_select_protocol(const char *offered, size_t len);
 const char *net_ws_proto_name(net_ws_proto proto);
+
+/* Checks an upgrade request (RFC 6455 §4.2.1 + spec §2.2): GET, HTTP/1.1 or later,
+ * "Upgrade: websocket", "Connection: upgrade", Sec-WebSocket-Version 13, a valid
+ * Sec-WebSocket-Key, and one of our subprotocols. On success fills the accept value and the
+ * chosen protocol and returns 0; otherwise returns LC_EPROTOCOL with *out_status (400, or 426
+ * for a wrong version: answer with "sec-websocket-version: 13") and a reason in eb. */
+int net_ws_handshake_check(const net_http_request *req, char out_accept[NET_WS_ACCEPT_LEN + 1],
+                           net_ws_proto *out_proto, int *out_status, lc_errbuf *eb) LC_MUST_USE;
+/* The 101 response: upgrade headers, Sec-WebSocket-Accept, the chosen protocol (no
+ * permessage-deflate, as the reference), CORS, then the caller's extra headers (the
+ * spacetime-identity pair). */
+void net_ws_write_101(lc_buf *out, const char *accept, net_ws_proto proto,
+                      const net_http_header *extra, size_t n_extra);
 
 /* ---- SpacetimeDB message compression (ws_msg.c), spec-client-protocol.md §2.3 ---- */
 

@@ -59,3 +59,59 @@ const char *net_ws_proto_name(net_ws_proto proto)
     default: return "";
     }
 }
+
+static int reject(int status, int *out_status, lc_errbuf *eb, const char *msg)
+{
+    *out_status = status;
+    return lc_errf(eb, LC_EPROTOCOL, "%s", msg);
+}
+
+int net_ws_handshake_check(const net_http_request *req, char out_accept[NET_WS_ACCEPT_LEN + 1],
+                           net_ws_proto *out_proto, int *out_status, lc_errbuf *eb)
+{
+    size_t n;
+    const char *v;
+    *out_proto = NET_WS_PROTO_NONE;
+    if (req->method != HTTP_GET)
+        return reject(405, out_status, eb, "WebSocket upgrade must be GET");
+    if (req->http_major < 1 || (req->http_major == 1 && req->http_minor < 1))
+        return reject(400, out_status, eb, "WebSocket upgrade needs HTTP/1.1");
+    v = net_http_header_get(req, "upgrade", &n);
+    if (!v || !net_http_has_token(v, n, "websocket"))
+        return reject(400, out_status, eb, "missing \"Upgrade: websocket\"");
+    v = net_http_header_get(req, "connection", &n);
+    if (!v || !net_http_has_token(v, n, "upgrade"))
+        return reject(400, out_status, eb, "missing \"Connection: upgrade\"");
+    v = net_http_header_get(req, "sec-websocket-version", &n);
+    if (!v || n != 2 || memcmp(v, "13", 2) != 0)
+        return reject(426, out_status, eb, "unsupported Sec-WebSocket-Version (need 13)");
+    v = net_http_header_get(req, "sec-websocket-key", &n);
+    if (!v || net_ws_accept_key(v, n, out_accept) != 0)
+        return reject(400, out_status, eb, "missing or malformed Sec-WebSocket-Key");
+    net_ws_proto best = NET_WS_PROTO_NONE;
+    for (size_t i = 0; i < req->header_count; i++) {
+        const net_http_header *h = &req->headers[i];
+        if (h->name_len != 22 || memcmp(h->name, "sec-websocket-protocol", 22) != 0) continue;
+        net_ws_proto p = net_ws_select_protocol(h->value, h->value_len);
+        if (p > best) best = p;
+    }
+    if (best == NET_WS_PROTO_NONE) return reject(400, out_status, eb, "no valid protocol selected");
+    *out_proto = best;
+    *out_status = 101;
+    return 0;
+}
+
+void net_ws_write_101(lc_buf *out, const char *accept, net_ws_proto proto,
+                      const net_http_header *extra, size_t n_extra)
+{
+    LC_ASSERT(proto != NET_WS_PROTO_NONE && strlen(accept) == NET_WS_ACCEPT_LEN);
+    net_http_header h[4 + 8];
+    LC_ASSERT(n_extra <= 8);
+    const char *pn = net_ws_proto_name(proto);
+    h[0] = (net_http_header){"upgrade", 7, "websocket", 9};
+    h[1] = (net_http_header){"connection", 10, "Upgrade", 7};
+    h[2] = (net_http_header){"sec-websocket-accept", 20, accept, NET_WS_ACCEPT_LEN};
+    h[3] = (net_http_header){"sec-websocket-protocol", 22, pn, strlen(pn)};
+    for (size_t i = 0; i < n_extra; i++) h[4 + i] = extra[i];
+    net_http_write_head(out, 101, NULL, 0, true, h, 4 + n_extra);
+}
