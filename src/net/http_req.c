@@ -169,7 +169,10 @@ int net_http_reader_feed(net_http_reader *r, const char *data, size_t len, size_
     enum http_errno e = HTTP_PARSER_ERRNO(&r->parser);
     if (r->err) return r->err; /* a limit tripped inside a callback */
     if (e != HPE_OK && e != HPE_PAUSED) return reader_error(r, LC_EPROTOCOL, 400, "Bad Request");
-    if (!r->complete && !r->parser.upgrade) {
+    /* Completion is always signalled by on_message_complete, upgrades included: an upgrade
+     * request with a body completes only after its body (the parser sets `upgrade` as soon as
+     * the headers are in, so that flag alone must not end the request). */
+    if (!r->complete) {
         LC_ASSERT(used == len);
         return 0;
     }

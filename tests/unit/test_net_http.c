@@ -322,3 +322,24 @@ TEST(net_http_response_writer)
     CHECK(net_http_has_token("keep-alive, Upgrade", 19, "upgrade"));
     CHECK(!net_http_has_token("upgrades", 8, "upgrade"));
 }
+
+TEST(net_http_upgrade_with_body_any_split)
+{
+    /* Regression (found by fuzz_http): the parser flags `upgrade` once the headers are in;
+     * a request with a body must still complete only after the whole body. */
+    const char *in = "GET /s HTTP/1.1\r\nconnection: upgrade\r\nupgrade: websocket\r\n"
+                     "content-length: 3\r\n\r\nabcXYZ";
+    static const size_t steps[] = {0, 1, 2, 60};
+    for (size_t s = 0; s < LC_ARRAY_LEN(steps); s++) {
+        net_http_reader r;
+        net_http_reader_init(&r, 100);
+        net_http_request *q;
+        size_t used;
+        CHECK_EQ(read_one(&r, in, strlen(in), steps[s], &q, &used), 1);
+        CHECK_EQ(used, strlen(in) - 3);
+        CHECK(q->is_upgrade);
+        CHECK_EQ(q->body_len, 3);
+        CHECK_MEM(q->body, "abc", 3);
+        net_http_reader_deinit(&r);
+    }
+}
