@@ -40,6 +40,7 @@ static int on_message_begin(http_parser *p)
     r->url_len = 0;
     r->hstate = 0;
     r->complete = false;
+    r->expect_continue = false;
     return 0;
 }
 
@@ -98,6 +99,16 @@ static int on_headers_complete(http_parser *p)
     lc_buf_put_u8(&r->text, 0);
     if (r->hstate == 1) r->spans[r->span_count - 1].value_off = (u32)r->text.len - 1;
     r->hstate = 0;
+    /* Expect: 100-continue matters only if a body is still to come (HTTP/1.1 and later). */
+    if ((p->flags & F_CHUNKED) || ((p->flags & F_CONTENTLENGTH) && p->content_length > 0)) {
+        for (size_t i = 0; i < r->span_count && p->http_minor >= 1; i++) {
+            const net_http_span *s = &r->spans[i];
+            const char *t = (const char *)r->text.data;
+            if (s->name_len == 6 && strncasecmp(t + s->name_off, "expect", 6) == 0 &&
+                s->value_len == 12 && strncasecmp(t + s->value_off, "100-continue", 12) == 0)
+                r->expect_continue = true;
+        }
+    }
     /* Refuse a declared body that is too large before reading any of it. */
     if ((p->flags & F_CONTENTLENGTH) && p->content_length > r->body_max)
         return limit_fail(r, LC_ELIMIT, 413, "Payload Too Large");

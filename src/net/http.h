@@ -11,6 +11,10 @@
  *     anything http-parser rejects, bad percent-encoding, too many params   -> 400
  * Errors are sticky; the connection answers with r->status and closes.
  *
+ * "Expect: 100-continue" (curl sends it before bodies over 1 KiB): when the headers of such a
+ * request are in and its body is not, feed returns NET_HTTP_CONTINUE once; the caller writes
+ * NET_HTTP_100_CONTINUE (or refuses the request) and keeps feeding.
+ *
  * A request with Upgrade (WebSocket) is returned with is_upgrade set and consumption stops
  * right after its headers: the bytes that follow belong to the new protocol, and the reader
  * accepts nothing more (LC_ESTATE).
@@ -28,6 +32,10 @@
 #include "base/error.h"
 #include "base/limits.h"
 #include "base/types.h"
+
+/* net_http_reader_feed result: the client waits for "100 Continue" before sending its body. */
+#define NET_HTTP_CONTINUE 2
+#define NET_HTTP_100_CONTINUE "HTTP/1.1 100 Continue\r\n\r\n"
 
 typedef struct net_http_header {
     const char *name; /* lowercase in requests */
@@ -73,6 +81,7 @@ typedef struct net_http_reader {
     bool complete;   /* message_complete seen for the current request */
     bool has_req;    /* req was returned and is still lent out */
     bool upgraded;
+    bool expect_continue; /* the current request asked for 100-continue, not yet answered */
     int err;
     int status;      /* HTTP status to answer with after an error */
     const char *reason;
@@ -84,7 +93,8 @@ typedef struct net_http_reader {
 void net_http_reader_init(net_http_reader *r, size_t body_max);
 void net_http_reader_deinit(net_http_reader *r);
 /* Returns 1 with *out_req (a complete request), 0 when all input was consumed and more is
- * needed, or a negative LC_E* with r->status / r->reason set. *out_consumed bytes were used. */
+ * needed, NET_HTTP_CONTINUE (see above; *out_req is NULL), or a negative LC_E* with
+ * r->status / r->reason set. *out_consumed bytes were used. */
 int net_http_reader_feed(net_http_reader *r, const char *data, size_t len, size_t *out_consumed,
                          net_http_request **out_req) LC_MUST_USE;
 

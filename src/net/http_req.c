@@ -174,6 +174,10 @@ int net_http_reader_feed(net_http_reader *r, const char *data, size_t len, size_
      * the headers are in, so that flag alone must not end the request). */
     if (!r->complete) {
         LC_ASSERT(used == len);
+        if (r->expect_continue) {
+            r->expect_continue = false; /* answered once */
+            return NET_HTTP_CONTINUE;
+        }
         return 0;
     }
     if (r->parser.upgrade) r->upgraded = true;

@@ -70,6 +70,7 @@ int net_keys_from_pem(const char *priv_pem, size_t priv_len, const char *pub_pem
                       size_t pub_len, net_keys **out_keys, lc_errbuf *eb)
 {
     *out_keys = NULL;
+    if (pub_len > 65536 || priv_len > 65536) return lc_errf(eb, LC_ELIMIT, "key PEM too large");
     net_keys *keys = lc_calloc(1, sizeof *keys);
     if (!keys) return LC_ENOMEM;
     int rc = LC_EDECODE;

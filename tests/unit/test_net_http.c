@@ -343,3 +343,27 @@ TEST(net_http_upgrade_with_body_any_split)
         net_http_reader_deinit(&r);
     }
 }
+
+TEST(net_http_expect_continue)
+{
+    net_http_reader r;
+    net_http_reader_init(&r, 100);
+    net_http_request *q;
+    size_t used;
+    const char *head = "POST /v1/database HTTP/1.1\r\nExpect: 100-Continue\r\n"
+                       "Content-Length: 4\r\n\r\n";
+    CHECK_EQ(net_http_reader_feed(&r, head, strlen(head), &used, &q), NET_HTTP_CONTINUE);
+    CHECK_EQ(used, strlen(head));
+    CHECK(q == NULL);
+    CHECK_EQ(net_http_reader_feed(&r, "wa", 2, &used, &q), 0); /* only once */
+    CHECK_EQ(net_http_reader_feed(&r, "sm", 2, &used, &q), 1);
+    CHECK_EQ(q->body_len, 4);
+    CHECK_MEM(q->body, "wasm", 4);
+    /* Whole request in one piece: no CONTINUE, just the request. */
+    const char *all = "POST / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\nx";
+    CHECK_EQ(net_http_reader_feed(&r, all, strlen(all), &used, &q), 1);
+    /* No body, no CONTINUE. */
+    const char *nobody = "GET / HTTP/1.1\r\nExpect: 100-continue\r\n\r\n";
+    CHECK_EQ(net_http_reader_feed(&r, nobody, strlen(nobody), &used, &q), 1);
+    net_http_reader_deinit(&r);
+}
