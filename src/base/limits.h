@@ -46,4 +46,27 @@
  * streaming snapshot format. */
 #define LC_CLOG_SNAPSHOT_MAX (64ull << 30)
 
+/* Network (net/) */
+/* A JWT we accept: SpacetimeDB tokens are ~400 bytes; OIDC tokens with many claims stay well
+ * under 4 KiB. 8 KiB bounds the base64/JSON work done on unauthenticated input. */
+#define LC_TOKEN_SIZE_MAX 8192
+/* iss and sub of a token (spec-client-protocol.md §4.3: each non-empty and <= 128 bytes). */
+#define LC_TOKEN_CLAIM_MAX 128
+/* Largest WebSocket message we accept from a client: the reference server's 32 MiB. */
+#define LC_WS_MESSAGE_MAX (32u << 20)
+/* Largest decompressed server message we accept when decoding (client side, fuzzers): bounds
+ * a decompression bomb. Matches LC_VALUE_SIZE_MAX. */
+#define LC_WS_DECOMPRESSED_MAX (64u << 20)
+/* HTTP request line URL: 8 KiB like nginx's default large buffer; longer gets 414. */
+#define LC_HTTP_URL_MAX 8192
+/* Header fields per request (browsers send ~20); more gets 431. */
+#define LC_HTTP_HEADERS_MAX 100
+/* All header bytes of one request (names + values), like nginx's 4 x 8 KiB; more gets 431. */
+#define LC_HTTP_HEADER_SIZE_MAX (32u << 10)
+/* Default request body cap: a published module (wasm) is the largest body we expect. Routes
+ * can lower it; more gets 413. */
+#define LC_HTTP_BODY_MAX (64u << 20)
+/* Query parameters decoded per request. */
+#define LC_HTTP_QUERY_PARAMS_MAX 64
+
 #endif
