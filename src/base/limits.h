@@ -69,4 +69,19 @@
 /* Query parameters decoded per request. */
 #define LC_HTTP_QUERY_PARAMS_MAX 64
 
+/* SQL */
+/* Nesting of parentheses and NOT in one SQL expression. The parser recurses about three C
+ * frames per level, each well under 200 bytes, so 128 levels stay far below any thread stack;
+ * no real query (the SDK's builder included) nests past a handful. Compare SQLite's
+ * SQLITE_MAX_EXPR_DEPTH. */
+#define LC_SQL_DEPTH_MAX 128
+/* Bytes of SQL text for one general statement (HTTP /sql, one-off queries): large enough for
+ * an INSERT of thousands of rows, small enough that one request cannot tie up the executor. */
+#define LC_SQL_TEXT_MAX (4u << 20)
+/* Bytes of one subscription query: SpacetimeDB's MAX_SQL_LENGTH (crates/query). */
+#define LC_SQL_SUB_TEXT_MAX 50000
+/* Tokens in one statement: bounds parse work independently of text size (a 4 MiB text of
+ * one-byte tokens would otherwise be ~4M tokens). */
+#define LC_SQL_TOKENS_MAX (1u << 20)
+
 #endif
