@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/alloc.h"
@@ -95,6 +96,7 @@ typedef struct job {
     u32 skip_count;
     u32 report_from_idx;
     bool is_done;
+    u64 start_ns, elapsed_ns;  /* wall time of the file, restarts included */
     /* results, filled when done */
     u32 passed, failed, skipped, skipped_text;
     strlist fail_keys;   /* "file.wast:LINE KIND" */
@@ -211,7 +213,8 @@ static void describe_status(int status, char *out, size_t out_size)
         snprintf(out, out_size, "%s (signal %d)",
                  sig == SIGALRM ? "timed out" : strsignal(sig), sig);
     } else {
-        snprintf(out, out_size, "exit status %d", WEXITSTATUS(status));
+        snprintf(out, out_size, "exit status %d%s", WEXITSTATUS(status),
+                 WEXITSTATUS(status) == 1 ? " (a sanitizer report? see stderr)" : "");
     }
 }
 
@@ -257,12 +260,20 @@ static void job_reap(runner *r, job *j, int status)
     job_launch(r, j);
 }
 
+static u64 now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (u64)ts.tv_sec * 1000000000ull + (u64)ts.tv_nsec;
+}
+
 /* Runs every job, at most jobs_max_parallel children at a time. */
 static void runner_run_all(runner *r)
 {
     u32 next = 0, running = 0;
     while (next < r->job_count || running > 0) {
         while (next < r->job_count && running < r->jobs_max_parallel) {
+            r->jobs[next].start_ns = now_ns();
             job_launch(r, &r->jobs[next++]);
             running++;
         }
@@ -277,7 +288,10 @@ static void runner_run_all(runner *r)
             job *j = &r->jobs[i];
             if (j->pid != pid) continue;
             job_reap(r, j, status);
-            if (j->is_done) running--;
+            if (j->is_done) {
+                j->elapsed_ns = now_ns() - j->start_ns;
+                running--;
+            }
             break;
         }
     }
@@ -406,7 +420,7 @@ typedef struct totals {
 /* Prints the per-file table and the unexpected failures; fills the totals. */
 static void report_files(const runner *r, const strlist *expected, totals *t, strlist *now)
 {
-    printf("%-32s %7s %7s %7s %7s\n", "file", "passed", "failed", "known", "skipped");
+    printf("%-32s %7s %7s %7s %7s %7s\n", "file", "passed", "failed", "known", "skipped", "ms");
     for (u32 i = 0; i < r->job_count; i++) {
         const job *j = &r->jobs[i];
         u32 known = 0, shown = 0;
@@ -427,7 +441,8 @@ static void report_files(const runner *r, const strlist *expected, totals *t, st
             printf("  ... and %u more unexpected failures in %s (-v shows all)\n",
                    shown - SHOWN_PER_FILE_MAX, j->wast);
         }
-        printf("%-32s %7u %7u %7u %7u\n", j->wast, j->passed, j->failed, known, j->skipped);
+        printf("%-32s %7u %7u %7u %7u %7llu\n", j->wast, j->passed, j->failed, known, j->skipped,
+               (unsigned long long)(j->elapsed_ns / 1000000));
         t->passed += j->passed;
         t->failed += j->failed;
         t->skipped += j->skipped;
@@ -470,6 +485,8 @@ static int parse_args(runner *r, int argc, char **argv, int *out_path_count)
         } else if (strcmp(a, "-j") == 0 && has_next) {
             int n = atoi(argv[++i]);
             r->jobs_max_parallel = n > 0 ? (u32)n : 1;
+        } else if (strncmp(a, "-j", 2) == 0 && a[2] >= '1' && a[2] <= '9') {
+            r->jobs_max_parallel = (u32)atoi(a + 2);
         } else if (strcmp(a, "--timeout") == 0 && has_next) {
             int n = atoi(argv[++i]);
             r->timeout_s = n > 0 ? (u32)n : 0;
