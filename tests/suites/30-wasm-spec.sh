@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tests/suites/30-wasm-spec.sh — the official WebAssembly core spec tests.
 #
-# Converts each .wast of the test suite (WASM_TESTSUITE, default ../shared/wasm-testsuite)
+# Converts each .wast of the test suite (WASM_TESTSUITE, else the first of
+# ../shared/wasm-testsuite and /work/shared/wasm-testsuite that exists)
 # with wabt's wast2json into $BUILD/wasm-spec/ (only files whose .wast changed), then runs
 # $BUILD/wasm_spec_runner over the JSON, comparing failures with
 # tests/wasm-spec/expected-failures.txt. Extra arguments go to the runner, e.g.
@@ -11,7 +12,12 @@
 set -u
 cd "$(dirname "$0")/../.."
 : "${BUILD:=build/debug}"
-suite="${WASM_TESTSUITE:-../shared/wasm-testsuite}"
+suite="${WASM_TESTSUITE:-}"
+if [ -z "$suite" ]; then
+    for d in ../shared/wasm-testsuite /work/shared/wasm-testsuite; do
+        if [ -d "$d" ]; then suite=$d; break; fi
+    done
+fi
 out="$BUILD/wasm-spec"
 expected=tests/wasm-spec/expected-failures.txt
 
@@ -25,7 +31,7 @@ if ! command -v wast2json >/dev/null; then
     echo "wasm-spec: 0 passed, 1 failed"
     exit 1
 fi
-if [ ! -d "$suite" ] || ! ls "$suite"/*.wast >/dev/null 2>&1; then
+if [ -z "$suite" ] || [ ! -d "$suite" ] || ! ls "$suite"/*.wast >/dev/null 2>&1; then
     echo "wasm-spec: no .wast files in $suite (set WASM_TESTSUITE)"
     echo "wasm-spec: 0 passed, 1 failed"
     exit 1
