@@ -8,6 +8,7 @@
 # tests/wasm-spec/expected-failures.txt. Extra arguments go to the runner, e.g.
 #   bash tests/suites/30-wasm-spec.sh --update-expected     refresh the known-failure list
 #   bash tests/suites/30-wasm-spec.sh --only i32 -v         one file, every failure shown
+# Before that it runs the runner's own self-test (tests/wasm-spec/selftest/).
 # Last line: "wasm-spec: N passed, N failed" (failed = failures not in the expected list).
 set -u
 cd "$(dirname "$0")/../.."
@@ -51,8 +52,27 @@ for wast in "$suite"/*.wast; do
     fi
 done
 
+# First the runner's self-test: selftest.wast has commands that must fail (listed in
+# selftest-expected.txt; --fail-on-fixed makes a wrongly passing one an error) and hooks that
+# crash and hang the child, which the runner must survive.
+self="$out/selftest"
+mkdir -p "$self"
+selftest_failed=0
+if ! wast2json --no-check tests/wasm-spec/selftest/selftest.wast -o "$self/selftest.json" \
+        >/dev/null 2>"$self/err" ||
+   ! WASM_SPEC_TEST_CRASH_LINE=72 WASM_SPEC_TEST_HANG_LINE=74 "$BUILD/wasm_spec_runner" \
+        --timeout 2 --fail-on-fixed --expected tests/wasm-spec/selftest/selftest-expected.txt \
+        "$self/selftest.json" >"$self/run.txt" 2>&1; then
+    echo "wasm-spec: the runner's self-test FAILED:"
+    cat "$self/err" "$self/run.txt"
+    selftest_failed=1
+else
+    echo "wasm-spec: runner self-test ok ($(tail -n 1 "$self/run.txt"))"
+fi
+
 "$BUILD/wasm_spec_runner" --expected "$expected" "$@" "$out" | tee "$out/last-run.txt"
 rc=${PIPESTATUS[0]}
+convert_failed=$((convert_failed + selftest_failed))
 if [ "$convert_failed" -ne 0 ]; then
     line=$(tail -n 1 "$out/last-run.txt")
     passed=$(echo "$line" | sed -nE 's/.* ([0-9]+) passed.*/\1/p')

@@ -2,7 +2,7 @@
  * tests/wasm-spec/runner.c — the official WebAssembly spec-test runner (parent side).
  *
  *   wasm_spec_runner [-j N] [-v] [--timeout S] [--expected FILE [--update-expected]]
- *                    PATH... [--only SUBSTR]...
+ *                    [--fail-on-fixed] [--only SUBSTR]... PATH...
  *
  * PATH is a directory of wast2json outputs (every *.json in it) or single .json files. Each
  * file runs in its own forked child (spec_exec.c), -j of them at a time (default: online
@@ -20,7 +20,8 @@
  * comments allowed. Unexpected failures are regressions and fail the run; listed keys that
  * passed are printed as "fixed: remove from expected list". --update-expected rewrites the
  * file with the current failures (keeping entries of files not in this run). The last line is
- * "wasm-spec: N passed, N failed" where failed counts only unexpected failures.
+ * "wasm-spec: N passed, N failed" where failed counts only unexpected failures (and, with
+ * --fail-on-fixed, listed ones that passed: the runner's self-test uses that).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -111,6 +112,7 @@ typedef struct runner {
     bool is_verbose;
     const char *expected_path;
     bool do_update;
+    bool is_fixed_failure;  /* --fail-on-fixed: a listed failure that passes fails the run */
     strlist only;
 } runner;
 
@@ -465,7 +467,8 @@ static void report_fixed(const runner *r, const strlist *expected, const strlist
 static void usage(void)
 {
     fprintf(stderr, "usage: wasm_spec_runner [-j N] [-v] [--timeout SECONDS] [--expected FILE "
-                    "[--update-expected]] [--only SUBSTR]... DIR|FILE.json...\n");
+                    "[--update-expected]] [--fail-on-fixed] [--only SUBSTR]... "
+                    "DIR|FILE.json...\n");
     exit(2);
 }
 
@@ -492,6 +495,8 @@ static int parse_args(runner *r, int argc, char **argv, int *out_path_count)
             r->timeout_s = n > 0 ? (u32)n : 0;
         } else if (strcmp(a, "--expected") == 0 && has_next) {
             r->expected_path = argv[++i];
+        } else if (strcmp(a, "--fail-on-fixed") == 0) {
+            r->is_fixed_failure = true;
         } else if (strcmp(a, "--update-expected") == 0) {
             r->do_update = true;
         } else if (strcmp(a, "--only") == 0 && has_next) {
@@ -535,7 +540,7 @@ int main(int argc, char **argv)
            t.failed - t.unexpected, t.unexpected, t.skipped, t.skipped_text,
            t.fixed ? "" : "");
     if (t.fixed && !r.do_update) printf("%u known failures now pass (listed above)\n", t.fixed);
-    u32 bad = r.do_update ? 0 : t.unexpected;
+    u32 bad = r.do_update ? 0 : t.unexpected + (r.is_fixed_failure ? t.fixed : 0);
     printf("wasm-spec: %u passed, %u failed\n", t.passed, bad);
 
     for (u32 i = 0; i < r.job_count; i++) job_deinit(&r.jobs[i]);

@@ -214,6 +214,18 @@ static bool val_matches(const spec_val *want, u64 got)
     }
 }
 
+/* "ref.null", "ref.extern N" (undoing the n + 1 encoding), or the funcref's address. */
+static void ref_describe(u8 type, u64 bits, char *out, size_t out_size)
+{
+    if (bits == LC_WASM_REF_NULL) {
+        snprintf(out, out_size, "%s:ref.null", valtype_name(type));
+    } else if (type == LC_WASM_EXTERNREF) {
+        snprintf(out, out_size, "ref.extern %llu", (unsigned long long)(bits - 1));
+    } else {
+        snprintf(out, out_size, "funcref:0x%llx", (unsigned long long)bits);
+    }
+}
+
 static void val_describe(const spec_val *v, char *out, size_t out_size)
 {
     const char *t = valtype_name(v->type);
@@ -222,6 +234,8 @@ static void val_describe(const spec_val *v, char *out, size_t out_size)
                  v->nan_kind == NAN_CANONICAL ? "canonical" : "arithmetic");
     } else if (v->is_any_ref) {
         snprintf(out, out_size, "%s:non-null", t);
+    } else if (is_ref(v->type)) {
+        ref_describe(v->type, v->bits, out, out_size);
     } else {
         snprintf(out, out_size, "%s:0x%llx", t, (unsigned long long)v->bits);
     }
@@ -509,8 +523,14 @@ static int cmd_assert_return(spec_ctx *ctx, json_t *cmd, spec_result *res)
                               valtype_name(out.result_types[i]), ws);
         }
         if (!val_matches(&want, out.results[i])) {
-            return result_set(res, 'F', "result %u: got %s:0x%llx, expected %s", i,
-                              valtype_name(want.type), (unsigned long long)out.results[i], ws);
+            char gs[64];
+            if (is_ref(want.type)) {
+                ref_describe(want.type, out.results[i], gs, sizeof gs);
+            } else {
+                snprintf(gs, sizeof gs, "%s:0x%llx", valtype_name(want.type),
+                         (unsigned long long)out.results[i]);
+            }
+            return result_set(res, 'F', "result %u: got %s, expected %s", i, gs, ws);
         }
     }
     return result_pass(res);
@@ -631,6 +651,24 @@ static bool idx_skipped(const spec_child_opts *o, u32 idx)
     return false;
 }
 
+/* Test hooks for the runner's own self-test (tests/wasm-spec/selftest/): the command on line
+ * WASM_SPEC_TEST_CRASH_LINE aborts the child, the one on WASM_SPEC_TEST_HANG_LINE sleeps until
+ * the per-command alarm kills it. Unset in normal runs. */
+static void test_hooks(u32 line)
+{
+    static const char *crash, *hang;
+    static bool loaded;
+    if (!loaded) {
+        crash = getenv("WASM_SPEC_TEST_CRASH_LINE");
+        hang = getenv("WASM_SPEC_TEST_HANG_LINE");
+        loaded = true;
+    }
+    if (crash && (u32)atoi(crash) == line) abort();
+    if (hang && (u32)atoi(hang) == line) {
+        for (;;) pause();
+    }
+}
+
 static void commands_run(spec_ctx *ctx, json_t *commands, int out_fd, const spec_child_opts *o)
 {
     size_t n = json_array_size(commands);
@@ -645,6 +683,7 @@ static void commands_run(spec_ctx *ctx, json_t *commands, int out_fd, const spec
         if (o->is_verbose) fprintf(stderr, "  [%s:%u %s]\n", ctx->dir, line, type);
         if (o->timeout_s) alarm(o->timeout_s);
         spec_result res = {.status = 'F'};
+        test_hooks(line);
         (void)cmd_run(ctx, cmd, type, &res);
         if (o->timeout_s) alarm(0);
         if (report) out_result(out_fd, idx, line, type, &res);
