@@ -329,10 +329,58 @@ static void emit_target(cc *c, ctl *t)
 static u32 label_arity(const ctl *t) { return t->kind == CTL_LOOP ? t->param_count : t->result_count; }
 static const u8 *label_types(const ctl *t) { return t->kind == CTL_LOOP ? t->params : t->results; }
 
+/* An i32 compare whose result is the condition just popped; take_cmp removes it from the
+ * code so the branch can evaluate it itself (one dispatch and no slot write). */
+typedef struct fused_cmp {
+    bool ok;
+    u32 idx;   /* opcode - 0x45, or 11 for nez */
+    u64 w0, w1;
+} fused_cmp;
+
+static void take_cmp(cc *c, u32 cond, fused_cmp *out)
+{
+    out->ok = false;
+    if (!emitting(c) || c->fuse_end != c->code_len || c->fuse_d != cond ||
+        cond != home(c, c->val_count))
+        return;
+    u64 w = c->code[c->fuse_pos].u;
+    u32 op = (u32)(w & 0xffff);
+    u32 base = op >= OP_IMM ? op - OP_IMM : op;
+    if (base < 0x45 || base > 0x4f)
+        return;
+    out->idx = base - 0x45;
+    out->w0 = w;
+    out->w1 = op >= OP_IMM ? c->code[c->fuse_pos + 1].u : 0;
+    c->code_len = c->fuse_pos;
+    out->ok = true;
+    no_fuse(c);
+}
+
+/* Emits the fused compare-and-branch (branch when the compare, negated if asked, holds);
+ * the caller emits the offset word next. */
+static void emit_brc(cc *c, const fused_cmp *f, bool negate)
+{
+    static const u8 neg[12] = {11, 2, 1, 9, 10, 7, 8, 5, 6, 3, 4, 0};
+    u32 k = negate ? neg[f->idx] : f->idx;
+    bool imm = (f->w0 & 0xffff) >= OP_IMM;
+    u64 ab = f->w0 & ~(u64)0xffffffffull;
+    emit(c, (imm ? OP_BRCI : OP_BRC) + k + ab);
+    if (imm)
+        emit(c, f->w1);
+}
+
+/* Puts back a compare taken by take_cmp when the branch cannot use it. */
+static void restore_cmp(cc *c, const fused_cmp *f)
+{
+    emit(c, f->w0);
+    if ((f->w0 & 0xffff) >= OP_IMM)
+        emit(c, f->w1);
+}
+
 /* Emits an unconditional (cond == NO_FIXUP) or conditional branch to label depth d. The
  * validator has already popped the condition (cond is its slot); the label's values are
  * the top `arity` entries and have been materialised. */
-static void emit_branch(cc *c, u32 d, u32 cond)
+static void emit_branch(cc *c, u32 d, u32 cond, const fused_cmp *f)
 {
     if (!emitting(c))
         return;
@@ -340,6 +388,14 @@ static void emit_branch(cc *c, u32 d, u32 cond)
     bool is_cond = cond != NO_FIXUP;
     u32 arity = label_arity(t);
     u32 src = home(c, c->val_count - arity);
+    if (f->ok) {
+        if (t->kind != CTL_FUNC && (arity == 0 || src == home(c, t->height))) {
+            emit_brc(c, f, false);
+            emit_target(c, t);
+            return;
+        }
+        restore_cmp(c, f);
+    }
     if (t->kind == CTL_FUNC) {
         if (is_cond) {
             emit_op(c, OP_BR_UNLESS, 0, cond, 0);
@@ -398,14 +454,20 @@ static void op_block(cc *c, u8 op)
     if (c->err)
         return;
     u32 cond = 0;
-    if (op == 0x04)
+    fused_cmp fc = {0};
+    if (op == 0x04) {
         cond = pop_slot(c, 0x7f);
+        take_cmp(c, cond, &fc);
+    }
     materialize_all(c, 0);
     pop_n(c, p, np);
     bool em = emitting(c);
     u32 else_pos = NO_FIXUP;
     if (op == 0x04 && em) {
-        emit_op(c, OP_BR_UNLESS, 0, cond, 0);
+        if (fc.ok)
+            emit_brc(c, &fc, true);
+        else
+            emit_op(c, OP_BR_UNLESS, 0, cond, 0);
         else_pos = c->code_len;
         emit(c, NO_FIXUP);
     }
@@ -491,8 +553,11 @@ static void op_br(cc *c, u8 op)
         return invalid(c, "unknown label");
     ctl *t = &c->ctls[c->ctl_count - 1 - d];
     u32 cond = NO_FIXUP;
-    if (op == 0x0d)
+    fused_cmp fc = {0};
+    if (op == 0x0d) {
         cond = pop_slot(c, 0x7f);
+        take_cmp(c, cond, &fc);
+    }
     materialize_all(c, 0);
     u32 arity = label_arity(t);
     const u8 *types = label_types(t);
@@ -503,7 +568,7 @@ static void op_br(cc *c, u8 op)
     c->val_count += arity;
     if (c->val_count > c->val_max)
         c->val_max = c->val_count;
-    emit_branch(c, d, cond);
+    emit_branch(c, d, cond, &fc);
     c->val_count -= arity;
     if (op == 0x0c) {
         set_unreachable(c);

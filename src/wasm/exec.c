@@ -215,6 +215,25 @@ static int host_call(lc_wasm_instance *inst, lc_wasm_instance *ci, const lc_wasm
 #define BIN64(op, expr)                                                             \
     L##op : { u64 a = fp[A_], b = fp[B_]; fp[D_] = (u64)(expr); NEXT(); }           \
     I##op : { u64 a = fp[A_], b = (pc++)->u; fp[D_] = (u64)(expr); NEXT(); }
+/* Fused i32 compare-and-branch (slot or immediate right operand). */
+#define BRC(k, expr)                                                                \
+    C##k : {                                                                        \
+        u32 a = (u32)fp[A_], b = (u32)fp[B_];                                       \
+        if (expr)                                                                   \
+            pc += pc->i;                                                            \
+        else                                                                        \
+            pc++;                                                                   \
+        NEXT();                                                                     \
+    }                                                                               \
+    CI##k : {                                                                       \
+        u32 a = (u32)fp[A_], b = (u32)pc->u;                                        \
+        pc++;                                                                       \
+        if (expr)                                                                   \
+            pc += pc->i;                                                            \
+        else                                                                        \
+            pc++;                                                                   \
+        NEXT();                                                                     \
+    }
 #define UN32(expr) { u32 a = (u32)fp[A_]; fp[D_] = (u32)(expr); NEXT(); }
 #define UN64(expr) { u64 a = fp[A_]; fp[D_] = (u64)(expr); NEXT(); }
 #define CMPF32(op) { f32 a = as_f32(fp[A_]), b = as_f32(fp[B_]); fp[D_] = a op b; NEXT(); }
@@ -295,6 +314,13 @@ int wasm_exec(lc_wasm_instance *inst, const lc_wasm_func *func, u64 *args, lc_er
         IMM(59), IMM(5a), IMM(6a), IMM(6b), IMM(6c), IMM(71), IMM(72), IMM(73), IMM(74),
         IMM(75), IMM(76), IMM(7c), IMM(7d), IMM(7e), IMM(83), IMM(84), IMM(85), IMM(86),
         IMM(87), IMM(88),
+        [OP_BRC + 0] = &&C0, [OP_BRC + 1] = &&C1, [OP_BRC + 2] = &&C2, [OP_BRC + 3] = &&C3,
+        [OP_BRC + 4] = &&C4, [OP_BRC + 5] = &&C5, [OP_BRC + 6] = &&C6, [OP_BRC + 7] = &&C7,
+        [OP_BRC + 8] = &&C8, [OP_BRC + 9] = &&C9, [OP_BRC + 10] = &&C10,
+        [OP_BRC + 11] = &&C11, [OP_BRCI + 1] = &&CI1, [OP_BRCI + 2] = &&CI2,
+        [OP_BRCI + 3] = &&CI3, [OP_BRCI + 4] = &&CI4, [OP_BRCI + 5] = &&CI5,
+        [OP_BRCI + 6] = &&CI6, [OP_BRCI + 7] = &&CI7, [OP_BRCI + 8] = &&CI8,
+        [OP_BRCI + 9] = &&CI9, [OP_BRCI + 10] = &&CI10,
     };
 #undef IMM
 
@@ -498,6 +524,18 @@ L40: {
     NEXT();
 }
 L41: fp[D_] = (pc++)->u; NEXT();
+C0: if (!(u32)fp[A_]) pc += pc->i; else pc++; NEXT();
+C11: if ((u32)fp[A_]) pc += pc->i; else pc++; NEXT();
+BRC(1, a == b)
+BRC(2, a != b)
+BRC(3, (i32)a < (i32)b)
+BRC(4, a < b)
+BRC(5, (i32)a > (i32)b)
+BRC(6, a > b)
+BRC(7, (i32)a <= (i32)b)
+BRC(8, a <= b)
+BRC(9, (i32)a >= (i32)b)
+BRC(10, a >= b)
 L45: UN32(a == 0)
 BIN32(46, a == b)
 BIN32(47, a != b)

@@ -72,6 +72,10 @@ enum {
     OP_FC_BASE = 0xe0,     /* 0xfc sub-op n becomes OP_FC_BASE + n (n <= 17); bulk ops take
                             * a = base of 3 consecutive operand slots */
     OP_IMM = 0x100,        /* OP_IMM + binop: d a, b is the [imm] word */
+    /* Compare-and-branch: OP_BRC + k, a b [offset]; OP_BRCI + k, a [imm] [offset]. k is
+     * i32 compare opcode - 0x45 (0 eqz .. 10 ge_u) or 11 for "nez". */
+    OP_BRC = 0x1a0,
+    OP_BRCI = 0x1c0,
     OP_COUNT = 0x200,
 };
 
