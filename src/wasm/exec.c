@@ -336,6 +336,7 @@ int wasm_exec(lc_wasm_instance *inst, const lc_wasm_func *func, u64 *args, lc_er
     u32 depth = base_depth;
     const u32 depth_max = inst->limits.call_depth_max;
     lc_wasm_frame *frames = inst->frames;
+    u64 *const stack_end = inst->stack_end;
     const lc_wasm_func *g = func;
     u64 fuel = inst->fuel;
     int trap_code = 0;
@@ -396,16 +397,16 @@ L0e: { /* br_table d=src a=index b=n [count] ([dst] [offset])* */
 }
 L0f: { /* return a=src b=n */
     u32 n = B_;
-    if (A_)
-        memmove(fp, fp + A_, (size_t)n * 8);
+    const u64 *src = fp + A_;
+    for (u32 k = 0; k < n; k++)  /* src >= fp: a forward copy is safe */
+        fp[k] = src[k];
     lc_wasm_frame *fr = &frames[--depth];
-    if (depth == base_depth)
+    if (LC_UNLIKELY(depth == base_depth))
         goto done;
     pc = fr->ret_pc;
     fp = fr->fp;
-    lc_wasm_instance *ri = frames[depth - 1].func->inst;
-    if (ri != ci) {
-        ci = ri;
+    if (fr->caller != ci) {
+        ci = fr->caller;
         RELOAD();
     }
     NEXT();
@@ -435,7 +436,7 @@ do_call: {
     fuel--;
     if (LC_UNLIKELY(depth >= depth_max))
         TRAP(LC_ETRAP_STACK);
-    if (!g->code) {
+    if (LC_UNLIKELY(!g->entry)) {
         inst->fuel = fuel;
         inst->depth = depth + 1;
         inst->stack_top = argp + LC_MAX(g->type->param_count, g->type->result_count);
@@ -449,18 +450,18 @@ do_call: {
             goto done;
         NEXT();
     }
-    const lc_wasm_code *code = g->code;
     u64 *nfp = argp;
-    if (LC_UNLIKELY(nfp + code->local_count + code->max_height > inst->stack_end))
+    if (LC_UNLIKELY(nfp + g->frame_slots > stack_end))
         TRAP(LC_ETRAP_STACK);
     lc_wasm_frame *fr = &frames[depth++];
     fr->ret_pc = pc;
     fr->fp = fp;
     fr->func = g;
+    fr->caller = ci;
     fp = nfp;
-    for (u32 k = g->type->param_count; k < code->local_count; k++)
+    for (u32 k = g->param_count, e = g->local_count; k < e; k++)
         fp[k] = 0;
-    pc = code->code;
+    pc = g->entry;
     if (g->inst != ci) {
         ci = g->inst;
         RELOAD();

@@ -187,6 +187,11 @@ struct lc_wasm_module {
 };
 
 struct lc_wasm_func {
+    /* Hot fields for the interpreter's call path, copied from code/type at instantiation. */
+    const lc_wasm_word *entry;  /* code->code, NULL for a host function */
+    u32 param_count;
+    u32 local_count;
+    u32 frame_slots;            /* local_count + max_height */
     const lc_wasm_type *type;   /* borrowed from a module or from host_type */
     lc_wasm_instance *inst;     /* owner (for host funcs: the importer) */
     const lc_wasm_code *code;   /* NULL for a host function */
@@ -226,7 +231,8 @@ struct lc_wasm_global {
 typedef struct lc_wasm_frame {
     const lc_wasm_word *ret_pc;
     u64 *fp;
-    const lc_wasm_func *func;
+    const lc_wasm_func *func;   /* the callee (for trap messages) */
+    lc_wasm_instance *caller;   /* instance to resume in */
 } lc_wasm_frame;
 
 struct lc_wasm_instance {
