@@ -1,8 +1,8 @@
 /*
  * tests/wasm-spec/runner.c — the official WebAssembly spec-test runner (parent side).
  *
- *   wasm_spec_runner [-j N] [-v] [--timeout S] [--expected FILE [--update-expected]]
- *                    [--fail-on-fixed] [--only SUBSTR]... PATH...
+ *   wasm_spec_runner [-j N] [-v] [--trace] [--timeout S] [--expected FILE [--update-expected]]
+ *                    [--strict] [--fail-on-fixed] [--only SUBSTR]... PATH...
  *
  * PATH is a directory of wast2json outputs (every *.json in it) or single .json files. Each
  * file runs in its own forked child (spec_exec.c), -j of them at a time (default: online
@@ -100,6 +100,7 @@ typedef struct job {
     u64 start_ns, elapsed_ns;  /* wall time of the file, restarts included */
     /* results, filled when done */
     u32 passed, failed, skipped, skipped_text;
+    strlist notes;       /* passes with a note (error class differs; see --strict) */
     strlist fail_keys;   /* "file.wast:LINE KIND" */
     strlist fail_msgs;   /* parallel to fail_keys */
 } job;
@@ -109,9 +110,11 @@ typedef struct runner {
     u32 job_count;
     u32 jobs_max_parallel;
     u32 timeout_s;
-    bool is_verbose;
+    bool is_verbose;   /* -v: every failure and note, not the first few per file */
+    bool is_trace;     /* --trace: children print each command to stderr */
     const char *expected_path;
     bool do_update;
+    bool is_strict;
     bool is_fixed_failure;  /* --fail-on-fixed: a listed failure that passes fails the run */
     strlist only;
 } runner;
@@ -138,7 +141,8 @@ static void job_launch(runner *r, job *j)
             .skip_count = j->skip_count,
             .report_from_idx = j->report_from_idx,
             .timeout_s = r->timeout_s,
-            .is_verbose = r->is_verbose,
+            .is_trace = r->is_trace,
+            .is_strict = r->is_strict,
         };
         int fd = fileno(j->out);
         (void)fcntl(fd, F_SETFL, O_APPEND);  /* write at the end whatever the shared offset */
@@ -170,6 +174,11 @@ static void job_take_result(job *j, char *rest)
     if (*msg == '\t') msg++;
     if (status == 'P') {
         j->passed++;
+        if (strncmp(msg, "note:", 5) == 0) {
+            char note[LINE_MAX_LEN];
+            snprintf(note, sizeof note, "%s:%u %s: %s", j->wast, line, kind, msg + 6);
+            strlist_push(&j->notes, note);
+        }
     } else if (status == 'S') {
         j->skipped++;
         if (strcmp(kind, "assert_malformed") == 0) j->skipped_text++;
@@ -358,6 +367,7 @@ static void job_deinit(job *j)
     lc_free(j->wast);
     strlist_free(&j->fail_keys);
     strlist_free(&j->fail_msgs);
+    strlist_free(&j->notes);
 }
 
 /* Loads "file.wast:LINE KIND" keys; blank lines and '#' comments are ignored. A missing file
@@ -416,7 +426,7 @@ static int expected_write(const runner *r, const strlist *old, const strlist *no
 }
 
 typedef struct totals {
-    u32 passed, failed, skipped, skipped_text, unexpected, fixed;
+    u32 passed, failed, skipped, skipped_text, unexpected, fixed, noted;
 } totals;
 
 /* Prints the per-file table and the unexpected failures; fills the totals. */
@@ -449,6 +459,10 @@ static void report_files(const runner *r, const strlist *expected, totals *t, st
         t->failed += j->failed;
         t->skipped += j->skipped;
         t->skipped_text += j->skipped_text;
+        t->noted += j->notes.count;
+        for (u32 k = 0; r->is_verbose && k < j->notes.count; k++) {
+            printf("  note %s\n", j->notes.items[k]);
+        }
     }
     strlist_sort(now);
 }
@@ -466,8 +480,8 @@ static void report_fixed(const runner *r, const strlist *expected, const strlist
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: wasm_spec_runner [-j N] [-v] [--timeout SECONDS] [--expected FILE "
-                    "[--update-expected]] [--fail-on-fixed] [--only SUBSTR]... "
+    fprintf(stderr, "usage: wasm_spec_runner [-j N] [-v] [--trace] [--timeout SECONDS] [--expected FILE "
+                    "[--update-expected]] [--strict] [--fail-on-fixed] [--only SUBSTR]... "
                     "DIR|FILE.json...\n");
     exit(2);
 }
@@ -485,6 +499,8 @@ static int parse_args(runner *r, int argc, char **argv, int *out_path_count)
         bool has_next = i + 1 < argc;
         if (strcmp(a, "-v") == 0) {
             r->is_verbose = true;
+        } else if (strcmp(a, "--trace") == 0) {
+            r->is_trace = true;
         } else if (strcmp(a, "-j") == 0 && has_next) {
             int n = atoi(argv[++i]);
             r->jobs_max_parallel = n > 0 ? (u32)n : 1;
@@ -495,6 +511,8 @@ static int parse_args(runner *r, int argc, char **argv, int *out_path_count)
             r->timeout_s = n > 0 ? (u32)n : 0;
         } else if (strcmp(a, "--expected") == 0 && has_next) {
             r->expected_path = argv[++i];
+        } else if (strcmp(a, "--strict") == 0) {
+            r->is_strict = true;
         } else if (strcmp(a, "--fail-on-fixed") == 0) {
             r->is_fixed_failure = true;
         } else if (strcmp(a, "--update-expected") == 0) {
@@ -540,6 +558,10 @@ int main(int argc, char **argv)
            t.failed - t.unexpected, t.unexpected, t.skipped, t.skipped_text,
            t.fixed ? "" : "");
     if (t.fixed && !r.do_update) printf("%u known failures now pass (listed above)\n", t.fixed);
+    if (t.noted) {
+        printf("%u assert_invalid/assert_malformed passed with the other error class "
+               "(-v lists them, --strict fails them)\n", t.noted);
+    }
     u32 bad = r.do_update ? 0 : t.unexpected + (r.is_fixed_failure ? t.fixed : 0);
     printf("wasm-spec: %u passed, %u failed\n", t.passed, bad);
 
