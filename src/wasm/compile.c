@@ -19,8 +19,9 @@
  *     instruction's result slot to the local (no copy), unless a label intervenes.
  *   - Nothing is emitted while the current frame (or an enclosing one) is unreachable, so
  *     dead code costs nothing and its bogus stack heights never reach the interpreter.
- *   - block/end emit nothing; loop emits OP_FUEL at its head (back-edges jump to it, so fuel
- *     is charged per iteration); if emits OP_BR_UNLESS to the else/end; else emits OP_BR.
+ *   - block/loop/end emit nothing (fuel is charged by every taken branch, hence on each
+ *     loop back-edge); if emits OP_BR_UNLESS (or a fused compare) to the else/end; else
+ *     emits OP_BR.
  *   - A branch that keeps `arity` values whose home slots differ from the target's emits a
  *     *_MOVE form (source and destination slots), otherwise a plain jump. Forward targets are
  *     unknown until the frame's end: the offset words of pending branches form a chain
@@ -475,10 +476,8 @@ static void op_block(cc *c, u8 op)
     if (c->err)
         return;
     top(c)->else_fixup = else_pos;
-    if (op == 0x03 && em) {
+    if (op == 0x03 && em)
         top(c)->loop_pc = c->code_len;
-        emit(c, OP_FUEL);
-    }
     no_fuse(c);
 }
 

@@ -168,6 +168,18 @@ static int host_call(lc_wasm_instance *inst, lc_wasm_instance *ci, const lc_wasm
         pc++;                                                                       \
         goto *labels[w & (OP_COUNT - 1)];                                           \
     } while (0)
+/* Fuel is charged on every taken branch (so on every loop back-edge) and on every call. */
+#define CHARGE()                                                                    \
+    do {                                                                            \
+        if (LC_UNLIKELY(fuel == 0))                                                 \
+            TRAP(LC_ETRAP_FUEL);                                                    \
+        fuel--;                                                                     \
+    } while (0)
+#define JUMP()                                                                      \
+    do {                                                                            \
+        CHARGE();                                                                   \
+        pc += pc->i;                                                                \
+    } while (0)
 #define TRAP(code)                                                                  \
     do {                                                                            \
         trap_code = (code);                                                         \
@@ -220,7 +232,7 @@ static int host_call(lc_wasm_instance *inst, lc_wasm_instance *ci, const lc_wasm
     C##k : {                                                                        \
         u32 a = (u32)fp[A_], b = (u32)fp[B_];                                       \
         if (expr)                                                                   \
-            pc += pc->i;                                                            \
+            JUMP();                                                                 \
         else                                                                        \
             pc++;                                                                   \
         NEXT();                                                                     \
@@ -229,7 +241,7 @@ static int host_call(lc_wasm_instance *inst, lc_wasm_instance *ci, const lc_wasm
         u32 a = (u32)fp[A_], b = (u32)pc->u;                                        \
         pc++;                                                                       \
         if (expr)                                                                   \
-            pc += pc->i;                                                            \
+            JUMP();                                                                 \
         else                                                                        \
             pc++;                                                                   \
         NEXT();                                                                     \
@@ -352,13 +364,13 @@ op_bad:
 L00: TRAP(LC_ETRAP_UNREACHABLE);
 L01: /* br_move d=dst a=src b=n */
     memmove(fp + D_, fp + A_, (size_t)B_ * 8);
-    pc += pc->i;
+    JUMP();
     NEXT();
 L02: /* br_if_move */
     if ((u32)fp[pc->u]) {
         memmove(fp + D_, fp + A_, (size_t)B_ * 8);
         pc++;
-        pc += pc->i;
+        JUMP();
     } else {
         pc += 2;
     }
@@ -369,16 +381,13 @@ L03: /* br_unless a=cond */
     else
         pc++;
     NEXT();
-L04: /* loop head: fuel */
-    if (LC_UNLIKELY(fuel == 0))
-        TRAP(LC_ETRAP_FUEL);
-    fuel--;
+L04: /* loop head (unused: fuel is charged on branches) */
     NEXT();
 L05: fp[D_] = fp[A_]; NEXT();
-L0c: pc += pc->i; NEXT();
+L0c: JUMP(); NEXT();
 L0d:
     if ((u32)fp[A_])
-        pc += pc->i;
+        JUMP();
     else
         pc++;
     NEXT();
@@ -392,7 +401,7 @@ L0e: { /* br_table d=src a=index b=n [count] ([dst] [offset])* */
     if (dst != D_)
         memmove(fp + dst, fp + D_, (size_t)B_ * 8);
     pc = e + 1;
-    pc += pc->i;
+    JUMP();
     NEXT();
 }
 L0f: { /* return a=src b=n */
@@ -525,8 +534,8 @@ L40: {
     NEXT();
 }
 L41: fp[D_] = (pc++)->u; NEXT();
-C0: if (!(u32)fp[A_]) pc += pc->i; else pc++; NEXT();
-C11: if ((u32)fp[A_]) pc += pc->i; else pc++; NEXT();
+C0: if (!(u32)fp[A_]) JUMP(); else pc++; NEXT();
+C11: if ((u32)fp[A_]) JUMP(); else pc++; NEXT();
 BRC(1, a == b)
 BRC(2, a != b)
 BRC(3, (i32)a < (i32)b)
