@@ -6,16 +6,26 @@
  * stack of control frames, each remembering its label types, the height at entry and
  * whether the rest of the block is unreachable.
  *
- * Code emission rides on the same walk (see wasm_int.h for the word format):
+ * Code emission rides on the same walk (see wasm_int.h for the word format). The internal
+ * code is slot-addressed ("register-based"): every operand-stack entry has a home slot
+ * fp[locals + depth], and each instruction names its operand and result slots, so there is
+ * no stack pointer at run time.
+ *   - Operands are tracked by *location*: local.get and constants are deferred (the entry
+ *     remembers "local x" / "constant k" and emits nothing); the consumer reads the local's
+ *     slot directly or uses an immediate-operand variant (OP_IMM + op). Deferred entries are
+ *     materialised into their home slots before any control instruction or call, and before
+ *     a local.set/tee that would overwrite a local they still refer to.
+ *   - local.set/tee right after an instruction that produced the value retargets that
+ *     instruction's result slot to the local (no copy), unless a label intervenes.
  *   - Nothing is emitted while the current frame (or an enclosing one) is unreachable, so
  *     dead code costs nothing and its bogus stack heights never reach the interpreter.
- *   - block/end emit nothing; loop emits OP_FUEL at its head (back-edges jump to it, so fuel
- *     is charged per iteration); if emits OP_BR_UNLESS to the else/end; else emits OP_BR.
- *   - A branch that keeps `arity` values and whose target height is not where they already
- *     are emits a *_MOVE form carrying the absolute target height (locals + validator height),
- *     otherwise a plain jump. Forward targets are unknown until the frame's end: the offset
- *     words of pending branches form a chain threaded through the words themselves and are
- *     patched when the frame ends.
+ *   - block/loop/end emit nothing (fuel is charged by every taken branch, hence on each
+ *     loop back-edge); if emits OP_BR_UNLESS (or a fused compare) to the else/end; else
+ *     emits OP_BR.
+ *   - A branch that keeps `arity` values whose home slots differ from the target's emits a
+ *     *_MOVE form (source and destination slots), otherwise a plain jump. Forward targets are
+ *     unknown until the frame's end: the offset words of pending branches form a chain
+ *     threaded through the words themselves and are patched when the frame ends.
  *   - br/br_if to the function's outermost label become OP_RETURN directly.
  */
 #include <string.h>
@@ -24,6 +34,8 @@
 #include "wasm/wasm_int.h"
 
 #define NO_FIXUP UINT32_MAX
+#define LOC_CONST UINT32_MAX
+#define SLOT_MAX 0xffffu
 #define T_UNKNOWN 0
 
 enum { CTL_BLOCK, CTL_LOOP, CTL_IF, CTL_ELSE, CTL_FUNC };
@@ -47,7 +59,14 @@ typedef struct cc {
     lc_wasm_code *fn;
     wasm_rd r;
     u8 *vals;
+    u32 *locs;           /* per entry: slot holding the value, or LOC_CONST */
+    u64 *consts;         /* per entry: the constant when locs[i] == LOC_CONST */
     u32 val_count, val_cap, val_max;
+    u32 popped_loc;      /* location of the entry the last pop() removed */
+    u64 popped_const;
+    u32 fuse_pos;        /* last instruction whose result slot may be retargeted */
+    u32 fuse_end;        /* code_len right after it (fusion only if nothing followed) */
+    u32 fuse_d;
     ctl *ctls;
     u32 ctl_count, ctl_cap;
     lc_wasm_word *code;
@@ -121,20 +140,40 @@ static void emit(cc *c, u64 w)
     c->code[c->code_len++].u = w;
 }
 
-static void push(cc *c, u8 t)
+static u32 home(cc *c, u32 i) { return c->fn->local_count + i; }
+
+static bool grow_vals(cc *c)
 {
-    if (c->val_count == c->val_cap) {
-        u32 cap = c->val_cap ? c->val_cap * 2 : 32;
-        u8 *n = lc_realloc(c->vals, cap);
-        if (!n)
-            return fail(c, LC_ENOMEM, "out of memory");
+    u32 cap = c->val_cap ? c->val_cap * 2 : 32;
+    u8 *n = lc_realloc(c->vals, cap);
+    if (n)
         c->vals = n;
-        c->val_cap = cap;
+    u32 *l = n ? lc_realloc(c->locs, cap * sizeof(u32)) : NULL;
+    if (l)
+        c->locs = l;
+    u64 *k = l ? lc_realloc(c->consts, cap * sizeof(u64)) : NULL;
+    if (!k) {
+        fail(c, LC_ENOMEM, "out of memory");
+        return false;
     }
-    c->vals[c->val_count++] = t;
+    c->consts = k;
+    c->val_cap = cap;
+    return true;
+}
+
+static void push_loc(cc *c, u8 t, u32 loc, u64 k)
+{
+    if (c->val_count == c->val_cap && !grow_vals(c))
+        return;
+    c->vals[c->val_count] = t;
+    c->locs[c->val_count] = loc;
+    c->consts[c->val_count] = k;
+    c->val_count++;
     if (c->val_count > c->val_max)
         c->val_max = c->val_count;
 }
+
+static void push(cc *c, u8 t) { push_loc(c, t, home(c, c->val_count), 0); }
 
 /* Pops one value; want = 0 accepts any type. Returns the popped type (0 if unknown). */
 static u8 pop(cc *c, u8 want)
@@ -143,9 +182,13 @@ static u8 pop(cc *c, u8 want)
     if (c->val_count == t->height) {
         if (!t->is_unreachable)
             invalid(c, "type mismatch");
+        c->popped_loc = home(c, c->val_count);
+        c->popped_const = 0;
         return want;
     }
     u8 got = c->vals[--c->val_count];
+    c->popped_loc = c->locs[c->val_count];
+    c->popped_const = c->consts[c->val_count];
     if (want && got && got != want) {
         invalid(c, "type mismatch");
     }
@@ -162,6 +205,71 @@ static void push_n(cc *c, const u8 *types, u32 n)
 {
     for (u32 i = 0; i < n; i++)
         push(c, types[i]);
+}
+
+/* Emits an op word: opcode | d << 16 | a << 32 | b << 48 (slots are 16-bit). */
+static void emit_op(cc *c, u32 op, u32 d, u32 a, u32 b)
+{
+    if (d > SLOT_MAX || a > SLOT_MAX || b > SLOT_MAX)
+        return fail(c, LC_ELIMIT, "function uses too many value slots");
+    emit(c, op | (u64)d << 16 | (u64)a << 32 | (u64)b << 48);
+}
+
+/* Records that the instruction at pos (just emitted, all its words) wrote slot d. */
+static void mark_fuse(cc *c, u32 pos, u32 d)
+{
+    c->fuse_pos = pos;
+    c->fuse_end = c->code_len;
+    c->fuse_d = d;
+}
+
+static void no_fuse(cc *c) { c->fuse_end = NO_FIXUP; }
+
+/* Moves entry i's value into its home slot. */
+static void materialize_at(cc *c, u32 i)
+{
+    u32 h = home(c, i);
+    if (c->locs[i] == LOC_CONST) {
+        emit_op(c, OP_CONST, h, 0, 0);
+        emit(c, c->consts[i]);
+    } else if (c->locs[i] != h) {
+        emit_op(c, OP_MOV, h, c->locs[i], 0);
+    }
+    c->locs[i] = h;
+}
+
+/* Every entry (and the `extra` entries just popped above val_count) to its home slot. */
+static void materialize_all(cc *c, u32 extra)
+{
+    if (!emitting(c))
+        return;
+    for (u32 i = 0; i < c->val_count + extra; i++)
+        materialize_at(c, i);
+    no_fuse(c);
+}
+
+/* Pops a value and returns a slot holding it (a constant is written to the freed home). */
+static u32 pop_slot(cc *c, u8 want)
+{
+    pop(c, want);
+    u32 loc = c->popped_loc;
+    if (loc == LOC_CONST) {
+        loc = home(c, c->val_count);
+        if (emitting(c)) {
+            emit_op(c, OP_CONST, loc, 0, 0);
+            emit(c, c->popped_const);
+        }
+    }
+    return loc;
+}
+
+/* Pushes a result produced in the new top's home slot by the instruction at pos. */
+static void push_result(cc *c, u8 t, u32 pos)
+{
+    u32 d = home(c, c->val_count);
+    push(c, t);
+    if (emitting(c))
+        mark_fuse(c, pos, d);
 }
 
 static void push_ctl(cc *c, u8 kind, const u8 *params, u32 np, const u8 *results, u32 nr)
@@ -222,32 +330,88 @@ static void emit_target(cc *c, ctl *t)
 static u32 label_arity(const ctl *t) { return t->kind == CTL_LOOP ? t->param_count : t->result_count; }
 static const u8 *label_types(const ctl *t) { return t->kind == CTL_LOOP ? t->params : t->results; }
 
-/* Emits an unconditional (is_cond false) or conditional branch to label depth d. The
- * validator has already popped the condition. */
-static void emit_branch(cc *c, u32 d, bool is_cond)
+/* An i32 compare whose result is the condition just popped; take_cmp removes it from the
+ * code so the branch can evaluate it itself (one dispatch and no slot write). */
+typedef struct fused_cmp {
+    bool ok;
+    u32 idx;   /* opcode - 0x45, or 11 for nez */
+    u64 w0, w1;
+} fused_cmp;
+
+static void take_cmp(cc *c, u32 cond, fused_cmp *out)
+{
+    out->ok = false;
+    if (!emitting(c) || c->fuse_end != c->code_len || c->fuse_d != cond ||
+        cond != home(c, c->val_count))
+        return;
+    u64 w = c->code[c->fuse_pos].u;
+    u32 op = (u32)(w & 0xffff);
+    u32 base = op >= OP_IMM ? op - OP_IMM : op;
+    if (base < 0x45 || base > 0x4f)
+        return;
+    out->idx = base - 0x45;
+    out->w0 = w;
+    out->w1 = op >= OP_IMM ? c->code[c->fuse_pos + 1].u : 0;
+    c->code_len = c->fuse_pos;
+    out->ok = true;
+    no_fuse(c);
+}
+
+/* Emits the fused compare-and-branch (branch when the compare, negated if asked, holds);
+ * the caller emits the offset word next. */
+static void emit_brc(cc *c, const fused_cmp *f, bool negate)
+{
+    static const u8 neg[12] = {11, 2, 1, 9, 10, 7, 8, 5, 6, 3, 4, 0};
+    u32 k = negate ? neg[f->idx] : f->idx;
+    bool imm = (f->w0 & 0xffff) >= OP_IMM;
+    u64 ab = f->w0 & ~(u64)0xffffffffull;
+    emit(c, (imm ? OP_BRCI : OP_BRC) + k + ab);
+    if (imm)
+        emit(c, f->w1);
+}
+
+/* Puts back a compare taken by take_cmp when the branch cannot use it. */
+static void restore_cmp(cc *c, const fused_cmp *f)
+{
+    emit(c, f->w0);
+    if ((f->w0 & 0xffff) >= OP_IMM)
+        emit(c, f->w1);
+}
+
+/* Emits an unconditional (cond == NO_FIXUP) or conditional branch to label depth d. The
+ * validator has already popped the condition (cond is its slot); the label's values are
+ * the top `arity` entries and have been materialised. */
+static void emit_branch(cc *c, u32 d, u32 cond, const fused_cmp *f)
 {
     if (!emitting(c))
         return;
     ctl *t = &c->ctls[c->ctl_count - 1 - d];
-    u32 nloc = c->fn->local_count;
+    bool is_cond = cond != NO_FIXUP;
+    u32 arity = label_arity(t);
+    u32 src = home(c, c->val_count - arity);
+    if (f->ok) {
+        if (t->kind != CTL_FUNC && (arity == 0 || src == home(c, t->height))) {
+            emit_brc(c, f, false);
+            emit_target(c, t);
+            return;
+        }
+        restore_cmp(c, f);
+    }
     if (t->kind == CTL_FUNC) {
         if (is_cond) {
-            emit(c, OP_BR_UNLESS);
-            emit(c, 3);
+            emit_op(c, OP_BR_UNLESS, 0, cond, 0);
+            emit(c, 2);
         }
-        emit(c, OP_RETURN);
-        emit(c, t->result_count);
+        emit_op(c, OP_RETURN, 0, src, arity);
         return;
     }
-    u32 arity = label_arity(t);
-    u32 th = nloc + t->height;
-    u32 h = nloc + c->val_count;
-    if (th + arity == h) {
-        emit(c, is_cond ? OP_BR_IF : OP_BR);
+    u32 dst = home(c, t->height);
+    if (dst == src || arity == 0) {
+        emit_op(c, is_cond ? OP_BR_IF : OP_BR, 0, cond == NO_FIXUP ? 0 : cond, 0);
     } else {
-        emit(c, is_cond ? OP_BR_IF_MOVE : OP_BR_MOVE);
-        emit(c, arity);
-        emit(c, th);
+        emit_op(c, is_cond ? OP_BR_IF_MOVE : OP_BR_MOVE, dst, src, arity);
+        if (is_cond)
+            emit(c, cond);
     }
     emit_target(c, t);
 }
@@ -290,13 +454,21 @@ static void op_block(cc *c, u8 op)
     read_blocktype(c, &p, &np, &r, &nr);
     if (c->err)
         return;
-    if (op == 0x04)
-        pop(c, 0x7f);
+    u32 cond = 0;
+    fused_cmp fc = {0};
+    if (op == 0x04) {
+        cond = pop_slot(c, 0x7f);
+        take_cmp(c, cond, &fc);
+    }
+    materialize_all(c, 0);
     pop_n(c, p, np);
     bool em = emitting(c);
     u32 else_pos = NO_FIXUP;
     if (op == 0x04 && em) {
-        emit(c, OP_BR_UNLESS);
+        if (fc.ok)
+            emit_brc(c, &fc, true);
+        else
+            emit_op(c, OP_BR_UNLESS, 0, cond, 0);
         else_pos = c->code_len;
         emit(c, NO_FIXUP);
     }
@@ -304,19 +476,20 @@ static void op_block(cc *c, u8 op)
     if (c->err)
         return;
     top(c)->else_fixup = else_pos;
-    if (op == 0x03 && em) {
+    if (op == 0x03 && em)
         top(c)->loop_pc = c->code_len;
-        emit(c, OP_FUEL);
-    }
+    no_fuse(c);
 }
 
-/* Checks that the stack holds exactly the frame's results. */
+/* Checks that the stack holds exactly the frame's results (materialised in their homes). */
 static void check_frame_results(cc *c)
 {
     ctl *t = top(c);
+    materialize_all(c, 0);
     pop_n(c, t->results, t->result_count);
     if (c->val_count != t->height)
         invalid(c, "type mismatch");
+    no_fuse(c);
 }
 
 static void op_else(cc *c)
@@ -358,8 +531,7 @@ static bool op_end(cc *c)
     if (!t->is_dead)
         patch_chain(c, t->fixups, c->code_len);
     if (t->kind == CTL_FUNC) {
-        emit(c, OP_RETURN);
-        emit(c, t->result_count);
+        emit_op(c, OP_RETURN, 0, home(c, 0), t->result_count);
         c->ctl_count--;
         return true;
     }
@@ -379,8 +551,13 @@ static void op_br(cc *c, u8 op)
     if (d >= c->ctl_count)
         return invalid(c, "unknown label");
     ctl *t = &c->ctls[c->ctl_count - 1 - d];
-    if (op == 0x0d)
-        pop(c, 0x7f);
+    u32 cond = NO_FIXUP;
+    fused_cmp fc = {0};
+    if (op == 0x0d) {
+        cond = pop_slot(c, 0x7f);
+        take_cmp(c, cond, &fc);
+    }
+    materialize_all(c, 0);
     u32 arity = label_arity(t);
     const u8 *types = label_types(t);
     pop_n(c, types, arity);
@@ -390,7 +567,7 @@ static void op_br(cc *c, u8 op)
     c->val_count += arity;
     if (c->val_count > c->val_max)
         c->val_max = c->val_count;
-    emit_branch(c, d, op == 0x0d);
+    emit_branch(c, d, cond, &fc);
     c->val_count -= arity;
     if (op == 0x0c) {
         set_unreachable(c);
@@ -421,7 +598,8 @@ static void op_br_table(cc *c)
         else if (a != arity)
             return invalid(c, "type mismatch");
     }
-    pop(c, 0x7f);
+    u32 idx = pop_slot(c, 0x7f);
+    materialize_all(c, 0);
     /* Each label's types must accept the operands (checked against a copy of the stack). */
     wasm_rd r2 = {start, c->r.end, 0, NULL};
     u32 saved = c->val_count;
@@ -435,17 +613,26 @@ static void op_br_table(cc *c)
     if (c->err)
         return;
     if (emitting(c)) {
-        u32 nloc = c->fn->local_count;
-        emit(c, OP_BR_TABLE);
+        u32 src = home(c, c->val_count - arity);
+        emit_op(c, OP_BR_TABLE, src, idx, arity);
         emit(c, n);
-        emit(c, arity);
         wasm_rd r3 = {start, c->r.end, 0, NULL};
         for (u32 i = 0; i <= n; i++) {
             ctl *t = &c->ctls[c->ctl_count - 1 - wasm_rd_u32(&r3)];
-            emit(c, nloc + t->height);
+            emit(c, home(c, t->height));
             emit_target(c, t);
         }
     }
+    set_unreachable(c);
+}
+
+static void op_return(cc *c)
+{
+    ctl *f = &c->ctls[0];
+    materialize_all(c, 0);
+    pop_n(c, f->results, f->result_count);
+    if (emitting(c))
+        emit_op(c, OP_RETURN, 0, home(c, c->val_count), f->result_count);
     set_unreachable(c);
 }
 
@@ -453,7 +640,7 @@ static void op_call(cc *c, u8 op)
 {
     const lc_wasm_type *ty;
     u32 a = wasm_rd_u32(&c->r);
-    u32 b = 0;
+    u32 b = 0, idx = 0;
     if (op == 0x11)
         b = wasm_rd_u32(&c->r);
     if (c->r.err)
@@ -470,11 +657,12 @@ static void op_call(cc *c, u8 op)
         if (c->m->tables[b].elem_type != 0x70)
             return invalid(c, "type mismatch");
         ty = &c->m->types[a];
-        pop(c, 0x7f);
+        idx = pop_slot(c, 0x7f);
     }
     pop_n(c, ty->params, ty->param_count);
     if (emitting(c)) {
-        emit(c, op);
+        materialize_all(c, ty->param_count);
+        emit_op(c, op, 0, home(c, c->val_count), idx);
         emit(c, a);
         if (op == 0x11)
             emit(c, b);
@@ -495,21 +683,65 @@ static void op_select(cc *c, u8 op)
         if (!c->r.err && !wasm_is_valtype(t))
             return fail(c, LC_EMALFORMED, "malformed value type");
     }
-    pop(c, 0x7f);
-    u8 a = pop(c, t);
-    u8 b = pop(c, t);
+    u32 cs = pop_slot(c, 0x7f);
+    u8 bt = pop(c, t);
+    u32 bl = c->popped_loc;
+    u64 bk = c->popped_const;
+    u32 bh = home(c, c->val_count);
+    u8 at = pop(c, t);
+    u32 al = c->popped_loc;
+    u64 ak = c->popped_const;
+    u32 ah = home(c, c->val_count);
     if (c->err)
         return;
     if (op == 0x1b) {
-        if (wasm_is_reftype(a) || wasm_is_reftype(b))
+        if (wasm_is_reftype(at) || wasm_is_reftype(bt))
             return invalid(c, "type mismatch");
-        if (a && b && a != b)
+        if (at && bt && at != bt)
             return invalid(c, "type mismatch");
-        t = a ? a : b;
+        t = at ? at : bt;
     }
-    if (emitting(c))
-        emit(c, OP_SELECT);
-    push(c, t);
+    u32 pos = c->code_len;
+    if (emitting(c)) {
+        /* Constants go to their own homes; cs may sit in bh's slot only if it was the
+         * constant condition, which was written there before: keep it by using cs first. */
+        if (bl == LOC_CONST) {
+            u32 tmp = bh == cs ? home(c, c->val_count + 3) : bh;
+            emit_op(c, OP_CONST, tmp, 0, 0);
+            emit(c, bk);
+            bl = tmp;
+        }
+        if (al == LOC_CONST) {
+            emit_op(c, OP_CONST, ah, 0, 0);
+            emit(c, ak);
+            al = ah;
+        }
+        pos = c->code_len;
+        emit_op(c, OP_SELECT, ah, al, bl);
+        emit(c, cs);
+    }
+    push_result(c, t, pos);
+}
+
+/* local.set / local.tee x of the value just popped (location loc, constant k). */
+static void store_local(cc *c, u32 x, u32 loc, u64 k)
+{
+    for (u32 i = 0; i < c->val_count; i++)
+        if (c->locs[i] == x)
+            materialize_at(c, i);
+    if (loc == x)
+        return;
+    if (loc == LOC_CONST) {
+        emit_op(c, OP_CONST, x, 0, 0);
+        emit(c, k);
+    } else if (loc == home(c, c->val_count) && c->fuse_end == c->code_len &&
+               c->fuse_d == loc) {
+        lc_wasm_word *w = &c->code[c->fuse_pos];
+        w->u = (w->u & ~(0xffffull << 16)) | (u64)x << 16;
+    } else {
+        emit_op(c, OP_MOV, x, loc, 0);
+    }
+    no_fuse(c);
 }
 
 static void op_var(cc *c, u8 op)
@@ -523,26 +755,35 @@ static void op_var(cc *c, u8 op)
             return invalid(c, "unknown local");
         u8 t = fn->local_types[idx];
         if (op == 0x20) {
-            push(c, t);
-        } else {
-            pop(c, t);
-            if (op == 0x22)
-                push(c, t);
+            push_loc(c, t, idx, 0);
+            return;
         }
-    } else {
-        if (idx >= c->m->global_count)
-            return invalid(c, "unknown global");
-        lc_wasm_globaltype g = c->m->global_types[idx];
-        if (op == 0x23) {
-            push(c, g.val_type);
-        } else {
-            if (!g.is_mutable)
-                return invalid(c, "global is immutable");
-            pop(c, g.val_type);
-        }
+        pop(c, t);
+        u32 loc = c->popped_loc;
+        u64 k = c->popped_const;
+        if (emitting(c))
+            store_local(c, idx, loc, k);
+        if (op == 0x22)
+            push_loc(c, t, idx, 0);
+        return;
     }
+    if (idx >= c->m->global_count)
+        return invalid(c, "unknown global");
+    lc_wasm_globaltype g = c->m->global_types[idx];
+    if (op == 0x23) {
+        u32 pos = c->code_len;
+        if (emitting(c)) {
+            emit_op(c, OP_GLOBAL_GET, home(c, c->val_count), 0, 0);
+            emit(c, idx);
+        }
+        push_result(c, g.val_type, pos);
+        return;
+    }
+    if (!g.is_mutable)
+        return invalid(c, "global is immutable");
+    u32 a = pop_slot(c, g.val_type);
     if (emitting(c)) {
-        emit(c, op);
+        emit_op(c, OP_GLOBAL_SET, 0, a, 0);
         emit(c, idx);
     }
 }
@@ -556,15 +797,20 @@ static void op_table(cc *c, u8 op)
         return invalid(c, "unknown table");
     u8 et = c->m->tables[t].elem_type;
     if (op == 0x25) {
-        pop(c, 0x7f);
-        push(c, et);
+        u32 i = pop_slot(c, 0x7f);
+        u32 pos = c->code_len;
+        if (emitting(c)) {
+            emit_op(c, op, home(c, c->val_count), i, 0);
+            emit(c, t);
+        }
+        push_result(c, et, pos);
     } else {
-        pop(c, et);
-        pop(c, 0x7f);
-    }
-    if (emitting(c)) {
-        emit(c, op);
-        emit(c, t);
+        u32 v = pop_slot(c, et);
+        u32 i = pop_slot(c, 0x7f);
+        if (emitting(c)) {
+            emit_op(c, op, 0, i, v);
+            emit(c, t);
+        }
     }
 }
 
@@ -594,15 +840,20 @@ static void op_mem(cc *c, u8 op)
     if (align >= 32 || (1u << align) > mem_natural(op))
         return invalid(c, "alignment must not be larger than natural");
     if (op <= 0x35) {
-        pop(c, 0x7f);
-        push(c, mem_type(op));
+        u32 a = pop_slot(c, 0x7f);
+        u32 pos = c->code_len;
+        if (emitting(c)) {
+            emit_op(c, op, home(c, c->val_count), a, 0);
+            emit(c, offset);
+        }
+        push_result(c, mem_type(op), pos);
     } else {
-        pop(c, mem_type(op));
-        pop(c, 0x7f);
-    }
-    if (emitting(c)) {
-        emit(c, op);
-        emit(c, offset);
+        u32 v = pop_slot(c, mem_type(op));
+        u32 a = pop_slot(c, 0x7f);
+        if (emitting(c)) {
+            emit_op(c, op, 0, a, v);
+            emit(c, offset);
+        }
     }
 }
 
@@ -633,14 +884,47 @@ static bool numeric_sig(u8 op, u32 *nargs, u8 *arg, u8 *res)
     return false;
 }
 
+/* Binary integer ops that have an immediate-operand form (OP_IMM + op). */
+static bool has_imm_form(u8 op)
+{
+    return (op >= 0x46 && op <= 0x4f) || (op >= 0x51 && op <= 0x5a) || op == 0x6a ||
+           op == 0x6b || op == 0x6c || (op >= 0x71 && op <= 0x76) || op == 0x7c ||
+           op == 0x7d || op == 0x7e || (op >= 0x83 && op <= 0x88);
+}
+
 static void op_numeric(cc *c, u8 op, u32 nargs, u8 arg, u8 res)
 {
+    if (nargs == 1) {
+        u32 a = pop_slot(c, arg);
+        u32 pos = c->code_len;
+        if (emitting(c))
+            emit_op(c, op, home(c, c->val_count), a, 0);
+        push_result(c, res, pos);
+        return;
+    }
     pop(c, arg);
-    if (nargs == 2)
-        pop(c, arg);
-    if (emitting(c))
-        emit(c, op);
-    push(c, res);
+    u32 bl = c->popped_loc;
+    u64 bk = c->popped_const;
+    u32 bh = home(c, c->val_count);
+    u32 a = pop_slot(c, arg);
+    u32 d = home(c, c->val_count);
+    u32 pos = c->code_len;
+    if (emitting(c)) {
+        if (bl == LOC_CONST && has_imm_form(op)) {
+            pos = c->code_len;
+            emit_op(c, OP_IMM + op, d, a, 0);
+            emit(c, bk);
+        } else {
+            if (bl == LOC_CONST) {
+                emit_op(c, OP_CONST, bh, 0, 0);
+                emit(c, bk);
+                bl = bh;
+            }
+            pos = c->code_len;
+            emit_op(c, op, d, a, bl);
+        }
+    }
+    push_result(c, res, pos);
 }
 
 static void op_const(cc *c, u8 op)
@@ -653,11 +937,7 @@ static void op_const(cc *c, u8 op)
     case 0x43: v = wasm_rd_f32(&c->r); t = 0x7d; break;
     case 0x44: v = wasm_rd_f64(&c->r); t = 0x7c; break;
     }
-    if (emitting(c)) {
-        emit(c, OP_CONST);
-        emit(c, v);
-    }
-    push(c, t);
+    push_loc(c, t, LOC_CONST, v);
 }
 
 static void op_ref(cc *c, u8 op)
@@ -666,18 +946,23 @@ static void op_ref(cc *c, u8 op)
         u8 t = wasm_rd_u8(&c->r);
         if (!c->r.err && !wasm_is_reftype(t))
             return fail(c, LC_EMALFORMED, "malformed reference type");
-        if (emitting(c)) {
-            emit(c, OP_CONST);
-            emit(c, 0);
-        }
-        push(c, t);
+        push_loc(c, t, LOC_CONST, 0);
     } else if (op == 0xd1) {
         u8 t = pop(c, 0);
         if (t && !wasm_is_reftype(t))
             return invalid(c, "type mismatch");
+        u32 a = c->popped_loc;
+        if (a == LOC_CONST) {
+            a = home(c, c->val_count);
+            if (emitting(c)) {
+                emit_op(c, OP_CONST, a, 0, 0);
+                emit(c, c->popped_const);
+            }
+        }
+        u32 pos = c->code_len;
         if (emitting(c))
-            emit(c, 0x50);  /* i64.eqz: null is the all-zero slot */
-        push(c, 0x7f);
+            emit_op(c, 0x50, home(c, c->val_count), a, 0); /* i64.eqz: null is all-zero */
+        push_result(c, 0x7f, pos);
     } else {
         u32 f = wasm_rd_u32(&c->r);
         if (c->r.err)
@@ -686,11 +971,12 @@ static void op_ref(cc *c, u8 op)
             return invalid(c, "unknown function");
         if (!c->m->declared_refs[f])
             return invalid(c, "undeclared function reference");
+        u32 pos = c->code_len;
         if (emitting(c)) {
-            emit(c, OP_REF_FUNC);
+            emit_op(c, OP_REF_FUNC, home(c, c->val_count), 0, 0);
             emit(c, f);
         }
-        push(c, 0x70);
+        push_result(c, 0x70, pos);
     }
 }
 
@@ -714,43 +1000,67 @@ static void zero_byte(cc *c)
         fail(c, LC_EMALFORMED, "zero byte expected");
 }
 
-static void op_fc_table(cc *c, u32 sub, u32 *imm, u32 *nimm)
+/* Emits a three-operand bulk instruction: its operands go to consecutive home slots. */
+static void emit_bulk3(cc *c, u32 op, const u32 *imm, u32 nimm)
+{
+    if (!emitting(c))
+        return;
+    materialize_all(c, 3);
+    emit_op(c, op, 0, home(c, c->val_count), 0);
+    for (u32 i = 0; i < nimm; i++)
+        emit(c, imm[i]);
+}
+
+static void op_fc_table(cc *c, u32 sub)
 {
     lc_wasm_module *m = c->m;
     u32 a = wasm_rd_u32(&c->r);
     u32 b = (sub == 12 || sub == 14) ? wasm_rd_u32(&c->r) : 0;
+    u32 imm[2] = {a, b};
     if (c->r.err)
         return;
-    *nimm = (sub == 12 || sub == 14) ? 2 : 1;
-    imm[0] = a;
-    imm[1] = b;
     if (sub == 13) {
         if (a >= m->elem_count)
-            invalid(c, "unknown elem segment");
+            return invalid(c, "unknown elem segment");
+        if (emitting(c)) {
+            emit_op(c, OP_FC_BASE + sub, 0, 0, 0);
+            emit(c, a);
+        }
         return;
     }
     u32 tbl = sub == 12 ? b : a;
     if (tbl >= m->table_count)
         return invalid(c, "unknown table");
     u8 et = m->tables[tbl].elem_type;
-    if (sub == 12) {
-        if (a >= m->elem_count)
+    if (sub == 12 || sub == 14) {
+        if (sub == 12 && a >= m->elem_count)
             return invalid(c, "unknown elem segment");
-        if (m->elems[a].elem_type != et)
-            return invalid(c, "type mismatch");
-        pop(c, 0x7f), pop(c, 0x7f), pop(c, 0x7f);
-    } else if (sub == 14) {
-        if (b >= m->table_count)
+        if (sub == 14 && b >= m->table_count)
             return invalid(c, "unknown table");
-        if (m->tables[b].elem_type != et)
+        u8 st = sub == 12 ? m->elems[a].elem_type : m->tables[b].elem_type;
+        if (st != et)
             return invalid(c, "type mismatch");
         pop(c, 0x7f), pop(c, 0x7f), pop(c, 0x7f);
+        emit_bulk3(c, OP_FC_BASE + sub, imm, 2);
     } else if (sub == 15) {
-        pop(c, 0x7f), pop(c, et), push(c, 0x7f);
+        u32 n = pop_slot(c, 0x7f);
+        u32 r = pop_slot(c, et);
+        u32 pos = c->code_len;
+        if (emitting(c)) {
+            emit_op(c, OP_FC_BASE + sub, home(c, c->val_count), r, n);
+            emit(c, a);
+        }
+        push_result(c, 0x7f, pos);
     } else if (sub == 16) {
-        push(c, 0x7f);
+        u32 pos = c->code_len;
+        if (emitting(c)) {
+            emit_op(c, OP_FC_BASE + sub, home(c, c->val_count), 0, 0);
+            emit(c, a);
+        }
+        push_result(c, 0x7f, pos);
     } else {
         pop(c, 0x7f), pop(c, et), pop(c, 0x7f);
+        emit_bulk3(c, OP_FC_BASE + sub, imm, 1);
     }
 }
 
@@ -759,38 +1069,39 @@ static void op_fc(cc *c)
     u32 sub = wasm_rd_u32(&c->r);
     if (c->r.err)
         return;
-    u32 imm[2] = {0, 0};
-    u32 nimm = 0;
+    u32 imm[1] = {0};
     if (sub <= 7) {
         static const u8 from[] = {0x7d, 0x7d, 0x7c, 0x7c, 0x7d, 0x7d, 0x7c, 0x7c};
-        pop(c, from[sub]);
-        push(c, sub < 4 ? 0x7f : 0x7e);
+        u32 a = pop_slot(c, from[sub]);
+        u32 pos = c->code_len;
+        if (emitting(c))
+            emit_op(c, OP_FC_BASE + sub, home(c, c->val_count), a, 0);
+        push_result(c, sub < 4 ? 0x7f : 0x7e, pos);
     } else if (sub == 8) {
         imm[0] = wasm_rd_u32(&c->r);
         zero_byte(c);
-        nimm = 1;
         need_memory(c);
         need_data_count(c, imm[0]);
         pop(c, 0x7f), pop(c, 0x7f), pop(c, 0x7f);
+        emit_bulk3(c, OP_FC_BASE + sub, imm, 1);
     } else if (sub == 9) {
         imm[0] = wasm_rd_u32(&c->r);
-        nimm = 1;
         need_data_count(c, imm[0]);
+        if (emitting(c)) {
+            emit_op(c, OP_FC_BASE + sub, 0, 0, 0);
+            emit(c, imm[0]);
+        }
     } else if (sub == 10 || sub == 11) {
         zero_byte(c);
         if (sub == 10)
             zero_byte(c);
         need_memory(c);
-        pop(c, 0x7f), pop(c, sub == 10 ? 0x7f : 0x7f), pop(c, 0x7f);
+        pop(c, 0x7f), pop(c, 0x7f), pop(c, 0x7f);
+        emit_bulk3(c, OP_FC_BASE + sub, imm, 0);
     } else if (sub <= 17) {
-        op_fc_table(c, sub, imm, &nimm);
+        op_fc_table(c, sub);
     } else {
         return fail(c, LC_EMALFORMED, "illegal opcode");
-    }
-    if (emitting(c)) {
-        emit(c, OP_FC_BASE + sub);
-        for (u32 i = 0; i < nimm; i++)
-            emit(c, imm[i]);
     }
 }
 
@@ -811,34 +1122,24 @@ static void compile_op(cc *c, u8 op)
     case 0x05: return op_else(c);
     case 0x0c: case 0x0d: return op_br(c, op);
     case 0x0e: return op_br_table(c);
-    case 0x0f: {
-        ctl *f = &c->ctls[0];
-        pop_n(c, f->results, f->result_count);
-        if (emitting(c)) {
-            emit(c, OP_RETURN);
-            emit(c, f->result_count);
-        }
-        set_unreachable(c);
-        return;
-    }
+    case 0x0f: return op_return(c);
     case 0x10: case 0x11: return op_call(c, op);
     case 0x1a:
         pop(c, 0);
-        if (emitting(c))
-            emit(c, OP_DROP);
         return;
     case 0x1b: case 0x1c: return op_select(c, op);
     case 0x20: case 0x21: case 0x22: case 0x23: case 0x24: return op_var(c, op);
     case 0x25: case 0x26: return op_table(c, op);
-    case 0x3f: case 0x40:
+    case 0x3f: case 0x40: {
         zero_byte(c);
         need_memory(c);
-        if (op == 0x40)
-            pop(c, 0x7f);
-        push(c, 0x7f);
+        u32 a = op == 0x40 ? pop_slot(c, 0x7f) : 0;
+        u32 pos = c->code_len;
         if (emitting(c))
-            emit(c, op);
+            emit_op(c, op, home(c, c->val_count), a, 0);
+        push_result(c, 0x7f, pos);
         return;
+    }
     case 0x41: case 0x42: case 0x43: case 0x44: return op_const(c, op);
     case 0xd0: case 0xd1: case 0xd2: return op_ref(c, op);
     case 0xfc: return op_fc(c);
@@ -926,6 +1227,7 @@ int wasm_compile_all(lc_wasm_module *m, lc_errbuf *eb)
         c.val_count = c.val_max = 0;
         c.ctl_count = 0;
         c.code_len = c.code_cap = 0;
+        c.fuse_end = NO_FIXUP;
         c.err = 0;
         err = compile_body(m, &m->codes[i], &c);
         if (err)
@@ -935,6 +1237,8 @@ int wasm_compile_all(lc_wasm_module *m, lc_errbuf *eb)
         c.code = NULL;
     }
     lc_free(c.vals);
+    lc_free(c.locs);
+    lc_free(c.consts);
     lc_free(c.ctls);
     return err;
 }

@@ -4,9 +4,11 @@
  * Design:
  *   - Threaded dispatch with computed goto: every handler ends in NEXT(), which loads the
  *     next opcode word and jumps through a 256-entry label table. No central switch.
- *   - Registers: pc (code word), sp (next free slot), fp (frame base), mem/mem_size (memory 0
- *     of the current instance), fuel. They are reloaded only when the current instance may
- *     have changed (call, return) or memory may have moved (memory.grow, host calls).
+ *   - Slot-addressed code: each op word carries its result and operand slots (fp-relative),
+ *     so handlers are `fp[d] = fp[a] OP fp[b]` with no stack pointer traffic.
+ *   - Registers: pc (code word), w (current op word), fp (frame base), mem/mem_size (memory
+ *     0 of the current instance), fuel. They are reloaded only when the current instance
+ *     may have changed (call, return) or memory may have moved (memory.grow, host calls).
  *   - Wasm-to-wasm calls do not recurse in C: a frame record (return pc, caller fp, callee)
  *     goes on the instance's frame array, bounded by call_depth_max; the value stack is
  *     bounded by value_stack_slots_max, checked once per call against the callee's
@@ -157,7 +159,27 @@ static int host_call(lc_wasm_instance *inst, lc_wasm_instance *ci, const lc_wasm
 
 /* ------------------------------------------------------------ the loop -------------------- */
 
-#define NEXT() goto *labels[(pc++)->u]
+#define D_ ((u32)(w >> 16) & 0xffffu)
+#define A_ ((u32)(w >> 32) & 0xffffu)
+#define B_ ((u32)(w >> 48))
+#define NEXT()                                                                      \
+    do {                                                                            \
+        w = pc->u;                                                                  \
+        pc++;                                                                       \
+        goto *labels[w & (OP_COUNT - 1)];                                           \
+    } while (0)
+/* Fuel is charged on every taken branch (so on every loop back-edge) and on every call. */
+#define CHARGE()                                                                    \
+    do {                                                                            \
+        if (LC_UNLIKELY(fuel == 0))                                                 \
+            TRAP(LC_ETRAP_FUEL);                                                    \
+        fuel--;                                                                     \
+    } while (0)
+#define JUMP()                                                                      \
+    do {                                                                            \
+        CHARGE();                                                                   \
+        pc += pc->i;                                                                \
+    } while (0)
 #define TRAP(code)                                                                  \
     do {                                                                            \
         trap_code = (code);                                                         \
@@ -178,47 +200,74 @@ static int host_call(lc_wasm_instance *inst, lc_wasm_instance *ci, const lc_wasm
 
 #define LOAD(T, N, CONV)                                                            \
     {                                                                               \
-        u64 ea = (u64)(u32)sp[-1] + (pc++)->u;                                      \
+        u64 ea = (u64)(u32)fp[A_] + (pc++)->u;                                      \
         if (LC_UNLIKELY(ea + N > mem_size))                                         \
             TRAP(LC_ETRAP_MEM_OOB);                                                 \
         T v;                                                                        \
         memcpy(&v, mem + ea, N);                                                    \
-        sp[-1] = CONV;                                                              \
+        fp[D_] = CONV;                                                              \
         NEXT();                                                                     \
     }
 
 #define STORE(T, N)                                                                 \
     {                                                                               \
-        u64 ea = (u64)(u32)sp[-2] + (pc++)->u;                                      \
+        u64 ea = (u64)(u32)fp[A_] + (pc++)->u;                                      \
         if (LC_UNLIKELY(ea + N > mem_size))                                         \
             TRAP(LC_ETRAP_MEM_OOB);                                                 \
-        T v = (T)sp[-1];                                                            \
+        T v = (T)fp[B_];                                                            \
         memcpy(mem + ea, &v, N);                                                    \
-        sp -= 2;                                                                    \
         NEXT();                                                                     \
     }
 
-#define BIN32(expr) { u32 b = (u32)sp[-1], a = (u32)sp[-2]; sp--; sp[-1] = (u32)(expr); NEXT(); }
-#define BIN64(expr) { u64 b = sp[-1], a = sp[-2]; sp--; sp[-1] = (u64)(expr); NEXT(); }
-#define UN32(expr) { u32 a = (u32)sp[-1]; sp[-1] = (u32)(expr); NEXT(); }
-#define UN64(expr) { u64 a = sp[-1]; sp[-1] = (u64)(expr); NEXT(); }
-#define CMPF32(op) { f32 b = as_f32(sp[-1]), a = as_f32(sp[-2]); sp--; sp[-1] = a op b; NEXT(); }
-#define CMPF64(op) { f64 b = as_f64(sp[-1]), a = as_f64(sp[-2]); sp--; sp[-1] = a op b; NEXT(); }
-#define BINF32(expr) { f32 b = as_f32(sp[-1]), a = as_f32(sp[-2]); sp--; sp[-1] = from_f32(expr); NEXT(); }
-#define BINF64(expr) { f64 b = as_f64(sp[-1]), a = as_f64(sp[-2]); sp--; sp[-1] = from_f64(expr); NEXT(); }
-#define UNF32(expr) { f32 a = as_f32(sp[-1]); sp[-1] = from_f32(expr); NEXT(); }
-#define UNF64(expr) { f64 a = as_f64(sp[-1]); sp[-1] = from_f64(expr); NEXT(); }
+/* Binary integer ops with an immediate form: L<op> reads b from slot B, I<op> from the
+ * next code word. */
+#define BIN32(op, expr)                                                             \
+    L##op : { u32 a = (u32)fp[A_], b = (u32)fp[B_]; fp[D_] = (u32)(expr); NEXT(); } \
+    I##op : { u32 a = (u32)fp[A_], b = (u32)(pc++)->u; fp[D_] = (u32)(expr); NEXT(); }
+#define BIN64(op, expr)                                                             \
+    L##op : { u64 a = fp[A_], b = fp[B_]; fp[D_] = (u64)(expr); NEXT(); }           \
+    I##op : { u64 a = fp[A_], b = (pc++)->u; fp[D_] = (u64)(expr); NEXT(); }
+/* Fused i32 compare-and-branch (slot or immediate right operand). */
+#define BRC(k, expr)                                                                \
+    C##k : {                                                                        \
+        u32 a = (u32)fp[A_], b = (u32)fp[B_];                                       \
+        if (expr)                                                                   \
+            JUMP();                                                                 \
+        else                                                                        \
+            pc++;                                                                   \
+        NEXT();                                                                     \
+    }                                                                               \
+    CI##k : {                                                                       \
+        u32 a = (u32)fp[A_], b = (u32)pc->u;                                        \
+        pc++;                                                                       \
+        if (expr)                                                                   \
+            JUMP();                                                                 \
+        else                                                                        \
+            pc++;                                                                   \
+        NEXT();                                                                     \
+    }
+#define UN32(expr) { u32 a = (u32)fp[A_]; fp[D_] = (u32)(expr); NEXT(); }
+#define UN64(expr) { u64 a = fp[A_]; fp[D_] = (u64)(expr); NEXT(); }
+#define CMPF32(op) { f32 a = as_f32(fp[A_]), b = as_f32(fp[B_]); fp[D_] = a op b; NEXT(); }
+#define CMPF64(op) { f64 a = as_f64(fp[A_]), b = as_f64(fp[B_]); fp[D_] = a op b; NEXT(); }
+#define BINF32(expr) { f32 a = as_f32(fp[A_]), b = as_f32(fp[B_]); fp[D_] = from_f32(expr); NEXT(); }
+#define BINF64(expr) { f64 a = as_f64(fp[A_]), b = as_f64(fp[B_]); fp[D_] = from_f64(expr); NEXT(); }
+#define UNF32(expr) { f32 a = as_f32(fp[A_]); fp[D_] = from_f32(expr); NEXT(); }
+#define UNF64(expr) { f64 a = as_f64(fp[A_]); fp[D_] = from_f64(expr); NEXT(); }
 /* Trapping float->int: `ok` is the in-range test on x (NaN fails every comparison). */
 #define TRUNC(FT, from, ok, RT, mask)                                               \
     {                                                                               \
-        FT x = from(sp[-1]);                                                        \
+        FT x = from(fp[A_]);                                                        \
         if (LC_UNLIKELY(x != x))                                                    \
             TRAP(LC_ETRAP_INVALID_CONV);                                            \
         if (LC_UNLIKELY(!(ok)))                                                     \
             TRAP(LC_ETRAP_INT_OVERFLOW);                                            \
-        sp[-1] = (u64)(RT)x & (mask);                                               \
+        fp[D_] = (u64)(RT)x & (mask);                                               \
         NEXT();                                                                     \
     }
+#define DIVCHECK(b)                                                                 \
+    if (LC_UNLIKELY((b) == 0))                                                      \
+        TRAP(LC_ETRAP_DIV_ZERO);
 
 #if defined(__clang__)
 #pragma clang diagnostic ignored "-Winitializer-overrides"
@@ -230,12 +279,13 @@ static int host_call(lc_wasm_instance *inst, lc_wasm_instance *ci, const lc_wasm
  * at args[0..result_count). */
 int wasm_exec(lc_wasm_instance *inst, const lc_wasm_func *func, u64 *args, lc_errbuf *eb)
 {
-    static const void *labels[256] = {
-        [0 ... 255] = &&op_bad,
+#define IMM(op) [OP_IMM + 0x##op] = &&I##op
+    static const void *labels[OP_COUNT] = {
+        [0 ... OP_COUNT - 1] = &&op_bad,
         [0x00] = &&L00, [0x01] = &&L01, [0x02] = &&L02, [0x03] = &&L03, [0x04] = &&L04,
-        [0x0c] = &&L0c, [0x0d] = &&L0d, [0x0e] = &&L0e, [0x0f] = &&L0f, [0x10] = &&L10,
-        [0x11] = &&L11, [0x1a] = &&L1a, [0x1b] = &&L1b, [0x20] = &&L20, [0x21] = &&L21,
-        [0x22] = &&L22, [0x23] = &&L23, [0x24] = &&L24, [0x25] = &&L25, [0x26] = &&L26,
+        [0x05] = &&L05, [0x0c] = &&L0c, [0x0d] = &&L0d, [0x0e] = &&L0e, [0x0f] = &&L0f,
+        [0x10] = &&L10, [0x11] = &&L11, [0x1b] = &&L1b, [0x23] = &&L23, [0x24] = &&L24,
+        [0x25] = &&L25, [0x26] = &&L26,
         [0x28] = &&L28, [0x29] = &&L29, [0x2a] = &&L2a, [0x2b] = &&L2b, [0x2c] = &&L2c,
         [0x2d] = &&L2d, [0x2e] = &&L2e, [0x2f] = &&L2f, [0x30] = &&L30, [0x31] = &&L31,
         [0x32] = &&L32, [0x33] = &&L33, [0x34] = &&L34, [0x35] = &&L35, [0x36] = &&L36,
@@ -271,28 +321,40 @@ int wasm_exec(lc_wasm_instance *inst, const lc_wasm_func *func, u64 *args, lc_er
         [0xe5] = &&Lsat, [0xe6] = &&Lsat, [0xe7] = &&Lsat, [0xe8] = &&Le8, [0xe9] = &&Le9,
         [0xea] = &&Lbulkmem, [0xeb] = &&Lbulkmem, [0xec] = &&Lbulktab, [0xed] = &&Led,
         [0xee] = &&Lbulktab, [0xef] = &&Lef, [0xf0] = &&Lf0, [0xf1] = &&Lbulktab,
+        IMM(46), IMM(47), IMM(48), IMM(49), IMM(4a), IMM(4b), IMM(4c), IMM(4d), IMM(4e),
+        IMM(4f), IMM(51), IMM(52), IMM(53), IMM(54), IMM(55), IMM(56), IMM(57), IMM(58),
+        IMM(59), IMM(5a), IMM(6a), IMM(6b), IMM(6c), IMM(71), IMM(72), IMM(73), IMM(74),
+        IMM(75), IMM(76), IMM(7c), IMM(7d), IMM(7e), IMM(83), IMM(84), IMM(85), IMM(86),
+        IMM(87), IMM(88),
+        [OP_BRC + 0] = &&C0, [OP_BRC + 1] = &&C1, [OP_BRC + 2] = &&C2, [OP_BRC + 3] = &&C3,
+        [OP_BRC + 4] = &&C4, [OP_BRC + 5] = &&C5, [OP_BRC + 6] = &&C6, [OP_BRC + 7] = &&C7,
+        [OP_BRC + 8] = &&C8, [OP_BRC + 9] = &&C9, [OP_BRC + 10] = &&C10,
+        [OP_BRC + 11] = &&C11, [OP_BRCI + 1] = &&CI1, [OP_BRCI + 2] = &&CI2,
+        [OP_BRCI + 3] = &&CI3, [OP_BRCI + 4] = &&CI4, [OP_BRCI + 5] = &&CI5,
+        [OP_BRCI + 6] = &&CI6, [OP_BRCI + 7] = &&CI7, [OP_BRCI + 8] = &&CI8,
+        [OP_BRCI + 9] = &&CI9, [OP_BRCI + 10] = &&CI10,
     };
+#undef IMM
 
     lc_wasm_instance *ci = func->inst;
     lc_wasm_func **funcs;
     u8 *mem;
     u64 mem_size;
-    const lc_wasm_word *pc;
-    u64 *sp, *fp;
+    const lc_wasm_word *pc = NULL;
+    u64 *fp = NULL;
+    u64 *argp = args;
+    u64 w = 0;
     const u32 base_depth = inst->depth;
     u32 depth = base_depth;
     const u32 depth_max = inst->limits.call_depth_max;
     lc_wasm_frame *frames = inst->frames;
-    const lc_wasm_func *g;
+    u64 *const stack_end = inst->stack_end;
+    const lc_wasm_func *g = func;
     u64 fuel = inst->fuel;
     int trap_code = 0;
 
     inst->trap_msg[0] = 0;
     RELOAD();
-    sp = args + func->type->param_count;
-    fp = NULL;
-    pc = NULL;
-    g = func;
     goto do_call;
 
 op_bad:
@@ -300,82 +362,73 @@ op_bad:
     TRAP(LC_ETRAP_UNREACHABLE);
 
 L00: TRAP(LC_ETRAP_UNREACHABLE);
-L01: { /* br_move arity height offset */
-    u64 n = pc[0].u;
-    u64 *dst = fp + pc[1].u;
-    memmove(dst, sp - n, n * 8);
-    sp = dst + n;
-    pc += 2;
-    pc += pc->i;
+L01: /* br_move d=dst a=src b=n */
+    memmove(fp + D_, fp + A_, (size_t)B_ * 8);
+    JUMP();
     NEXT();
-}
-L02: { /* br_if_move */
-    if ((u32)*--sp) {
-        u64 n = pc[0].u;
-        u64 *dst = fp + pc[1].u;
-        memmove(dst, sp - n, n * 8);
-        sp = dst + n;
-        pc += 2;
-        pc += pc->i;
+L02: /* br_if_move */
+    if ((u32)fp[pc->u]) {
+        memmove(fp + D_, fp + A_, (size_t)B_ * 8);
+        pc++;
+        JUMP();
     } else {
-        pc += 3;
+        pc += 2;
     }
     NEXT();
-}
-L03: /* br_unless */
-    if (!(u32)*--sp)
+L03: /* br_unless a=cond */
+    if (!(u32)fp[A_])
         pc += pc->i;
     else
         pc++;
     NEXT();
-L04: /* loop head: fuel */
-    if (LC_UNLIKELY(fuel == 0))
-        TRAP(LC_ETRAP_FUEL);
-    fuel--;
+L04: /* loop head (unused: fuel is charged on branches) */
     NEXT();
-L0c: pc += pc->i; NEXT();
+L05: fp[D_] = fp[A_]; NEXT();
+L0c: JUMP(); NEXT();
 L0d:
-    if ((u32)*--sp)
-        pc += pc->i;
+    if ((u32)fp[A_])
+        JUMP();
     else
         pc++;
     NEXT();
-L0e: { /* br_table count arity (height offset)* */
-    u64 count = pc[0].u, n = pc[1].u;
-    u64 i = (u32)*--sp;
+L0e: { /* br_table d=src a=index b=n [count] ([dst] [offset])* */
+    u64 count = pc->u;
+    u64 i = (u32)fp[A_];
     if (i > count)
         i = count;
-    const lc_wasm_word *e = pc + 2 + 2 * i;
-    u64 *dst = fp + e[0].u;
-    if (dst + n != sp) {
-        memmove(dst, sp - n, n * 8);
-        sp = dst + n;
-    }
+    const lc_wasm_word *e = pc + 1 + 2 * i;
+    u32 dst = (u32)e[0].u;
+    if (dst != D_)
+        memmove(fp + dst, fp + D_, (size_t)B_ * 8);
     pc = e + 1;
-    pc += pc->i;
+    JUMP();
     NEXT();
 }
-L0f: { /* return n */
-    u64 n = pc->u;
-    memmove(fp, sp - n, n * 8);
-    sp = fp + n;
+L0f: { /* return a=src b=n */
+    u32 n = B_;
+    const u64 *src = fp + A_;
+    for (u32 k = 0; k < n; k++)  /* src >= fp: a forward copy is safe */
+        fp[k] = src[k];
     lc_wasm_frame *fr = &frames[--depth];
-    if (depth == base_depth)
+    if (LC_UNLIKELY(depth == base_depth))
         goto done;
     pc = fr->ret_pc;
     fp = fr->fp;
-    ci = frames[depth - 1].func->inst;
-    RELOAD();
+    if (fr->caller != ci) {
+        ci = fr->caller;
+        RELOAD();
+    }
     NEXT();
 }
-L10: /* call */
+L10: /* call a=args [func] */
     g = funcs[(pc++)->u];
+    argp = fp + A_;
     goto do_call;
-L11: { /* call_indirect type table */
+L11: { /* call_indirect a=args b=index [type] [table] */
     const lc_wasm_type *want = &ci->module->types[pc[0].u];
     lc_wasm_table *t = ci->tables[pc[1].u];
     pc += 2;
-    u32 i = (u32)*--sp;
+    u32 i = (u32)fp[B_];
     if (LC_UNLIKELY(i >= t->size))
         TRAP(LC_ETRAP_UNDEFINED_ELEM);
     g = (const lc_wasm_func *)(uintptr_t)t->elems[i];
@@ -383,6 +436,7 @@ L11: { /* call_indirect type table */
         TRAP(LC_ETRAP_INDIRECT_NULL);
     if (LC_UNLIKELY(g->type != want && !wasm_type_equal(g->type, want)))
         TRAP(LC_ETRAP_INDIRECT_TYPE);
+    argp = fp + A_;
     goto do_call;
 }
 do_call: {
@@ -391,70 +445,59 @@ do_call: {
     fuel--;
     if (LC_UNLIKELY(depth >= depth_max))
         TRAP(LC_ETRAP_STACK);
-    u32 np = g->type->param_count;
-    if (!g->code) {
-        u64 *a = sp - np;
+    if (LC_UNLIKELY(!g->entry)) {
         inst->fuel = fuel;
         inst->depth = depth + 1;
-        inst->stack_top = sp;
-        int rc = host_call(inst, ci, g, a);
+        inst->stack_top = argp + LC_MAX(g->type->param_count, g->type->result_count);
+        int rc = host_call(inst, ci, g, argp);
         inst->depth = depth;
         fuel = inst->fuel;
         if (rc)
             TRAP(rc);
-        sp = a + g->type->result_count;
         RELOAD();
         if (depth == base_depth)
             goto done;
         NEXT();
     }
-    const lc_wasm_code *code = g->code;
-    u64 *nfp = sp - np;
-    if (LC_UNLIKELY(nfp + code->local_count + code->max_height > inst->stack_end))
+    u64 *nfp = argp;
+    if (LC_UNLIKELY(nfp + g->frame_slots > stack_end))
         TRAP(LC_ETRAP_STACK);
     lc_wasm_frame *fr = &frames[depth++];
     fr->ret_pc = pc;
     fr->fp = fp;
     fr->func = g;
+    fr->caller = ci;
     fp = nfp;
-    for (u64 *p = sp, *e = fp + code->local_count; p < e; p++)
-        *p = 0;
-    sp = fp + code->local_count;
-    pc = code->code;
+    for (u32 k = g->param_count, e = g->local_count; k < e; k++)
+        fp[k] = 0;
+    pc = g->entry;
     if (g->inst != ci) {
         ci = g->inst;
         RELOAD();
     }
     NEXT();
 }
-L1a: sp--; NEXT();
-L1b: { /* select */
-    u32 c = (u32)sp[-1];
-    sp -= 2;
-    if (!c)
-        sp[-1] = sp[0];
+L1b: { /* select d a b [cond] */
+    u32 c = (u32)fp[(pc++)->u];
+    fp[D_] = c ? fp[A_] : fp[B_];
     NEXT();
 }
-L20: *sp++ = fp[(pc++)->u]; NEXT();
-L21: fp[(pc++)->u] = *--sp; NEXT();
-L22: fp[(pc++)->u] = sp[-1]; NEXT();
-L23: *sp++ = ci->globals[(pc++)->u]->value; NEXT();
-L24: ci->globals[(pc++)->u]->value = *--sp; NEXT();
+L23: fp[D_] = ci->globals[(pc++)->u]->value; NEXT();
+L24: ci->globals[(pc++)->u]->value = fp[A_]; NEXT();
 L25: {
     lc_wasm_table *t = ci->tables[(pc++)->u];
-    u32 i = (u32)sp[-1];
+    u32 i = (u32)fp[A_];
     if (LC_UNLIKELY(i >= t->size))
         TRAP(LC_ETRAP_TABLE_OOB);
-    sp[-1] = t->elems[i];
+    fp[D_] = t->elems[i];
     NEXT();
 }
 L26: {
     lc_wasm_table *t = ci->tables[(pc++)->u];
-    u32 i = (u32)sp[-2];
+    u32 i = (u32)fp[A_];
     if (LC_UNLIKELY(i >= t->size))
         TRAP(LC_ETRAP_TABLE_OOB);
-    t->elems[i] = sp[-1];
-    sp -= 2;
+    t->elems[i] = fp[B_];
     NEXT();
 }
 L28: LOAD(u32, 4, v)
@@ -480,39 +523,51 @@ L3b: STORE(u16, 2)
 L3c: STORE(u8, 1)
 L3d: STORE(u16, 2)
 L3e: STORE(u32, 4)
-L3f: *sp++ = ci->memory->pages; NEXT();
+L3f: fp[D_] = ci->memory->pages; NEXT();
 L40: {
     u32 old;
-    if (wasm_memory_grow(ci->memory, (u32)sp[-1], &old) == 0)
-        sp[-1] = old;
+    if (wasm_memory_grow(ci->memory, (u32)fp[A_], &old) == 0)
+        fp[D_] = old;
     else
-        sp[-1] = UINT32_MAX;
+        fp[D_] = UINT32_MAX;
     RELOAD();
     NEXT();
 }
-L41: *sp++ = (pc++)->u; NEXT();
+L41: fp[D_] = (pc++)->u; NEXT();
+C0: if (!(u32)fp[A_]) JUMP(); else pc++; NEXT();
+C11: if ((u32)fp[A_]) JUMP(); else pc++; NEXT();
+BRC(1, a == b)
+BRC(2, a != b)
+BRC(3, (i32)a < (i32)b)
+BRC(4, a < b)
+BRC(5, (i32)a > (i32)b)
+BRC(6, a > b)
+BRC(7, (i32)a <= (i32)b)
+BRC(8, a <= b)
+BRC(9, (i32)a >= (i32)b)
+BRC(10, a >= b)
 L45: UN32(a == 0)
-L46: BIN32(a == b)
-L47: BIN32(a != b)
-L48: BIN32((i32)a < (i32)b)
-L49: BIN32(a < b)
-L4a: BIN32((i32)a > (i32)b)
-L4b: BIN32(a > b)
-L4c: BIN32((i32)a <= (i32)b)
-L4d: BIN32(a <= b)
-L4e: BIN32((i32)a >= (i32)b)
-L4f: BIN32(a >= b)
-L50: { sp[-1] = sp[-1] == 0; NEXT(); }
-L51: { u64 b = sp[-1], a = sp[-2]; sp--; sp[-1] = a == b; NEXT(); }
-L52: { u64 b = sp[-1], a = sp[-2]; sp--; sp[-1] = a != b; NEXT(); }
-L53: { u64 b = sp[-1], a = sp[-2]; sp--; sp[-1] = (i64)a < (i64)b; NEXT(); }
-L54: { u64 b = sp[-1], a = sp[-2]; sp--; sp[-1] = a < b; NEXT(); }
-L55: { u64 b = sp[-1], a = sp[-2]; sp--; sp[-1] = (i64)a > (i64)b; NEXT(); }
-L56: { u64 b = sp[-1], a = sp[-2]; sp--; sp[-1] = a > b; NEXT(); }
-L57: { u64 b = sp[-1], a = sp[-2]; sp--; sp[-1] = (i64)a <= (i64)b; NEXT(); }
-L58: { u64 b = sp[-1], a = sp[-2]; sp--; sp[-1] = a <= b; NEXT(); }
-L59: { u64 b = sp[-1], a = sp[-2]; sp--; sp[-1] = (i64)a >= (i64)b; NEXT(); }
-L5a: { u64 b = sp[-1], a = sp[-2]; sp--; sp[-1] = a >= b; NEXT(); }
+BIN32(46, a == b)
+BIN32(47, a != b)
+BIN32(48, (i32)a < (i32)b)
+BIN32(49, a < b)
+BIN32(4a, (i32)a > (i32)b)
+BIN32(4b, a > b)
+BIN32(4c, (i32)a <= (i32)b)
+BIN32(4d, a <= b)
+BIN32(4e, (i32)a >= (i32)b)
+BIN32(4f, a >= b)
+L50: UN64(a == 0)
+BIN64(51, a == b)
+BIN64(52, a != b)
+BIN64(53, (i64)a < (i64)b)
+BIN64(54, a < b)
+BIN64(55, (i64)a > (i64)b)
+BIN64(56, a > b)
+BIN64(57, (i64)a <= (i64)b)
+BIN64(58, a <= b)
+BIN64(59, (i64)a >= (i64)b)
+BIN64(5a, a >= b)
 L5b: CMPF32(==)
 L5c: CMPF32(!=)
 L5d: CMPF32(<)
@@ -528,101 +583,89 @@ L66: CMPF64(>=)
 L67: UN32(a ? (u32)__builtin_clz(a) : 32)
 L68: UN32(a ? (u32)__builtin_ctz(a) : 32)
 L69: UN32(__builtin_popcount(a))
-L6a: BIN32(a + b)
-L6b: BIN32(a - b)
-L6c: BIN32(a * b)
+BIN32(6a, a + b)
+BIN32(6b, a - b)
+BIN32(6c, a * b)
 L6d: {
-    u32 b = (u32)sp[-1], a = (u32)sp[-2];
-    if (LC_UNLIKELY(b == 0))
-        TRAP(LC_ETRAP_DIV_ZERO);
+    u32 a = (u32)fp[A_], b = (u32)fp[B_];
+    DIVCHECK(b)
     if (LC_UNLIKELY(a == 0x80000000u && b == UINT32_MAX))
         TRAP(LC_ETRAP_INT_OVERFLOW);
-    sp--;
-    sp[-1] = (u32)((i32)a / (i32)b);
+    fp[D_] = (u32)((i32)a / (i32)b);
     NEXT();
 }
 L6e: {
-    u32 b = (u32)sp[-1], a = (u32)sp[-2];
-    if (LC_UNLIKELY(b == 0))
-        TRAP(LC_ETRAP_DIV_ZERO);
-    sp--;
-    sp[-1] = a / b;
+    u32 a = (u32)fp[A_], b = (u32)fp[B_];
+    DIVCHECK(b)
+    fp[D_] = a / b;
     NEXT();
 }
 L6f: {
-    u32 b = (u32)sp[-1], a = (u32)sp[-2];
-    if (LC_UNLIKELY(b == 0))
-        TRAP(LC_ETRAP_DIV_ZERO);
-    sp--;
-    sp[-1] = b == UINT32_MAX ? 0 : (u32)((i32)a % (i32)b);
+    u32 a = (u32)fp[A_], b = (u32)fp[B_];
+    DIVCHECK(b)
+    fp[D_] = b == UINT32_MAX ? 0 : (u32)((i32)a % (i32)b);
     NEXT();
 }
 L70: {
-    u32 b = (u32)sp[-1], a = (u32)sp[-2];
-    if (LC_UNLIKELY(b == 0))
-        TRAP(LC_ETRAP_DIV_ZERO);
-    sp--;
-    sp[-1] = a % b;
+    u32 a = (u32)fp[A_], b = (u32)fp[B_];
+    DIVCHECK(b)
+    fp[D_] = a % b;
     NEXT();
 }
-L71: BIN32(a & b)
-L72: BIN32(a | b)
-L73: BIN32(a ^ b)
-L74: BIN32(a << (b & 31))
-L75: BIN32((i32)a >> (b & 31))
-L76: BIN32(a >> (b & 31))
-L77: BIN32((a << (b & 31)) | (a >> ((32 - (b & 31)) & 31)))
-L78: BIN32((a >> (b & 31)) | (a << ((32 - (b & 31)) & 31)))
+BIN32(71, a & b)
+BIN32(72, a | b)
+BIN32(73, a ^ b)
+BIN32(74, a << (b & 31))
+BIN32(75, (i32)a >> (b & 31))
+BIN32(76, a >> (b & 31))
+L77: { u32 a = (u32)fp[A_], b = (u32)fp[B_] & 31;
+       fp[D_] = (u32)((a << b) | (a >> ((32 - b) & 31))); NEXT(); }
+L78: { u32 a = (u32)fp[A_], b = (u32)fp[B_] & 31;
+       fp[D_] = (u32)((a >> b) | (a << ((32 - b) & 31))); NEXT(); }
 L79: UN64(a ? (u64)__builtin_clzll(a) : 64)
 L7a: UN64(a ? (u64)__builtin_ctzll(a) : 64)
 L7b: UN64(__builtin_popcountll(a))
-L7c: BIN64(a + b)
-L7d: BIN64(a - b)
-L7e: BIN64(a * b)
+BIN64(7c, a + b)
+BIN64(7d, a - b)
+BIN64(7e, a * b)
 L7f: {
-    u64 b = sp[-1], a = sp[-2];
-    if (LC_UNLIKELY(b == 0))
-        TRAP(LC_ETRAP_DIV_ZERO);
+    u64 a = fp[A_], b = fp[B_];
+    DIVCHECK(b)
     if (LC_UNLIKELY(a == 0x8000000000000000ull && b == UINT64_MAX))
         TRAP(LC_ETRAP_INT_OVERFLOW);
-    sp--;
-    sp[-1] = (u64)((i64)a / (i64)b);
+    fp[D_] = (u64)((i64)a / (i64)b);
     NEXT();
 }
 L80: {
-    u64 b = sp[-1], a = sp[-2];
-    if (LC_UNLIKELY(b == 0))
-        TRAP(LC_ETRAP_DIV_ZERO);
-    sp--;
-    sp[-1] = a / b;
+    u64 a = fp[A_], b = fp[B_];
+    DIVCHECK(b)
+    fp[D_] = a / b;
     NEXT();
 }
 L81: {
-    u64 b = sp[-1], a = sp[-2];
-    if (LC_UNLIKELY(b == 0))
-        TRAP(LC_ETRAP_DIV_ZERO);
-    sp--;
-    sp[-1] = b == UINT64_MAX ? 0 : (u64)((i64)a % (i64)b);
+    u64 a = fp[A_], b = fp[B_];
+    DIVCHECK(b)
+    fp[D_] = b == UINT64_MAX ? 0 : (u64)((i64)a % (i64)b);
     NEXT();
 }
 L82: {
-    u64 b = sp[-1], a = sp[-2];
-    if (LC_UNLIKELY(b == 0))
-        TRAP(LC_ETRAP_DIV_ZERO);
-    sp--;
-    sp[-1] = a % b;
+    u64 a = fp[A_], b = fp[B_];
+    DIVCHECK(b)
+    fp[D_] = a % b;
     NEXT();
 }
-L83: BIN64(a & b)
-L84: BIN64(a | b)
-L85: BIN64(a ^ b)
-L86: BIN64(a << (b & 63))
-L87: BIN64((i64)a >> (b & 63))
-L88: BIN64(a >> (b & 63))
-L89: BIN64((a << (b & 63)) | (a >> ((64 - (b & 63)) & 63)))
-L8a: BIN64((a >> (b & 63)) | (a << ((64 - (b & 63)) & 63)))
-L8b: { sp[-1] = (u32)sp[-1] & 0x7fffffffu; NEXT(); }
-L8c: { sp[-1] = (u32)sp[-1] ^ 0x80000000u; NEXT(); }
+BIN64(83, a & b)
+BIN64(84, a | b)
+BIN64(85, a ^ b)
+BIN64(86, a << (b & 63))
+BIN64(87, (i64)a >> (b & 63))
+BIN64(88, a >> (b & 63))
+L89: { u64 a = fp[A_], b = fp[B_] & 63;
+       fp[D_] = (a << b) | (a >> ((64 - b) & 63)); NEXT(); }
+L8a: { u64 a = fp[A_], b = fp[B_] & 63;
+       fp[D_] = (a >> b) | (a << ((64 - b) & 63)); NEXT(); }
+L8b: fp[D_] = (u32)fp[A_] & 0x7fffffffu; NEXT();
+L8c: fp[D_] = (u32)fp[A_] ^ 0x80000000u; NEXT();
 L8d: UNF32(a != a ? a + a : ceilf(a))
 L8e: UNF32(a != a ? a + a : floorf(a))
 L8f: UNF32(a != a ? a + a : truncf(a))
@@ -634,14 +677,9 @@ L94: BINF32(a * b)
 L95: BINF32(a / b)
 L96: BINF32(f32_min(a, b))
 L97: BINF32(f32_max(a, b))
-L98: {
-    u32 b = (u32)sp[-1], a = (u32)sp[-2];
-    sp--;
-    sp[-1] = (a & 0x7fffffffu) | (b & 0x80000000u);
-    NEXT();
-}
-L99: { sp[-1] &= 0x7fffffffffffffffull; NEXT(); }
-L9a: { sp[-1] ^= 0x8000000000000000ull; NEXT(); }
+L98: fp[D_] = ((u32)fp[A_] & 0x7fffffffu) | ((u32)fp[B_] & 0x80000000u); NEXT();
+L99: fp[D_] = fp[A_] & 0x7fffffffffffffffull; NEXT();
+L9a: fp[D_] = fp[A_] ^ 0x8000000000000000ull; NEXT();
 L9b: UNF64(a != a ? a + a : ceil(a))
 L9c: UNF64(a != a ? a + a : floor(a))
 L9d: UNF64(a != a ? a + a : trunc(a))
@@ -653,89 +691,78 @@ La2: BINF64(a * b)
 La3: BINF64(a / b)
 La4: BINF64(f64_min(a, b))
 La5: BINF64(f64_max(a, b))
-La6: {
-    u64 b = sp[-1], a = sp[-2];
-    sp--;
-    sp[-1] = (a & 0x7fffffffffffffffull) | (b & 0x8000000000000000ull);
+La6:
+    fp[D_] = (fp[A_] & 0x7fffffffffffffffull) | (fp[B_] & 0x8000000000000000ull);
     NEXT();
-}
-La7: { sp[-1] = (u32)sp[-1]; NEXT(); }
+La7: fp[D_] = (u32)fp[A_]; NEXT();
 La8: TRUNC(f32, as_f32, x >= -2147483648.0f && x < 2147483648.0f, i32, 0xffffffffull)
 La9: TRUNC(f32, as_f32, x > -1.0f && x < 4294967296.0f, u32, 0xffffffffull)
 Laa: TRUNC(f64, as_f64, x > -2147483649.0 && x < 2147483648.0, i32, 0xffffffffull)
 Lab: TRUNC(f64, as_f64, x > -1.0 && x < 4294967296.0, u32, 0xffffffffull)
-Lac: { sp[-1] = (u64)(i64)(i32)(u32)sp[-1]; NEXT(); }
-Lad: { sp[-1] = (u32)sp[-1]; NEXT(); }
+Lac: fp[D_] = (u64)(i64)(i32)(u32)fp[A_]; NEXT();
+Lad: fp[D_] = (u32)fp[A_]; NEXT();
 Lae: TRUNC(f32, as_f32, x >= -9223372036854775808.0f && x < 9223372036854775808.0f, i64,
            UINT64_MAX)
 Laf: TRUNC(f32, as_f32, x > -1.0f && x < 18446744073709551616.0f, u64, UINT64_MAX)
 Lb0: TRUNC(f64, as_f64, x >= -9223372036854775808.0 && x < 9223372036854775808.0, i64,
            UINT64_MAX)
 Lb1: TRUNC(f64, as_f64, x > -1.0 && x < 18446744073709551616.0, u64, UINT64_MAX)
-Lb2: { sp[-1] = from_f32((f32)(i32)(u32)sp[-1]); NEXT(); }
-Lb3: { sp[-1] = from_f32((f32)(u32)sp[-1]); NEXT(); }
-Lb4: { sp[-1] = from_f32((f32)(i64)sp[-1]); NEXT(); }
-Lb5: { sp[-1] = from_f32((f32)sp[-1]); NEXT(); }
-Lb6: { sp[-1] = from_f32((f32)as_f64(sp[-1])); NEXT(); }
-Lb7: { sp[-1] = from_f64((f64)(i32)(u32)sp[-1]); NEXT(); }
-Lb8: { sp[-1] = from_f64((f64)(u32)sp[-1]); NEXT(); }
-Lb9: { sp[-1] = from_f64((f64)(i64)sp[-1]); NEXT(); }
-Lba: { sp[-1] = from_f64((f64)sp[-1]); NEXT(); }
-Lbb: { sp[-1] = from_f64((f64)as_f32(sp[-1])); NEXT(); }
-Lbc: NEXT();  /* reinterprets: slots already hold the bits */
-Lbd: NEXT();
-Lbe: NEXT();
-Lbf: NEXT();
+Lb2: fp[D_] = from_f32((f32)(i32)(u32)fp[A_]); NEXT();
+Lb3: fp[D_] = from_f32((f32)(u32)fp[A_]); NEXT();
+Lb4: fp[D_] = from_f32((f32)(i64)fp[A_]); NEXT();
+Lb5: fp[D_] = from_f32((f32)fp[A_]); NEXT();
+Lb6: fp[D_] = from_f32((f32)as_f64(fp[A_])); NEXT();
+Lb7: fp[D_] = from_f64((f64)(i32)(u32)fp[A_]); NEXT();
+Lb8: fp[D_] = from_f64((f64)(u32)fp[A_]); NEXT();
+Lb9: fp[D_] = from_f64((f64)(i64)fp[A_]); NEXT();
+Lba: fp[D_] = from_f64((f64)fp[A_]); NEXT();
+Lbb: fp[D_] = from_f64((f64)as_f32(fp[A_])); NEXT();
+Lbc: /* reinterprets: slots already hold the bits (f32 bits are zero-extended) */
+Lbd:
+Lbe:
+Lbf: fp[D_] = fp[A_]; NEXT();
 Lc0: UN32((u32)(i32)(i8)a)
 Lc1: UN32((u32)(i32)(i16)a)
 Lc2: UN64((u64)(i64)(i8)a)
 Lc3: UN64((u64)(i64)(i16)a)
 Lc4: UN64((u64)(i64)(i32)a)
-Ld2: *sp++ = (u64)(uintptr_t)funcs[(pc++)->u]; NEXT();
-Lsat: sp[-1] = trunc_sat((u32)pc[-1].u - OP_FC_BASE, sp[-1]); NEXT();
-Le8: { /* memory.init */
-    int rc = bulk_memory(ci, 8, (u32)(pc++)->u, sp);
+Ld2: fp[D_] = (u64)(uintptr_t)funcs[(pc++)->u]; NEXT();
+Lsat: fp[D_] = trunc_sat((u32)(w & 0xff) - OP_FC_BASE, fp[A_]); NEXT();
+Le8: { /* memory.init a=base [seg] */
+    int rc = bulk_memory(ci, 8, (u32)(pc++)->u, fp + A_ + 3);
     if (rc)
         TRAP(rc);
-    sp -= 3;
     NEXT();
 }
 Le9: ci->data_dropped[(pc++)->u] = 1; NEXT();
 Lbulkmem: {
-    int rc = bulk_memory(ci, (u32)pc[-1].u - OP_FC_BASE, 0, sp);
+    int rc = bulk_memory(ci, (u32)(w & 0xff) - OP_FC_BASE, 0, fp + A_ + 3);
     if (rc)
         TRAP(rc);
-    sp -= 3;
     NEXT();
 }
 Lbulktab: {
-    u32 sub = (u32)pc[-1].u - OP_FC_BASE;
+    u32 sub = (u32)(w & 0xff) - OP_FC_BASE;
     u32 a = (u32)pc[0].u, b = 0;
     pc++;
     if (sub != 17)
         b = (u32)(pc++)->u;
-    int rc = bulk_table(ci, sub, a, b, sp);
+    int rc = bulk_table(ci, sub, a, b, fp + A_ + 3);
     if (rc)
         TRAP(rc);
-    sp -= 3;
     NEXT();
 }
-Led: { /* elem.drop */
-    u32 e = (u32)(pc++)->u;
-    ci->elem_len[e] = 0;
-    NEXT();
-}
-Lef: { /* table.grow t: ref, n -> old | -1 */
+Led: ci->elem_len[(pc++)->u] = 0; NEXT();
+Lef: { /* table.grow d a=ref b=n [table] */
     lc_wasm_table *t = ci->tables[(pc++)->u];
     u32 old;
-    sp--;
-    if (wasm_table_grow(t, (u32)sp[0], sp[-1], &old) == 0)
-        sp[-1] = old;
+    if (wasm_table_grow(t, (u32)fp[B_], fp[A_], &old) == 0)
+        fp[D_] = old;
     else
-        sp[-1] = UINT32_MAX;
+        fp[D_] = UINT32_MAX;
     NEXT();
 }
-Lf0: *sp++ = ci->tables[(pc++)->u]->size; NEXT();
+Lf0: fp[D_] = ci->tables[(pc++)->u]->size; NEXT();
 
 trap: {
     inst->fuel = fuel;

@@ -389,6 +389,7 @@ static int import_func(lc_wasm_instance *inst, const lc_wasm_import *im, u32 fi,
             return lc_errf(eb, LC_EUNLINKABLE, "incompatible import type");
         lc_wasm_func *f = &inst->own_funcs[fi];
         f->type = want;
+        f->param_count = want->param_count;
         f->inst = inst;
         f->cb = d->cb;
         f->user_data = d->user_data;
@@ -489,6 +490,10 @@ static int create_defined(lc_wasm_instance *inst, lc_errbuf *eb)
         f->type = &m->types[f->code->type_index];
         f->inst = inst;
         f->index = i;
+        f->entry = f->code->code;
+        f->param_count = f->type->param_count;
+        f->local_count = f->code->local_count;
+        f->frame_slots = f->code->local_count + f->code->max_height;
         inst->funcs[i] = f;
     }
     for (u32 i = m->table_import_count; i < m->table_count; i++) {

@@ -9,9 +9,10 @@
  * word followed by its immediates. Opcodes reuse the wasm byte values where an instruction
  * maps one-to-one (numeric ops, loads/stores, local/global access); control flow becomes the
  * few OP_* below with branch targets resolved at compile time to word offsets relative to
- * the word holding the offset. Operand values live in a u64 slot stack; because wasm stack
- * heights are static, every branch that must discard values carries the absolute
- * (frame-relative) target height, so the interpreter never consults a control stack.
+ * the word holding the offset. Operand values live in u64 slots; because wasm stack heights
+ * are static, every operand has a fixed frame-relative home slot and instructions address
+ * slots directly (no run-time stack pointer); branches that must move values carry source
+ * and destination slots, so the interpreter never consults a control stack.
  *
  * Frame layout (slots, fp = frame pointer):
  *   fp[0 .. param_count)         arguments (pushed by the caller; results are written back
@@ -41,39 +42,41 @@ typedef union lc_wasm_word {
     const void *p;
 } lc_wasm_word;
 
-/* Internal opcodes that have no one-to-one wasm counterpart. Values are unused wasm bytes. */
+/* Internal opcodes. An op word is  opcode | d << 16 | a << 32 | b << 48  where d is the
+ * result slot and a, b operand slots (frame-relative, 16 bits each); further immediates
+ * follow in their own words. Opcodes reuse the wasm byte where an instruction maps
+ * one-to-one (numeric ops: d a b; loads: d a [offset]; stores: a=addr b=value [offset]).
+ * Branch offsets are relative to the word holding them. */
 enum {
     OP_UNREACHABLE = 0x00,
-    OP_BR_MOVE = 0x01,     /* arity, height, offset */
-    OP_BR_IF_MOVE = 0x02,  /* arity, height, offset */
-    OP_BR_UNLESS = 0x03,   /* offset: pop cond, jump if zero */
+    OP_BR_MOVE = 0x01,     /* d=dst a=src b=n [offset] */
+    OP_BR_IF_MOVE = 0x02,  /* d=dst a=src b=n [cond slot] [offset] */
+    OP_BR_UNLESS = 0x03,   /* a=cond [offset] */
     OP_FUEL = 0x04,        /* loop header: charge one unit */
-    OP_BR = 0x0c,          /* offset */
-    OP_BR_IF = 0x0d,       /* offset */
-    OP_BR_TABLE = 0x0e,    /* count, arity, then count+1 x (height, offset) */
-    OP_RETURN = 0x0f,      /* result count */
-    OP_CALL = 0x10,        /* func index */
-    OP_CALL_INDIRECT = 0x11, /* type index, table index */
-    OP_DROP = 0x1a,
-    OP_SELECT = 0x1b,
-    OP_LOCAL_GET = 0x20,   /* slot index */
-    OP_LOCAL_SET = 0x21,
-    OP_LOCAL_TEE = 0x22,
-    OP_GLOBAL_GET = 0x23,  /* global index */
-    OP_GLOBAL_SET = 0x24,
-    OP_TABLE_GET = 0x25,   /* table index */
-    OP_TABLE_SET = 0x26,
-    OP_DROP_KEEP = 0x27,   /* keep (top n kept, 1 below dropped) — unused placeholder */
-    /* 0x28..0x3e loads/stores: offset immediate */
-    OP_MEMORY_SIZE = 0x3f,
-    OP_MEMORY_GROW = 0x40,
-    OP_CONST = 0x41,       /* value */
-    /* 0x45..0xc4 numeric, 0xc0..0xc4 sign extension */
-    OP_REF_FUNC = 0xd2,    /* func index */
-    OP_FC_BASE = 0xe0,     /* 0xfc sub-op n becomes OP_FC_BASE + n (n <= 17) */
-    OP_LOCAL_GET2 = 0xf4,  /* a, b: push local a, push local b */
-    OP_LOCAL_GET_CONST = 0xf5,  /* unused */
-    OP_COUNT = 0x100,
+    OP_MOV = 0x05,         /* d a */
+    OP_BR = 0x0c,          /* [offset] */
+    OP_BR_IF = 0x0d,       /* a=cond [offset] */
+    OP_BR_TABLE = 0x0e,    /* d=src a=index b=n [count] then count+1 x ([dst] [offset]) */
+    OP_RETURN = 0x0f,      /* a=src b=n */
+    OP_CALL = 0x10,        /* a=args base [func index] */
+    OP_CALL_INDIRECT = 0x11, /* a=args base b=index slot [type index] [table index] */
+    OP_SELECT = 0x1b,      /* d a b [cond slot] */
+    OP_GLOBAL_GET = 0x23,  /* d [global index] */
+    OP_GLOBAL_SET = 0x24,  /* a [global index] */
+    OP_TABLE_GET = 0x25,   /* d a=index [table] */
+    OP_TABLE_SET = 0x26,   /* a=index b=value [table] */
+    OP_MEMORY_SIZE = 0x3f, /* d */
+    OP_MEMORY_GROW = 0x40, /* d a */
+    OP_CONST = 0x41,       /* d [value] */
+    OP_REF_FUNC = 0xd2,    /* d [func index] */
+    OP_FC_BASE = 0xe0,     /* 0xfc sub-op n becomes OP_FC_BASE + n (n <= 17); bulk ops take
+                            * a = base of 3 consecutive operand slots */
+    OP_IMM = 0x100,        /* OP_IMM + binop: d a, b is the [imm] word */
+    /* Compare-and-branch: OP_BRC + k, a b [offset]; OP_BRCI + k, a [imm] [offset]. k is
+     * i32 compare opcode - 0x45 (0 eqz .. 10 ge_u) or 11 for "nez". */
+    OP_BRC = 0x1a0,
+    OP_BRCI = 0x1c0,
+    OP_COUNT = 0x200,
 };
 
 typedef struct lc_wasm_type {
@@ -184,6 +187,11 @@ struct lc_wasm_module {
 };
 
 struct lc_wasm_func {
+    /* Hot fields for the interpreter's call path, copied from code/type at instantiation. */
+    const lc_wasm_word *entry;  /* code->code, NULL for a host function */
+    u32 param_count;
+    u32 local_count;
+    u32 frame_slots;            /* local_count + max_height */
     const lc_wasm_type *type;   /* borrowed from a module or from host_type */
     lc_wasm_instance *inst;     /* owner (for host funcs: the importer) */
     const lc_wasm_code *code;   /* NULL for a host function */
@@ -223,7 +231,8 @@ struct lc_wasm_global {
 typedef struct lc_wasm_frame {
     const lc_wasm_word *ret_pc;
     u64 *fp;
-    const lc_wasm_func *func;
+    const lc_wasm_func *func;   /* the callee (for trap messages) */
+    lc_wasm_instance *caller;   /* instance to resume in */
 } lc_wasm_frame;
 
 struct lc_wasm_instance {

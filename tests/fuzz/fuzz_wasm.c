@@ -5,7 +5,9 @@
  * instantiate with a stub for every import (host functions returning zeros, fresh
  * memories/tables/globals of the declared type) -> call every exported function with zero
  * arguments and a small fuel budget. The engine must never crash, leak or hang, whatever the
- * bytes; a trap or a load error is a normal outcome.
+ * bytes; a trap or a load error is a normal outcome. An input that does not start with the
+ * wasm magic is instead wrapped as the body of the one function of a fixed module (wrap_body),
+ * so mutations also explore instruction sequences, not just section framing.
  *
  * Tight limits keep each input cheap (fuel 20,000 per call, 16 pages of memory, call depth
  * 256), so libFuzzer explores more inputs per second and a runaway loop is an out-of-fuel
@@ -27,8 +29,10 @@
 #define FUZZ_TABLE_MAX 4096
 #define FUZZ_RESULTS_MAX 64
 #define FUZZ_EXPORT_CALLS_MAX 64
+#define FUZZ_BODY_MAX (1u << 16)
 
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size);
+static int fuzz_module(const u8 *data, size_t size);
 
 static void fuzz_limits(lc_wasm_limits *l)
 {
@@ -114,7 +118,65 @@ static void call_exports(const lc_wasm_module *m, lc_wasm_instance *inst)
     }
 }
 
+/* Appends the LEB128 encoding of v. */
+static size_t leb_put(u8 *out, u32 v)
+{
+    size_t n = 0;
+    do {
+        u8 b = v & 0x7f;
+        v >>= 7;
+        out[n++] = b | (v ? 0x80 : 0);
+    } while (v);
+    return n;
+}
+
+/* Builds a module whose only function body (locals + code + end) is `body`: type () -> (),
+ * one funcref table of 4, one memory of 1 page (max 1), one mutable i32 global, the function
+ * exported as "f". Returns the module's size in out (capacity size + 64). */
+static size_t wrap_body(const u8 *body, size_t size, u8 *out)
+{
+    static const u8 head[] = {
+        0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,  /* magic, version */
+        0x01, 0x04, 0x01, 0x60, 0x00, 0x00,              /* type: () -> () */
+        0x03, 0x02, 0x01, 0x00,                          /* func 0: type 0 */
+        0x04, 0x04, 0x01, 0x70, 0x00, 0x04,              /* table funcref min 4 */
+        0x05, 0x04, 0x01, 0x01, 0x01, 0x01,              /* memory min 1 max 1 */
+        0x06, 0x06, 0x01, 0x7f, 0x01, 0x41, 0x00, 0x0b,  /* global mut i32 = 0 */
+        0x07, 0x05, 0x01, 0x01, 0x66, 0x00, 0x00,        /* export "f" func 0 */
+    };
+    size_t n = sizeof head;
+    memcpy(out, head, n);
+    u8 body_len[5], sec_len[5];
+    size_t bl = leb_put(body_len, (u32)size);
+    size_t sl = leb_put(sec_len, (u32)(1 + bl + size));
+    out[n++] = 0x0a;  /* code section */
+    memcpy(out + n, sec_len, sl);
+    n += sl;
+    out[n++] = 0x01;  /* one body */
+    memcpy(out + n, body_len, bl);
+    n += bl;
+    memcpy(out + n, body, size);
+    return n + size;
+}
+
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
+{
+    /* Inputs that are not a module are used as a function body in a fixed module, so random
+     * bytes also reach the validator, compiler and interpreter. */
+    if (size < 4 || memcmp(data, "\0asm", 4) != 0) {
+        if (size > FUZZ_BODY_MAX) return 0;
+        u8 *module = lc_alloc(size + 64);
+        if (!module) return 0;
+        size_t n = wrap_body(data, size, module);
+        int rc = fuzz_module(module, n);
+        lc_free(module);
+        return rc;
+    }
+    return fuzz_module(data, size);
+}
+
+/* The target proper: load, stub the imports, instantiate, call the exports. */
+static int fuzz_module(const u8 *data, size_t size)
 {
     lc_wasm_limits limits;
     fuzz_limits(&limits);

@@ -1,17 +1,24 @@
 #!/usr/bin/env bash
 # tests/suites/30-wasm-spec.sh — the official WebAssembly core spec tests.
 #
-# Converts each .wast of the test suite (WASM_TESTSUITE, default ../shared/wasm-testsuite)
+# Converts each .wast of the test suite (WASM_TESTSUITE, else the first of
+# ../shared/wasm-testsuite and /work/shared/wasm-testsuite that exists)
 # with wabt's wast2json into $BUILD/wasm-spec/ (only files whose .wast changed), then runs
 # $BUILD/wasm_spec_runner over the JSON, comparing failures with
 # tests/wasm-spec/expected-failures.txt. Extra arguments go to the runner, e.g.
 #   bash tests/suites/30-wasm-spec.sh --update-expected     refresh the known-failure list
 #   bash tests/suites/30-wasm-spec.sh --only i32 -v         one file, every failure shown
+# Before that it runs the runner's own self-test (tests/wasm-spec/selftest/).
 # Last line: "wasm-spec: N passed, N failed" (failed = failures not in the expected list).
 set -u
 cd "$(dirname "$0")/../.."
 : "${BUILD:=build/debug}"
-suite="${WASM_TESTSUITE:-../shared/wasm-testsuite}"
+suite="${WASM_TESTSUITE:-}"
+if [ -z "$suite" ]; then
+    for d in ../shared/wasm-testsuite /work/shared/wasm-testsuite; do
+        if [ -d "$d" ]; then suite=$d; break; fi
+    done
+fi
 out="$BUILD/wasm-spec"
 expected=tests/wasm-spec/expected-failures.txt
 
@@ -25,7 +32,7 @@ if ! command -v wast2json >/dev/null; then
     echo "wasm-spec: 0 passed, 1 failed"
     exit 1
 fi
-if [ ! -d "$suite" ] || ! ls "$suite"/*.wast >/dev/null 2>&1; then
+if [ -z "$suite" ] || [ ! -d "$suite" ] || ! ls "$suite"/*.wast >/dev/null 2>&1; then
     echo "wasm-spec: no .wast files in $suite (set WASM_TESTSUITE)"
     echo "wasm-spec: 0 passed, 1 failed"
     exit 1
@@ -45,8 +52,27 @@ for wast in "$suite"/*.wast; do
     fi
 done
 
+# First the runner's self-test: selftest.wast has commands that must fail (listed in
+# selftest-expected.txt; --fail-on-fixed makes a wrongly passing one an error) and hooks that
+# crash and hang the child, which the runner must survive.
+self="$out/selftest"
+mkdir -p "$self"
+selftest_failed=0
+if ! wast2json --no-check tests/wasm-spec/selftest/selftest.wast -o "$self/selftest.json" \
+        >/dev/null 2>"$self/err" ||
+   ! WASM_SPEC_TEST_CRASH_LINE=72 WASM_SPEC_TEST_HANG_LINE=74 "$BUILD/wasm_spec_runner" \
+        --timeout 2 --fail-on-fixed --expected tests/wasm-spec/selftest/selftest-expected.txt \
+        "$self/selftest.json" >"$self/run.txt" 2>&1; then
+    echo "wasm-spec: the runner's self-test FAILED:"
+    cat "$self/err" "$self/run.txt"
+    selftest_failed=1
+else
+    echo "wasm-spec: runner self-test ok ($(tail -n 1 "$self/run.txt"))"
+fi
+
 "$BUILD/wasm_spec_runner" --expected "$expected" "$@" "$out" | tee "$out/last-run.txt"
 rc=${PIPESTATUS[0]}
+convert_failed=$((convert_failed + selftest_failed))
 if [ "$convert_failed" -ne 0 ]; then
     line=$(tail -n 1 "$out/last-run.txt")
     passed=$(echo "$line" | sed -nE 's/.* ([0-9]+) passed.*/\1/p')

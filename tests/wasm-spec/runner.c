@@ -1,8 +1,8 @@
 /*
  * tests/wasm-spec/runner.c — the official WebAssembly spec-test runner (parent side).
  *
- *   wasm_spec_runner [-j N] [-v] [--timeout S] [--expected FILE [--update-expected]]
- *                    PATH... [--only SUBSTR]...
+ *   wasm_spec_runner [-j N] [-v] [--trace] [--timeout S] [--expected FILE [--update-expected]]
+ *                    [--strict] [--fail-on-fixed] [--only SUBSTR]... PATH...
  *
  * PATH is a directory of wast2json outputs (every *.json in it) or single .json files. Each
  * file runs in its own forked child (spec_exec.c), -j of them at a time (default: online
@@ -20,7 +20,8 @@
  * comments allowed. Unexpected failures are regressions and fail the run; listed keys that
  * passed are printed as "fixed: remove from expected list". --update-expected rewrites the
  * file with the current failures (keeping entries of files not in this run). The last line is
- * "wasm-spec: N passed, N failed" where failed counts only unexpected failures.
+ * "wasm-spec: N passed, N failed" where failed counts only unexpected failures (and, with
+ * --fail-on-fixed, listed ones that passed: the runner's self-test uses that).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -30,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/alloc.h"
@@ -95,8 +97,10 @@ typedef struct job {
     u32 skip_count;
     u32 report_from_idx;
     bool is_done;
+    u64 start_ns, elapsed_ns;  /* wall time of the file, restarts included */
     /* results, filled when done */
     u32 passed, failed, skipped, skipped_text;
+    strlist notes;       /* passes with a note (error class differs; see --strict) */
     strlist fail_keys;   /* "file.wast:LINE KIND" */
     strlist fail_msgs;   /* parallel to fail_keys */
 } job;
@@ -106,9 +110,12 @@ typedef struct runner {
     u32 job_count;
     u32 jobs_max_parallel;
     u32 timeout_s;
-    bool is_verbose;
+    bool is_verbose;   /* -v: every failure and note, not the first few per file */
+    bool is_trace;     /* --trace: children print each command to stderr */
     const char *expected_path;
     bool do_update;
+    bool is_strict;
+    bool is_fixed_failure;  /* --fail-on-fixed: a listed failure that passes fails the run */
     strlist only;
 } runner;
 
@@ -134,7 +141,8 @@ static void job_launch(runner *r, job *j)
             .skip_count = j->skip_count,
             .report_from_idx = j->report_from_idx,
             .timeout_s = r->timeout_s,
-            .is_verbose = r->is_verbose,
+            .is_trace = r->is_trace,
+            .is_strict = r->is_strict,
         };
         int fd = fileno(j->out);
         (void)fcntl(fd, F_SETFL, O_APPEND);  /* write at the end whatever the shared offset */
@@ -166,6 +174,11 @@ static void job_take_result(job *j, char *rest)
     if (*msg == '\t') msg++;
     if (status == 'P') {
         j->passed++;
+        if (strncmp(msg, "note:", 5) == 0) {
+            char note[LINE_MAX_LEN];
+            snprintf(note, sizeof note, "%s:%u %s: %s", j->wast, line, kind, msg + 6);
+            strlist_push(&j->notes, note);
+        }
     } else if (status == 'S') {
         j->skipped++;
         if (strcmp(kind, "assert_malformed") == 0) j->skipped_text++;
@@ -211,7 +224,8 @@ static void describe_status(int status, char *out, size_t out_size)
         snprintf(out, out_size, "%s (signal %d)",
                  sig == SIGALRM ? "timed out" : strsignal(sig), sig);
     } else {
-        snprintf(out, out_size, "exit status %d", WEXITSTATUS(status));
+        snprintf(out, out_size, "exit status %d%s", WEXITSTATUS(status),
+                 WEXITSTATUS(status) == 1 ? " (a sanitizer report? see stderr)" : "");
     }
 }
 
@@ -257,12 +271,20 @@ static void job_reap(runner *r, job *j, int status)
     job_launch(r, j);
 }
 
+static u64 now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (u64)ts.tv_sec * 1000000000ull + (u64)ts.tv_nsec;
+}
+
 /* Runs every job, at most jobs_max_parallel children at a time. */
 static void runner_run_all(runner *r)
 {
     u32 next = 0, running = 0;
     while (next < r->job_count || running > 0) {
         while (next < r->job_count && running < r->jobs_max_parallel) {
+            r->jobs[next].start_ns = now_ns();
             job_launch(r, &r->jobs[next++]);
             running++;
         }
@@ -277,7 +299,10 @@ static void runner_run_all(runner *r)
             job *j = &r->jobs[i];
             if (j->pid != pid) continue;
             job_reap(r, j, status);
-            if (j->is_done) running--;
+            if (j->is_done) {
+                j->elapsed_ns = now_ns() - j->start_ns;
+                running--;
+            }
             break;
         }
     }
@@ -342,6 +367,7 @@ static void job_deinit(job *j)
     lc_free(j->wast);
     strlist_free(&j->fail_keys);
     strlist_free(&j->fail_msgs);
+    strlist_free(&j->notes);
 }
 
 /* Loads "file.wast:LINE KIND" keys; blank lines and '#' comments are ignored. A missing file
@@ -400,13 +426,13 @@ static int expected_write(const runner *r, const strlist *old, const strlist *no
 }
 
 typedef struct totals {
-    u32 passed, failed, skipped, skipped_text, unexpected, fixed;
+    u32 passed, failed, skipped, skipped_text, unexpected, fixed, noted;
 } totals;
 
 /* Prints the per-file table and the unexpected failures; fills the totals. */
 static void report_files(const runner *r, const strlist *expected, totals *t, strlist *now)
 {
-    printf("%-32s %7s %7s %7s %7s\n", "file", "passed", "failed", "known", "skipped");
+    printf("%-32s %7s %7s %7s %7s %7s\n", "file", "passed", "failed", "known", "skipped", "ms");
     for (u32 i = 0; i < r->job_count; i++) {
         const job *j = &r->jobs[i];
         u32 known = 0, shown = 0;
@@ -427,11 +453,16 @@ static void report_files(const runner *r, const strlist *expected, totals *t, st
             printf("  ... and %u more unexpected failures in %s (-v shows all)\n",
                    shown - SHOWN_PER_FILE_MAX, j->wast);
         }
-        printf("%-32s %7u %7u %7u %7u\n", j->wast, j->passed, j->failed, known, j->skipped);
+        printf("%-32s %7u %7u %7u %7u %7llu\n", j->wast, j->passed, j->failed, known, j->skipped,
+               (unsigned long long)(j->elapsed_ns / 1000000));
         t->passed += j->passed;
         t->failed += j->failed;
         t->skipped += j->skipped;
         t->skipped_text += j->skipped_text;
+        t->noted += j->notes.count;
+        for (u32 k = 0; r->is_verbose && k < j->notes.count; k++) {
+            printf("  note %s\n", j->notes.items[k]);
+        }
     }
     strlist_sort(now);
 }
@@ -449,8 +480,9 @@ static void report_fixed(const runner *r, const strlist *expected, const strlist
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: wasm_spec_runner [-j N] [-v] [--timeout SECONDS] [--expected FILE "
-                    "[--update-expected]] [--only SUBSTR]... DIR|FILE.json...\n");
+    fprintf(stderr, "usage: wasm_spec_runner [-j N] [-v] [--trace] [--timeout SECONDS] [--expected FILE "
+                    "[--update-expected]] [--strict] [--fail-on-fixed] [--only SUBSTR]... "
+                    "DIR|FILE.json...\n");
     exit(2);
 }
 
@@ -467,14 +499,22 @@ static int parse_args(runner *r, int argc, char **argv, int *out_path_count)
         bool has_next = i + 1 < argc;
         if (strcmp(a, "-v") == 0) {
             r->is_verbose = true;
+        } else if (strcmp(a, "--trace") == 0) {
+            r->is_trace = true;
         } else if (strcmp(a, "-j") == 0 && has_next) {
             int n = atoi(argv[++i]);
             r->jobs_max_parallel = n > 0 ? (u32)n : 1;
+        } else if (strncmp(a, "-j", 2) == 0 && a[2] >= '1' && a[2] <= '9') {
+            r->jobs_max_parallel = (u32)atoi(a + 2);
         } else if (strcmp(a, "--timeout") == 0 && has_next) {
             int n = atoi(argv[++i]);
             r->timeout_s = n > 0 ? (u32)n : 0;
         } else if (strcmp(a, "--expected") == 0 && has_next) {
             r->expected_path = argv[++i];
+        } else if (strcmp(a, "--strict") == 0) {
+            r->is_strict = true;
+        } else if (strcmp(a, "--fail-on-fixed") == 0) {
+            r->is_fixed_failure = true;
         } else if (strcmp(a, "--update-expected") == 0) {
             r->do_update = true;
         } else if (strcmp(a, "--only") == 0 && has_next) {
@@ -518,7 +558,11 @@ int main(int argc, char **argv)
            t.failed - t.unexpected, t.unexpected, t.skipped, t.skipped_text,
            t.fixed ? "" : "");
     if (t.fixed && !r.do_update) printf("%u known failures now pass (listed above)\n", t.fixed);
-    u32 bad = r.do_update ? 0 : t.unexpected;
+    if (t.noted) {
+        printf("%u assert_invalid/assert_malformed passed with the other error class "
+               "(-v lists them, --strict fails them)\n", t.noted);
+    }
+    u32 bad = r.do_update ? 0 : t.unexpected + (r.is_fixed_failure ? t.fixed : 0);
     printf("wasm-spec: %u passed, %u failed\n", t.passed, bad);
 
     for (u32 i = 0; i < r.job_count; i++) job_deinit(&r.jobs[i]);

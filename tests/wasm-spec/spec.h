@@ -13,7 +13,8 @@
  * The child reports with write(2), one line per event, so nothing is lost if it then dies:
  *
  *   B <idx>                                  command idx is about to run
- *   R <idx> <P|F|S> <line> <kind>\t<message> its result: passed, failed or skipped
+ *   R <idx> <P|F|S> <line> <kind>\t<message> its result: passed, failed or skipped (a pass
+ *                                            may carry a "note:" message, counted apart)
  *   E                                        every command ran; the child exits normally
  *
  * A run that ends with a B line crashed (or was killed by its alarm) in that command; the
@@ -32,7 +33,8 @@ typedef struct spec_child_opts {
     u32 skip_count;
     u32 report_from_idx;     /* emit R lines only for idx >= this */
     u32 timeout_s;           /* SIGALRM per command; 0 = none */
-    bool is_verbose;         /* print each command to stderr as it runs */
+    bool is_trace;           /* print each command to stderr as it runs */
+    bool is_strict;          /* assert_invalid needs LC_EINVALID, assert_malformed LC_EMALFORMED */
 } spec_child_opts;
 
 /* Runs every command of one wast2json output file; writes the protocol above to out_fd.
