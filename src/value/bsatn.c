@@ -74,8 +74,9 @@ static size_t voff(const vctx *c, const u8 *p) { return (size_t)(p - c->start); 
 LC_COLD static int vtrunc(vctx *c, lc_rd *r, size_t need, const char *what)
 {
     r->err = LC_ETRUNCATED;
-    return lc_errf(c->eb, LC_ETRUNCATED, "%s truncated at byte offset %zu: need %zu bytes, %zu left",
-                   what, voff(c, r->p), need, lc_rd_left(r));
+    return lc_errf(c->eb, LC_ETRUNCATED,
+                   "%s truncated at byte offset %zu: need %zu bytes, %zu left", what,
+                   voff(c, r->p), need, lc_rd_left(r));
 }
 
 static int validate_rec(const lc_type *t, lc_rd *r, vctx *c);

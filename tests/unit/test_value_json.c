@@ -293,7 +293,8 @@ TEST(value_json_input_scalars)
     memset(w, 0xff, 32);
     CHECK_JSON_BYTES(P(LC_T_I256), "\"-0x1\"", w, 32);
     CHECK_JSON_ERR(P(LC_T_U256), "\"0xg\"", LC_ETYPE, "at $: expected an integer string");
-    CHECK_JSON_ERR(P(LC_T_U256), "\"0x1" "0000000000000000000000000000000000000000000000000000000000000000\"",
+    CHECK_JSON_ERR(P(LC_T_U256),
+                   "\"0x1" "0000000000000000000000000000000000000000000000000000000000000000\"",
                    LC_ETYPE, NULL);
     double d = 0.1;
     float f = 0.1f;
@@ -351,7 +352,8 @@ static void gen_value(const lc_type *t, lc_buf *b, u64 *s, int depth)
     switch (t->kind) {
     case LC_T_BOOL: lc_buf_put_u8(b, rng_next(s) & 1); return;
     case LC_T_STRING: {
-        static const char *pool[] = { "", "a", "Bob", "\"q\"\\", "\n\t\x01", "\xc3\xa9\xe2\x82\xac" };
+        static const char *pool[] = { "", "a", "Bob", "\"q\"\\", "\n\t\x01",
+                                      "\xc3\xa9\xe2\x82\xac" };
         const char *p = pool[rng_next(s) % LC_ARRAY_LEN(pool)];
         lc_buf_put_str(b, p, (u32)strlen(p));
         return;
