@@ -348,7 +348,7 @@ static bool hint_ok(const store_index *ix, u32 rid, u64 k)
 
 static u32 int_find_slow(const store_index *ix, u64 k);
 
-u32 index_int_find(store_index *ix, u64 k)
+u32 index_int_find(store_index *ix, u64 k, bool may_hint)
 {
     LC_DEBUG_ASSERT(ix->is_int);
     if (ix->is_unique) {
@@ -356,7 +356,7 @@ u32 index_int_find(store_index *ix, u64 k)
             if (ix->hint_key[i] == k && hint_ok(ix, ix->hint_rid[i], k)) return ix->hint_rid[i];
     }
     u32 rid = int_find_slow(ix, k);
-    if (rid != UINT32_MAX && ix->is_unique) {
+    if (rid != UINT32_MAX && ix->is_unique && may_hint) {
         ix->hint_key[ix->hint_next] = k;
         ix->hint_rid[ix->hint_next] = rid;
         ix->hint_next ^= 1;

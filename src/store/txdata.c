@@ -2,13 +2,14 @@
  * store/txdata.c — TxData: building it at commit, encoding it as SpacetimeDB's Txdata record,
  * and replaying such records (recovery).
  *
- * Building (txn_build_txdata). From the undo log:
- *   INSERT(t, rid) whose row is still live          -> net insert
- *   DELETE(t, rid) of a row not inserted in this txn -> net delete (a committed row)
- * then, per table, a net insert byte-identical to a net delete cancels both (delete then
- * re-insert of the same row is no change). Tables are sorted by id; a table that ends empty
- * after deletes is flagged truncated. Rows are copied into one buffer (s->td_bytes) so the
- * TxData stays valid after the slots are freed.
+ * Building (txn_build_txdata). Each row id touched by the transaction is judged once, at its
+ * first undo record: its committed bytes before the transaction (INSERT: none; UPDATE: the
+ * saved old bytes; DELETE: the slot, untouched since) against its bytes now (the slot if live,
+ * else none). Different -> a net delete of the old and/or a net insert of the new. Then, per
+ * table, a net insert byte-identical to a net delete cancels both (delete then re-insert of the
+ * same row is no change). Tables are sorted by id; a table that ends empty after deletes is
+ * flagged truncated. Rows are copied into one buffer (s->td_bytes) so the TxData stays valid
+ * after the slots are freed.
  *
  * Encoding (spec-engine-semantics §2.3):
  *   u8 flags (0x80 inputs, 0x20 mutations)

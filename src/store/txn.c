@@ -5,12 +5,14 @@
  * hold it shared and see committed state. The writer mutates the committed structures in
  * place; every row change appends an undo record:
  *
- *   op       effect                               rollback
- *   INSERT   slot allocated, live, indexed        unlink, mark dead, free slot
- *   DELETE   unlinked, marked dead, bytes kept    mark live, relink (same row id)
+ *   op       effect                                   rollback
+ *   INSERT   slot allocated, live, indexed            unlink, mark dead, free slot
+ *   DELETE   unlinked, marked dead, bytes kept        mark live, relink (same row id)
+ *   UPDATE   bytes replaced in place, indexes whose   restore the old bytes (kept in
+ *            key changed re-keyed                     s->undo_bytes, or the old var block)
  *
- * Dead slots are not reused before commit, so each row id has at most one INSERT and one
- * DELETE record per transaction. Commit turns the log into TxData (txn_build_txdata), then
+ * Dead slots are not reused before commit, so a row id names one row for the whole
+ * transaction (at most one INSERT and one DELETE record, any number of UPDATEs). Commit turns the log into TxData (txn_build_txdata), then
  * frees the dead slots. A failure in the middle of an operation (out of memory) marks the
  * transaction failed (sticky); it can then only abort. Rollback itself never allocates except
  * to re-add index entries whose chunks were freed; that allocation failing aborts the process
@@ -448,7 +450,7 @@ int store_update(store_txn *txn, u32 index_id, const u8 *row, size_t len,
     const u8 *r;
     rc = apply_sequences(s, t, row, (u32)len, out_generated, &r);
     if (rc) return txn_result(txn, rc);
-    u32 old = ix->is_int ? index_int_find(ix, index_key_norm(ix, r + ix->int_off))
+    u32 old = ix->is_int ? index_int_find(ix, index_key_norm(ix, r + ix->int_off), true)
                          : index_find_row_key(ix, r, UINT32_MAX);
     if (old == UINT32_MAX) return LC_ENOTFOUND;
     u32 old_len;
