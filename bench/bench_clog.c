@@ -254,8 +254,15 @@ static void recovery(const char *dir, u32 rows, u64 txs)
     acc a;
     int rc = clog_store_open(dir, NULL, &db, NULL, &eb);
     if (!rc) rc = make_accounts(&db, rows, &a, &eb);
-    if (!rc) rc = clog_store_snapshot(&db, &eb);
-    if (!rc) rc = clog_snapshot_wait(db.log, &eb);
+    u64 t_enc = lc_now_ns();
+    if (!rc) rc = clog_store_snapshot(&db, &eb); /* encode on this (the writer's) thread */
+    u64 t_bg = lc_now_ns();
+    if (!rc) rc = clog_snapshot_wait(db.log, &eb); /* compress + write + fsync + rename */
+    u64 t_done = lc_now_ns();
+    if (!rc)
+        printf("snapshot of %u rows:       writer blocked %.3f s (encode), background %.3f s "
+               "(zstd + write + fsync + rename)\n",
+               rows, (double)(t_bg - t_enc) / 1e9, (double)(t_done - t_bg) / 1e9);
     for (u64 i = 0; i < txs && !rc; i++) rc = transfer(&db, &a, rows, true, &eb);
     if (rc) fail("recovery setup", &eb, rc);
     u64 end = clog_next_offset(db.log);
@@ -290,6 +297,10 @@ int main(int argc, char **argv)
     if (statfs(root, &sf) == 0 && sf.f_type == 0x01021994)
         printf("WARNING: %s is on tmpfs: fdatasync is free, figures are not durable ones\n", root);
     char d[600];
+    FILE *la = fopen("/proc/loadavg", "r");
+    if (la && fgets(d, sizeof d, la)) printf("load average at start: %s", d);
+    if (la) fclose(la);
+    printf("cores online: %ld\n", sysconf(_SC_NPROCESSORS_ONLN));
     double fr = fdatasync_rate(root);
     printf("fdatasync rate (64-byte append + fdatasync, this disk): %.0f /s\n", fr);
     snprintf(d, sizeof d, "%s/raw", root);
