@@ -409,7 +409,7 @@ static void apply_defaults(clog_options *o)
 {
     if (!o->segment_size_max) o->segment_size_max = 1ull << 30;
     if (!o->interval_ms) o->interval_ms = 10;
-    if (!o->queue_bytes_max) o->queue_bytes_max = 64u << 20;
+    if (!o->queue_bytes_max) o->queue_bytes_max = 16u << 20;
     if (!o->snapshot_level) o->snapshot_level = 1;
     if (!o->snapshots_keep) o->snapshots_keep = 2;
 }
