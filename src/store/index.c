@@ -18,6 +18,7 @@
  */
 #include "base/alloc.h"
 #include "base/assert.h"
+#include "base/hash.h"
 #include "store/store_int.h"
 
 enum { TG_ROW, TG_PROBE };
@@ -86,6 +87,7 @@ void index_destroy(store_index *ix)
     for (u32 i = 0; i < ix->chunk_count; i++) lc_free(ix->chunks[i]);
     lc_free(ix->chunks);
     lc_free(ix->dir_last);
+    lc_free(ix->hmap);
     lc_free(ix->name);
     lc_free(ix->cols);
     lc_free(ix);
@@ -180,6 +182,64 @@ static ix_target target_of(const store_index *ix, u32 rid, bool use_rid)
     return tg;
 }
 
+/* ---- the unique int-mode hash (see store_index.hmap) ---- */
+
+static u64 rid_key(const store_index *ix, u32 rid)
+{
+    u32 len;
+    return index_key_norm(ix, table_row(ix->t, rid, &len) + ix->int_off);
+}
+
+static void hmap_place(u32 *m, u32 cap, u64 key, u32 rid)
+{
+    u32 i = (u32)lc_hash_u64(key) & (cap - 1);
+    while (m[i]) i = (i + 1) & (cap - 1);
+    m[i] = rid + 1;
+}
+
+static int hmap_add(store_index *ix, u32 rid)
+{
+    if ((ix->hn + 1) * 4 > ix->hcap * 3) {
+        u32 cap = ix->hcap ? ix->hcap * 2 : 64;
+        u32 *m = lc_calloc(cap, sizeof *m);
+        if (!m) return LC_ENOMEM;
+        for (u32 i = 0; i < ix->hcap; i++)
+            if (ix->hmap[i]) hmap_place(m, cap, rid_key(ix, ix->hmap[i] - 1), ix->hmap[i] - 1);
+        lc_free(ix->hmap);
+        ix->hmap = m;
+        ix->hcap = cap;
+    }
+    hmap_place(ix->hmap, ix->hcap, rid_key(ix, rid), rid);
+    ix->hn++;
+    return 0;
+}
+
+static void hmap_del(store_index *ix, u32 rid)
+{
+    u32 mask = ix->hcap - 1;
+    u32 i = (u32)lc_hash_u64(rid_key(ix, rid)) & mask;
+    while (ix->hmap[i] != rid + 1) {
+        LC_ASSERT(ix->hmap[i] != 0);
+        i = (i + 1) & mask;
+    }
+    ix->hmap[i] = 0;
+    ix->hn--;
+    for (u32 j = (i + 1) & mask; ix->hmap[j]; j = (j + 1) & mask) {
+        u32 r = ix->hmap[j] - 1;
+        ix->hmap[j] = 0;
+        hmap_place(ix->hmap, ix->hcap, rid_key(ix, r), r);
+    }
+}
+
+static u32 hmap_find(const store_index *ix, u64 k)
+{
+    if (!ix->hcap) return UINT32_MAX;
+    u32 mask = ix->hcap - 1;
+    for (u32 i = (u32)lc_hash_u64(k) & mask; ix->hmap[i]; i = (i + 1) & mask)
+        if (rid_key(ix, ix->hmap[i] - 1) == k) return ix->hmap[i] - 1;
+    return UINT32_MAX;
+}
+
 static int dir_insert(store_index *ix, u32 at, store_ix_chunk *ch)
 {
     if (ix->chunk_count == ix->chunk_cap) {
@@ -241,7 +301,7 @@ static int chunk_split(store_index *ix, u32 ci, u32 keep)
     return 0;
 }
 
-int index_insert(store_index *ix, u32 rid)
+static int ordered_insert(store_index *ix, u32 rid)
 {
     ix_target tg = target_of(ix, rid, true);
     if (ix->chunk_count == 0) {
@@ -290,7 +350,24 @@ int index_insert(store_index *ix, u32 rid)
     return 0;
 }
 
+static void ordered_remove(store_index *ix, u32 rid);
+
+int index_insert(store_index *ix, u32 rid)
+{
+    int rc = ordered_insert(ix, rid);
+    if (rc || !(ix->is_int && ix->is_unique)) return rc;
+    rc = hmap_add(ix, rid);
+    if (rc) ordered_remove(ix, rid);
+    return rc;
+}
+
 void index_remove(store_index *ix, u32 rid)
+{
+    if (ix->is_int && ix->is_unique) hmap_del(ix, rid);
+    ordered_remove(ix, rid);
+}
+
+static void ordered_remove(store_index *ix, u32 rid)
 {
     ix_target tg = target_of(ix, rid, true);
     store_ixpos pos = search(ix, &tg, false);
@@ -355,7 +432,7 @@ u32 index_int_find(store_index *ix, u64 k, bool may_hint)
         for (int i = 0; i < 2; i++)
             if (ix->hint_key[i] == k && hint_ok(ix, ix->hint_rid[i], k)) return ix->hint_rid[i];
     }
-    u32 rid = int_find_slow(ix, k);
+    u32 rid = ix->hcap ? hmap_find(ix, k) : int_find_slow(ix, k);
     if (rid != UINT32_MAX && ix->is_unique && may_hint) {
         ix->hint_key[ix->hint_next] = k;
         ix->hint_rid[ix->hint_next] = rid;
@@ -445,6 +522,12 @@ bool index_check(const store_index *ix)
             n++;
         }
     }
+    if (ix->is_int && ix->is_unique) {
+        if (ix->hn != n) return false;
+        for (u32 i = 0; i < ix->hcap; i++)
+            if (ix->hmap[i] && hmap_find(ix, rid_key(ix, ix->hmap[i] - 1)) != ix->hmap[i] - 1)
+                return false;
+    }
     return n == ix->count && n == ix->t->row_count;
 }
 
@@ -458,6 +541,6 @@ bool index_same_key(const store_index *ix, const u8 *a, const u8 *b)
 u64 index_mem_bytes(const store_index *ix)
 {
     return (u64)ix->chunk_count * chunk_bytes(ix) +
-           (u64)ix->chunk_cap * (sizeof(void *) + (ix->is_int ? 8 : 0)) +
+           (u64)ix->chunk_cap * (sizeof(void *) + (ix->is_int ? 8 : 0)) + (u64)ix->hcap * 4 +
            sizeof *ix;
 }

@@ -76,6 +76,10 @@ typedef struct store_index {
     u64 hint_key[2];
     u32 hint_rid[2];
     u32 hint_next;
+    /* unique int mode: hash of key -> rid+1 (open addressing, backward-shift deletion), so a
+     * point lookup is one probe instead of two binary searches */
+    u32 *hmap;
+    u32 hcap, hn;
     bool is_alive; /* reconcile mark */
 } store_index;
 
