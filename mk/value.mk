@@ -22,3 +22,9 @@ fuzz-bsatn:
 	mkdir -p build/fuzz/corpus-bsatn
 	build/fuzz/fuzz_bsatn -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
 	    build/fuzz/corpus-bsatn tests/fuzz/corpus/bsatn
+
+# Benchmark of the value/ hot paths (cmp, validate, skip, to_json) against same-run baselines.
+BENCH_VALUE := $(BUILD)/bench_value
+BENCH_BINS += $(BENCH_VALUE)
+$(BENCH_VALUE): $(BUILD)/bench/bench_value.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS)

@@ -32,17 +32,17 @@
         }                                                                            \
     } while (0)
 
-static bool has_float(const lc_type *t, int depth)
+/* Whether a type tree (refs not followed, so linear in its encoded size) holds a float. */
+static bool has_float(const lc_type *t)
 {
-    if (depth > 70) return true;
     switch (t->kind) {
     case LC_T_F32:
     case LC_T_F64: return true;
-    case LC_T_ARRAY: return has_float(t->array_elem, depth + 1);
+    case LC_T_ARRAY: return has_float(t->array_elem);
     case LC_T_PRODUCT:
     case LC_T_SUM:
         for (u32 i = 0; i < t->elem_count; i++)
-            if (has_float(t->elems[i].type, depth + 1)) return true;
+            if (has_float(t->elems[i].type)) return true;
         return false;
     default: return false;
     }
@@ -109,9 +109,8 @@ static void check_value(const lc_type *t, const u8 *v, size_t n, const u8 *prev,
     lc_buf_deinit(&back);
 }
 
-static void run_values(const lc_type *t, lc_rd *r)
+static void run_values(const lc_type *t, lc_rd *r, bool floats)
 {
-    bool floats = has_float(t, 0);
     const u8 *prev = NULL;
     for (int i = 0; i < 64 && lc_rd_left(r); i++) {
         const u8 *start = r->p;
@@ -149,8 +148,11 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
     lc_typespace_init(&rs);
     ts.arena.limit = rs.arena.limit = 8u << 20;
     const lc_type *t = decode_root(&ts, &rs, flags & 1, &r);
+    bool floats = false; /* over the decoded trees, not the resolved (shared) type */
+    for (u32 i = 0; t && i < ts.count; i++) floats = floats || has_float(ts.types[i]);
+    if (t && !(flags & 1)) floats = has_float(t);
     if (t && (flags & 2)) run_json(t, r.p, lc_rd_left(&r));
-    else if (t) run_values(t, &r);
+    else if (t) run_values(t, &r, floats);
     lc_typespace_deinit(&ts);
     lc_typespace_deinit(&rs);
     return 0;
