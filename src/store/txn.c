@@ -74,6 +74,7 @@ void store_txn_begin(store_txn *txn, store *s)
     txn->s = s;
     txn->is_write = true;
     txn->is_failed = false;
+    txn->is_offset_forced = false;
     txn->undo_mark = 0;
     LC_ASSERT(s->undo_count == 0 && s->touched_count == 0);
     s->catalog_dirty = false;
@@ -85,6 +86,7 @@ void store_read_begin(store_txn *txn, store *s)
     txn->s = s;
     txn->is_write = false;
     txn->is_failed = false;
+    txn->is_offset_forced = false;
     txn->undo_mark = 0;
 }
 
@@ -96,6 +98,8 @@ void store_read_end(store_txn *txn)
 }
 
 void store_txn_fail(store_txn *txn) { txn->is_failed = true; }
+
+void store_txn_force_offset(store_txn *txn) { txn->is_offset_forced = true; }
 
 static void touched_clear(store *s)
 {
@@ -221,6 +225,7 @@ int store_txn_commit(store_txn *txn, const store_txdata **out_txdata)
         return rc;
     }
     txn_commit_finish(s);
+    s->td.has_offset |= txn->is_offset_forced;
     if (s->td.has_offset) s->td.tx_offset = s->next_tx_offset++;
     if (out_txdata) *out_txdata = &s->td;
     pthread_rwlock_unlock(&s->lock);
