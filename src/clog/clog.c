@@ -93,6 +93,9 @@ static void publish(clog *l, u64 end)
     l->stats.records = l->dstats.records;
     l->stats.bytes = l->dstats.bytes;
     l->stats.segments = l->dstats.segments;
+    struct timespec ts;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0)
+        l->stats.durability_cpu_ns = (u64)ts.tv_sec * 1000000000ull + (u64)ts.tv_nsec;
     pthread_cond_broadcast(&l->cv_durable);
     pthread_mutex_unlock(&l->mu);
     if (l->opt.on_durable) l->opt.on_durable(l->opt.on_durable_ctx, end);

@@ -80,6 +80,7 @@ typedef struct clog_stats {
     u64 segments;      /* segments created by this process */
     u64 append_waits;  /* times the writer waited for queue space (back-pressure) */
     u64 snapshots;     /* snapshots written by this process */
+    u64 durability_cpu_ns; /* CPU time of the durability thread (at its last publication) */
 } clog_stats;
 
 /* Opens (creating if needed) the log in `dir`: scans every segment (header, offset continuity,
