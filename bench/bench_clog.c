@@ -289,10 +289,11 @@ static void recovery(const char *dir, u32 rows, u64 txs)
     u64 end = clog_next_offset(db.log);
     if ((rc = clog_store_close(&db))) fail("close", NULL, rc);
 
-    u64 t0 = lc_now_ns();
+    u64 t0 = lc_now_ns(), c0 = cpu_ns();
     clog_recover_stats st;
     if ((rc = clog_store_open(dir, NULL, &db, &st, &eb))) fail("recover", &eb, rc);
     double total = (double)(lc_now_ns() - t0) / 1e9;
+    double cpu = (double)(cpu_ns() - c0) / 1e9;
     if (store_next_tx_offset(db.s) != end) fail("recovered end differs", NULL, LC_ECORRUPT);
     printf("recovery of %u rows + %llu txs: %.3f s total = log scan %.3f s + snapshot load %.3f s "
            "(snapshot at %llu) + replay %.3f s (%llu txs, %.0f tx/s); log %.1f MB, snapshot "
@@ -302,6 +303,7 @@ static void recovery(const char *dir, u32 rows, u64 txs)
            (double)st.replay_ns / 1e9, (unsigned long long)st.replayed,
            (double)st.replayed / ((double)st.replay_ns / 1e9 + 1e-9),
            (double)dir_bytes(dir, ".stdb.log") / 1e6, (double)dir_bytes(dir, ".lcsnap") / 1e6);
+    printf("recovery CPU time:          %.3f s (wall %.3f s)\n", cpu, total);
     if ((rc = clog_store_close(&db))) fail("close", NULL, rc);
 }
 
