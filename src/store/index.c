@@ -190,26 +190,44 @@ static u64 rid_key(const store_index *ix, u32 rid)
     return index_key_norm(ix, table_row(ix->t, rid, &len) + ix->int_off);
 }
 
+#define HM_TOMB UINT32_MAX /* a deleted entry; rid + 1 never reaches it */
+
 static void hmap_place(u32 *m, u32 cap, u64 key, u32 rid)
 {
     u32 i = (u32)lc_hash_u64(key) & (cap - 1);
-    while (m[i]) i = (i + 1) & (cap - 1);
+    while (m[i] && m[i] != HM_TOMB) i = (i + 1) & (cap - 1);
     m[i] = rid + 1;
+}
+
+/* Rebuilds at the capacity that keeps live entries at most half full, dropping tombstones. */
+static int hmap_rebuild(store_index *ix, u32 want_n)
+{
+    u32 cap = 64;
+    while (cap / 2 < want_n) cap *= 2;
+    u32 *m = lc_calloc(cap, sizeof *m);
+    if (!m) return LC_ENOMEM;
+    for (u32 i = 0; i < ix->hcap; i++) {
+        u32 v = ix->hmap[i];
+        if (v && v != HM_TOMB) hmap_place(m, cap, rid_key(ix, v - 1), v - 1);
+    }
+    lc_free(ix->hmap);
+    ix->hmap = m;
+    ix->hcap = cap;
+    ix->htomb = 0;
+    return 0;
 }
 
 static int hmap_add(store_index *ix, u32 rid)
 {
-    if ((ix->hn + 1) * 4 > ix->hcap * 3) {
-        u32 cap = ix->hcap ? ix->hcap * 2 : 64;
-        u32 *m = lc_calloc(cap, sizeof *m);
-        if (!m) return LC_ENOMEM;
-        for (u32 i = 0; i < ix->hcap; i++)
-            if (ix->hmap[i]) hmap_place(m, cap, rid_key(ix, ix->hmap[i] - 1), ix->hmap[i] - 1);
-        lc_free(ix->hmap);
-        ix->hmap = m;
-        ix->hcap = cap;
+    if ((ix->hn + ix->htomb + 1) * 4 > ix->hcap * 3) {
+        int rc = hmap_rebuild(ix, ix->hn + 1);
+        if (rc) return rc;
     }
-    hmap_place(ix->hmap, ix->hcap, rid_key(ix, rid), rid);
+    u64 key = rid_key(ix, rid);
+    u32 i = (u32)lc_hash_u64(key) & (ix->hcap - 1);
+    while (ix->hmap[i] && ix->hmap[i] != HM_TOMB) i = (i + 1) & (ix->hcap - 1);
+    if (ix->hmap[i] == HM_TOMB) ix->htomb--;
+    ix->hmap[i] = rid + 1;
     ix->hn++;
     return 0;
 }
@@ -222,21 +240,19 @@ static void hmap_del(store_index *ix, u32 rid)
         LC_ASSERT(ix->hmap[i] != 0);
         i = (i + 1) & mask;
     }
-    ix->hmap[i] = 0;
+    ix->hmap[i] = HM_TOMB;
     ix->hn--;
-    for (u32 j = (i + 1) & mask; ix->hmap[j]; j = (j + 1) & mask) {
-        u32 r = ix->hmap[j] - 1;
-        ix->hmap[j] = 0;
-        hmap_place(ix->hmap, ix->hcap, rid_key(ix, r), r);
-    }
+    ix->htomb++;
 }
 
 static u32 hmap_find(const store_index *ix, u64 k)
 {
     if (!ix->hcap) return UINT32_MAX;
     u32 mask = ix->hcap - 1;
-    for (u32 i = (u32)lc_hash_u64(k) & mask; ix->hmap[i]; i = (i + 1) & mask)
-        if (rid_key(ix, ix->hmap[i] - 1) == k) return ix->hmap[i] - 1;
+    for (u32 i = (u32)lc_hash_u64(k) & mask; ix->hmap[i]; i = (i + 1) & mask) {
+        u32 v = ix->hmap[i];
+        if (v != HM_TOMB && rid_key(ix, v - 1) == k) return v - 1;
+    }
     return UINT32_MAX;
 }
 
@@ -403,6 +419,10 @@ static store_ixpos pos_next(const store_index *ix, store_ixpos p)
 
 u32 index_find_row_key(store_index *ix, const u8 *row, u32 skip_rid)
 {
+    if (ix->is_int && ix->is_unique) { /* one hash probe */
+        u32 rid = index_int_find(ix, index_key_norm(ix, row + ix->int_off), false);
+        return rid == skip_rid ? UINT32_MAX : rid;
+    }
     ix_target tg = {.kind = TG_ROW, .row = row, .use_rid = false};
     if (ix->is_int) tg.key = index_key_norm(ix, row + ix->int_off);
     store_ixpos p = search(ix, &tg, false);
@@ -524,9 +544,10 @@ bool index_check(const store_index *ix)
     }
     if (ix->is_int && ix->is_unique) {
         if (ix->hn != n) return false;
-        for (u32 i = 0; i < ix->hcap; i++)
-            if (ix->hmap[i] && hmap_find(ix, rid_key(ix, ix->hmap[i] - 1)) != ix->hmap[i] - 1)
-                return false;
+        for (u32 i = 0; i < ix->hcap; i++) {
+            u32 v = ix->hmap[i];
+            if (v && v != HM_TOMB && hmap_find(ix, rid_key(ix, v - 1)) != v - 1) return false;
+        }
     }
     return n == ix->count && n == ix->t->row_count;
 }

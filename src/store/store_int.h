@@ -76,10 +76,11 @@ typedef struct store_index {
     u64 hint_key[2];
     u32 hint_rid[2];
     u32 hint_next;
-    /* unique int mode: hash of key -> rid+1 (open addressing, backward-shift deletion), so a
-     * point lookup is one probe instead of two binary searches */
+    /* unique int mode: hash of key -> rid+1 (open addressing, linear probing, tombstones so
+     * a delete reads no other row), so a point lookup is one probe instead of two binary
+     * searches */
     u32 *hmap;
-    u32 hcap, hn;
+    u32 hcap, hn, htomb;
     bool is_alive; /* reconcile mark */
 } store_index;
 

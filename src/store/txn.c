@@ -334,14 +334,22 @@ static int insert_new(store *s, store_table *t, const u8 *row, u32 len)
 int txn_insert_raw(store *s, store_table *t, const u8 *row, u32 len, bool *out_existed)
 {
     if (out_existed) *out_existed = false;
-    if (table_find_equal(t, row, len) != UINT32_MAX) {
+    /* One lookup per unique index: a row with the same key is either this very row (the
+     * insert is a no-op, "Existed") or a violation. Without a unique index, the row set. */
+    if (!t->unique_ix_count && table_find_equal(t, row, len) != UINT32_MAX) {
         if (out_existed) *out_existed = true;
         return 0;
     }
     for (u32 i = 0; i < t->ix_count; i++) {
         store_index *ix = t->ixs[i];
-        if (ix->is_unique && index_find_row_key(ix, row, UINT32_MAX) != UINT32_MAX)
-            return LC_EUNIQUE;
+        if (!ix->is_unique) continue;
+        u32 rid = index_find_row_key(ix, row, UINT32_MAX);
+        if (rid == UINT32_MAX) continue;
+        u32 l2;
+        const u8 *r2 = table_row(t, rid, &l2);
+        if (l2 != len || memcmp(r2, row, len) != 0) return LC_EUNIQUE;
+        if (out_existed) *out_existed = true;
+        return 0;
     }
     return insert_new(s, t, row, len);
 }
