@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -22,6 +23,13 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "clog/clog_store.h"
+
+static u64 cpu_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (u64)ts.tv_sec * 1000000000ull + (u64)ts.tv_nsec;
+}
 
 static u64 env_u64(const char *name, u64 dflt)
 {
@@ -184,6 +192,7 @@ static void open_accounts(const char *dir, u32 rows, clog_store_db *db, acc *a)
 
 /* Baseline in the same run: the same transfers (commit + TxData encode), no log. A store of
  * its own, since these transactions take offsets the log never sees. */
+static double base_cpu_ns;
 static double baseline_transfers(const char *dir, u64 n, u32 rows)
 {
     clog_store_db db;
@@ -191,15 +200,17 @@ static double baseline_transfers(const char *dir, u64 n, u32 rows)
     open_accounts(dir, rows, &db, &a);
     lc_errbuf eb;
     int rc;
-    u64 t0 = lc_now_ns();
+    u64 t0 = lc_now_ns(), c0 = cpu_ns();
     for (u64 i = 0; i < n; i++)
         if ((rc = transfer(&db, &a, rows, false, &eb))) fail("baseline transfer", &eb, rc);
     double base = (double)n / ((double)(lc_now_ns() - t0) / 1e9);
+    double base_cpu = base_cpu_ns = (double)(cpu_ns() - c0) / (double)n;
     db.log = (clog_close(db.log), NULL);
     store_destroy(db.s);
     lc_buf_deinit(&db.enc);
-    printf("transfers, store only:      %10.0f /s  (commit + TxData encode, no log: baseline)\n",
-           base);
+    printf("transfers, store only:      %10.0f /s  (commit + TxData encode, no log: baseline; "
+           "%.0f ns writer CPU each)\n",
+           base, base_cpu);
     return base;
 }
 
@@ -217,10 +228,14 @@ static void durable_transfers(const char *root, u64 n, double fsync_rate)
     int rc;
     clog_stats s0, s1;
     clog_get_stats(db.log, &s0);
-    u64 t0 = lc_now_ns();
+    struct rusage ru0, ru1;
+    getrusage(RUSAGE_THREAD, &ru0);
+    u64 t0 = lc_now_ns(), c0 = cpu_ns();
     for (u64 i = 0; i < n; i++)
         if ((rc = transfer(&db, &a, rows, true, &eb))) fail("transfer", &eb, rc);
     u64 t1 = lc_now_ns();
+    getrusage(RUSAGE_THREAD, &ru1);
+    double writer_cpu = (double)(cpu_ns() - c0) / (double)n;
     if ((rc = clog_wait_durable(db.log, clog_next_offset(db.log) - 1, -1))) fail("wait", NULL, rc);
     u64 t2 = lc_now_ns();
     clog_get_stats(db.log, &s1);
@@ -231,6 +246,12 @@ static void durable_transfers(const char *root, u64 n, double fsync_rate)
            rate, rate / base, (double)n / ((double)(t1 - t0) / 1e9), (unsigned long long)syncs,
            (double)n / (double)(syncs ? syncs : 1), rate / fsync_rate,
            (unsigned long long)(s1.append_waits - s0.append_waits));
+    double dur_cpu = (double)(s1.durability_cpu_ns - s0.durability_cpu_ns) / (double)n;
+    printf("durable transfers, CPU:     %.0f ns writer + %.0f ns durability thread per transfer "
+           "(baseline writer %.0f ns) = %.0f durable transfers per writer-CPU-second\n",
+           writer_cpu, dur_cpu, base_cpu_ns, 1e9 / writer_cpu);
+    printf("writer context switches:    %ld voluntary (blocked), %ld involuntary (preempted)\n",
+           ru1.ru_nvcsw - ru0.ru_nvcsw, ru1.ru_nivcsw - ru0.ru_nivcsw);
     if ((rc = clog_store_close(&db))) fail("close", NULL, rc);
 }
 
@@ -254,17 +275,25 @@ static void recovery(const char *dir, u32 rows, u64 txs)
     acc a;
     int rc = clog_store_open(dir, NULL, &db, NULL, &eb);
     if (!rc) rc = make_accounts(&db, rows, &a, &eb);
-    if (!rc) rc = clog_store_snapshot(&db, &eb);
-    if (!rc) rc = clog_snapshot_wait(db.log, &eb);
+    u64 t_enc = lc_now_ns();
+    if (!rc) rc = clog_store_snapshot(&db, &eb); /* encode on this (the writer's) thread */
+    u64 t_bg = lc_now_ns();
+    if (!rc) rc = clog_snapshot_wait(db.log, &eb); /* compress + write + fsync + rename */
+    u64 t_done = lc_now_ns();
+    if (!rc)
+        printf("snapshot of %u rows:       writer blocked %.3f s (encode), background %.3f s "
+               "(zstd + write + fsync + rename)\n",
+               rows, (double)(t_bg - t_enc) / 1e9, (double)(t_done - t_bg) / 1e9);
     for (u64 i = 0; i < txs && !rc; i++) rc = transfer(&db, &a, rows, true, &eb);
     if (rc) fail("recovery setup", &eb, rc);
     u64 end = clog_next_offset(db.log);
     if ((rc = clog_store_close(&db))) fail("close", NULL, rc);
 
-    u64 t0 = lc_now_ns();
+    u64 t0 = lc_now_ns(), c0 = cpu_ns();
     clog_recover_stats st;
     if ((rc = clog_store_open(dir, NULL, &db, &st, &eb))) fail("recover", &eb, rc);
     double total = (double)(lc_now_ns() - t0) / 1e9;
+    double cpu = (double)(cpu_ns() - c0) / 1e9;
     if (store_next_tx_offset(db.s) != end) fail("recovered end differs", NULL, LC_ECORRUPT);
     printf("recovery of %u rows + %llu txs: %.3f s total = log scan %.3f s + snapshot load %.3f s "
            "(snapshot at %llu) + replay %.3f s (%llu txs, %.0f tx/s); log %.1f MB, snapshot "
@@ -274,6 +303,7 @@ static void recovery(const char *dir, u32 rows, u64 txs)
            (double)st.replay_ns / 1e9, (unsigned long long)st.replayed,
            (double)st.replayed / ((double)st.replay_ns / 1e9 + 1e-9),
            (double)dir_bytes(dir, ".stdb.log") / 1e6, (double)dir_bytes(dir, ".lcsnap") / 1e6);
+    printf("recovery CPU time:          %.3f s (wall %.3f s)\n", cpu, total);
     if ((rc = clog_store_close(&db))) fail("close", NULL, rc);
 }
 
@@ -290,6 +320,10 @@ int main(int argc, char **argv)
     if (statfs(root, &sf) == 0 && sf.f_type == 0x01021994)
         printf("WARNING: %s is on tmpfs: fdatasync is free, figures are not durable ones\n", root);
     char d[600];
+    FILE *la = fopen("/proc/loadavg", "r");
+    if (la && fgets(d, sizeof d, la)) printf("load average at start: %s", d);
+    if (la) fclose(la);
+    printf("cores online: %ld\n", sysconf(_SC_NPROCESSORS_ONLN));
     double fr = fdatasync_rate(root);
     printf("fdatasync rate (64-byte append + fdatasync, this disk): %.0f /s\n", fr);
     snprintf(d, sizeof d, "%s/raw", root);

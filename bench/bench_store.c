@@ -8,7 +8,10 @@
  * A baseline in the same run performs the same reads, writes and log appends on a plain
  * array indexed by id (no store), to show the store's overhead.
  *
- *   build/release/bench_store [transfers] [accounts]
+ * Then recovery: a snapshot taken after loading, plus the Txdata of `replay` more transfers
+ * (default 1,000,000), loaded into a fresh store (snapshot decode + store_txdata_apply).
+ *
+ *   build/release/bench_store [transfers] [accounts] [replay]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,6 +121,60 @@ static double run_store(store *s, u32 pk, u32 accounts, u64 n, lc_buf *log)
     return (double)(lc_now_ns() - t0) / (double)n;
 }
 
+/* Runs n transfers recording each Txdata (length-prefixed) into rec. */
+static void record_transfers(store *s, u32 pk, u32 accounts, u64 n, lc_buf *rec)
+{
+    for (u64 i = 0; i < n; i++) {
+        u32 a = (u32)(rng() % accounts), b = (u32)(rng() % accounts);
+        if (a == b) b = (b + 1) % accounts;
+        store_txn txn;
+        store_txn_begin(&txn, s);
+        i64 ba = read_bal(&txn, pk, a), bb = read_bal(&txn, pk, b);
+        write_bal(&txn, pk, a, ba - 1);
+        write_bal(&txn, pk, b, bb + 1);
+        const store_txdata *td;
+        int rc = store_txn_commit(&txn, &td);
+        if (rc) die("commit", rc);
+        size_t at = rec->len;
+        lc_buf_put_u32(rec, 0);
+        store_txdata_encode(td, NULL, rec);
+        if (rec->err) die("record", rec->err);
+        lc_store_u32(rec->data + at, (u32)(rec->len - at - 4));
+    }
+}
+
+static void run_recovery(store *s, u32 pk, u32 accounts, u64 n)
+{
+    lc_buf snap, rec;
+    lc_buf_init(&snap);
+    lc_buf_init(&rec);
+    u64 first = store_next_tx_offset(s);
+    if (store_snapshot_encode(s, &snap)) die("snapshot", snap.err);
+    record_transfers(s, pk, accounts, n, &rec);
+    u64 t0 = lc_now_ns(), c0 = cpu_ns();
+    store *r;
+    int rc = store_create(&r);
+    if (!rc) rc = store_snapshot_decode(r, snap.data, snap.len, NULL);
+    if (rc) die("snapshot decode", rc);
+    u64 t1 = lc_now_ns();
+    size_t off = 0;
+    for (u64 i = 0; i < n; i++) {
+        u32 len = lc_load_u32(rec.data + off);
+        rc = store_txdata_apply(r, first + i, rec.data + off + 4, len, NULL);
+        if (rc) die("replay", rc);
+        off += 4 + (size_t)len;
+    }
+    u64 t2 = lc_now_ns(), c2 = cpu_ns();
+    printf("recovery: snapshot of %u rows (%zu bytes) loaded in %.3f s; %llu transfers "
+           "replayed in %.3f s (%.0f tx/s); total %.3f s wall, %.3f s CPU\n",
+           accounts, snap.len, (double)(t1 - t0) / 1e9, (unsigned long long)n,
+           (double)(t2 - t1) / 1e9, (double)n * 1e9 / (double)(t2 - t1),
+           (double)(t2 - t0) / 1e9, (double)(c2 - c0) / 1e9);
+    store_destroy(r);
+    lc_buf_deinit(&snap);
+    lc_buf_deinit(&rec);
+}
+
 typedef struct plain_acct {
     u32 id;
     i64 bal;
@@ -153,6 +210,7 @@ int main(int argc, char **argv)
 {
     u64 n = argc > 1 ? strtoull(argv[1], NULL, 10) : 2000000;
     u32 accounts = argc > 2 ? (u32)strtoul(argv[2], NULL, 10) : 100000;
+    u64 replay = argc > 3 ? strtoull(argv[3], NULL, 10) : 1000000;
     if (accounts < 2) accounts = 2;
     store *s;
     int rc = store_create(&s);
@@ -181,6 +239,7 @@ int main(int argc, char **argv)
     printf("overhead: store is %.1fx the baseline (CPU time)\n", ns_cpu / base_cpu);
     lc_free(v);
     lc_buf_deinit(&log);
+    if (replay) run_recovery(s, pk, accounts, replay);
     store_destroy(s);
     return 0;
 }

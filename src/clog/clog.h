@@ -63,7 +63,7 @@ typedef struct clog_options {
     u64 segment_size_max;     /* rotate after a record pushes a segment past this; 0 = 1 GiB */
     clog_sync_policy policy;  /* CLOG_SYNC_BATCH by default (zeroed options) */
     u32 interval_ms;          /* CLOG_SYNC_INTERVAL only; 0 = 10 ms */
-    size_t queue_bytes_max;   /* back-pressure bound on pending bytes; 0 = 64 MiB */
+    size_t queue_bytes_max;   /* back-pressure bound on pending bytes; 0 = 16 MiB */
     int snapshot_level;       /* zstd level; 0 = 1 (fast) */
     u32 snapshots_keep;       /* snapshots kept after a new one; 0 = 2 */
     u64 epoch;                /* written into records; 0 for a standalone database */
@@ -80,6 +80,7 @@ typedef struct clog_stats {
     u64 segments;      /* segments created by this process */
     u64 append_waits;  /* times the writer waited for queue space (back-pressure) */
     u64 snapshots;     /* snapshots written by this process */
+    u64 durability_cpu_ns; /* CPU time of the durability thread (at its last publication) */
 } clog_stats;
 
 /* Opens (creating if needed) the log in `dir`: scans every segment (header, offset continuity,

@@ -27,8 +27,8 @@
  *      its bytes has returned 0 (clog.c).
  *   2. Records are only ever appended; bytes before the durable end are never rewritten.
  *   3. A new segment's header and directory entry are fsynced before records go into it.
- *   4. The CRC is computed when the record is framed (clog_append), re-checked before the
- *      bytes are written (durability thread) and again on every scan and replay.
+ *   4. The CRC is computed when the record is framed (clog_append) and checked again on
+ *      every scan and replay (debug builds also re-check it before the write).
  *   5. On open, the only bytes ever removed are a TAIL after the last good record of the last
  *      segment: an incomplete write, never acknowledged (by 1). If a valid record follows the
  *      bad spot, the damage is not a torn write: open fails (LC_ECORRUPT, file + offset).

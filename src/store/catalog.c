@@ -489,7 +489,7 @@ static int seq_row_write(store *s, store_seq *q)
 {
     store_index *ix = pk_index(s, STORE_ST_SEQUENCE);
     store_table *st = ix->t;
-    u32 rid = index_int_find(ix, q->id);
+    u32 rid = index_int_find(ix, q->id, true);
     if (rid == UINT32_MAX) return LC_ECORRUPT;
     u32 len;
     const u8 *old = table_row(st, rid, &len);
@@ -679,6 +679,8 @@ static int reconcile_tables(store *s, lc_errbuf *eb)
         if (r.err) return lc_errf(eb, LC_ECORRUPT, "bad st_table row");
         if (id < STORE_USER_TABLE_ID_MIN) continue;
         store_table *t = store_table_get(s, id);
+        if (!t && s->tables.n >= LC_TABLES_MAX)
+            return lc_errf(eb, LC_ELIMIT, "more than %u tables", (unsigned)LC_TABLES_MAX);
         if (!t) {
             char *name = lc_strndup(nm.p, nm.n);
             int rc = name ? table_create(id, name, &t) : LC_ENOMEM;

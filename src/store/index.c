@@ -18,6 +18,7 @@
  */
 #include "base/alloc.h"
 #include "base/assert.h"
+#include "base/hash.h"
 #include "store/store_int.h"
 
 enum { TG_ROW, TG_PROBE };
@@ -86,6 +87,7 @@ void index_destroy(store_index *ix)
     for (u32 i = 0; i < ix->chunk_count; i++) lc_free(ix->chunks[i]);
     lc_free(ix->chunks);
     lc_free(ix->dir_last);
+    lc_free(ix->hmap);
     lc_free(ix->name);
     lc_free(ix->cols);
     lc_free(ix);
@@ -180,6 +182,80 @@ static ix_target target_of(const store_index *ix, u32 rid, bool use_rid)
     return tg;
 }
 
+/* ---- the unique int-mode hash (see store_index.hmap) ---- */
+
+static u64 rid_key(const store_index *ix, u32 rid)
+{
+    u32 len;
+    return index_key_norm(ix, table_row(ix->t, rid, &len) + ix->int_off);
+}
+
+#define HM_TOMB UINT32_MAX /* a deleted entry; rid + 1 never reaches it */
+
+static void hmap_place(u32 *m, u32 cap, u64 key, u32 rid)
+{
+    u32 i = (u32)lc_hash_u64(key) & (cap - 1);
+    while (m[i] && m[i] != HM_TOMB) i = (i + 1) & (cap - 1);
+    m[i] = rid + 1;
+}
+
+/* Rebuilds at the capacity that keeps live entries at most half full, dropping tombstones. */
+static int hmap_rebuild(store_index *ix, u32 want_n)
+{
+    u32 cap = 64;
+    while (cap / 2 < want_n) cap *= 2;
+    u32 *m = lc_calloc(cap, sizeof *m);
+    if (!m) return LC_ENOMEM;
+    for (u32 i = 0; i < ix->hcap; i++) {
+        u32 v = ix->hmap[i];
+        if (v && v != HM_TOMB) hmap_place(m, cap, rid_key(ix, v - 1), v - 1);
+    }
+    lc_free(ix->hmap);
+    ix->hmap = m;
+    ix->hcap = cap;
+    ix->htomb = 0;
+    return 0;
+}
+
+static int hmap_add(store_index *ix, u32 rid)
+{
+    if ((ix->hn + ix->htomb + 1) * 4 > ix->hcap * 3) {
+        int rc = hmap_rebuild(ix, ix->hn + 1);
+        if (rc) return rc;
+    }
+    u64 key = rid_key(ix, rid);
+    u32 i = (u32)lc_hash_u64(key) & (ix->hcap - 1);
+    while (ix->hmap[i] && ix->hmap[i] != HM_TOMB) i = (i + 1) & (ix->hcap - 1);
+    if (ix->hmap[i] == HM_TOMB) ix->htomb--;
+    ix->hmap[i] = rid + 1;
+    ix->hn++;
+    return 0;
+}
+
+static void hmap_del(store_index *ix, u32 rid)
+{
+    u32 mask = ix->hcap - 1;
+    u32 i = (u32)lc_hash_u64(rid_key(ix, rid)) & mask;
+    while (ix->hmap[i] != rid + 1) {
+        LC_ASSERT(ix->hmap[i] != 0);
+        i = (i + 1) & mask;
+    }
+    ix->hmap[i] = HM_TOMB;
+    ix->hn--;
+    ix->htomb++;
+}
+
+static u32 hmap_find(const store_index *ix, u64 k)
+{
+    if (!ix->hcap) return UINT32_MAX;
+    u32 mask = ix->hcap - 1;
+    for (u32 i = (u32)lc_hash_u64(k) & mask; ix->hmap[i]; i = (i + 1) & mask) {
+        u32 v = ix->hmap[i];
+        if (v != HM_TOMB && rid_key(ix, v - 1) == k) return v - 1;
+    }
+    return UINT32_MAX;
+}
+
 static int dir_insert(store_index *ix, u32 at, store_ix_chunk *ch)
 {
     if (ix->chunk_count == ix->chunk_cap) {
@@ -241,7 +317,7 @@ static int chunk_split(store_index *ix, u32 ci, u32 keep)
     return 0;
 }
 
-int index_insert(store_index *ix, u32 rid)
+static int ordered_insert(store_index *ix, u32 rid)
 {
     ix_target tg = target_of(ix, rid, true);
     if (ix->chunk_count == 0) {
@@ -290,7 +366,24 @@ int index_insert(store_index *ix, u32 rid)
     return 0;
 }
 
+static void ordered_remove(store_index *ix, u32 rid);
+
+int index_insert(store_index *ix, u32 rid)
+{
+    int rc = ordered_insert(ix, rid);
+    if (rc || !(ix->is_int && ix->is_unique)) return rc;
+    rc = hmap_add(ix, rid);
+    if (rc) ordered_remove(ix, rid);
+    return rc;
+}
+
 void index_remove(store_index *ix, u32 rid)
+{
+    if (ix->is_int && ix->is_unique) hmap_del(ix, rid);
+    ordered_remove(ix, rid);
+}
+
+static void ordered_remove(store_index *ix, u32 rid)
 {
     ix_target tg = target_of(ix, rid, true);
     store_ixpos pos = search(ix, &tg, false);
@@ -326,6 +419,10 @@ static store_ixpos pos_next(const store_index *ix, store_ixpos p)
 
 u32 index_find_row_key(store_index *ix, const u8 *row, u32 skip_rid)
 {
+    if (ix->is_int && ix->is_unique) { /* one hash probe */
+        u32 rid = index_int_find(ix, index_key_norm(ix, row + ix->int_off), false);
+        return rid == skip_rid ? UINT32_MAX : rid;
+    }
     ix_target tg = {.kind = TG_ROW, .row = row, .use_rid = false};
     if (ix->is_int) tg.key = index_key_norm(ix, row + ix->int_off);
     store_ixpos p = search(ix, &tg, false);
@@ -348,15 +445,15 @@ static bool hint_ok(const store_index *ix, u32 rid, u64 k)
 
 static u32 int_find_slow(const store_index *ix, u64 k);
 
-u32 index_int_find(store_index *ix, u64 k)
+u32 index_int_find(store_index *ix, u64 k, bool may_hint)
 {
     LC_DEBUG_ASSERT(ix->is_int);
     if (ix->is_unique) {
         for (int i = 0; i < 2; i++)
             if (ix->hint_key[i] == k && hint_ok(ix, ix->hint_rid[i], k)) return ix->hint_rid[i];
     }
-    u32 rid = int_find_slow(ix, k);
-    if (rid != UINT32_MAX && ix->is_unique) {
+    u32 rid = ix->hcap ? hmap_find(ix, k) : int_find_slow(ix, k);
+    if (rid != UINT32_MAX && ix->is_unique && may_hint) {
         ix->hint_key[ix->hint_next] = k;
         ix->hint_rid[ix->hint_next] = rid;
         ix->hint_next ^= 1;
@@ -445,6 +542,13 @@ bool index_check(const store_index *ix)
             n++;
         }
     }
+    if (ix->is_int && ix->is_unique) {
+        if (ix->hn != n) return false;
+        for (u32 i = 0; i < ix->hcap; i++) {
+            u32 v = ix->hmap[i];
+            if (v && v != HM_TOMB && hmap_find(ix, rid_key(ix, v - 1)) != v - 1) return false;
+        }
+    }
     return n == ix->count && n == ix->t->row_count;
 }
 
@@ -458,6 +562,6 @@ bool index_same_key(const store_index *ix, const u8 *a, const u8 *b)
 u64 index_mem_bytes(const store_index *ix)
 {
     return (u64)ix->chunk_count * chunk_bytes(ix) +
-           (u64)ix->chunk_cap * (sizeof(void *) + (ix->is_int ? 8 : 0)) +
+           (u64)ix->chunk_cap * (sizeof(void *) + (ix->is_int ? 8 : 0)) + (u64)ix->hcap * 4 +
            sizeof *ix;
 }

@@ -175,7 +175,7 @@ int store_index_point(store_txn *txn, u32 index_id, const u8 *key, size_t key_le
             lc_rd_init(&r, key, key_len);
             if (key_validate(ix, 0, 1, &r)) return LC_EDECODE;
         }
-        u32 rid = index_int_find(ix, index_key_norm(ix, key));
+        u32 rid = index_int_find(ix, index_key_norm(ix, key), txn->is_write);
         out_it->one = rid;
         out_it->rids = &out_it->one;
         out_it->count = rid != UINT32_MAX;

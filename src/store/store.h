@@ -128,7 +128,8 @@ typedef struct store_txn {
     store *s;
     bool is_write;
     bool is_failed;
-    u32 undo_mark; /* private */
+    bool is_offset_forced; /* see store_txn_force_offset */
+    u32 undo_mark;         /* private */
 } store_txn;
 
 /* Write transaction: waits for the writer lock (and for readers to leave). */
@@ -165,6 +166,9 @@ int store_txn_commit(store_txn *txn, const store_txdata **out_txdata) LC_MUST_US
 void store_txn_abort(store_txn *txn);
 /* Marks the transaction failed (sticky): everything after returns LC_ETXFAILED. */
 void store_txn_fail(store_txn *txn);
+/* Makes commit assign a tx offset even if nothing changed (SpacetimeDB logs connect /
+ * disconnect calls, `__identity_connected__` / `__identity_disconnected__`, always). */
+void store_txn_force_offset(store_txn *txn);
 
 /* ---- catalog lookups (any transaction) ---- */
 

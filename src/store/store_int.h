@@ -76,6 +76,11 @@ typedef struct store_index {
     u64 hint_key[2];
     u32 hint_rid[2];
     u32 hint_next;
+    /* unique int mode: hash of key -> rid+1 (open addressing, linear probing, tombstones so
+     * a delete reads no other row), so a point lookup is one probe instead of two binary
+     * searches */
+    u32 *hmap;
+    u32 hcap, hn, htomb;
     bool is_alive; /* reconcile mark */
 } store_index;
 
@@ -243,8 +248,9 @@ store_ixpos index_bound(const store_index *ix, const store_probe *p, bool is_str
 /* Collects rids of entries [from, to) into a new lc_alloc'd array (NULL when empty). */
 int index_collect(const store_index *ix, store_ixpos from, store_ixpos to, u32 **out_rids,
                   u32 *out_count) LC_MUST_USE;
-/* Unique int-mode fast path: rid with key k or UINT32_MAX. */
-u32 index_int_find(store_index *ix, u64 k);
+/* Unique int-mode fast path: rid with key k or UINT32_MAX. may_hint: the caller is the
+ * writer, so it may record the lookup in the index's hints (readers never write them). */
+u32 index_int_find(store_index *ix, u64 k, bool may_hint);
 bool index_check(const store_index *ix);
 /* Do rows a and b (of ix's table) have equal keys in ix? */
 bool index_same_key(const store_index *ix, const u8 *a, const u8 *b);

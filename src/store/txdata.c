@@ -2,13 +2,14 @@
  * store/txdata.c — TxData: building it at commit, encoding it as SpacetimeDB's Txdata record,
  * and replaying such records (recovery).
  *
- * Building (txn_build_txdata). From the undo log:
- *   INSERT(t, rid) whose row is still live          -> net insert
- *   DELETE(t, rid) of a row not inserted in this txn -> net delete (a committed row)
- * then, per table, a net insert byte-identical to a net delete cancels both (delete then
- * re-insert of the same row is no change). Tables are sorted by id; a table that ends empty
- * after deletes is flagged truncated. Rows are copied into one buffer (s->td_bytes) so the
- * TxData stays valid after the slots are freed.
+ * Building (txn_build_txdata). Each row id touched by the transaction is judged once, at its
+ * first undo record: its committed bytes before the transaction (INSERT: none; UPDATE: the
+ * saved old bytes; DELETE: the slot, untouched since) against its bytes now (the slot if live,
+ * else none). Different -> a net delete of the old and/or a net insert of the new. Then, per
+ * table, a net insert byte-identical to a net delete cancels both (delete then re-insert of the
+ * same row is no change). Tables are sorted by id; a table that ends empty after deletes is
+ * flagged truncated. Rows are copied into one buffer (s->td_bytes) so the TxData stays valid
+ * after the slots are freed.
  *
  * Encoding (spec-engine-semantics §2.3):
  *   u8 flags (0x80 inputs, 0x20 mutations)
@@ -376,7 +377,7 @@ static int apply_inserts(store *s, lc_rd *r, group **users, u64 *user_n, lc_errb
     for (u64 i = 0; i < n; i++) {
         u32 id = lc_rd_left(r) >= 4 ? lc_load_u32(r->p) : 0; /* peek at the table id */
         if (id >= STORE_USER_TABLE_ID_MIN && !is_reconciled) {
-            int rc = catalog_reconcile(s, eb);
+            int rc = s->catalog_dirty ? catalog_reconcile(s, eb) : 0;
             if (rc) return rc;
             is_reconciled = true;
         }
@@ -388,7 +389,7 @@ static int apply_inserts(store *s, lc_rd *r, group **users, u64 *user_n, lc_errb
         if (rc) return lc_errf(eb, LC_ECORRUPT, "replay insert into %u: %s", g.t->id,
                                lc_err_name(rc));
     }
-    return is_reconciled ? 0 : catalog_reconcile(s, eb);
+    return is_reconciled || !s->catalog_dirty ? 0 : catalog_reconcile(s, eb);
 }
 
 static int apply_deletes(store *s, lc_rd *r, lc_errbuf *eb)

@@ -5,12 +5,14 @@
  * hold it shared and see committed state. The writer mutates the committed structures in
  * place; every row change appends an undo record:
  *
- *   op       effect                               rollback
- *   INSERT   slot allocated, live, indexed        unlink, mark dead, free slot
- *   DELETE   unlinked, marked dead, bytes kept    mark live, relink (same row id)
+ *   op       effect                                   rollback
+ *   INSERT   slot allocated, live, indexed            unlink, mark dead, free slot
+ *   DELETE   unlinked, marked dead, bytes kept        mark live, relink (same row id)
+ *   UPDATE   bytes replaced in place, indexes whose   restore the old bytes (kept in
+ *            key changed re-keyed                     s->undo_bytes, or the old var block)
  *
- * Dead slots are not reused before commit, so each row id has at most one INSERT and one
- * DELETE record per transaction. Commit turns the log into TxData (txn_build_txdata), then
+ * Dead slots are not reused before commit, so a row id names one row for the whole
+ * transaction (at most one INSERT and one DELETE record, any number of UPDATEs). Commit turns the log into TxData (txn_build_txdata), then
  * frees the dead slots. A failure in the middle of an operation (out of memory) marks the
  * transaction failed (sticky); it can then only abort. Rollback itself never allocates except
  * to re-add index entries whose chunks were freed; that allocation failing aborts the process
@@ -72,6 +74,7 @@ void store_txn_begin(store_txn *txn, store *s)
     txn->s = s;
     txn->is_write = true;
     txn->is_failed = false;
+    txn->is_offset_forced = false;
     txn->undo_mark = 0;
     LC_ASSERT(s->undo_count == 0 && s->touched_count == 0);
     s->catalog_dirty = false;
@@ -83,6 +86,7 @@ void store_read_begin(store_txn *txn, store *s)
     txn->s = s;
     txn->is_write = false;
     txn->is_failed = false;
+    txn->is_offset_forced = false;
     txn->undo_mark = 0;
 }
 
@@ -94,6 +98,8 @@ void store_read_end(store_txn *txn)
 }
 
 void store_txn_fail(store_txn *txn) { txn->is_failed = true; }
+
+void store_txn_force_offset(store_txn *txn) { txn->is_offset_forced = true; }
 
 static void touched_clear(store *s)
 {
@@ -219,6 +225,7 @@ int store_txn_commit(store_txn *txn, const store_txdata **out_txdata)
         return rc;
     }
     txn_commit_finish(s);
+    s->td.has_offset |= txn->is_offset_forced;
     if (s->td.has_offset) s->td.tx_offset = s->next_tx_offset++;
     if (out_txdata) *out_txdata = &s->td;
     pthread_rwlock_unlock(&s->lock);
@@ -327,14 +334,22 @@ static int insert_new(store *s, store_table *t, const u8 *row, u32 len)
 int txn_insert_raw(store *s, store_table *t, const u8 *row, u32 len, bool *out_existed)
 {
     if (out_existed) *out_existed = false;
-    if (table_find_equal(t, row, len) != UINT32_MAX) {
+    /* One lookup per unique index: a row with the same key is either this very row (the
+     * insert is a no-op, "Existed") or a violation. Without a unique index, the row set. */
+    if (!t->unique_ix_count && table_find_equal(t, row, len) != UINT32_MAX) {
         if (out_existed) *out_existed = true;
         return 0;
     }
     for (u32 i = 0; i < t->ix_count; i++) {
         store_index *ix = t->ixs[i];
-        if (ix->is_unique && index_find_row_key(ix, row, UINT32_MAX) != UINT32_MAX)
-            return LC_EUNIQUE;
+        if (!ix->is_unique) continue;
+        u32 rid = index_find_row_key(ix, row, UINT32_MAX);
+        if (rid == UINT32_MAX) continue;
+        u32 l2;
+        const u8 *r2 = table_row(t, rid, &l2);
+        if (l2 != len || memcmp(r2, row, len) != 0) return LC_EUNIQUE;
+        if (out_existed) *out_existed = true;
+        return 0;
     }
     return insert_new(s, t, row, len);
 }
@@ -448,7 +463,7 @@ int store_update(store_txn *txn, u32 index_id, const u8 *row, size_t len,
     const u8 *r;
     rc = apply_sequences(s, t, row, (u32)len, out_generated, &r);
     if (rc) return txn_result(txn, rc);
-    u32 old = ix->is_int ? index_int_find(ix, index_key_norm(ix, r + ix->int_off))
+    u32 old = ix->is_int ? index_int_find(ix, index_key_norm(ix, r + ix->int_off), true)
                          : index_find_row_key(ix, r, UINT32_MAX);
     if (old == UINT32_MAX) return LC_ENOTFOUND;
     u32 old_len;

@@ -36,7 +36,11 @@ static size_t utf8_check(const u8 *s, size_t n)
             continue;
         }
         u8 c = s[i];
-        if (c < 0x80) { i++; continue; }
+        if (c < 0x80) {
+            i++;
+            while (i < n && s[i] < 0x80 && (i & 7)) i++; /* ASCII up to the next 8-byte step */
+            continue;
+        }
         size_t len;
         u8 lo = 0x80, hi = 0xbf;
         if (c >= 0xc2 && c <= 0xdf) len = 2;
@@ -74,8 +78,9 @@ static size_t voff(const vctx *c, const u8 *p) { return (size_t)(p - c->start); 
 LC_COLD static int vtrunc(vctx *c, lc_rd *r, size_t need, const char *what)
 {
     r->err = LC_ETRUNCATED;
-    return lc_errf(c->eb, LC_ETRUNCATED, "%s truncated at byte offset %zu: need %zu bytes, %zu left",
-                   what, voff(c, r->p), need, lc_rd_left(r));
+    return lc_errf(c->eb, LC_ETRUNCATED,
+                   "%s truncated at byte offset %zu: need %zu bytes, %zu left", what,
+                   voff(c, r->p), need, lc_rd_left(r));
 }
 
 static int validate_rec(const lc_type *t, lc_rd *r, vctx *c);
@@ -139,7 +144,12 @@ static int validate_rec(const lc_type *t, lc_rd *r, vctx *c)
     case LC_T_ARRAY: return validate_array(t, r, c);
     case LC_T_PRODUCT:
         for (u32 i = 0; i < t->elem_count; i++) {
-            int rc = validate_rec(t->elems[i].type, r, c);
+            const lc_type *e = t->elems[i].type;
+            if (e->is_plain && lc_rd_left(r) >= (size_t)e->fixed_size) { /* no call needed */
+                r->p += e->fixed_size;
+                continue;
+            }
+            int rc = validate_rec(e, r, c);
             if (rc) return rc;
         }
         return 0;
@@ -309,6 +319,8 @@ static int cmp_rec(const lc_type *t, const u8 **pa, const u8 **pb)
         *pb += t->fixed_size;
         return c;
     }
+    if (t->fixed_size == 0) return 0; /* zero-sized: no bytes, all equal (and no walk of a
+                                         * possibly huge shared type) */
     switch (k) {
     case LC_T_STRING: return cmp_bytes(pa, pb);
     case LC_T_ARRAY: return cmp_array(t, pa, pb);

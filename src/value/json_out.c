@@ -39,10 +39,15 @@ static void put_u128(lc_buf *b, u128 v, bool is_neg)
 {
     char tmp[48];
     int i = (int)sizeof tmp;
-    do {
+    while (v > UINT64_MAX) { /* 128-bit division is a libcall: only above 64 bits */
         tmp[--i] = (char)('0' + (int)(v % 10));
         v /= 10;
-    } while (v);
+    }
+    u64 w = (u64)v;
+    do {
+        tmp[--i] = (char)('0' + (int)(w % 10));
+        w /= 10;
+    } while (w);
     if (is_neg) tmp[--i] = '-';
     lc_buf_put(b, tmp + i, sizeof tmp - (size_t)i);
 }

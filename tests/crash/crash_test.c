@@ -9,7 +9,8 @@
  *
  * Each round:
  *   1. fork a child. It recovers the database from the directory (reporting START with its
- *      recovered next offset), then runs random transfers as fast as it can. Before appending
+ *      recovered next offset), then runs random transfers as fast as it can. Rounds vary the
+ *      sync policy (BATCH, INTERVAL 5 ms, EVERY) and the segment size (16 KiB or 256 KiB). Before appending
  *      transaction k to the log it reports TX(offset, k, a, b, amount) on a pipe; the log's
  *      on_durable callback reports DURABLE(end). Every so often it requests a snapshot and
  *      reports SNAP (some rounds the parent kills right then: a kill during snapshot writing).
@@ -203,14 +204,25 @@ static void on_durable(void *ctx, u64 end)
     send_msg(*(int *)ctx, &m);
 }
 
-static _Noreturn void child_main(const char *dir, int fd, u64 seed)
+/* Varies by round: the sync policy (mostly BATCH, the default) and the segment size (small
+ * ones make kills during rotation likely). */
+static clog_options child_options(u64 round, int *fd_slot)
+{
+    static const clog_sync_policy pol[] = {CLOG_SYNC_BATCH, CLOG_SYNC_BATCH, CLOG_SYNC_INTERVAL,
+                                           CLOG_SYNC_EVERY, CLOG_SYNC_BATCH};
+    clog_options o = {.segment_size_max = round % 2 ? 16u << 10 : 256u << 10,
+                      .policy = pol[round % LC_ARRAY_LEN(pol)], .interval_ms = 5,
+                      .on_durable = on_durable, .on_durable_ctx = fd_slot};
+    return o;
+}
+
+static _Noreturn void child_main(const char *dir, int fd, u64 seed, u64 round)
 {
     rng_state = seed;
     lc_log_set_level(LC_LOG_ERROR);
     static int report_fd;
     report_fd = fd;
-    clog_options o = {.segment_size_max = 256u << 10, .on_durable = on_durable,
-                      .on_durable_ctx = &report_fd};
+    clog_options o = child_options(round, &report_fd);
     clog_store_db db;
     lc_errbuf eb = {{0}};
     int rc = clog_store_open(dir, &o, &db, NULL, &eb);
@@ -352,7 +364,7 @@ static bool handle_msg(const msg *m, model *md, u64 expect_start, bool kill_on_s
 
 /* One round: fork, let it run, kill it, drain the pipe. Returns 0 or -1 with why. */
 static int run_child(const char *dir, model *md, u64 expect_start, u32 delay_ms,
-                     bool kill_on_snap, u64 seed, char *why, size_t cap)
+                     bool kill_on_snap, u64 seed, u64 round, char *why, size_t cap)
 {
     int p[2];
     if (pipe(p) != 0) return snprintf(why, cap, "pipe: %s", strerror(errno)), -1;
@@ -362,7 +374,7 @@ static int run_child(const char *dir, model *md, u64 expect_start, u32 delay_ms,
     if (pid < 0) return snprintf(why, cap, "fork: %s", strerror(errno)), -1;
     if (pid == 0) {
         close(p[0]);
-        child_main(dir, p[1], seed);
+        child_main(dir, p[1], seed, round);
     }
     close(p[1]);
     bool started = false, killed = false;
@@ -444,7 +456,7 @@ int main(void)
         bool snap_kill = r % 4 == 3;
         snap_rounds += snap_kill;
         u32 delay = 1 + (u32)(rng() % 60);
-        rc = run_child(dir, &md, end, delay, snap_kill, rng(), why, sizeof why);
+        rc = run_child(dir, &md, end, delay, snap_kill, rng(), r, why, sizeof why);
         torn_snaps += !rc && has_unfinished_snapshot(dir);
         long long got = rc ? -1 : recover_check(dir, &md, why, sizeof why);
         if (got < 0) {

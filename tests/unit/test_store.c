@@ -729,3 +729,96 @@ TEST(store_oom_injection)
         store_destroy(s);
     }
 }
+
+TEST(store_direct_index_and_forced_offset)
+{
+    store *s;
+    CHECK_OK(store_create(&s));
+    store_column_def cols[2] = {{"slot", lc_type_prim(LC_T_U16)},
+                                {"v", lc_type_prim(LC_T_BOOL)}};
+    u16 c0 = 0;
+    store_index_def x = {"slot_direct", STORE_INDEX_DIRECT, true, 1, &c0};
+    store_table_def d = {.name = "slots", .pk_col = -1, .col_count = 2, .cols = cols,
+                         .index_count = 1, .indexes = &x};
+    store_txn txn;
+    store_txn_begin(&txn, s);
+    u32 tid, ix;
+    CHECK_OK(store_table_create(&txn, &d, &tid, NULL));
+    CHECK_OK(store_index_id_from_name(&txn, "slot_direct", 11, &ix));
+    store_index_info info;
+    CHECK_OK(store_index_info_get(&txn, ix, &info));
+    CHECK_EQ(info.algo, STORE_INDEX_DIRECT);
+    CHECK(info.is_unique);
+    for (u16 i = 0; i < 600; i += 3) {
+        u8 row[3];
+        lc_store_u16(row, i);
+        row[2] = (u8)(i & 1);
+        CHECK_OK(store_insert(&txn, tid, row, 3, NULL, NULL));
+    }
+    u8 bad[3] = {1, 0, 2}; /* bool 2 */
+    CHECK_ERR(store_insert(&txn, tid, bad, 3, NULL, NULL), LC_EDECODE);
+    u8 lo[3] = {0}, hi[3] = {0};
+    lc_store_u16(lo + 1, 300);
+    lc_store_u16(hi + 1, 330);
+    store_iter it;
+    CHECK_OK(store_index_range(&txn, ix, NULL, 0, 0, lo, 3, hi, 3, &it));
+    CHECK_EQ(iter_count(&it), 11);
+    u8 key[2];
+    lc_store_u16(key, 303);
+    u32 n;
+    CHECK_OK(store_delete_point(&txn, ix, key, 2, &n));
+    CHECK_EQ(n, 1);
+    CHECK(store_table_check(&txn, tid));
+    CHECK_OK(store_txn_commit(&txn, NULL));
+    u64 off = store_next_tx_offset(s);
+    const store_txdata *td;
+    store_txn_begin(&txn, s);
+    store_txn_force_offset(&txn);
+    CHECK_OK(store_txn_commit(&txn, &td));
+    CHECK(td->has_offset);
+    CHECK_EQ(td->tx_offset, off);
+    CHECK_EQ(td->table_count, 0);
+    store_destroy(s);
+}
+
+TEST(store_oom_injection_updates_and_commit)
+{
+    for (i64 k = 0; k < 120; k += 3) {
+        store *s;
+        CHECK_OK(store_create(&s));
+        CHECK_OK(mk_people(s));
+        store_txn txn;
+        store_txn_begin(&txn, s);
+        for (u32 i = 0; i < 50; i++) {
+            char name[16];
+            snprintf(name, sizeof name, "p%u", i);
+            CHECK_OK(ins_person(&txn, i, (i16)i, name, "x"));
+        }
+        CHECK_OK(store_txn_commit(&txn, NULL));
+        store_read_begin(&txn, s);
+        u64 before = table_digest(&txn, g_people);
+        store_read_end(&txn);
+        store_txn_begin(&txn, s);
+        u32 pk;
+        CHECK_OK(store_index_id_from_name(&txn, "people_id_idx_btree", 19, &pk));
+        lc_alloc_fail_after(k);
+        int rc = 0;
+        for (u32 i = 0; i < 50 && !rc; i++) {
+            u8 row[256];
+            char name[16];
+            snprintf(name, sizeof name, "q%u", i);
+            size_t rl = person(row, i, (i16)(i * 7), name, "yy");
+            rc = store_update(&txn, pk, row, rl, NULL);
+        }
+        const store_txdata *td;
+        int crc = rc ? (store_txn_abort(&txn), rc) : store_txn_commit(&txn, &td);
+        lc_alloc_fail_after(-1);
+        CHECK(crc == 0 || crc == LC_ENOMEM || crc == LC_ETXFAILED);
+        store_read_begin(&txn, s);
+        CHECK(store_table_check(&txn, g_people));
+        if (crc) CHECK_EQ(table_digest(&txn, g_people), before);
+        else CHECK_EQ(count_of(&txn, g_people), 50);
+        store_read_end(&txn);
+        store_destroy(s);
+    }
+}

@@ -261,7 +261,8 @@ TEST(value_cmp_integers)
                  ((i128)ux > (i128)uy) - ((i128)ux < (i128)uy));
         /* 256-bit: high half decides unless equal. */
         u128 a[2] = { uy, ux }, b[2] = { ux, (i & 2) ? ux : uy };
-        int hi_u = (a[1] > b[1]) - (a[1] < b[1]), hi_i = ((i128)a[1] > (i128)b[1]) - ((i128)a[1] < (i128)b[1]);
+        int hi_u = (a[1] > b[1]) - (a[1] < b[1]);
+        int hi_i = ((i128)a[1] > (i128)b[1]) - ((i128)a[1] < (i128)b[1]);
         int lo = (a[0] > b[0]) - (a[0] < b[0]);
         CHECK_EQ(cmp_enc(P(LC_T_U256), a, b), hi_u ? hi_u : lo);
         CHECK_EQ(cmp_enc(P(LC_T_I256), a, b), hi_i ? hi_i : lo);
@@ -320,7 +321,8 @@ TEST(value_cmp_composites)
     const lc_type *ai = lc_type_array(&ts, P(LC_T_I16));
     CHECK_EQ(cmp_enc(ai, "\x01\x00\x00\x00\x05\x00", "\x02\x00\x00\x00\x05\x00\x00\x00"), -1);
     CHECK_EQ(cmp_enc(ai, "\x01\x00\x00\x00\xff\xff", "\x02\x00\x00\x00\x05\x00\x00\x00"), -1);
-    CHECK_EQ(cmp_enc(ai, "\x02\x00\x00\x00\x05\x00\x01\x00", "\x02\x00\x00\x00\x05\x00\x00\x00"), 1);
+    CHECK_EQ(cmp_enc(ai, "\x02\x00\x00\x00\x05\x00\x01\x00",
+                     "\x02\x00\x00\x00\x05\x00\x00\x00"), 1);
     const lc_type *ab = lc_type_array(&ts, P(LC_T_U8));
     CHECK_EQ(cmp_enc(ab, "\x02\x00\x00\x00\x01\x02", "\x01\x00\x00\x00\x02"), -1);
     CHECK_EQ(cmp_enc(ab, "\x02\x00\x00\x00\x01\x02", "\x01\x00\x00\x00\x01"), 1);

@@ -198,7 +198,8 @@ TEST(value_codec_resolve_errors)
 
     /* Shared refs resolve to one shared node: &i = (&i+1, &i+1) stays linear. */
     for (u32 i = 0; i + 1 < 40; i++) {
-        lc_type_elem two[2] = { { "l", lc_type_ref(&ts, i + 1) }, { "r", lc_type_ref(&ts, i + 1) } };
+        const lc_type *next = lc_type_ref(&ts, i + 1);
+        lc_type_elem two[2] = { { "l", next }, { "r", next } };
         chain[i] = lc_type_product(&ts, 2, two);
     }
     chain[39] = lc_type_prim(LC_T_U8);

@@ -1,0 +1,206 @@
+/*
+ * tests/fuzz/fuzz_bsatn.c — libFuzzer target for value/: the type meta-encoding, BSATN
+ * validate/skip/size/cmp, SATS-JSON out and JSON in, all from untrusted bytes.
+ *
+ * Input layout:
+ *   byte 0        flags: bit 0 = the type section is a Typespace (its first type, resolved, is
+ *                 the root); bit 1 = the value section is JSON text, not BSATN
+ *   type section  one AlgebraicType (or a Typespace), meta-encoded
+ *   value section BSATN values of the root type, back to back, or JSON text
+ * Invariants checked (abort on violation, so the fuzzer reports them):
+ *   - decoding never over-reads or leaks; a decoded type re-encodes to the bytes it came from
+ *     and decodes again to an equal type;
+ *   - for each value that validates: lc_bsatn_size equals the bytes consumed, skip agrees,
+ *     cmp(v, v) == 0, cmp is antisymmetric against the previous value, and when the type has
+ *     no floats (NaN/inf render as null) JSON out -> JSON in reproduces the exact bytes;
+ *   - whatever JSON in accepts is valid BSATN of the type.
+ * Built with MODE=fuzz (make fuzz-bsatn). In other modes the same file builds a replay
+ * program (main below) that runs every file of the given corpus directories or files, which
+ * the test suite uses to keep the seed corpus and past crashes green under ASan.
+ */
+#include "base/alloc.h"
+#include "value/value.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#define FUZZ_CHECK(c)                                                                \
+    do {                                                                             \
+        if (!(c)) {                                                                  \
+            fprintf(stderr, "fuzz_bsatn: invariant failed: %s (line %d)\n", #c, __LINE__); \
+            abort();                                                                 \
+        }                                                                            \
+    } while (0)
+
+/* Whether a type tree (refs not followed, so linear in its encoded size) holds a float. */
+static bool has_float(const lc_type *t)
+{
+    switch (t->kind) {
+    case LC_T_F32:
+    case LC_T_F64: return true;
+    case LC_T_ARRAY: return has_float(t->array_elem);
+    case LC_T_PRODUCT:
+    case LC_T_SUM:
+        for (u32 i = 0; i < t->elem_count; i++)
+            if (has_float(t->elems[i].type)) return true;
+        return false;
+    default: return false;
+    }
+}
+
+/* Decodes the root type into ts (and a resolved copy into rs). NULL if the input is bad. */
+static const lc_type *decode_root(lc_typespace *ts, lc_typespace *rs, bool is_space, lc_rd *r)
+{
+    lc_errbuf eb;
+    const lc_type *t = NULL, *res = NULL;
+    const u8 *start = r->p;
+    if (is_space) {
+        if (lc_typespace_decode(ts, r, &eb) || ts->count == 0) return NULL;
+        t = ts->types[0];
+    } else {
+        if (lc_type_decode(ts, r, &t, &eb)) return NULL;
+        /* Re-encoding gives back exactly the consumed bytes. */
+        lc_buf b;
+        lc_buf_init(&b);
+        lc_type_encode(&b, t);
+        FUZZ_CHECK(!b.err && b.len == (size_t)(r->p - start) && !memcmp(b.data, start, b.len));
+        lc_rd r2;
+        lc_rd_init(&r2, b.data, b.len);
+        const lc_type *t2;
+        FUZZ_CHECK(lc_type_decode(ts, &r2, &t2, &eb) == 0 && lc_type_equal(t, t2));
+        lc_buf_deinit(&b);
+    }
+    char fmt[64];
+    lc_type_format(t, fmt, sizeof fmt);
+    FUZZ_CHECK(strlen(fmt) < sizeof fmt);
+    if (lc_type_resolve(rs, ts, t, &res, &eb)) return NULL;
+    lc_buf b;
+    lc_buf_init(&b);
+    b.limit = 1 << 16;
+    int rc = lc_type_to_json(res, &b);
+    FUZZ_CHECK(rc == 0 || rc == LC_ELIMIT || rc == LC_ENOMEM);
+    lc_buf_deinit(&b);
+    return res;
+}
+
+static void check_value(const lc_type *t, const u8 *v, size_t n, const u8 *prev, bool floats)
+{
+    FUZZ_CHECK(lc_bsatn_size(t, v) == n);
+    lc_rd r;
+    lc_rd_init(&r, v, n);
+    lc_bsatn_skip(t, &r);
+    FUZZ_CHECK(!r.err && lc_rd_left(&r) == 0);
+    FUZZ_CHECK(lc_bsatn_cmp(t, v, v) == 0);
+    if (prev) FUZZ_CHECK(lc_bsatn_cmp(t, v, prev) == -lc_bsatn_cmp(t, prev, v));
+    lc_buf j, back;
+    lc_buf_init(&j);
+    lc_buf_init(&back);
+    j.limit = 1 << 20;
+    lc_rd_init(&r, v, n);
+    int rc = lc_bsatn_to_json(t, &r, &j);
+    FUZZ_CHECK(rc == 0 || rc == LC_ELIMIT || rc == LC_ENOMEM);
+    if (rc == 0) {
+        lc_errbuf eb;
+        rc = lc_json_text_to_bsatn(t, (const char *)j.data, j.len, &back, &eb);
+        bool same = rc == 0 && back.len == n && (n == 0 || !memcmp(back.data, v, n));
+        if (!floats) FUZZ_CHECK(same);
+    }
+    lc_buf_deinit(&j);
+    lc_buf_deinit(&back);
+}
+
+static void run_values(const lc_type *t, lc_rd *r, bool floats)
+{
+    const u8 *prev = NULL;
+    for (int i = 0; i < 64 && lc_rd_left(r); i++) {
+        const u8 *start = r->p;
+        lc_errbuf eb;
+        if (lc_bsatn_validate(t, r, &eb)) return;
+        check_value(t, start, (size_t)(r->p - start), prev, floats);
+        if (r->p == start) return; /* zero-sized type: one value is enough */
+        prev = start;
+    }
+}
+
+static void run_json(const lc_type *t, const u8 *p, size_t n)
+{
+    lc_buf out;
+    lc_buf_init(&out);
+    out.limit = 1 << 20;
+    lc_errbuf eb;
+    if (lc_json_text_to_bsatn(t, (const char *)p, n, &out, &eb) == 0) {
+        lc_rd r;
+        lc_rd_init(&r, out.data, out.len);
+        FUZZ_CHECK(lc_bsatn_validate(t, &r, &eb) == 0 && lc_rd_left(&r) == 0);
+    }
+    lc_buf_deinit(&out);
+}
+
+int LLVMFuzzerTestOneInput(const u8 *data, size_t size);
+int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
+{
+    if (size < 2) return 0;
+    u8 flags = data[0];
+    lc_rd r;
+    lc_rd_init(&r, data + 1, size - 1);
+    lc_typespace ts, rs;
+    lc_typespace_init(&ts);
+    lc_typespace_init(&rs);
+    ts.arena.limit = rs.arena.limit = 8u << 20;
+    const lc_type *t = decode_root(&ts, &rs, flags & 1, &r);
+    bool floats = false; /* over the decoded trees, not the resolved (shared) type */
+    for (u32 i = 0; t && i < ts.count; i++) floats = floats || has_float(ts.types[i]);
+    if (t && !(flags & 1)) floats = has_float(t);
+    if (t && (flags & 2)) run_json(t, r.p, lc_rd_left(&r));
+    else if (t) run_values(t, &r, floats);
+    lc_typespace_deinit(&ts);
+    lc_typespace_deinit(&rs);
+    return 0;
+}
+
+#ifndef LC_FUZZ
+#include <dirent.h>
+#include <sys/stat.h>
+
+static int replay_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return 1;
+    u8 *buf = lc_alloc(1 << 20);
+    size_t n = buf ? fread(buf, 1, 1 << 20, f) : 0;
+    fclose(f);
+    if (!buf) return 1;
+    LLVMFuzzerTestOneInput(buf, n);
+    lc_free(buf);
+    return 0;
+}
+
+/* Replays every file named on the command line, or every file inside a named directory. */
+int main(int argc, char **argv)
+{
+    int files = 0, failed = 0;
+    for (int i = 1; i < argc; i++) {
+        struct stat st;
+        if (stat(argv[i], &st) != 0) {
+            failed++;
+            continue;
+        }
+        if (!S_ISDIR(st.st_mode)) {
+            failed += replay_file(argv[i]);
+            files++;
+            continue;
+        }
+        DIR *d = opendir(argv[i]);
+        for (struct dirent *e; d && (e = readdir(d));) {
+            if (e->d_name[0] == '.') continue;
+            char path[4096];
+            snprintf(path, sizeof path, "%s/%s", argv[i], e->d_name);
+            failed += replay_file(path);
+            files++;
+        }
+        if (d) closedir(d);
+    }
+    printf("fuzz-bsatn: %d passed, %d failed\n", files - failed, failed);
+    return failed ? 1 : 0;
+}
+#endif

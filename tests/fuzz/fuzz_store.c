@@ -1,0 +1,180 @@
+/*
+ * tests/fuzz/fuzz_store.c — libFuzzer target for the store's decoders of untrusted bytes:
+ * store_txdata_apply (commit-log records) and store_snapshot_decode (snapshots).
+ *
+ * Input: byte 0 selects the decoder (odd: a Txdata record replayed into a store that already
+ * holds a user table `accounts(id u32 pk, balance i64)` and `notes(id u64 auto_inc pk, text
+ * string)`; even: a snapshot loaded into a fresh store); the rest is the decoder's input.
+ * Whatever the outcome, every table must pass store_table_check and a following write
+ * transaction must work. Built with MODE=fuzz it links libFuzzer; in other modes main()
+ * replays the files it is given (the seed corpus, under `make test`), and
+ * `fuzz_store --make-seeds DIR` writes the seed corpus from real transactions.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "base/alloc.h"
+#include "base/buf.h"
+#include "store/store.h"
+
+int LLVMFuzzerTestOneInput(const u8 *data, size_t n);
+
+static void setup(store *s)
+{
+    store_column_def a[2] = {{"id", lc_type_prim(LC_T_U32)}, {"balance", lc_type_prim(LC_T_I64)}};
+    store_column_def b[2] = {{"id", lc_type_prim(LC_T_U64)}, {"text", lc_type_prim(LC_T_STRING)}};
+    store_sequence_def q = {.col_pos = 0};
+    store_table_def da = {.name = "accounts", .pk_col = 0, .col_count = 2, .cols = a};
+    store_table_def db = {.name = "notes", .pk_col = 0, .col_count = 2, .cols = b,
+                          .seq_count = 1, .seqs = &q};
+    store_txn txn;
+    store_txn_begin(&txn, s);
+    u32 id;
+    if (store_table_create(&txn, &da, &id, NULL) || store_table_create(&txn, &db, &id, NULL))
+        abort();
+    if (store_txn_commit(&txn, NULL)) abort();
+}
+
+static void check_all(store *s)
+{
+    store_txn txn;
+    store_read_begin(&txn, s);
+    for (u32 t = 1; t < 8200; t++) {
+        if (t == 32) t = 4096;
+        if (store_table_exists(&txn, t) && !store_table_check(&txn, t)) abort();
+    }
+    store_read_end(&txn);
+    /* the store must still accept writes */
+    store_txn_begin(&txn, s);
+    u8 row[13] = {0};
+    lc_store_u32(row + 8, 1);
+    row[12] = 'x';
+    u32 id;
+    if (store_table_id_from_name(&txn, "notes", 5, &id) == 0) {
+        int rc = store_insert(&txn, id, row, 13, NULL, NULL);
+        if (rc && rc != LC_EUNIQUE && rc != LC_EDECODE) abort();
+    }
+    if (store_txn_commit(&txn, NULL)) abort();
+}
+
+int LLVMFuzzerTestOneInput(const u8 *data, size_t n)
+{
+    if (n < 1) return 0;
+    store *s;
+    if (store_create(&s)) abort();
+    int rc;
+    if (data[0] & 1) {
+        setup(s);
+        rc = store_txdata_apply(s, 7, data + 1, n - 1, NULL);
+    } else {
+        rc = store_snapshot_decode(s, data + 1, n - 1, NULL);
+    }
+    if (rc > 0) abort(); /* 0 or a negative LC_E* code */
+    check_all(s);
+    store_destroy(s);
+    return 0;
+}
+
+#ifndef LC_FUZZ
+#include <dirent.h>
+#include <sys/stat.h>
+
+static void write_seed(const char *dir, const char *name, u8 mode, const lc_buf *b)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    if (!f) return;
+    fwrite(&mode, 1, 1, f);
+    fwrite(b->data, 1, b->len, f);
+    fclose(f);
+}
+
+/* Seeds: the Txdata of a transaction with inserts, an update, a delete and a clear; and a
+ * snapshot of the resulting store. */
+static int make_seeds(const char *dir)
+{
+    store *s;
+    if (store_create(&s)) return 1;
+    setup(s);
+    store_txn txn;
+    const store_txdata *td;
+    lc_buf b;
+    lc_buf_init(&b);
+    store_txn_begin(&txn, s);
+    for (u32 i = 1; i <= 3; i++) {
+        u8 row[12];
+        lc_store_u32(row, i);
+        lc_store_u64(row + 4, i * 100);
+        if (store_insert(&txn, 4096, row, 12, NULL, NULL)) return 1;
+    }
+    u8 note[13] = {0};
+    lc_store_u32(note + 8, 1);
+    note[12] = 'n';
+    if (store_insert(&txn, 4097, note, 13, NULL, NULL)) return 1;
+    if (store_txn_commit(&txn, &td)) return 1;
+    store_txdata_encode(td, NULL, &b);
+    write_seed(dir, "txdata-inserts", 1, &b);
+    lc_buf_reset(&b);
+    store_txn_begin(&txn, s);
+    if (store_clear(&txn, 4097, NULL)) return 1;
+    if (store_txn_commit(&txn, &td)) return 1;
+    store_txdata_encode(td, NULL, &b);
+    write_seed(dir, "txdata-truncate", 1, &b);
+    lc_buf_reset(&b);
+    if (store_snapshot_encode(s, &b)) return 1;
+    write_seed(dir, "snapshot", 0, &b);
+    lc_buf_deinit(&b);
+    store_destroy(s);
+    return 0;
+}
+
+static int replay_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return 1;
+    u8 *buf = lc_alloc(1 << 20);
+    size_t n = buf ? fread(buf, 1, 1 << 20, f) : 0;
+    fclose(f);
+    if (!buf) return 1;
+    LLVMFuzzerTestOneInput(buf, n);
+    /* every truncation and a few bit flips of each seed, too */
+    for (size_t cut = 1; cut < n; cut += 1 + n / 64) LLVMFuzzerTestOneInput(buf, cut);
+    for (size_t i = 1; i < n; i += 1 + n / 32) {
+        buf[i] ^= 0x41;
+        LLVMFuzzerTestOneInput(buf, n);
+        buf[i] ^= 0x41;
+    }
+    lc_free(buf);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && strcmp(argv[1], "--make-seeds") == 0) return make_seeds(argv[2]);
+    int files = 0, failed = 0;
+    for (int i = 1; i < argc; i++) {
+        struct stat st;
+        if (stat(argv[i], &st) != 0) {
+            failed++;
+            continue;
+        }
+        if (!S_ISDIR(st.st_mode)) {
+            failed += replay_file(argv[i]);
+            files++;
+            continue;
+        }
+        DIR *d = opendir(argv[i]);
+        for (struct dirent *e; d && (e = readdir(d));) {
+            if (e->d_name[0] == '.') continue;
+            char path[4096];
+            snprintf(path, sizeof path, "%s/%s", argv[i], e->d_name);
+            failed += replay_file(path);
+            files++;
+        }
+        if (d) closedir(d);
+    }
+    printf("fuzz-store: %d passed, %d failed\n", files - failed, failed);
+    return failed ? 1 : 0;
+}
+#endif
