@@ -203,15 +203,15 @@ static void project(const fh_table *t, const u8 *row, u32 len, const md_cols *co
 static bool same_key(const fh_table *t, const md_cols *cols, const fh_rowv *a, const u8 *b,
                      u32 blen)
 {
-    lc_buf x, y;
-    lc_buf_init(&x);
-    lc_buf_init(&y);
-    project(t, a->p, a->len, cols, &x);
-    project(t, b, blen, cols, &y);
-    bool eq = x.len == y.len && memcmp(x.data, y.data, x.len) == 0;
-    lc_buf_deinit(&x);
-    lc_buf_deinit(&y);
-    return eq;
+    u32 oa[65], ob[65];
+    spans(t, a->p, a->len, oa);
+    spans(t, b, blen, ob);
+    for (u32 i = 0; i < cols->count; i++) {
+        u16 c = cols->cols[i];
+        u32 na = oa[c + 1] - oa[c], nb = ob[c + 1] - ob[c];
+        if (na != nb || memcmp(a->p + oa[c], b + ob[c], na) != 0) return false;
+    }
+    return true;
 }
 
 /* ---------------------------------------------------------------- store */
