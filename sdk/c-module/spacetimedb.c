@@ -236,6 +236,11 @@ static void encode_value(wbuf *b, uint8_t kind, const void *p)
         wb_str(b, s->ptr, s->len);
         return;
     }
+    case STDB_KIND_BYTES: { /* Array<U8>: u32 count + bytes, like a string */
+        const stdb_bytes *s = p;
+        wb_str(b, (const char *)s->ptr, s->len);
+        return;
+    }
     case STDB_KIND_OPT_STRING: {
         const stdb_opt_str *o = p;
         if (o->has) {
@@ -283,6 +288,11 @@ static void decode_value(rd *r, uint8_t kind, void *p)
     }
     switch (kind) {
     case STDB_KIND_STRING: *(stdb_str *)p = decode_string(r); return;
+    case STDB_KIND_BYTES: {
+        stdb_str s = decode_string(r);
+        *(stdb_bytes *)p = (stdb_bytes){(const uint8_t *)s.ptr, s.len};
+        return;
+    }
     case STDB_KIND_OPT_STRING: {
         stdb_opt_str *o = p;
         uint8_t tag = (uint8_t)rd_uint(r, 1);
@@ -553,6 +563,10 @@ static void put_type(wbuf *b, uint8_t kind)
         wb_u8(b, 4);
         put_named(b, "none");
         put_unit(b);
+        return;
+    case STDB_KIND_BYTES:
+        wb_u8(b, 3); /* Array<U8> */
+        wb_u8(b, 7);
         return;
     case STDB_KIND_IDENTITY: put_wrapper(b, "__identity__", 17); return;
     case STDB_KIND_CONNECTION_ID: put_wrapper(b, "__connection_id__", 15); return;
