@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/alloc.h"
 #include "base/assert.h"
@@ -68,6 +69,7 @@ static struct {
     lc_buf sink;
     fh_log *logs;
     u32 nlogs, logcap;
+    int log_fd; /* 0 = none, else fd + 1 */
 } H;
 
 static void need_ptr(const void *p, const char *fn)
@@ -916,12 +918,18 @@ void console_log(uint32_t level, const uint8_t *target, uint32_t target_len,
         H.logs = lc_realloc(H.logs, H.logcap * sizeof(fh_log));
         LC_ASSERT(H.logs);
     }
+    if (H.log_fd > 0) {
+        ssize_t w = write(H.log_fd - 1, message, message_len);
+        w += write(H.log_fd - 1, "\n", 1);
+        (void)w;
+    }
     H.logs[H.nlogs++] = (fh_log){level, dup_opt(target, target_len),
                                  dup_opt(filename, filename_len),
                                  lc_strndup((const char *)message, message_len), line_number};
 }
 
 u32 fh_log_count(void) { return H.nlogs; }
+void fh_set_log_fd(int fd) { H.log_fd = fd + 1; }
 const fh_log *fh_log_get(u32 i) { return i < H.nlogs ? &H.logs[i] : NULL; }
 
 void identity(uint8_t *out)
