@@ -52,3 +52,15 @@ $(foreach m,$(SDK_TEST_MODULES),$(eval $(call sdk_native_test_rule,$(m),tests/sd
 ifneq ($(shell command -v $(WASM_CC) 2>/dev/null),)
 TEST_DEPS += $(EXAMPLE_WASMS) $(SDK_TEST_MODULES:%=build/wasm/%.wasm)
 endif
+
+# Guest cost: wasm instructions executed per call (an instruction-counting copy of the module
+# run under node; see tests/sdk/wasm_count.py). Figures go to sdk/c-module/README.md.
+.PHONY: sdk-count
+sdk-count: build/wasm/keynote-bank.wasm build/wasm/basic.wasm $(BUILD)/tests/sdk/test_sdk_keynote-bank \
+           $(BUILD)/tests/sdk/test_sdk_basic
+	@mkdir -p $(BUILD)/sdk-count
+	@for m in keynote-bank basic; do \
+	    python3 tests/sdk/wasm_count.py build/wasm/$$m.wasm $(BUILD)/sdk-count/$$m.wasm --per-function && \
+	    SDK_DESCRIBE_OUT=$(BUILD)/sdk-count/$$m.desc $(BUILD)/tests/sdk/test_sdk_$$m >/dev/null && \
+	    node tests/sdk/wasm_run.mjs $(BUILD)/sdk-count/$$m.wasm $(BUILD)/sdk-count/$$m.desc --count | grep -v '^wasm-run'; \
+	done

@@ -3,17 +3,19 @@
 // exercised: __wasm_call_ctors from the first export, the bump arena growing linear memory,
 // i32 pointers crossing the import boundary, i64 export parameters.
 //
-// Usage: node wasm_run.mjs <module.wasm> <native-description.bin>
+// Usage: node wasm_run.mjs <module.wasm> <native-description.bin> [--count]
 //   1. __describe_module__ must write exactly the bytes the native build wrote (the suite
 //      dumps them from the native test binary with SDK_DESCRIBE_OUT);
-//   2. a scenario per known module calls reducers through __call_reducer__ with BSATN args.
+//   2. a scenario per known module calls reducers through __call_reducer__ with BSATN args;
+//   3. --count: the module is an instruction-counting copy (tests/sdk/wasm_count.py); print
+//      how many wasm instructions the guest executes per call (keynote transfer, empty reducer).
 // The host here is deliberately small: tables of BSATN rows, keys compared as bytes (enough
 // for point lookups and updates), sequences, unique checks, row iterators, sinks, sources,
 // logs. Prints "wasm-run <name>: N passed, N failed" last.
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 
-const [wasmPath, descPath] = process.argv.slice(2);
+const [wasmPath, descPath, mode] = process.argv.slice(2);
 const name = basename(wasmPath, '.wasm');
 let passed = 0, failed = 0;
 function check(cond, what) {
@@ -313,6 +315,35 @@ const scenarios = {
     },
 };
 
+function countInstructions() {
+    const per = (f, n) => {
+        const before = inst.exports.__count.value;
+        for (let i = 0; i < n; i++) f(i);
+        return Number(inst.exports.__count.value - before) / n;
+    };
+    if (name === 'keynote-bank') {
+        call('seed', bsatn(['u32', 1000], ['i64', 1000000000]));
+        const args = [];
+        for (let i = 0; i < 1000; i++) args.push(bsatn(['u32', i], ['u32', (i * 7 + 1) % 1000], ['i64', 1]));
+        const ok = per((i) => call('transfer', args[i]), 1000);
+        const err = per(() => call('transfer', bsatn(['u32', 1], ['u32', 1], ['i64', 1])), 100);
+        console.log(`count ${name}: transfer ${ok} wasm instructions/call (ok path), ` +
+                    `${err} (same_account error path)`);
+        const fns = Object.keys(inst.exports).filter((k) => k.startsWith('__count_'));
+        if (fns.length) {
+            const before = Object.fromEntries(fns.map((k) => [k, inst.exports[k].value]));
+            per((i) => call('transfer', args[i]), 1000);
+            const rows = fns.map((k) => [k.slice(8), Number(inst.exports[k].value - before[k]) / 1000])
+                .filter((r) => r[1] > 0).sort((a, b) => b[1] - a[1]);
+            for (const [f, n] of rows) console.log(`  ${n.toFixed(1).padStart(8)}  ${f}`);
+        }
+    }
+    if (name === 'basic') {
+        console.log(`count ${name}: empty reducer (init) ${per(() => call('init'), 100)} wasm instructions/call, ` +
+                    `describe ${per(() => describe(), 10)}`);
+    }
+}
+
 try {
     const mod = await WebAssembly.compile(readFileSync(wasmPath));
     inst = await WebAssembly.instantiate(mod, imports);
@@ -321,6 +352,7 @@ try {
     check(eqBytes(got, desc), `wasm description equals the native one (${got.length} vs ${desc.length} bytes)`);
     check(eqBytes(describe(), desc), 'second describe identical');
     if (scenarios[name]) scenarios[name]();
+    if (mode === '--count') countInstructions();
     check(call('no-such-reducer').rc === -1, 'unknown reducer id returns -1');
 } catch (e) {
     failed++;
