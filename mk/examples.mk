@@ -6,15 +6,14 @@
 #                        SAME module sources compiled natively against tests/sdk/fake_host.c;
 #                        tests/suites/50-sdk.sh runs them and checks the .wasm files.
 #
-# The wasm command is the whole contract (the future `lightcone build` runs the same one):
+# The compile command lives in sdk/c-module/build-module.sh (the future `lightcone build` runs
+# the same script):
 #   clang --target=wasm32 -O2 -std=c17 -ffreestanding -nostdlib -Isdk/c-module \
 #         -Wl,--no-entry -o out.wasm examples/<name>/*.c sdk/c-module/spacetimedb.c
 # No libc, no WASI: the module imports only spacetime_10.x and exports memory,
 # __describe_module__ and __call_reducer__. WASM_CC can point at clang-19 as well.
 WASM_CC ?= clang
-WASM_CFLAGS := --target=wasm32 -O2 -std=c17 -ffreestanding -nostdlib -Wall -Wextra -Werror \
-               -Isdk/c-module
-WASM_LDFLAGS := -Wl,--no-entry
+export WASM_CC
 SDK_SRCS := sdk/c-module/spacetimedb.c
 SDK_HDRS := sdk/c-module/spacetimedb.h sdk/c-module/spacetimedb_abi.h
 EXAMPLE_NAMES := $(patsubst examples/%/,%,$(sort $(dir $(wildcard examples/*/*.c))))
@@ -27,9 +26,9 @@ SDK_TEST_MODULES := $(patsubst tests/sdk/modules/%/,%,$(sort $(dir $(wildcard te
 examples: $(EXAMPLE_WASMS)
 
 define wasm_module_rule
-build/wasm/$(1).wasm: $(wildcard $(2)/$(1)/*.c) $(wildcard $(2)/$(1)/*.h) $(SDK_SRCS) $(SDK_HDRS)
-	@mkdir -p build/wasm
-	$(WASM_CC) $(WASM_CFLAGS) $(WASM_LDFLAGS) -o $$@ $(wildcard $(2)/$(1)/*.c) $(SDK_SRCS)
+build/wasm/$(1).wasm: $(wildcard $(2)/$(1)/*.c) $(wildcard $(2)/$(1)/*.h) $(SDK_SRCS) $(SDK_HDRS) \
+        sdk/c-module/build-module.sh
+	sh sdk/c-module/build-module.sh $(2)/$(1) $$@
 endef
 $(foreach m,$(EXAMPLE_NAMES),$(eval $(call wasm_module_rule,$(m),examples)))
 $(foreach m,$(SDK_TEST_MODULES),$(eval $(call wasm_module_rule,$(m),tests/sdk/modules)))
@@ -53,3 +52,15 @@ $(foreach m,$(SDK_TEST_MODULES),$(eval $(call sdk_native_test_rule,$(m),tests/sd
 ifneq ($(shell command -v $(WASM_CC) 2>/dev/null),)
 TEST_DEPS += $(EXAMPLE_WASMS) $(SDK_TEST_MODULES:%=build/wasm/%.wasm)
 endif
+
+# Guest cost: wasm instructions executed per call (an instruction-counting copy of the module
+# run under node; see tests/sdk/wasm_count.py). Figures go to sdk/c-module/README.md.
+.PHONY: sdk-count
+sdk-count: build/wasm/keynote-bank.wasm build/wasm/basic.wasm $(BUILD)/tests/sdk/test_sdk_keynote-bank \
+           $(BUILD)/tests/sdk/test_sdk_basic
+	@mkdir -p $(BUILD)/sdk-count
+	@for m in keynote-bank basic; do \
+	    python3 tests/sdk/wasm_count.py build/wasm/$$m.wasm $(BUILD)/sdk-count/$$m.wasm --per-function && \
+	    SDK_DESCRIBE_OUT=$(BUILD)/sdk-count/$$m.desc $(BUILD)/tests/sdk/test_sdk_$$m >/dev/null && \
+	    node tests/sdk/wasm_run.mjs $(BUILD)/sdk-count/$$m.wasm $(BUILD)/sdk-count/$$m.desc --count | grep -v '^wasm-run'; \
+	done

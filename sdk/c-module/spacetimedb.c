@@ -30,11 +30,16 @@
 /* ---------------------------------------------------------------- freestanding libc */
 
 #ifdef __wasm__
-/* clang lowers struct copies and loops to these calls; -nostdlib means we provide them. */
+/* clang lowers struct copies and loops to these calls; -nostdlib means we provide them.
+ * Eight bytes at a time (wasm allows unaligned loads and stores), then the tail: an
+ * interpreter pays per executed instruction, so byte loops would dominate a reducer call. */
+typedef uint64_t __attribute__((aligned(1), may_alias)) stdb_u64u;
+
 void *memcpy(void *dst, const void *src, size_t n)
 {
     uint8_t *d = dst;
     const uint8_t *s = src;
+    for (; n >= 8; n -= 8, d += 8, s += 8) *(stdb_u64u *)d = *(const stdb_u64u *)s;
     while (n--) *d++ = *s++;
     return dst;
 }
@@ -43,6 +48,7 @@ void *memmove(void *dst, const void *src, size_t n)
 {
     uint8_t *d = dst;
     const uint8_t *s = src;
+    if (d + n <= s || s + n <= d) return memcpy(dst, src, n);
     if (d < s) {
         while (n--) *d++ = *s++;
     } else {
@@ -54,6 +60,8 @@ void *memmove(void *dst, const void *src, size_t n)
 void *memset(void *dst, int c, size_t n)
 {
     uint8_t *d = dst;
+    uint64_t v = (uint8_t)c * 0x0101010101010101ull;
+    for (; n >= 8; n -= 8, d += 8) *(stdb_u64u *)d = v;
     while (n--) *d++ = (uint8_t)c;
     return dst;
 }
@@ -143,15 +151,19 @@ typedef struct wbuf {
     uint32_t len, cap;
 } wbuf;
 
-static void wb_reserve(wbuf *b, uint32_t n)
+__attribute__((noinline)) static void wb_grow(wbuf *b, uint32_t n)
 {
-    if (b->len + n <= b->cap) return;
     uint32_t cap = b->cap ? b->cap * 2 : 256;
     while (cap < b->len + n) cap *= 2;
     uint8_t *p = stdb_arena_alloc(cap);
     if (b->len) memcpy(p, b->p, b->len);
     b->p = p;
     b->cap = cap;
+}
+
+static inline void wb_reserve(wbuf *b, uint32_t n)
+{
+    if (b->len + n > b->cap) wb_grow(b, n);
 }
 
 __attribute__((noinline)) static void wb_put(wbuf *b, const void *src, uint32_t n)
@@ -211,29 +223,48 @@ static uint64_t rd_uint(rd *r, uint32_t width)
 
 /* ---------------------------------------------------------------- BSATN values by kind */
 
-static uint32_t kind_width(uint8_t kind)
+/* Width of the fixed-size kinds (0 = variable or composite). A table: one load. */
+static const uint8_t kind_widths[] = {
+    [STDB_KIND_BOOL] = 1, [STDB_KIND_U8] = 1, [STDB_KIND_I8] = 1, [STDB_KIND_U16] = 2,
+    [STDB_KIND_I16] = 2, [STDB_KIND_U32] = 4, [STDB_KIND_I32] = 4, [STDB_KIND_F32] = 4,
+    [STDB_KIND_U64] = 8, [STDB_KIND_I64] = 8, [STDB_KIND_F64] = 8, [STDB_KIND_TIMESTAMP] = 8,
+    [STDB_KIND_DURATION] = 8, [STDB_KIND_BYTES] = 0,
+};
+
+static inline uint32_t kind_width(uint8_t kind)
 {
-    switch (kind) {
-    case STDB_KIND_BOOL: case STDB_KIND_U8: case STDB_KIND_I8: return 1;
-    case STDB_KIND_U16: case STDB_KIND_I16: return 2;
-    case STDB_KIND_U32: case STDB_KIND_I32: case STDB_KIND_F32: return 4;
-    case STDB_KIND_U64: case STDB_KIND_I64: case STDB_KIND_F64: case STDB_KIND_TIMESTAMP:
-    case STDB_KIND_DURATION: return 8;
-    default: return 0;
+    return kind < sizeof kind_widths ? kind_widths[kind] : 0;
+}
+
+/* Copies a 1/2/4/8-byte scalar with constant-size copies (one load + one store each). */
+static inline void copy_scalar(uint8_t *d, const void *s, uint32_t w)
+{
+    switch (w) {
+    case 1: __builtin_memcpy(d, s, 1); break;
+    case 2: __builtin_memcpy(d, s, 2); break;
+    case 4: __builtin_memcpy(d, s, 4); break;
+    default: __builtin_memcpy(d, s, 8); break;
     }
 }
 
 static void encode_value(wbuf *b, uint8_t kind, const void *p)
 {
     uint32_t w = kind_width(kind);
-    if (w) { /* fixed-width little-endian scalars: memcpy is exact on LE targets */
-        wb_put(b, p, w);
+    if (w) { /* fixed-width little-endian scalars: the C layout is the BSATN on LE targets */
+        wb_reserve(b, 8);
+        copy_scalar(b->p + b->len, p, w);
+        b->len += w;
         return;
     }
     switch (kind) {
     case STDB_KIND_STRING: {
         const stdb_str *s = p;
         wb_str(b, s->ptr, s->len);
+        return;
+    }
+    case STDB_KIND_BYTES: { /* Array<U8>: u32 count + bytes, like a string */
+        const stdb_bytes *s = p;
+        wb_str(b, (const char *)s->ptr, s->len);
         return;
     }
     case STDB_KIND_OPT_STRING: {
@@ -277,12 +308,17 @@ static void decode_value(rd *r, uint8_t kind, void *p)
     uint32_t w = kind_width(kind);
     if (w) {
         const uint8_t *q = rd_take(r, w);
-        if (q) memcpy(p, q, w);
+        if (q) copy_scalar(p, q, w);
         if (q && kind == STDB_KIND_BOOL && *q > 1) r->err = true;
         return;
     }
     switch (kind) {
     case STDB_KIND_STRING: *(stdb_str *)p = decode_string(r); return;
+    case STDB_KIND_BYTES: {
+        stdb_str s = decode_string(r);
+        *(stdb_bytes *)p = (stdb_bytes){(const uint8_t *)s.ptr, s.len};
+        return;
+    }
     case STDB_KIND_OPT_STRING: {
         stdb_opt_str *o = p;
         uint8_t tag = (uint8_t)rd_uint(r, 1);
@@ -313,16 +349,38 @@ static void decode_value(rd *r, uint8_t kind, void *p)
     }
 }
 
+/* Rows and argument products. Scalars are copied inline here (the common case: the keynote
+ * transfer is all scalars); other kinds go through encode_value / decode_value. */
 static void encode_struct(wbuf *b, const stdb_column *cols, uint16_t n, const void *obj)
 {
-    for (uint16_t i = 0; i < n; i++)
-        encode_value(b, cols[i].kind, (const uint8_t *)obj + cols[i].offset);
+    for (uint16_t i = 0; i < n; i++) {
+        const uint8_t *src = (const uint8_t *)obj + cols[i].offset;
+        uint32_t w = kind_width(cols[i].kind);
+        if (w) {
+            wb_reserve(b, 8);
+            copy_scalar(b->p + b->len, src, w);
+            b->len += w;
+        } else {
+            encode_value(b, cols[i].kind, src);
+        }
+    }
 }
 
 static void decode_struct(rd *r, const stdb_column *cols, uint16_t n, void *obj)
 {
-    for (uint16_t i = 0; i < n && !r->err; i++)
-        decode_value(r, cols[i].kind, (uint8_t *)obj + cols[i].offset);
+    for (uint16_t i = 0; i < n && !r->err; i++) {
+        uint8_t *dst = (uint8_t *)obj + cols[i].offset;
+        uint32_t w = kind_width(cols[i].kind);
+        if (!w) {
+            decode_value(r, cols[i].kind, dst);
+        } else if ((uint32_t)(r->end - r->p) < w) {
+            r->err = true;
+        } else {
+            if (cols[i].kind == STDB_KIND_BOOL && *r->p > 1) r->err = true;
+            copy_scalar(dst, r->p, w);
+            r->p += w;
+        }
+    }
 }
 
 /* ---------------------------------------------------------------- registry */
@@ -554,6 +612,10 @@ static void put_type(wbuf *b, uint8_t kind)
         put_named(b, "none");
         put_unit(b);
         return;
+    case STDB_KIND_BYTES:
+        wb_u8(b, 3); /* Array<U8> */
+        wb_u8(b, 7);
+        return;
     case STDB_KIND_IDENTITY: put_wrapper(b, "__identity__", 17); return;
     case STDB_KIND_CONNECTION_ID: put_wrapper(b, "__connection_id__", 15); return;
     case STDB_KIND_TIMESTAMP:
@@ -746,9 +808,9 @@ void STDB_EXPORT(__describe_module__)(uint32_t sink)
 
 static const stdb_reducer *current_reducer;
 
-static void u64_to_le(uint8_t *out, uint64_t v)
+static void u64_to_le(uint8_t *out, uint64_t v) /* all our targets are little-endian */
 {
-    for (int i = 0; i < 8; i++) out[i] = (uint8_t)(v >> (8 * i));
+    __builtin_memcpy(out, &v, 8);
 }
 
 static int32_t call_reducer(const stdb_reducer *r, stdb_ctx *ctx, uint32_t args_source)
@@ -777,8 +839,7 @@ int32_t STDB_EXPORT(__call_reducer__)(uint32_t id, uint64_t sender_0, uint64_t s
 {
     stdb_boot();
     if (id >= reducer_count) return -1; /* like the C++ bindings: "unknown return code" */
-    stdb_ctx ctx;
-    memset(&ctx, 0, sizeof ctx);
+    stdb_ctx ctx = {0};
     u64_to_le(ctx.sender.bytes, sender_0);
     u64_to_le(ctx.sender.bytes + 8, sender_1);
     u64_to_le(ctx.sender.bytes + 16, sender_2);
@@ -866,7 +927,9 @@ stdb_str stdb_vformat(const char *fmt, va_list ap)
     va_copy(cp, ap);
     for (const char *f = fmt; *f;) {
         if (*f != '%') {
-            wb_u8(&b, (uint8_t)*f++);
+            const char *run = f;
+            while (*f && *f != '%') f++;
+            wb_put(&b, run, (uint32_t)(f - run));
             continue;
         }
         f = fmt_one(&b, f + 1, &cp);
@@ -989,9 +1052,9 @@ static int write_row(stdb_table *t, void *row, int32_t update_col)
         const stdb_column *c = &t->cols[t->seq_cols[s]];
         was_zero[s] = is_zero((const uint8_t *)row + c->offset, kind_width(c->kind));
     }
-    wbuf b = {0, 0, 0};
+    uint8_t scratch[128]; /* most rows fit: no arena allocation on the hot path */
+    wbuf b = {scratch, 0, sizeof scratch};
     encode_struct(&b, t->cols, t->col_count, row);
-    wb_reserve(&b, 1); /* never a NULL pointer, even for an empty row */
     uint32_t len = b.len;
     int32_t rc = update_col < 0
                      ? datastore_insert_bsatn(table_id(t), b.p, &len)
@@ -1096,7 +1159,6 @@ bool stdb_iter_next(stdb_iter *it, void *row)
 {
     if (it->pos >= it->len && !iter_fill(it)) return false;
     rd r = {it->buf + it->pos, it->buf + it->len, false};
-    memset(row, 0, it->table->row_size);
     decode_struct(&r, it->table->cols, it->table->col_count, row);
     if (r.err) STDB_TRAP(); /* the host sent a row that is not of this table's type */
     it->pos = (uint32_t)(r.p - it->buf);
@@ -1112,7 +1174,8 @@ void stdb_iter_close(stdb_iter *it)
 
 bool stdb_find(stdb_table *t, uint16_t col, const void *key, void *out_row)
 {
-    wbuf k = {0, 0, 0};
+    uint8_t scratch[64];
+    wbuf k = {scratch, 0, sizeof scratch};
     encode_value(&k, t->cols[col].kind, key);
     uint32_t h = 0;
     if (datastore_index_scan_point_bsatn(index_id(t, col), k.p, k.len, &h) != 0) STDB_TRAP();
@@ -1125,7 +1188,8 @@ bool stdb_find(stdb_table *t, uint16_t col, const void *key, void *out_row)
 
 uint32_t stdb_delete_by(stdb_table *t, uint16_t col, const void *key)
 {
-    wbuf k = {0, 0, 0};
+    uint8_t scratch[64];
+    wbuf k = {scratch, 0, sizeof scratch};
     encode_value(&k, t->cols[col].kind, key);
     uint32_t n = 0;
     if (datastore_delete_by_index_scan_point_bsatn(index_id(t, col), k.p, k.len, &n) != 0)

@@ -23,7 +23,7 @@
  *   BOOL bool | U8 I8 U16 I16 U32 I32 U64 I64 (u)intN_t | F32 float | F64 double
  *   STRING stdb_str | OPT_STRING stdb_opt_str | IDENTITY stdb_identity
  *   CONNECTION_ID stdb_connection_id | TIMESTAMP stdb_timestamp | DURATION stdb_duration
- *   SCHEDULE_AT stdb_schedule_at
+ *   SCHEDULE_AT stdb_schedule_at | BYTES stdb_bytes (Vec<u8>)
  *
  * Generated for a table `t` (all static, usable in the .c file that declares the table):
  *   typedef struct t {...} t;            the row
@@ -67,6 +67,7 @@
 /* ---------------------------------------------------------------- value types */
 
 typedef struct stdb_str { const char *ptr; uint32_t len; } stdb_str;
+typedef struct stdb_bytes { const uint8_t *ptr; uint32_t len; } stdb_bytes; /* Vec<u8> */
 typedef struct stdb_opt_str { bool has; stdb_str val; } stdb_opt_str;
 typedef struct stdb_identity { uint8_t bytes[32]; } stdb_identity;           /* u256 LE */
 typedef struct stdb_connection_id { uint8_t bytes[16]; } stdb_connection_id; /* u128 LE */
@@ -95,12 +96,13 @@ typedef struct stdb_schedule_at { uint8_t tag; int64_t micros; } stdb_schedule_a
 #define STDB_CTYPE_TIMESTAMP stdb_timestamp
 #define STDB_CTYPE_DURATION stdb_duration
 #define STDB_CTYPE_SCHEDULE_AT stdb_schedule_at
+#define STDB_CTYPE_BYTES stdb_bytes
 
 typedef enum stdb_kind {
     STDB_KIND_BOOL = 1, STDB_KIND_U8, STDB_KIND_I8, STDB_KIND_U16, STDB_KIND_I16,
     STDB_KIND_U32, STDB_KIND_I32, STDB_KIND_U64, STDB_KIND_I64, STDB_KIND_F32, STDB_KIND_F64,
     STDB_KIND_STRING, STDB_KIND_OPT_STRING, STDB_KIND_IDENTITY, STDB_KIND_CONNECTION_ID,
-    STDB_KIND_TIMESTAMP, STDB_KIND_DURATION, STDB_KIND_SCHEDULE_AT,
+    STDB_KIND_TIMESTAMP, STDB_KIND_DURATION, STDB_KIND_SCHEDULE_AT, STDB_KIND_BYTES,
 } stdb_kind;
 
 #define STDB_OK 0

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/alloc.h"
 #include "base/assert.h"
@@ -68,6 +69,7 @@ static struct {
     lc_buf sink;
     fh_log *logs;
     u32 nlogs, logcap;
+    int log_fd; /* 0 = none, else fd + 1 */
 } H;
 
 static void need_ptr(const void *p, const char *fn)
@@ -203,15 +205,15 @@ static void project(const fh_table *t, const u8 *row, u32 len, const md_cols *co
 static bool same_key(const fh_table *t, const md_cols *cols, const fh_rowv *a, const u8 *b,
                      u32 blen)
 {
-    lc_buf x, y;
-    lc_buf_init(&x);
-    lc_buf_init(&y);
-    project(t, a->p, a->len, cols, &x);
-    project(t, b, blen, cols, &y);
-    bool eq = x.len == y.len && memcmp(x.data, y.data, x.len) == 0;
-    lc_buf_deinit(&x);
-    lc_buf_deinit(&y);
-    return eq;
+    u32 oa[65], ob[65];
+    spans(t, a->p, a->len, oa);
+    spans(t, b, blen, ob);
+    for (u32 i = 0; i < cols->count; i++) {
+        u16 c = cols->cols[i];
+        u32 na = oa[c + 1] - oa[c], nb = ob[c + 1] - ob[c];
+        if (na != nb || memcmp(a->p + oa[c], b + ob[c], na) != 0) return false;
+    }
+    return true;
 }
 
 /* ---------------------------------------------------------------- store */
@@ -916,12 +918,18 @@ void console_log(uint32_t level, const uint8_t *target, uint32_t target_len,
         H.logs = lc_realloc(H.logs, H.logcap * sizeof(fh_log));
         LC_ASSERT(H.logs);
     }
+    if (H.log_fd > 0) {
+        ssize_t w = write(H.log_fd - 1, message, message_len);
+        w += write(H.log_fd - 1, "\n", 1);
+        (void)w;
+    }
     H.logs[H.nlogs++] = (fh_log){level, dup_opt(target, target_len),
                                  dup_opt(filename, filename_len),
                                  lc_strndup((const char *)message, message_len), line_number};
 }
 
 u32 fh_log_count(void) { return H.nlogs; }
+void fh_set_log_fd(int fd) { H.log_fd = fd + 1; }
 const fh_log *fh_log_get(u32 i) { return i < H.nlogs ? &H.logs[i] : NULL; }
 
 void identity(uint8_t *out)

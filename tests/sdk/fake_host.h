@@ -55,6 +55,8 @@ const u8 *fh_row(const char *table, u32 i, u32 *out_len);
 int fh_insert_raw(const char *table, const u8 *row, u32 len);
 
 u32 fh_log_count(void);
+/* Also write every log message (plus a newline) to fd: lets a forked child report a panic. */
+void fh_set_log_fd(int fd);
 const fh_log *fh_log_get(u32 i);
 /* Rows handed out per row_iter_bsatn_advance chunk at most (0 = no limit). */
 void fh_set_chunk_rows(u32 n);

@@ -77,6 +77,8 @@ TEST(features_describe_kinds)
     CHECK(md_is_wrapper(md_col(&g_md, k, 16, &name), "__time_duration_micros__", MD_I64));
     t = md_col(&g_md, k, 17, &name);
     CHECK(t && t->tag == MD_SUM && strcmp(name, "when") == 0);
+    t = md_col(&g_md, k, 18, &name);
+    CHECK(t && t->tag == MD_ARRAY && t->elems[0]->tag == MD_U8 && strcmp(name, "blob") == 0);
 
     const md_table *s = moddef_table(&g_md, "score");
     CHECK(s);
@@ -97,7 +99,7 @@ TEST(features_describe_kinds)
                                   "remove_player", "rename", "update_missing", "whoami"};
     CHECK_EQ(g_md.reducer_count, 8);
     for (u32 i = 0; i < 8; i++) CHECK_STR(g_md.reducers[i].name, order[i]);
-    CHECK_EQ(g_md.reducers[3].params->count, 17);
+    CHECK_EQ(g_md.reducers[3].params->count, 18);
 }
 
 static void put_all_args(lc_buf *b, u8 seed)
@@ -126,6 +128,9 @@ static void put_all_args(lc_buf *b, u8 seed)
     lc_buf_put_u64(b, 1000000);
     lc_buf_put_u8(b, 1); /* ScheduleAt::Time */
     lc_buf_put_u64(b, 42);
+    static const u8 blob[] = {0, 1, 2, 0xff, 0};
+    lc_buf_put_u32(b, sizeof blob);
+    lc_buf_put(b, blob, sizeof blob);
 }
 
 TEST(features_every_kind_round_trips)
@@ -154,9 +159,10 @@ TEST(features_every_kind_round_trips)
     lc_buf_init(&none);
     lc_buf_put(&none, b.data, opt_at);
     lc_buf_put_u8(&none, 1);
-    lc_buf_put(&none, b.data + opt_at + 1 + 4 + 3, b.len - opt_at - 8 - 9);
+    lc_buf_put(&none, b.data + opt_at + 1 + 4 + 3, 32 + 16 + 8 + 8);
     lc_buf_put_u8(&none, 0);
     lc_buf_put_u64(&none, 7);
+    lc_buf_put_u32(&none, 0); /* empty blob */
     fh_result r = call("put_all", &none);
     u32 len = 0;
     const u8 *row = fh_row("kitchen", 2, &len);

@@ -3,7 +3,8 @@
 # ($BUILD/tests/sdk/test_sdk_<module>: the module's own sources compiled natively against
 # tests/sdk/fake_host.c), then checks every build/wasm/<module>.wasm with wabt: wasm-validate
 # passes, every import comes from a spacetime_10.<minor> module, and the exports are exactly
-# memory, __describe_module__ and __call_reducer__. Last line: "sdk: N passed, N failed".
+# memory, __describe_module__ and __call_reducer__; with node installed it also runs them
+# (tests/sdk/wasm_run.mjs). Last line: "sdk: N passed, N failed".
 set -u
 export LC_ALL=C
 cd "$(dirname "$0")/../.."
@@ -52,6 +53,28 @@ if command -v wasm-validate >/dev/null && command -v wasm-objdump >/dev/null; th
     done
 else
     echo "wabt (wasm-validate, wasm-objdump) not installed: .wasm checks skipped"
+fi
+# The real .wasm files under Node's WebAssembly engine (tests/sdk/wasm_run.mjs): the wasm
+# description must equal the native build's, and each example's scenario must pass.
+if command -v node >/dev/null; then
+    tmp=$(mktemp -d)
+    for w in build/wasm/*.wasm; do
+        [ -f "$w" ] || continue
+        m=$(basename "$w" .wasm)
+        bin="$BUILD/tests/sdk/test_sdk_$m"
+        [ -x "$bin" ] || continue
+        SDK_DESCRIBE_OUT="$tmp/$m.desc" "$bin" >/dev/null 2>&1
+        [ -f "$tmp/$m.desc" ] || continue # a module that must not describe itself (bad-*)
+        if out=$(node tests/sdk/wasm_run.mjs "$w" "$tmp/$m.desc" 2>&1); then
+            pass=$((pass + 1))
+        else
+            fail=$((fail + 1))
+        fi
+        printf '%s\n' "$out" | tail -n 20
+    done
+    rm -rf "$tmp"
+else
+    echo "node not installed: the .wasm modules were not executed"
 fi
 echo "sdk: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

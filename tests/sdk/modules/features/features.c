@@ -10,7 +10,7 @@
     X(id, U32) X(b, BOOL) X(u8v, U8) X(i8v, I8) X(u16v, U16) X(i16v, I16) X(i32v, I32)         \
     X(u64v, U64) X(i64v, I64) X(f32v, F32) X(f64v, F64) X(s, STRING) X(os, OPT_STRING)         \
     X(who, IDENTITY) X(conn, CONNECTION_ID) X(at, TIMESTAMP) X(dur, DURATION)                  \
-    X(when, SCHEDULE_AT)
+    X(when, SCHEDULE_AT) X(blob, BYTES)
 STDB_TABLE(kitchen, KITCHEN_COLS, STDB_PRIVATE);
 STDB_PRIMARY_KEY(kitchen, id);
 STDB_AUTO_INC(kitchen, id);
@@ -19,12 +19,14 @@ STDB_AUTO_INC(kitchen, id);
 #define PUT_ALL_ARGS(X)                                                                      \
     X(b, BOOL) X(u8v, U8) X(i8v, I8) X(u16v, U16) X(i16v, I16) X(i32v, I32) X(u64v, U64)       \
     X(i64v, I64) X(f32v, F32) X(f64v, F64) X(s, STRING) X(os, OPT_STRING) X(who, IDENTITY)     \
-    X(conn, CONNECTION_ID) X(at, TIMESTAMP) X(dur, DURATION) X(when, SCHEDULE_AT)
+    X(conn, CONNECTION_ID) X(at, TIMESTAMP) X(dur, DURATION) X(when, SCHEDULE_AT)             \
+    X(blob, BYTES)
 STDB_REDUCER(put_all, PUT_ALL_ARGS)
 {
     kitchen k = {0,        args->b,    args->u8v,  args->i8v,  args->u16v, args->i16v,
                  args->i32v, args->u64v, args->i64v, args->f32v, args->f64v, args->s,
-                 args->os,  args->who,  args->conn, args->at,   args->dur,  args->when};
+                 args->os,  args->who,  args->conn, args->at,   args->dur,  args->when,
+                 args->blob};
     int rc = kitchen_insert(&k);
     if (rc != 0) return stdb_fail(ctx, "insert: errno %d", rc);
     STDB_LOG_I("kitchen id=%u", k.id);
