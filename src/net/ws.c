@@ -18,6 +18,9 @@
 
 #include "base/assert.h"
 
+/* Message buffer capacity kept between messages. */
+enum { RETAIN_MAX = 1 << 20 };
+
 static int fail(net_ws_parser *p, int err, u16 code, const char *reason)
 {
     p->err = err;
@@ -179,6 +182,12 @@ int net_ws_parser_feed(net_ws_parser *p, const u8 *data, size_t len, size_t *out
     if (p->err) return p->err;
     if (p->closed) return LC_ECLOSED;
     if (p->has_event) {
+        /* Keep a small buffer for the next message; give a big one back (a connection that
+         * once sent 32 MiB must not hold 32 MiB forever). */
+        if (p->msg.cap > RETAIN_MAX) {
+            lc_buf_deinit(&p->msg);
+            lc_buf_init(&p->msg);
+        }
         lc_buf_reset(&p->msg);
         p->has_event = false;
     }
