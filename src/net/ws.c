@@ -104,9 +104,16 @@ static int header_complete(net_ws_parser *p)
     return 0;
 }
 
+/* XORs the mask, 8 bytes at a time: m[] is the key rotated to `offset` and repeated twice,
+ * and since 8 is a multiple of 4, m[i & 7] is the key byte for position offset + i. */
 static void unmask(u8 *dst, size_t n, const u8 mask[4], u64 offset)
 {
-    for (size_t i = 0; i < n; i++) dst[i] ^= mask[(offset + i) & 3];
+    u8 m[8];
+    for (int j = 0; j < 8; j++) m[j] = mask[(offset + (u64)j) & 3];
+    u64 mw = lc_load_u64(m);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) lc_store_u64(dst + i, lc_load_u64(dst + i) ^ mw);
+    for (; i < n; i++) dst[i] ^= m[i & 7];
 }
 
 static bool close_code_ok(u16 c)
