@@ -134,12 +134,17 @@ static int finish_request(net_http_reader *r)
     return 0;
 }
 
-static void lowercase_names(net_http_reader *r)
+/* Lowercases names and strips trailing whitespace from values (http-parser strips only the
+ * leading OWS; RFC 9110 §5.5 says neither belongs to the value). */
+static void normalize_headers(net_http_reader *r)
 {
     for (size_t i = 0; i < r->span_count; i++) {
-        char *n = (char *)r->text.data + r->spans[i].name_off;
-        for (u32 j = 0; j < r->spans[i].name_len; j++)
+        net_http_span *s = &r->spans[i];
+        char *n = (char *)r->text.data + s->name_off, *v = (char *)r->text.data + s->value_off;
+        for (u32 j = 0; j < s->name_len; j++)
             if (n[j] >= 'A' && n[j] <= 'Z') n[j] = (char)(n[j] + 32);
+        while (s->value_len > 0 && (v[s->value_len - 1] == ' ' || v[s->value_len - 1] == '\t'))
+            v[--s->value_len] = 0;
     }
 }
 
@@ -181,7 +186,7 @@ int net_http_reader_feed(net_http_reader *r, const char *data, size_t len, size_
         return 0;
     }
     if (r->parser.upgrade) r->upgraded = true;
-    lowercase_names(r);
+    normalize_headers(r);
     int rc = finish_request(r);
     if (rc == LC_ENOMEM) return reader_error(r, rc, 503, "Service Unavailable");
     if (rc) return reader_error(r, rc, 400, "Bad Request");

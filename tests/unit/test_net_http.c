@@ -156,7 +156,7 @@ TEST(net_http_101_response)
 TEST(net_http_bodies_pipelining_keepalive)
 {
     const char *in = "POST /v1/database/x/call/add?a=%41%2b+b&&flag HTTP/1.1\r\n"
-                     "Content-Type: application/json\r\nX-Empty:\r\nContent-Length: 9\r\n\r\n"
+                     "Content-Type: application/json \t\r\nX-Empty: \r\nContent-Length: 9\r\n\r\n"
                      "[\"Alice\"]"
                      "POST /v1/identity HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
                      "4\r\nabcd\r\n3\r\nefg\r\n0\r\n\r\n"
