@@ -234,3 +234,27 @@ bool net_http_has_token(const char *v, size_t len, const char *token)
     }
     return false;
 }
+
+int net_http_bearer_token(const net_http_request *req, const char **out_token, size_t *out_len)
+{
+    size_t n;
+    const char *v = net_http_header_get(req, "authorization", &n);
+    if (v) {
+        /* "Bearer" (scheme case-insensitive), one or more spaces, then a token of
+         * visible characters. */
+        if (n < 7 || strncasecmp(v, "bearer ", 7) != 0) return LC_EDECODE;
+        size_t i = 7;
+        while (i < n && v[i] == ' ') i++;
+        if (i == n) return LC_EDECODE;
+        for (size_t j = i; j < n; j++)
+            if ((u8)v[j] <= 0x20 || (u8)v[j] >= 0x7f) return LC_EDECODE;
+        *out_token = v + i;
+        *out_len = n - i;
+        return 0;
+    }
+    v = net_http_query_get(req, "token", &n);
+    if (!v || n == 0) return LC_ENOTFOUND;
+    *out_token = v;
+    *out_len = n;
+    return 0;
+}
