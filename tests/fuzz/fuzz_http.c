@@ -2,6 +2,8 @@
  * tests/fuzz/fuzz_http.c — libFuzzer target for net/http's request reader (and the WebSocket
  * handshake check on whatever requests come out).
  *
+ * The credential (net_http_bearer_token) is part of the digest.
+ *
  * Input byte 0 picks a split size (byte % 23 + 1). The rest is read once whole and once in
  * pieces of that size; both runs must produce the same requests (a CRC over method, decoded
  * path, headers, decoded query parameters, body, flags) and both must fail or neither: the
@@ -44,6 +46,9 @@ static u32 digest(u32 crc, const net_http_request *q)
         crc = crc_str(crc, q->params[i].value, q->params[i].value_len);
     }
     crc = crc_str(crc, (const char *)q->body, q->body_len);
+    const char *tok;
+    size_t tok_len;
+    if (net_http_bearer_token(q, &tok, &tok_len) == 0) crc = crc_str(crc, tok, tok_len);
     char accept[NET_WS_ACCEPT_LEN + 1];
     net_ws_proto proto;
     int status;
