@@ -29,3 +29,8 @@ fuzz-ws fuzz-http fuzz-token: fuzz-%:
 	mkdir -p build/fuzz/corpus-$*
 	build/fuzz/fuzz_$* -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
 	    -rss_limit_mb=2048 build/fuzz/corpus-$* tests/fuzz/corpus/$*
+
+# Benchmark of the net/ building blocks (bench/bench_net.c); figures in docs/benchmarks.md.
+$(BUILD)/bench_net: $(BUILD)/bench/bench_net.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS)
+BENCH_BINS += $(BUILD)/bench_net

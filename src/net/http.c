@@ -31,11 +31,23 @@ static int limit_fail(net_http_reader *r, int err, int status, const char *reaso
     return 1;
 }
 
+/* Buffer capacity kept between requests on one connection; bigger ones are given back. */
+enum { RETAIN_MAX = 1 << 20 };
+
+static void buf_recycle(lc_buf *b)
+{
+    if (b->cap > RETAIN_MAX) {
+        lc_buf_deinit(b);
+        lc_buf_init(b);
+    }
+    lc_buf_reset(b);
+}
+
 static int on_message_begin(http_parser *p)
 {
     net_http_reader *r = reader_of(p);
-    lc_buf_reset(&r->text);
-    lc_buf_reset(&r->body);
+    buf_recycle(&r->text);
+    buf_recycle(&r->body);
     r->span_count = 0;
     r->url_len = 0;
     r->hstate = 0;

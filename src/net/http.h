@@ -101,6 +101,13 @@ int net_http_reader_feed(net_http_reader *r, const char *data, size_t len, size_
 /* First header / query parameter with that (lowercase) name, or NULL. */
 const char *net_http_header_get(const net_http_request *req, const char *name, size_t *out_len);
 const char *net_http_query_get(const net_http_request *req, const char *name, size_t *out_len);
+/* The request's credential (spec-client-protocol.md §3.1): "Authorization: Bearer <jwt>" if
+ * that header is present, else the `token` query parameter. Returns 0 with the token
+ * (borrowed from req), LC_ENOTFOUND when there is no credential, or LC_EDECODE when the
+ * Authorization header is not a well-formed Bearer header (the caller answers 400
+ * "Authorization is invalid: malformed token"). */
+int net_http_bearer_token(const net_http_request *req, const char **out_token, size_t *out_len)
+    LC_MUST_USE;
 /* True if a comma-separated header value contains `token` (case-insensitive). */
 bool net_http_has_token(const char *value, size_t len, const char *token);
 /* Decodes %XX escapes (and '+' -> ' ' when plus_is_space) from in into out (room for n).

@@ -134,12 +134,17 @@ static int finish_request(net_http_reader *r)
     return 0;
 }
 
-static void lowercase_names(net_http_reader *r)
+/* Lowercases names and strips trailing whitespace from values (http-parser strips only the
+ * leading OWS; RFC 9110 §5.5 says neither belongs to the value). */
+static void normalize_headers(net_http_reader *r)
 {
     for (size_t i = 0; i < r->span_count; i++) {
-        char *n = (char *)r->text.data + r->spans[i].name_off;
-        for (u32 j = 0; j < r->spans[i].name_len; j++)
+        net_http_span *s = &r->spans[i];
+        char *n = (char *)r->text.data + s->name_off, *v = (char *)r->text.data + s->value_off;
+        for (u32 j = 0; j < s->name_len; j++)
             if (n[j] >= 'A' && n[j] <= 'Z') n[j] = (char)(n[j] + 32);
+        while (s->value_len > 0 && (v[s->value_len - 1] == ' ' || v[s->value_len - 1] == '\t'))
+            v[--s->value_len] = 0;
     }
 }
 
@@ -181,7 +186,7 @@ int net_http_reader_feed(net_http_reader *r, const char *data, size_t len, size_
         return 0;
     }
     if (r->parser.upgrade) r->upgraded = true;
-    lowercase_names(r);
+    normalize_headers(r);
     int rc = finish_request(r);
     if (rc == LC_ENOMEM) return reader_error(r, rc, 503, "Service Unavailable");
     if (rc) return reader_error(r, rc, 400, "Bad Request");
@@ -228,4 +233,28 @@ bool net_http_has_token(const char *v, size_t len, const char *token)
         if (e - s == tn && strncasecmp(v + s, token, tn) == 0) return true;
     }
     return false;
+}
+
+int net_http_bearer_token(const net_http_request *req, const char **out_token, size_t *out_len)
+{
+    size_t n;
+    const char *v = net_http_header_get(req, "authorization", &n);
+    if (v) {
+        /* "Bearer" (scheme case-insensitive), one or more spaces, then a token of
+         * visible characters. */
+        if (n < 7 || strncasecmp(v, "bearer ", 7) != 0) return LC_EDECODE;
+        size_t i = 7;
+        while (i < n && v[i] == ' ') i++;
+        if (i == n) return LC_EDECODE;
+        for (size_t j = i; j < n; j++)
+            if ((u8)v[j] <= 0x20 || (u8)v[j] >= 0x7f) return LC_EDECODE;
+        *out_token = v + i;
+        *out_len = n - i;
+        return 0;
+    }
+    v = net_http_query_get(req, "token", &n);
+    if (!v || n == 0) return LC_ENOTFOUND;
+    *out_token = v;
+    *out_len = n;
+    return 0;
 }

@@ -18,6 +18,9 @@
 
 #include "base/assert.h"
 
+/* Message buffer capacity kept between messages. */
+enum { RETAIN_MAX = 1 << 20 };
+
 static int fail(net_ws_parser *p, int err, u16 code, const char *reason)
 {
     p->err = err;
@@ -101,9 +104,16 @@ static int header_complete(net_ws_parser *p)
     return 0;
 }
 
+/* XORs the mask, 8 bytes at a time: m[] is the key rotated to `offset` and repeated twice,
+ * and since 8 is a multiple of 4, m[i & 7] is the key byte for position offset + i. */
 static void unmask(u8 *dst, size_t n, const u8 mask[4], u64 offset)
 {
-    for (size_t i = 0; i < n; i++) dst[i] ^= mask[(offset + i) & 3];
+    u8 m[8];
+    for (int j = 0; j < 8; j++) m[j] = mask[(offset + (u64)j) & 3];
+    u64 mw = lc_load_u64(m);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) lc_store_u64(dst + i, lc_load_u64(dst + i) ^ mw);
+    for (; i < n; i++) dst[i] ^= m[i & 7];
 }
 
 static bool close_code_ok(u16 c)
@@ -179,6 +189,12 @@ int net_ws_parser_feed(net_ws_parser *p, const u8 *data, size_t len, size_t *out
     if (p->err) return p->err;
     if (p->closed) return LC_ECLOSED;
     if (p->has_event) {
+        /* Keep a small buffer for the next message; give a big one back (a connection that
+         * once sent 32 MiB must not hold 32 MiB forever). */
+        if (p->msg.cap > RETAIN_MAX) {
+            lc_buf_deinit(&p->msg);
+            lc_buf_init(&p->msg);
+        }
         lc_buf_reset(&p->msg);
         p->has_event = false;
     }

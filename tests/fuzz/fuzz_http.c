@@ -2,10 +2,14 @@
  * tests/fuzz/fuzz_http.c — libFuzzer target for net/http's request reader (and the WebSocket
  * handshake check on whatever requests come out).
  *
+ * The credential (net_http_bearer_token) is part of the digest.
+ *
  * Input byte 0 picks a split size (byte % 23 + 1). The rest is read once whole and once in
  * pieces of that size; both runs must produce the same requests (a CRC over method, decoded
- * path, headers, decoded query parameters, body, flags) and the same final status: the
- * reader must not depend on how TCP happens to cut the stream. The body cap is 4 KiB so the
+ * path, headers, decoded query parameters, body, flags) and both must fail or neither: the
+ * reader must not depend on how TCP happens to cut the stream. (Which status a bad request
+ * gets may depend on the cut: a size limit can trip on a partial header field before
+ * http-parser sees an invalid byte later in it, giving 431 instead of 400. Both refuse it.) The body cap is 4 KiB so the
  * 413 paths are reachable.
  */
 #include <stdlib.h>
@@ -42,6 +46,9 @@ static u32 digest(u32 crc, const net_http_request *q)
         crc = crc_str(crc, q->params[i].value, q->params[i].value_len);
     }
     crc = crc_str(crc, (const char *)q->body, q->body_len);
+    const char *tok;
+    size_t tok_len;
+    if (net_http_bearer_token(q, &tok, &tok_len) == 0) crc = crc_str(crc, tok, tok_len);
     char accept[NET_WS_ACCEPT_LEN + 1];
     net_ws_proto proto;
     int status;
@@ -99,8 +106,8 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
     const char *in = (const char *)data + 1;
     run_result whole = read_all(in, size - 1, size);
     run_result split = read_all(in, size - 1, (size_t)(data[0] % 23) + 1);
-    if (whole.crc != split.crc || whole.requests != split.requests || whole.rc != split.rc ||
-        whole.status != split.status)
+    if (whole.crc != split.crc || whole.requests != split.requests ||
+        (whole.rc < 0) != (split.rc < 0))
         abort();
     return 0;
 }

@@ -156,7 +156,7 @@ TEST(net_http_101_response)
 TEST(net_http_bodies_pipelining_keepalive)
 {
     const char *in = "POST /v1/database/x/call/add?a=%41%2b+b&&flag HTTP/1.1\r\n"
-                     "Content-Type: application/json\r\nX-Empty:\r\nContent-Length: 9\r\n\r\n"
+                     "Content-Type: application/json \t\r\nX-Empty: \r\nContent-Length: 9\r\n\r\n"
                      "[\"Alice\"]"
                      "POST /v1/identity HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
                      "4\r\nabcd\r\n3\r\nefg\r\n0\r\n\r\n"
@@ -366,4 +366,42 @@ TEST(net_http_expect_continue)
     const char *nobody = "GET / HTTP/1.1\r\nExpect: 100-continue\r\n\r\n";
     CHECK_EQ(net_http_reader_feed(&r, nobody, strlen(nobody), &used, &q), 1);
     net_http_reader_deinit(&r);
+}
+
+/* Parses `in` and runs net_http_bearer_token on it; the token is copied to out. */
+static int bearer_of(const char *in, char *out, size_t cap)
+{
+    net_http_reader r;
+    net_http_reader_init(&r, 100);
+    net_http_request *q;
+    size_t used, n = 0;
+    const char *t = NULL;
+    int rc = net_http_reader_feed(&r, in, strlen(in), &used, &q);
+    if (rc == 1) rc = net_http_bearer_token(q, &t, &n);
+    else rc = 1000;
+    if (rc == 0) snprintf(out, cap, "%.*s", (int)n, t);
+    net_http_reader_deinit(&r);
+    return rc;
+}
+
+TEST(net_http_bearer_token)
+{
+    char tok[64];
+    CHECK_OK(bearer_of("GET / HTTP/1.1\r\nAuthorization: Bearer a.b.c\r\n\r\n", tok, 64));
+    CHECK_STR(tok, "a.b.c");
+    CHECK_OK(bearer_of("GET / HTTP/1.1\r\nauthorization: bearer   x.y.z \r\n\r\n", tok, 64));
+    CHECK_STR(tok, "x.y.z");
+    /* The header wins over the query parameter. */
+    CHECK_OK(bearer_of("GET /?token=q.q.q HTTP/1.1\r\nAuthorization: Bearer h.h.h\r\n\r\n", tok,
+                       64));
+    CHECK_STR(tok, "h.h.h");
+    CHECK_OK(bearer_of("GET /s?compression=Gzip&token=q%2Eq.q HTTP/1.1\r\n\r\n", tok, 64));
+    CHECK_STR(tok, "q.q.q");
+    CHECK_ERR(bearer_of("GET / HTTP/1.1\r\n\r\n", tok, 64), LC_ENOTFOUND);
+    CHECK_ERR(bearer_of("GET /?token= HTTP/1.1\r\n\r\n", tok, 64), LC_ENOTFOUND);
+    CHECK_ERR(bearer_of("GET / HTTP/1.1\r\nAuthorization: Basic dXNlcg==\r\n\r\n", tok, 64),
+              LC_EDECODE);
+    CHECK_ERR(bearer_of("GET / HTTP/1.1\r\nAuthorization: Bearer\r\n\r\n", tok, 64), LC_EDECODE);
+    CHECK_ERR(bearer_of("GET / HTTP/1.1\r\nAuthorization: Bearer a b\r\n\r\n", tok, 64),
+              LC_EDECODE);
 }

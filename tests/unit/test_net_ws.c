@@ -371,3 +371,29 @@ TEST(net_ws_decompression_bomb_is_capped)
     lc_buf_deinit(&enc);
     lc_buf_deinit(&dec);
 }
+
+TEST(net_ws_big_message_buffer_is_released)
+{
+    size_t n = 2u << 20;
+    u8 *big = lc_calloc(1, n);
+    CHECK(big != NULL);
+    lc_buf b;
+    lc_buf_init(&b);
+    u8 mask[4] = {1, 2, 3, 4};
+    net_ws_write_frame_masked(&b, NET_WS_OP_BINARY, true, big, n, mask);
+    net_ws_write_frame_masked(&b, NET_WS_OP_BINARY, true, "x", 1, mask);
+    lc_free(big);
+    net_ws_parser p;
+    net_ws_parser_init(&p, true, LC_WS_MESSAGE_MAX);
+    size_t used, off = 0;
+    net_ws_event ev;
+    CHECK_EQ(net_ws_parser_feed(&p, b.data, b.len, &used, &ev), 1);
+    CHECK_EQ(ev.len, n);
+    CHECK(p.msg.cap >= n);
+    off += used;
+    CHECK_EQ(net_ws_parser_feed(&p, b.data + off, b.len - off, &used, &ev), 1);
+    CHECK_EQ(ev.len, 1);
+    CHECK(p.msg.cap <= (1u << 20));
+    net_ws_parser_deinit(&p);
+    lc_buf_deinit(&b);
+}
