@@ -132,6 +132,17 @@ static int expect(parser *p, sql_tok_kind kind, const char *what)
     return advance(p);
 }
 
+/* The current token's value as a NUL-terminated arena string (WORD values point into the SQL
+ * text, which is not NUL-terminated, so exactly val_len bytes are read). */
+static char *tok_strdup(parser *p)
+{
+    char *s = lc_arena_alloc(p->lx.arena, (size_t)p->tok.val_len + 1);
+    if (!s) return NULL;
+    memcpy(s, p->tok.val, p->tok.val_len);
+    s[p->tok.val_len] = '\0';
+    return s;
+}
+
 static bool tok_is_name(const sql_tok *t)
 {
     return t->kind == SQL_TOK_QIDENT || (t->kind == SQL_TOK_WORD && !sql_kw_is_reserved(t->kw));
@@ -147,9 +158,8 @@ static int parse_name(parser *p, sql_ident *out, const char *what)
                                 what, sql_kw_name(p->tok.kw));
         return syntax_err(p, what);
     }
-    char *s = lc_arena_memdup(p->lx.arena, p->tok.val, p->tok.val_len + 1);
+    char *s = tok_strdup(p);
     if (!s) return nomem(p);
-    s[p->tok.val_len] = '\0';
     *out = (sql_ident){.ptr = s,
                        .len = p->tok.val_len,
                        .off = p->tok.off,
@@ -335,9 +345,8 @@ static int parse_primary(parser *p, sql_expr **out)
     }
     if (p->tok.kind == SQL_TOK_PARAM) {
         TRY(new_expr(p, SQL_EXPR_PARAM, off, out));
-        char *s = lc_arena_memdup(p->lx.arena, p->tok.val, p->tok.val_len + 1);
+        char *s = tok_strdup(p);
         if (!s) return nomem(p);
-        s[p->tok.val_len] = '\0';
         (*out)->u.param = (sql_ident){.ptr = s, .len = p->tok.val_len, .off = off};
         return advance(p);
     }
