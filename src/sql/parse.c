@@ -727,10 +727,32 @@ static int check_qualified(parser *p, const sql_expr *e)
     }
 }
 
+static const sql_ident *from_name(const sql_from_item *it)
+{
+    return it->alias.len ? &it->alias : &it->table;
+}
+
+/* Two FROM items with the same visible name (a self-join without aliases, a repeated alias)
+ * cannot be told apart: SpacetimeDB's type checker says "Duplicate name `x`". */
+static int check_duplicate_names(parser *p, const sql_select *s)
+{
+    for (u32 i = 1; i < s->from_count; i++) {
+        const sql_ident *x = from_name(&s->from[i]);
+        for (u32 j = 0; j < i; j++) {
+            const sql_ident *y = from_name(&s->from[j]);
+            if (x->len == y->len && memcmp(x->ptr, y->ptr, x->len) == 0)
+                return sql_lex_errf(&p->lx, LC_ENOTSUP, NULL, x->off, "Duplicate name `%.*s`",
+                                    (int)(x->len > 64 ? 64 : x->len), x->ptr);
+        }
+    }
+    return 0;
+}
+
 /* Rules that need the whole SELECT: join qualification and the subscription shape. */
 static int check_select(parser *p, const sql_select *s, u32 proj_off)
 {
     if (s->from_count > 1) {
+        TRY(check_duplicate_names(p, s));
         if (s->proj == SQL_PROJ_STAR)
             return unsup(p, proj_off, "SELECT * is not supported for joins");
         for (u32 i = 0; i < s->col_count; i++)
@@ -960,6 +982,36 @@ static int parse_text(parser *p, const char *sql, size_t len, size_t max, lc_are
     LC_ASSERT(p->depth == 0);
     *out = st;
     return 0;
+}
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/* Matches a case-insensitive word at *i, then at least one space unless `need_space` is
+ * false; advances *i. */
+static bool match_word(const char *s, size_t n, size_t *i, const char *w, bool need_space)
+{
+    size_t k = 0;
+    while (w[k] && *i + k < n &&
+           (s[*i + k] == w[k] || (w[k] >= 'A' && w[k] <= 'Z' && s[*i + k] == w[k] + 32)))
+        k++;
+    if (w[k]) return false;
+    *i += k;
+    size_t spaces = 0;
+    while (*i < n && is_space(s[*i])) (*i)++, spaces++;
+    return !need_space || spaces > 0;
+}
+
+bool sql_is_subscribe_all(const char *sql, size_t len)
+{
+    size_t i = 0;
+    while (i < len && is_space(sql[i])) i++;
+    if (!match_word(sql, len, &i, "SELECT", true)) return false;
+    if (!match_word(sql, len, &i, "*", true)) return false;
+    if (!match_word(sql, len, &i, "FROM", true)) return false;
+    return match_word(sql, len, &i, "*", false) && i == len;
 }
 
 int sql_parse(const char *sql, size_t len, lc_arena *arena, sql_stmt **out_stmt, lc_errbuf *eb)

@@ -241,6 +241,8 @@ static const struct {
     {"SELECT a FROM t, s", LC_ENOTSUP, "Names must be qualified"},
     {"SELECT t.a FROM t, s ORDER BY b", LC_ENOTSUP, "Names must be qualified"},
     {"SELECT t.* FROM t JOIN s ON t.a < s.b", LC_ENOTSUP, "Unsupported join condition"},
+    {"SELECT a.* FROM t AS a JOIN s AS a ON a.x = a.y", LC_ENOTSUP, "Duplicate name `a`"},
+    {"SELECT t.* FROM t JOIN t", LC_ENOTSUP, "Duplicate name `t`"},
     {"SELECT t.* FROM t JOIN s ON t.a = 1", LC_ENOTSUP, "Unsupported join condition"},
     {"SELECT t.* FROM t JOIN s ON t.a = s.b OR t.c = s.d", LC_ENOTSUP,
      "Unsupported join condition"},
@@ -378,6 +380,8 @@ static const struct {
     {"SELECT * FROM t WHERE a IS NULL", LC_ENOTSUP, "IS [NOT] NULL"},
     {"SELECT * FROM t; SELECT * FROM s", LC_ENOTSUP, "Multiple SQL statements are not supported"},
     {"SELECT * FORM t", LC_ESYNTAX, "syntax error at 1:10 near 'FORM': expected FROM"},
+    {"SELECT t.* FROM t JOIN t ON t.a = t.b", LC_ENOTSUP, "Duplicate name `t` (at 1:24)"},
+    {"SELECT * FROM *", LC_ESYNTAX, "expected a table name"},
 };
 
 TEST(sql_sub_errors)
@@ -389,6 +393,20 @@ TEST(sql_sub_errors)
             return;
         }
     }
+}
+
+TEST(sql_subscribe_all)
+{
+    static const char *const yes[] = {"SELECT * FROM *", "select * from *",
+                                      "  SeLeCt\t*\nFROM   * ", "SELECT *  FROM *"};
+    static const char *const no[] = {
+        "SELECT * FROM t", "SELECT * FROM * ;", "SELECT *FROM *",   "SELECT * FROM **",
+        "SELECT J FROM J", "SELECT * FROM j",   "SELECTS * FROM *", "",
+        "SELECT * FROM"};
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
+        CHECK(sql_is_subscribe_all(yes[i], strlen(yes[i])));
+    for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
+        CHECK(!sql_is_subscribe_all(no[i], strlen(no[i])));
 }
 
 TEST(sql_sub_allow_not_flag)
