@@ -22,3 +22,8 @@ fuzz-sql:
 	cp -n tests/fuzz/corpus/sql/* build/fuzz/corpus-sql/ 2>/dev/null || true
 	build/fuzz/fuzz_sql -max_total_time=$(FUZZ_SECS) -max_len=4096 -timeout=10 \
 	    -rss_limit_mb=2048 -dict=tests/fuzz/fuzz_sql.dict build/fuzz/corpus-sql tests/fuzz/corpus/sql
+
+# Benchmark: SQL front-end cost (see bench/bench_sql.c for the command and output).
+$(BUILD)/bench_sql: $(BUILD)/bench/bench_sql.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS)
+BENCH_BINS += $(BUILD)/bench_sql

@@ -90,7 +90,7 @@ void sql_pos_from_offset(const char *sql, size_t len, u32 off, u32 *out_line, u3
         if (sql[i] == '\n') {
             line++;
             col = 1;
-        } else {
+        } else if (((u8)sql[i] & 0xc0) != 0x80) { /* count characters, not UTF-8 bytes */
             col++;
         }
     }

@@ -360,6 +360,11 @@ static int parse_primary(parser *p, sql_expr **out)
     }
     if (tok_is_name(&p->tok)) return parse_name_primary(p, out);
     if (is_kw(p, SQL_KW_SELECT)) return unsup(p, off, "Unsupported: subqueries");
+    if (p->tok.kind == SQL_TOK_WORD && sql_kw_is_reserved(p->tok.kw))
+        return sql_lex_errf(&p->lx, LC_ESYNTAX, &p->tok, off,
+                            "expected an expression (%s is a reserved word; quote it to use it "
+                            "as a name)",
+                            sql_kw_name(p->tok.kw));
     return syntax_err(p, "an expression");
 }
 

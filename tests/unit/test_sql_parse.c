@@ -55,7 +55,6 @@ static const struct {
 } ok_cases[] = {
     {"SELECT * FROM t", "SELECT * FROM t"},
     {"select * from t;", "SELECT * FROM t"},
-    {";SELECT * FROM t", NULL}, /* handled below as an error; placeholder skipped */
     {"SELECT t.* FROM t", "SELECT t.* FROM t"},
     {"SELECT a, b FROM t", "SELECT a, b FROM t"},
     {"SELECT a AS x, t.b y FROM t", "SELECT a AS x, t.b AS y FROM t"},
@@ -185,6 +184,8 @@ static const struct {
     {"SELECT * FROM t WHERE a = 1 = 2", LC_ESYNTAX, "do not chain"},
     {"SELECT * FROM", LC_ESYNTAX, "expected a table name"},
     {"SELECT * FROM select", LC_ESYNTAX, "SELECT is a reserved word"},
+    {"SELECT * FROM t WHERE order = 1", LC_ESYNTAX, "ORDER is a reserved word; quote it"},
+    {"SELECT * FROM t WHERE s = 'ééé' x", LC_ESYNTAX, "1:33 near 'x'"},
     {"SELECT FROM t", LC_ESYNTAX, "1:8 near 'FROM': expected a column"},
     {"SELECT , FROM t", LC_ESYNTAX, "expected a column, *, t.* or COUNT(*)"},
     {"SELECT a. FROM t", LC_ESYNTAX, "expected a name or '*' after '.'"},
@@ -220,6 +221,7 @@ static const struct {
     {"", LC_ENOTSUP, "Empty SQL query"},
     {"  -- only a comment", LC_ENOTSUP, "Empty SQL query"},
     {";", LC_ENOTSUP, "Empty SQL query"},
+    {";SELECT * FROM t", LC_ESYNTAX, "1:1 near ';': expected SELECT"},
     {"SELECT * FROM t; SELECT * FROM s", LC_ENOTSUP, "Multiple SQL statements are not supported"},
     {"SELECT * FROM t;;", LC_ENOTSUP, "Multiple SQL statements"},
     {"SELECT a", LC_ENOTSUP, "A FROM clause is required"},
