@@ -138,12 +138,14 @@ TEST(sql_pos_from_offset)
 /* Text of `n` nested parentheses (or NOTs) around a comparison. */
 static char *nested(const char *open, const char *close, u32 n)
 {
-    size_t cap = 64 + (size_t)n * (strlen(open) + strlen(close));
-    char *q = lc_alloc(cap);
-    strcpy(q, "SELECT * FROM t WHERE ");
-    for (u32 i = 0; i < n; i++) strcat(q, open);
-    strcat(q, "a = 1");
-    for (u32 i = 0; i < n; i++) strcat(q, close);
+    size_t lo = strlen(open), lc = strlen(close);
+    char *q = lc_alloc(64 + (size_t)n * (lo + lc));
+    char *w = q;
+    w += sprintf(w, "SELECT * FROM t WHERE ");
+    for (u32 i = 0; i < n; i++, w += lo) memcpy(w, open, lo);
+    w += sprintf(w, "a = 1");
+    for (u32 i = 0; i < n; i++, w += lc) memcpy(w, close, lc);
+    *w = '\0';
     return q;
 }
 
