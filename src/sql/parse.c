@@ -955,13 +955,28 @@ static int parse_stmt_body(parser *p, sql_stmt *st)
     return parse_unknown_stmt(p);
 }
 
+/* SpacetimeDB's message (crates/query), quoting the first 120 bytes (made printable), plus
+ * the sizes. */
+static int too_long(const char *sql, size_t len, size_t max, lc_errbuf *eb)
+{
+    char head[121];
+    size_t n = len < 120 ? len : 120;
+    for (size_t i = 0; i < n; i++) {
+        u8 c = (u8)sql[i];
+        head[i] = (c < 0x20 || c >= 0x7f) ? '?' : (char)c;
+    }
+    head[n] = '\0';
+    return lc_errf(eb, LC_ELIMIT,
+                   "SQL query exceeds maximum allowed length: \"%s...\" (%zu bytes, max %zu)", head,
+                   len, max);
+}
+
 /* Shared driver: bounds, UTF-8, empty input, one statement, trailing ';'. */
 static int parse_text(parser *p, const char *sql, size_t len, size_t max, lc_arena *arena,
                       lc_errbuf *eb, sql_stmt **out)
 {
     *out = NULL;
-    if (len > max)
-        return lc_errf(eb, LC_ELIMIT, "SQL text too long: %zu bytes (max %zu)", len, max);
+    if (len > max) return too_long(sql, len, max, eb);
     sql_lex_init(&p->lx, sql, (u32)len, arena, eb);
     u32 bad;
     if (sql_utf8_check(sql, (u32)len, &bad))

@@ -234,7 +234,7 @@ TEST(sql_limit_tokens_and_length)
     q = lc_alloc(big);
     memset(q, ' ', big);
     CHECK_ERR(sql_parse(q, big, &a, &st, &eb), LC_ELIMIT);
-    CHECK(strstr(eb.msg, "too long") != NULL);
+    CHECK(strstr(eb.msg, "SQL query exceeds maximum allowed length: \"    ") != NULL);
     memcpy(q, "SELECT * FROM t", 15);
     CHECK_OK(sql_parse_subscription(q, LC_SQL_SUB_TEXT_MAX, 0, &a, &sel, &eb));
     CHECK_ERR(sql_parse_subscription(q, LC_SQL_SUB_TEXT_MAX + 1, 0, &a, &sel, &eb), LC_ELIMIT);
