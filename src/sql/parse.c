@@ -771,7 +771,9 @@ static int check_select(parser *p, const sql_select *s, u32 proj_off)
     }
     if (!p->is_sub) return 0;
     if (s->proj == SQL_PROJ_COLS || s->proj == SQL_PROJ_COUNT)
-        return unsup(p, proj_off, "Column projections are not supported in subscriptions");
+        return unsup(p, proj_off,
+                     "Column projections are not supported in subscriptions; "
+                     "Subscriptions must return a table type");
     if (s->from_count > 2)
         return unsup(p, s->from[2].off, "Invalid number of tables in subscription");
     return 0;

@@ -362,7 +362,8 @@ static const struct {
     {"select distinct a from t", LC_ENOTSUP, "DISTINCT"},
     {"select * from (select * from t) join (select * from s) on a = b", LC_ENOTSUP, "subqueries"},
     {"SELECT a FROM t", LC_ENOTSUP,
-     "Column projections are not supported in subscriptions (at 1:8)"},
+     "Column projections are not supported in subscriptions; Subscriptions must return a table "
+     "type (at 1:8)"},
     {"SELECT a AS b, c FROM t", LC_ENOTSUP,
      "Column projections are not supported in subscriptions"},
     {"SELECT COUNT(*) AS n FROM t", LC_ENOTSUP,
