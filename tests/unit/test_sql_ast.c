@@ -123,6 +123,25 @@ TEST(sql_ast_tree_outlives_text)
     lc_arena_deinit(&a);
 }
 
+TEST(sql_expr_print)
+{
+    lc_arena a;
+    lc_arena_init(&a, 0);
+    sql_stmt *s = parse_ok(&a, "SELECT * FROM t WHERE NOT (x = 1 OR y = :sender)");
+    CHECK(s);
+    lc_buf b;
+    lc_buf_init(&b);
+    CHECK_OK(sql_expr_print(s->u.select.where, &b));
+    lc_buf_put_u8(&b, 0);
+    CHECK_STR((const char *)b.data, "NOT (x = 1 OR y = :sender)");
+    /* A capped buffer reports its sticky error. */
+    lc_buf_reset(&b);
+    b.limit = 4;
+    CHECK_ERR(sql_stmt_print(s, &b), LC_ELIMIT);
+    lc_buf_deinit(&b);
+    lc_arena_deinit(&a);
+}
+
 TEST(sql_pos_from_offset)
 {
     const char *q = "SELECT *\nFROM t\n  WHERE";
@@ -302,6 +321,17 @@ TEST(sql_hash_equal)
         {"SELECT * FROM t WHERE a = TRUE", "SELECT * FROM t WHERE a = FALSE"},
         {"DELETE FROM t", "SELECT * FROM t"},
         {"SELECT * FROM \"a.b\"", "SELECT * FROM a"},
+        {"INSERT INTO t (a) VALUES (1)", "INSERT INTO t (b) VALUES (1)"},
+        {"INSERT INTO t (a) VALUES (1)", "INSERT INTO t (a) VALUES (1), (2)"},
+        {"INSERT INTO t (a) VALUES (1)", "INSERT INTO t (a) VALUES (2)"},
+        {"UPDATE t SET a = 1", "UPDATE t SET a = 1, b = 2"},
+        {"UPDATE t SET a = 1", "UPDATE t SET b = 1"},
+        {"UPDATE t SET a = 1", "UPDATE t SET a = 1 WHERE c = 1"},
+        {"SELECT a FROM t", "SELECT a AS b FROM t"},
+        {"SELECT a FROM t ORDER BY a", "SELECT a FROM t ORDER BY a DESC"},
+        {"SET x = 1", "SET x = 2"},
+        {"SHOW x", "SHOW y"},
+        {"DELETE FROM t WHERE a = 1", "DELETE FROM t"},
     };
     lc_arena a;
     lc_arena_init(&a, 0);

@@ -186,6 +186,8 @@ static const struct {
     {"SELECT * FROM select", LC_ESYNTAX, "SELECT is a reserved word"},
     {"SELECT * FROM t WHERE order = 1", LC_ESYNTAX, "ORDER is a reserved word; quote it"},
     {"SELECT * FROM t WHERE s = 'ééé' x", LC_ESYNTAX, "1:33 near 'x'"},
+    {"SELECT * FROM t WHERE a = 1 a_very_long_identifier_that_goes_on_and_on", LC_ESYNTAX,
+     "near 'a_very_long_identifier_t...': expected end of statement"},
     {"SELECT FROM t", LC_ESYNTAX, "1:8 near 'FROM': expected a column"},
     {"SELECT , FROM t", LC_ESYNTAX, "expected a column, *, t.* or COUNT(*)"},
     {"SELECT a. FROM t", LC_ESYNTAX, "expected a name or '*' after '.'"},
