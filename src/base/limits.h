@@ -76,7 +76,9 @@
  * SQLITE_MAX_EXPR_DEPTH. */
 #define LC_SQL_DEPTH_MAX 128
 /* Bytes of SQL text for one general statement (HTTP /sql, one-off queries): large enough for
- * an INSERT of thousands of rows, small enough that one request cannot tie up the executor. */
+ * an INSERT of thousands of rows, small enough that one request cannot tie up the executor.
+ * SpacetimeDB caps all SQL at 50,000 bytes (to protect its recursive compiler); our parser is
+ * depth-bounded, so general SQL may be longer (a deliberate extension). */
 #define LC_SQL_TEXT_MAX (4u << 20)
 /* Bytes of one subscription query: SpacetimeDB's MAX_SQL_LENGTH (crates/query). */
 #define LC_SQL_SUB_TEXT_MAX 50000

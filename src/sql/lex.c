@@ -9,6 +9,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "base/assert.h"
 #include "base/limits.h"
@@ -89,7 +90,7 @@ void sql_pos_from_offset(const char *sql, size_t len, u32 off, u32 *out_line, u3
         if (sql[i] == '\n') {
             line++;
             col = 1;
-        } else {
+        } else if (((u8)sql[i] & 0xc0) != 0x80) { /* count characters, not UTF-8 bytes */
             col++;
         }
     }
@@ -270,8 +271,9 @@ static int lex_number(sql_lexer *lx, sql_tok *t)
     if (is_word_char(at(lx, p)) || at(lx, p) == '.')
         return err_at(lx, lx->pos, "malformed number (trailing junk)");
     t->kind = is_float ? SQL_TOK_FLOAT : SQL_TOK_INT;
-    char *v = lc_arena_memdup(lx->arena, lx->src + lx->pos, p - lx->pos + 1);
+    char *v = lc_arena_alloc(lx->arena, p - lx->pos + 1);
     if (!v) return sql_lex_errf(lx, LC_ENOMEM, NULL, t->off, "out of memory for SQL literal");
+    memcpy(v, lx->src + lx->pos, p - lx->pos);
     v[p - lx->pos] = '\0';
     t->val = v;
     t->val_len = p - lx->pos;

@@ -50,14 +50,15 @@ typedef enum sql_tok_kind {
 } sql_tok_kind;
 
 /* X(NAME, is_reserved). Reserved words cannot be used as unquoted names (PostgreSQL rule). */
-#define SQL_KEYWORD_LIST(X)                                                                       \
-    X(AND, 1)                                                                                     \
-    X(AS, 1) X(ASC, 1) X(BETWEEN, 1) X(BY, 0) X(COUNT, 0) X(CROSS, 1) X(DELETE, 0) X(DESC, 1)     \
-        X(DISTINCT, 1) X(FALSE, 1) X(FROM, 1) X(FULL, 1) X(GROUP, 1) X(HAVING, 1) X(IN, 1)        \
-            X(INNER, 1) X(INSERT, 0) X(INTO, 1) X(IS, 1) X(JOIN, 1) X(LEFT, 1) X(LIKE, 1)         \
-                X(LIMIT, 1) X(NOT, 1) X(NULL, 1) X(OFFSET, 1) X(ON, 1) X(OR, 1) X(ORDER, 1)       \
-                    X(OUTER, 1) X(RIGHT, 1) X(SELECT, 1) X(SET, 0) X(SHOW, 0) X(TO, 1) X(TRUE, 1) \
-                        X(UNION, 1) X(UPDATE, 0) X(VALUES, 0) X(WHERE, 1) X(WITH, 1)
+/* clang-format off */
+#define SQL_KEYWORD_LIST(X) \
+    X(AND, 1) X(AS, 1) X(ASC, 1) X(BETWEEN, 1) X(BY, 0) X(COUNT, 0) X(CROSS, 1)                   \
+    X(DELETE, 0) X(DESC, 1) X(DISTINCT, 1) X(FALSE, 1) X(FROM, 1) X(FULL, 1) X(GROUP, 1)          \
+    X(HAVING, 1) X(IN, 1) X(INNER, 1) X(INSERT, 0) X(INTO, 1) X(IS, 1) X(JOIN, 1)                 \
+    X(LEFT, 1) X(LIKE, 1) X(LIMIT, 1) X(NOT, 1) X(NULL, 1) X(OFFSET, 1) X(ON, 1)                  \
+    X(OR, 1) X(ORDER, 1) X(OUTER, 1) X(RIGHT, 1) X(SELECT, 1) X(SET, 0) X(SHOW, 0)                \
+    X(TO, 1) X(TRUE, 1) X(UNION, 1) X(UPDATE, 0) X(VALUES, 0) X(WHERE, 1) X(WITH, 1)
+/* clang-format on */
 
 typedef enum sql_kw {
     SQL_KW_NONE,

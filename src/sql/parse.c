@@ -132,6 +132,17 @@ static int expect(parser *p, sql_tok_kind kind, const char *what)
     return advance(p);
 }
 
+/* The current token's value as a NUL-terminated arena string (WORD values point into the SQL
+ * text, which is not NUL-terminated, so exactly val_len bytes are read). */
+static char *tok_strdup(parser *p)
+{
+    char *s = lc_arena_alloc(p->lx.arena, (size_t)p->tok.val_len + 1);
+    if (!s) return NULL;
+    memcpy(s, p->tok.val, p->tok.val_len);
+    s[p->tok.val_len] = '\0';
+    return s;
+}
+
 static bool tok_is_name(const sql_tok *t)
 {
     return t->kind == SQL_TOK_QIDENT || (t->kind == SQL_TOK_WORD && !sql_kw_is_reserved(t->kw));
@@ -147,9 +158,8 @@ static int parse_name(parser *p, sql_ident *out, const char *what)
                                 what, sql_kw_name(p->tok.kw));
         return syntax_err(p, what);
     }
-    char *s = lc_arena_memdup(p->lx.arena, p->tok.val, p->tok.val_len + 1);
+    char *s = tok_strdup(p);
     if (!s) return nomem(p);
-    s[p->tok.val_len] = '\0';
     *out = (sql_ident){.ptr = s,
                        .len = p->tok.val_len,
                        .off = p->tok.off,
@@ -335,9 +345,8 @@ static int parse_primary(parser *p, sql_expr **out)
     }
     if (p->tok.kind == SQL_TOK_PARAM) {
         TRY(new_expr(p, SQL_EXPR_PARAM, off, out));
-        char *s = lc_arena_memdup(p->lx.arena, p->tok.val, p->tok.val_len + 1);
+        char *s = tok_strdup(p);
         if (!s) return nomem(p);
-        s[p->tok.val_len] = '\0';
         (*out)->u.param = (sql_ident){.ptr = s, .len = p->tok.val_len, .off = off};
         return advance(p);
     }
@@ -351,6 +360,11 @@ static int parse_primary(parser *p, sql_expr **out)
     }
     if (tok_is_name(&p->tok)) return parse_name_primary(p, out);
     if (is_kw(p, SQL_KW_SELECT)) return unsup(p, off, "Unsupported: subqueries");
+    if (p->tok.kind == SQL_TOK_WORD && sql_kw_is_reserved(p->tok.kw))
+        return sql_lex_errf(&p->lx, LC_ESYNTAX, &p->tok, off,
+                            "expected an expression (%s is a reserved word; quote it to use it "
+                            "as a name)",
+                            sql_kw_name(p->tok.kw));
     return syntax_err(p, "an expression");
 }
 
@@ -718,10 +732,32 @@ static int check_qualified(parser *p, const sql_expr *e)
     }
 }
 
+static const sql_ident *from_name(const sql_from_item *it)
+{
+    return it->alias.len ? &it->alias : &it->table;
+}
+
+/* Two FROM items with the same visible name (a self-join without aliases, a repeated alias)
+ * cannot be told apart: SpacetimeDB's type checker says "Duplicate name `x`". */
+static int check_duplicate_names(parser *p, const sql_select *s)
+{
+    for (u32 i = 1; i < s->from_count; i++) {
+        const sql_ident *x = from_name(&s->from[i]);
+        for (u32 j = 0; j < i; j++) {
+            const sql_ident *y = from_name(&s->from[j]);
+            if (x->len == y->len && memcmp(x->ptr, y->ptr, x->len) == 0)
+                return sql_lex_errf(&p->lx, LC_ENOTSUP, NULL, x->off, "Duplicate name `%.*s`",
+                                    (int)(x->len > 64 ? 64 : x->len), x->ptr);
+        }
+    }
+    return 0;
+}
+
 /* Rules that need the whole SELECT: join qualification and the subscription shape. */
 static int check_select(parser *p, const sql_select *s, u32 proj_off)
 {
     if (s->from_count > 1) {
+        TRY(check_duplicate_names(p, s));
         if (s->proj == SQL_PROJ_STAR)
             return unsup(p, proj_off, "SELECT * is not supported for joins");
         for (u32 i = 0; i < s->col_count; i++)
@@ -735,7 +771,9 @@ static int check_select(parser *p, const sql_select *s, u32 proj_off)
     }
     if (!p->is_sub) return 0;
     if (s->proj == SQL_PROJ_COLS || s->proj == SQL_PROJ_COUNT)
-        return unsup(p, proj_off, "Column projections are not supported in subscriptions");
+        return unsup(p, proj_off,
+                     "Column projections are not supported in subscriptions; "
+                     "Subscriptions must return a table type");
     if (s->from_count > 2)
         return unsup(p, s->from[2].off, "Invalid number of tables in subscription");
     return 0;
@@ -919,13 +957,28 @@ static int parse_stmt_body(parser *p, sql_stmt *st)
     return parse_unknown_stmt(p);
 }
 
+/* SpacetimeDB's message (crates/query), quoting the first 120 bytes (made printable), plus
+ * the sizes. */
+static int too_long(const char *sql, size_t len, size_t max, lc_errbuf *eb)
+{
+    char head[121];
+    size_t n = len < 120 ? len : 120;
+    for (size_t i = 0; i < n; i++) {
+        u8 c = (u8)sql[i];
+        head[i] = (c < 0x20 || c >= 0x7f) ? '?' : (char)c;
+    }
+    head[n] = '\0';
+    return lc_errf(eb, LC_ELIMIT,
+                   "SQL query exceeds maximum allowed length: \"%s...\" (%zu bytes, max %zu)", head,
+                   len, max);
+}
+
 /* Shared driver: bounds, UTF-8, empty input, one statement, trailing ';'. */
 static int parse_text(parser *p, const char *sql, size_t len, size_t max, lc_arena *arena,
                       lc_errbuf *eb, sql_stmt **out)
 {
     *out = NULL;
-    if (len > max)
-        return lc_errf(eb, LC_ELIMIT, "SQL text too long: %zu bytes (max %zu)", len, max);
+    if (len > max) return too_long(sql, len, max, eb);
     sql_lex_init(&p->lx, sql, (u32)len, arena, eb);
     u32 bad;
     if (sql_utf8_check(sql, (u32)len, &bad))
@@ -951,6 +1004,36 @@ static int parse_text(parser *p, const char *sql, size_t len, size_t max, lc_are
     LC_ASSERT(p->depth == 0);
     *out = st;
     return 0;
+}
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/* Matches a case-insensitive word at *i, then at least one space unless `need_space` is
+ * false; advances *i. */
+static bool match_word(const char *s, size_t n, size_t *i, const char *w, bool need_space)
+{
+    size_t k = 0;
+    while (w[k] && *i + k < n &&
+           (s[*i + k] == w[k] || (w[k] >= 'A' && w[k] <= 'Z' && s[*i + k] == w[k] + 32)))
+        k++;
+    if (w[k]) return false;
+    *i += k;
+    size_t spaces = 0;
+    while (*i < n && is_space(s[*i])) (*i)++, spaces++;
+    return !need_space || spaces > 0;
+}
+
+bool sql_is_subscribe_all(const char *sql, size_t len)
+{
+    size_t i = 0;
+    while (i < len && is_space(sql[i])) i++;
+    if (!match_word(sql, len, &i, "SELECT", true)) return false;
+    if (!match_word(sql, len, &i, "*", true)) return false;
+    if (!match_word(sql, len, &i, "FROM", true)) return false;
+    return match_word(sql, len, &i, "*", false) && i == len;
 }
 
 int sql_parse(const char *sql, size_t len, lc_arena *arena, sql_stmt **out_stmt, lc_errbuf *eb)

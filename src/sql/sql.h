@@ -232,7 +232,13 @@ int sql_parse_subscription(const char *sql, size_t len, u32 flags, lc_arena *are
                            sql_select **out_select, lc_errbuf *eb)
     __attribute__((warn_unused_result));
 
-/* 1-based line and column (in bytes) of byte offset `off` in `sql`. */
+/* True for SpacetimeDB's "subscribe to every table" query, matched as it does by text (not
+ * parsed): optional spaces, SELECT, *, FROM, * (keywords case-insensitive), optional spaces.
+ * The subscription layer expands it into one `SELECT * FROM t` per readable table. */
+bool sql_is_subscribe_all(const char *sql, size_t len);
+
+/* 1-based line and column (in characters: UTF-8 continuation bytes do not count) of byte
+ * offset `off` in `sql`. */
 void sql_pos_from_offset(const char *sql, size_t len, u32 off, u32 *out_line, u32 *out_col);
 
 /* Appends canonical SQL text (not NUL-terminated) to `out`; returns out->err (0, LC_ENOMEM,

@@ -55,7 +55,6 @@ static const struct {
 } ok_cases[] = {
     {"SELECT * FROM t", "SELECT * FROM t"},
     {"select * from t;", "SELECT * FROM t"},
-    {";SELECT * FROM t", NULL}, /* handled below as an error; placeholder skipped */
     {"SELECT t.* FROM t", "SELECT t.* FROM t"},
     {"SELECT a, b FROM t", "SELECT a, b FROM t"},
     {"SELECT a AS x, t.b y FROM t", "SELECT a AS x, t.b AS y FROM t"},
@@ -185,6 +184,10 @@ static const struct {
     {"SELECT * FROM t WHERE a = 1 = 2", LC_ESYNTAX, "do not chain"},
     {"SELECT * FROM", LC_ESYNTAX, "expected a table name"},
     {"SELECT * FROM select", LC_ESYNTAX, "SELECT is a reserved word"},
+    {"SELECT * FROM t WHERE order = 1", LC_ESYNTAX, "ORDER is a reserved word; quote it"},
+    {"SELECT * FROM t WHERE s = 'ééé' x", LC_ESYNTAX, "1:33 near 'x'"},
+    {"SELECT * FROM t WHERE a = 1 a_very_long_identifier_that_goes_on_and_on", LC_ESYNTAX,
+     "near 'a_very_long_identifier_t...': expected end of statement"},
     {"SELECT FROM t", LC_ESYNTAX, "1:8 near 'FROM': expected a column"},
     {"SELECT , FROM t", LC_ESYNTAX, "expected a column, *, t.* or COUNT(*)"},
     {"SELECT a. FROM t", LC_ESYNTAX, "expected a name or '*' after '.'"},
@@ -220,6 +223,7 @@ static const struct {
     {"", LC_ENOTSUP, "Empty SQL query"},
     {"  -- only a comment", LC_ENOTSUP, "Empty SQL query"},
     {";", LC_ENOTSUP, "Empty SQL query"},
+    {";SELECT * FROM t", LC_ESYNTAX, "1:1 near ';': expected SELECT"},
     {"SELECT * FROM t; SELECT * FROM s", LC_ENOTSUP, "Multiple SQL statements are not supported"},
     {"SELECT * FROM t;;", LC_ENOTSUP, "Multiple SQL statements"},
     {"SELECT a", LC_ENOTSUP, "A FROM clause is required"},
@@ -241,6 +245,8 @@ static const struct {
     {"SELECT a FROM t, s", LC_ENOTSUP, "Names must be qualified"},
     {"SELECT t.a FROM t, s ORDER BY b", LC_ENOTSUP, "Names must be qualified"},
     {"SELECT t.* FROM t JOIN s ON t.a < s.b", LC_ENOTSUP, "Unsupported join condition"},
+    {"SELECT a.* FROM t AS a JOIN s AS a ON a.x = a.y", LC_ENOTSUP, "Duplicate name `a`"},
+    {"SELECT t.* FROM t JOIN t", LC_ENOTSUP, "Duplicate name `t`"},
     {"SELECT t.* FROM t JOIN s ON t.a = 1", LC_ENOTSUP, "Unsupported join condition"},
     {"SELECT t.* FROM t JOIN s ON t.a = s.b OR t.c = s.d", LC_ENOTSUP,
      "Unsupported join condition"},
@@ -358,7 +364,8 @@ static const struct {
     {"select distinct a from t", LC_ENOTSUP, "DISTINCT"},
     {"select * from (select * from t) join (select * from s) on a = b", LC_ENOTSUP, "subqueries"},
     {"SELECT a FROM t", LC_ENOTSUP,
-     "Column projections are not supported in subscriptions (at 1:8)"},
+     "Column projections are not supported in subscriptions; Subscriptions must return a table "
+     "type (at 1:8)"},
     {"SELECT a AS b, c FROM t", LC_ENOTSUP,
      "Column projections are not supported in subscriptions"},
     {"SELECT COUNT(*) AS n FROM t", LC_ENOTSUP,
@@ -378,6 +385,8 @@ static const struct {
     {"SELECT * FROM t WHERE a IS NULL", LC_ENOTSUP, "IS [NOT] NULL"},
     {"SELECT * FROM t; SELECT * FROM s", LC_ENOTSUP, "Multiple SQL statements are not supported"},
     {"SELECT * FORM t", LC_ESYNTAX, "syntax error at 1:10 near 'FORM': expected FROM"},
+    {"SELECT t.* FROM t JOIN t ON t.a = t.b", LC_ENOTSUP, "Duplicate name `t` (at 1:24)"},
+    {"SELECT * FROM *", LC_ESYNTAX, "expected a table name"},
 };
 
 TEST(sql_sub_errors)
@@ -389,6 +398,20 @@ TEST(sql_sub_errors)
             return;
         }
     }
+}
+
+TEST(sql_subscribe_all)
+{
+    static const char *const yes[] = {"SELECT * FROM *", "select * from *",
+                                      "  SeLeCt\t*\nFROM   * ", "SELECT *  FROM *"};
+    static const char *const no[] = {
+        "SELECT * FROM t", "SELECT * FROM * ;", "SELECT *FROM *",   "SELECT * FROM **",
+        "SELECT J FROM J", "SELECT * FROM j",   "SELECTS * FROM *", "",
+        "SELECT * FROM"};
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
+        CHECK(sql_is_subscribe_all(yes[i], strlen(yes[i])));
+    for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
+        CHECK(!sql_is_subscribe_all(no[i], strlen(no[i])));
 }
 
 TEST(sql_sub_allow_not_flag)
