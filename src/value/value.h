@@ -149,6 +149,9 @@ bool lc_utf8_valid(const void *s, size_t n);
  * Input valid and ref-free; returns 0, LC_ELIMIT (output over the buffer's limit, or
  * LC_VALUE_JSON_MAX without one) or LC_ENOMEM; on failure out is rolled back. */
 int lc_bsatn_to_json(const lc_type *t, lc_rd *r, lc_buf *out) LC_MUST_USE;
+/* The typed form (ValueWithType): products as {"name": v} objects ({} for unit), sums as
+ * {"variant": payload} ([tag, payload] when unnamed); LC_EINVAL for an unnamed element. */
+int lc_bsatn_to_json_typed(const lc_type *t, lc_rd *r, lc_buf *out) LC_MUST_USE;
 /* Appends s[0..n) as a JSON string literal with serde_json's escaping. */
 void lc_json_put_string(lc_buf *b, const void *s, size_t n);
 /* A type as SATS-JSON (the derived AlgebraicType form: {"U32":[]}, {"Product":{"elements":

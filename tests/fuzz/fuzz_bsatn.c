@@ -12,7 +12,8 @@
  *     and decodes again to an equal type;
  *   - for each value that validates: lc_bsatn_size equals the bytes consumed, skip agrees,
  *     cmp(v, v) == 0, cmp is antisymmetric against the previous value, and when the type has
- *     no floats (NaN/inf render as null) JSON out -> JSON in reproduces the exact bytes;
+ *     no floats (NaN/inf render as null) JSON out (untyped and typed) -> JSON in reproduces
+ *     the exact bytes;
  *   - whatever JSON in accepts is valid BSATN of the type.
  * Built with MODE=fuzz (make fuzz-bsatn). In other modes the same file builds a replay
  * program (main below) that runs every file of the given corpus directories or files, which
@@ -92,21 +93,23 @@ static void check_value(const lc_type *t, const u8 *v, size_t n, const u8 *prev,
     FUZZ_CHECK(!r.err && lc_rd_left(&r) == 0);
     FUZZ_CHECK(lc_bsatn_cmp(t, v, v) == 0);
     if (prev) FUZZ_CHECK(lc_bsatn_cmp(t, v, prev) == -lc_bsatn_cmp(t, prev, v));
-    lc_buf j, back;
-    lc_buf_init(&j);
-    lc_buf_init(&back);
-    j.limit = 1 << 20;
-    lc_rd_init(&r, v, n);
-    int rc = lc_bsatn_to_json(t, &r, &j);
-    FUZZ_CHECK(rc == 0 || rc == LC_ELIMIT || rc == LC_ENOMEM);
-    if (rc == 0) {
-        lc_errbuf eb;
-        rc = lc_json_text_to_bsatn(t, (const char *)j.data, j.len, &back, &eb);
-        bool same = rc == 0 && back.len == n && (n == 0 || !memcmp(back.data, v, n));
-        if (!floats) FUZZ_CHECK(same);
+    for (int typed = 0; typed < 2; typed++) {
+        lc_buf j, back;
+        lc_buf_init(&j);
+        lc_buf_init(&back);
+        j.limit = 1 << 16; /* keeps each run fast: zero-sized arrays expand */
+        lc_rd_init(&r, v, n);
+        int rc = typed ? lc_bsatn_to_json_typed(t, &r, &j) : lc_bsatn_to_json(t, &r, &j);
+        FUZZ_CHECK(rc == 0 || rc == LC_ELIMIT || rc == LC_ENOMEM || (typed && rc == LC_EINVAL));
+        if (rc == 0) {
+            lc_errbuf eb;
+            rc = lc_json_text_to_bsatn(t, (const char *)j.data, j.len, &back, &eb);
+            bool same = rc == 0 && back.len == n && (n == 0 || !memcmp(back.data, v, n));
+            if (!floats) FUZZ_CHECK(same);
+        }
+        lc_buf_deinit(&j);
+        lc_buf_deinit(&back);
     }
-    lc_buf_deinit(&j);
-    lc_buf_deinit(&back);
 }
 
 static void run_values(const lc_type *t, lc_rd *r, bool floats)
