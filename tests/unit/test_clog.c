@@ -493,3 +493,19 @@ TEST(clog_power_cut_simulation)
     tc_rmdir(dir);
     tc_rmdir(cut);
 }
+
+TEST(clog_directory_lock)
+{
+    lc_log_set_level(LC_LOG_ERROR);
+    char dir[64];
+    tc_tmpdir(dir);
+    clog *a, *b;
+    CHECK_OK(clog_open(dir, NULL, &a, NULL));
+    lc_errbuf eb = {{0}};
+    CHECK_ERR(clog_open(dir, NULL, &b, &eb), LC_EBUSY);
+    CHECK(strstr(eb.msg, "in use") != NULL);
+    CHECK_OK(clog_close(a));
+    CHECK_OK(clog_open(dir, NULL, &b, NULL)); /* released on close */
+    CHECK_OK(clog_close(b));
+    tc_rmdir(dir);
+}
