@@ -12,11 +12,12 @@
  *            key changed re-keyed                     s->undo_bytes, or the old var block)
  *
  * Dead slots are not reused before commit, so a row id names one row for the whole
- * transaction (at most one INSERT and one DELETE record, any number of UPDATEs). Commit turns the log into TxData (txn_build_txdata), then
- * frees the dead slots. A failure in the middle of an operation (out of memory) marks the
- * transaction failed (sticky); it can then only abort. Rollback itself never allocates except
- * to re-add index entries whose chunks were freed; that allocation failing aborts the process
- * (LC_ASSERT), since a half-rolled-back store must never be used.
+ * transaction (at most one INSERT and one DELETE record, any number of UPDATEs). Commit turns
+ * the log into TxData (txn_build_txdata), then frees the dead slots. A failure in the middle
+ * of an operation (out of memory) marks the transaction failed (sticky); it can then only
+ * abort. Rollback itself never allocates except to re-add index entries whose chunks were
+ * freed; that allocation failing aborts the process (LC_ASSERT), since a half-rolled-back
+ * store must never be used.
  */
 #include "base/alloc.h"
 #include "base/assert.h"
