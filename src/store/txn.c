@@ -355,6 +355,12 @@ int txn_insert_raw(store *s, store_table *t, const u8 *row, u32 len, bool *out_e
     return insert_new(s, t, row, len);
 }
 
+int txn_update_rid(store *s, store_table *t, u32 rid, const u8 *row, u32 len)
+{
+    LC_ASSERT(table_is_live(t, rid));
+    return update_in_place(s, t, rid, row, len);
+}
+
 int txn_delete_rid(store *s, store_table *t, u32 rid)
 {
     LC_ASSERT(table_is_live(t, rid));
