@@ -429,7 +429,9 @@ static int group_read(store *s, lc_rd *r, group *g, lc_errbuf *eb)
     if (r->err) return lc_errf(eb, LC_ECORRUPT, "txdata truncated");
     g->t = store_table_get(s, id);
     if (!g->t) return lc_errf(eb, LC_ECORRUPT, "txdata names unknown table %u", id);
-    if (g->count > LC_CLOG_RECORD_MAX || (g->count > lc_rd_left(r) && g->t->row_fixed != 0))
+    /* a row costs at least one byte, except in a table of zero-size rows, which by set
+     * semantics holds at most one row */
+    if (g->count > lc_rd_left(r) && (g->t->row_fixed != 0 || g->count > 1))
         return lc_errf(eb, LC_ECORRUPT, "txdata row count %llu too big",
                        (unsigned long long)g->count);
     return rows_take(g->t, r, g->count, &g->rows, eb);
