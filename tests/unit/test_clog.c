@@ -509,3 +509,25 @@ TEST(clog_directory_lock)
     CHECK_OK(clog_close(b));
     tc_rmdir(dir);
 }
+
+/* The writer never waits for the disk; a confirmed-read waiter does, with a timeout. */
+TEST(clog_wait_durable_timeout)
+{
+    lc_log_set_level(LC_LOG_ERROR);
+    char dir[64];
+    tc_tmpdir(dir);
+    tc_faults f = {.writes_ok = -1, .syncs_ok = -1, .sync_sleep_us = 300000};
+    clog_options o = {.io = tc_io(&f)};
+    clog *l;
+    CHECK_OK(clog_open(dir, &o, &l, NULL));
+    u64 t0 = lc_now_ns();
+    CHECK_OK(append_range(l, 0, 100));
+    CHECK((lc_now_ns() - t0) / 1000000 < 250); /* appends did not wait for the 300 ms sync */
+    CHECK(clog_durable_end(l) < 100);
+    CHECK_ERR(clog_wait_durable(l, 99, 10), LC_EAGAIN);
+    CHECK_OK(clog_wait_durable(l, 99, -1));
+    CHECK_EQ(clog_durable_end(l), 100);
+    CHECK_OK(clog_wait_durable(l, 42, 0)); /* already durable: immediate */
+    CHECK_OK(clog_close(l));
+    tc_rmdir(dir);
+}
