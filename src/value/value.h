@@ -167,6 +167,8 @@ int lc_product_type_to_json(const lc_type *t, lc_buf *out) LC_MUST_USE;
 struct json_t;
 int lc_json_to_bsatn(const lc_type *t, const struct json_t *j, lc_buf *out, lc_errbuf *eb)
     LC_MUST_USE;
+/* True when s parses as Rust's u8 ("+"? digits, <= 255): such a sum key is a tag, not a name. */
+bool lc_json_is_u8_text(const char *s, int *out_value);
 /* Parses JSON text (jansson; integers beyond 64 bits supported) then lc_json_to_bsatn. */
 int lc_json_text_to_bsatn(const lc_type *t, const char *text, size_t len, lc_buf *out,
                           lc_errbuf *eb) LC_MUST_USE;

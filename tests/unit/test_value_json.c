@@ -302,6 +302,19 @@ TEST(value_json_input_products_and_sums)
     CHECK_JSON_ERR(args, "[\"Bob\", [2, []]]", LC_ETYPE, NULL);
     CHECK_JSON_ERR(args, "[\"Bob\", null", LC_ESYNTAX, NULL);
     CHECK_JSON_ERR(args, "\"Bob\"", LC_ETYPE, NULL);
+    /* Keys that parse as u8 ("1", "+1", "001") are tags first, as in SpacetimeDB. */
+    const lc_type *unit = lc_type_special_get(&ts, LC_TS_UNIT);
+    lc_type_elem tv[3] = { { "x", unit }, { "0", unit }, { "y", unit } };
+    const lc_type *tsum = lc_type_sum(&ts, 3, tv);
+    CHECK_JSON_BYTES(tsum, "{\"0\": []}", "\x00", 1);
+    CHECK_JSON_BYTES(tsum, "{\"+1\": []}", "\x01", 1);
+    CHECK_JSON_BYTES(tsum, "{\"002\": {}}", "\x02", 1);
+    CHECK_JSON_BYTES(tsum, "[\"y\", []]", "\x02", 1);
+    CHECK_JSON_ERR(tsum, "{\"256\": []}", LC_ETYPE, "at $: unknown variant");
+    int v;
+    CHECK(lc_json_is_u8_text("255", &v) && v == 255);
+    CHECK(!lc_json_is_u8_text("256", &v) && !lc_json_is_u8_text("", &v));
+    CHECK(!lc_json_is_u8_text("-1", &v) && !lc_json_is_u8_text("1a", &v));
     /* Unnamed elements cannot come from an object. */
     lc_type_elem ue[1] = { { NULL, P(LC_T_U8) } };
     CHECK_JSON_ERR(lc_type_product(&ts, 1, ue), "{\"0\": 1}", LC_ETYPE, NULL);
