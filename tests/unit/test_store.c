@@ -901,3 +901,33 @@ TEST(store_replay_pairs_updates)
     store_destroy(fresh);
     store_destroy(s);
 }
+
+TEST(store_name_aliases)
+{
+    store *s;
+    CHECK_OK(store_create(&s));
+    CHECK_OK(mk_accounts(s, "accounts"));
+    store_txn txn;
+    store_txn_begin(&txn, s);
+    u8 row[64];
+    size_t n = 0;
+    lc_store_u32(row, 8);
+    memcpy(row + 4, "accounts", 8);
+    lc_store_u32(row + 12, 8);
+    memcpy(row + 16, "Accounts", 8);
+    n = 24;
+    CHECK_OK(store_insert(&txn, 18, row, n, NULL, NULL));
+    lc_store_u32(row, 21);
+    memcpy(row + 4, "accounts_id_idx_btree", 21);
+    lc_store_u32(row + 25, 4);
+    memcpy(row + 29, "byId", 4);
+    CHECK_OK(store_insert(&txn, 19, row, 33, NULL, NULL));
+    u32 id;
+    CHECK_OK(store_table_id_from_name(&txn, "Accounts", 8, &id));
+    CHECK_EQ(id, g_tid);
+    CHECK_OK(store_index_id_from_name(&txn, "byId", 4, &id));
+    CHECK_EQ(id, g_pk_ix);
+    CHECK_ERR(store_table_id_from_name(&txn, "nope", 4, &id), LC_ENOTFOUND);
+    CHECK_OK(store_txn_commit(&txn, NULL));
+    store_destroy(s);
+}
