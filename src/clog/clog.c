@@ -27,6 +27,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -42,6 +43,7 @@
 
 struct clog {
     char *dir;
+    int lock_fd; /* flock'ed {dir}/LOCK: one process per database directory */
     clog_options opt;
     /* durability-thread state */
     int seg_fd;
@@ -410,6 +412,21 @@ static int open_scan(clog *l, lc_errbuf *eb)
     return 0;
 }
 
+/* Two processes appending to one log would interleave records: the second open fails. The
+ * lock dies with the process, so a crashed owner never blocks recovery. */
+static int lock_dir(clog *l, lc_errbuf *eb)
+{
+    char path[CLOG_PATH_MAX];
+    snprintf(path, sizeof path, "%s/LOCK", l->dir);
+    l->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (l->lock_fd < 0) return lc_errf(eb, LC_EIO, "open %s: %s", path, strerror(errno));
+    if (flock(l->lock_fd, LOCK_EX | LOCK_NB) != 0)
+        return lc_errf(eb, errno == EWOULDBLOCK ? LC_EBUSY : LC_EIO,
+                       "%s: the database directory is in use by another process (%s)", path,
+                       strerror(errno));
+    return 0;
+}
+
 static void apply_defaults(clog_options *o)
 {
     if (!o->segment_size_max) o->segment_size_max = 1ull << 30;
@@ -436,6 +453,7 @@ static int sync_init(clog *l)
 static void clog_free(clog *l)
 {
     if (l->seg_fd >= 0) close(l->seg_fd);
+    if (l->lock_fd >= 0) close(l->lock_fd); /* releases the flock */
     lc_buf_deinit(&l->pending);
     lc_buf_deinit(&l->writing);
     pthread_mutex_destroy(&l->mu);
@@ -458,13 +476,14 @@ int clog_open(const char *dir, const clog_options *opt, clog **out, lc_errbuf *e
         lc_free(l);
         return lc_errf(eb, LC_ENOMEM, "out of memory opening %s", dir);
     }
-    l->seg_fd = -1;
+    l->seg_fd = l->lock_fd = -1;
     if (opt) l->opt = *opt;
     apply_defaults(&l->opt);
     lc_buf_init(&l->pending);
     lc_buf_init(&l->writing);
     l->dir = lc_strdup(dir);
-    int rc = l->dir ? open_scan(l, eb) : lc_errf(eb, LC_ENOMEM, "out of memory");
+    int rc = l->dir ? lock_dir(l, eb) : lc_errf(eb, LC_ENOMEM, "out of memory");
+    if (!rc) rc = open_scan(l, eb);
     if (!rc && pthread_create(&l->thread, NULL, durability_main, l) != 0)
         rc = lc_errf(eb, LC_ENOMEM, "cannot start the durability thread");
     if (rc) {

@@ -10,6 +10,7 @@
  *   {tx_end:020}.lcsnap              snapshots holding every tx with offset < tx_end
  *                                    (format: clog/snapshot.c)
  *   *.lcsnap.invalid                 snapshots rejected by recovery (kept for forensics)
+ *   LOCK                             flock'ed while a clog is open (one owner per directory)
  *
  * Offsets. Transaction offsets are gapless from 0. Everywhere below an "end" is the offset
  * one past the last transaction included: clog_durable_end(log) == 5 means offsets 0..4 are
@@ -86,6 +87,7 @@ typedef struct clog_stats {
 /* Opens (creating if needed) the log in `dir`: scans every segment (header, offset continuity,
  * length bounds, CRC), cuts a torn or corrupt TAIL off the last segment with a warning, and
  * fails with LC_ECORRUPT naming the file and byte offset for corruption before the tail.
+ * LC_EBUSY if another clog (this or another process) has the directory open.
  * Starts the durability thread. opt may be NULL (defaults). */
 int clog_open(const char *dir, const clog_options *opt, clog **out_log, lc_errbuf *eb)
     LC_MUST_USE;

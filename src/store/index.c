@@ -144,9 +144,31 @@ static int cmp_entry(const store_index *ix, const store_ix_chunk *ch, u32 si,
     return ch->rids[si] < tg->rid ? -1 : ch->rids[si] > tg->rid;
 }
 
+/* First i in a[0..n) with a[i] >= k (n when none); branch-free so the CPU does not stall on
+ * mispredicted comparisons of random keys. */
+static inline u32 lower_bound_u64(const u64 *a, u32 n, u64 k)
+{
+    if (n == 0) return 0;
+    u32 lo = 0;
+    while (n > 1) {
+        u32 half = n >> 1;
+        lo = a[lo + half - 1] < k ? lo + half : lo;
+        n -= half;
+    }
+    return lo + (a[lo] < k);
+}
+
 /* First position whose entry compares > target (strict) or >= target. */
 static store_ixpos search(const store_index *ix, const ix_target *tg, bool is_strict)
 {
+    if (ix->is_int && ix->is_unique && tg->kind == TG_ROW && !is_strict) {
+        /* one entry per key: ordering by (key, rid) is ordering by key */
+        u32 ci = lower_bound_u64(ix->dir_last, ix->chunk_count, tg->key);
+        store_ixpos pos = {ci, 0};
+        if (ci < ix->chunk_count)
+            pos.si = lower_bound_u64(ix->chunks[ci]->keys, ix->chunks[ci]->n, tg->key);
+        return pos;
+    }
     u32 lo = 0, hi = ix->chunk_count;
     while (lo < hi) {
         u32 mid = lo + (hi - lo) / 2;
@@ -192,9 +214,16 @@ static u64 rid_key(const store_index *ix, u32 rid)
 
 #define HM_TOMB UINT32_MAX /* a deleted entry; rid + 1 never reaches it */
 
+/* Fibonacci hashing: consecutive keys (ids from a sequence) land in distinct, spread-out
+ * slots, so probes rarely need to look at a second row. */
+static inline u32 hm_home(u64 key, u32 cap)
+{
+    return (u32)((key * 0x9e3779b97f4a7c15ull) >> (64 - __builtin_ctz(cap)));
+}
+
 static void hmap_place(u32 *m, u32 cap, u64 key, u32 rid)
 {
-    u32 i = (u32)lc_hash_u64(key) & (cap - 1);
+    u32 i = hm_home(key, cap);
     while (m[i] && m[i] != HM_TOMB) i = (i + 1) & (cap - 1);
     m[i] = rid + 1;
 }
@@ -224,7 +253,7 @@ static int hmap_add(store_index *ix, u32 rid)
         if (rc) return rc;
     }
     u64 key = rid_key(ix, rid);
-    u32 i = (u32)lc_hash_u64(key) & (ix->hcap - 1);
+    u32 i = hm_home(key, ix->hcap);
     while (ix->hmap[i] && ix->hmap[i] != HM_TOMB) i = (i + 1) & (ix->hcap - 1);
     if (ix->hmap[i] == HM_TOMB) ix->htomb--;
     ix->hmap[i] = rid + 1;
@@ -235,7 +264,7 @@ static int hmap_add(store_index *ix, u32 rid)
 static void hmap_del(store_index *ix, u32 rid)
 {
     u32 mask = ix->hcap - 1;
-    u32 i = (u32)lc_hash_u64(rid_key(ix, rid)) & mask;
+    u32 i = hm_home(rid_key(ix, rid), ix->hcap);
     while (ix->hmap[i] != rid + 1) {
         LC_ASSERT(ix->hmap[i] != 0);
         i = (i + 1) & mask;
@@ -249,7 +278,7 @@ static u32 hmap_find(const store_index *ix, u64 k)
 {
     if (!ix->hcap) return UINT32_MAX;
     u32 mask = ix->hcap - 1;
-    for (u32 i = (u32)lc_hash_u64(k) & mask; ix->hmap[i]; i = (i + 1) & mask) {
+    for (u32 i = hm_home(k, ix->hcap); ix->hmap[i]; i = (i + 1) & mask) {
         u32 v = ix->hmap[i];
         if (v != HM_TOMB && rid_key(ix, v - 1) == k) return v - 1;
     }
@@ -459,20 +488,6 @@ u32 index_int_find(store_index *ix, u64 k, bool may_hint)
         ix->hint_next ^= 1;
     }
     return rid;
-}
-
-/* First i in a[0..n) with a[i] >= k (n when none); branch-free so the CPU does not stall on
- * mispredicted comparisons of random keys. */
-static inline u32 lower_bound_u64(const u64 *a, u32 n, u64 k)
-{
-    if (n == 0) return 0;
-    u32 lo = 0;
-    while (n > 1) {
-        u32 half = n >> 1;
-        lo = a[lo + half - 1] < k ? lo + half : lo;
-        n -= half;
-    }
-    return lo + (a[lo] < k);
 }
 
 static u32 int_find_slow(const store_index *ix, u64 k)

@@ -242,9 +242,33 @@ int store_delete_point(store_txn *txn, u32 index_id, const u8 *key, size_t key_l
 
 /* ---- catalog lookups ---- */
 
-int store_table_id_from_name(store_txn *txn, const char *name, size_t len, u32 *out_id)
+/* Resolves an accessor alias through st_table_accessor / st_index_accessor (rows of two
+ * strings: canonical name, accessor name). Returns false when `name` is no alias. */
+static bool alias_lookup(store *s, u32 acc_table_id, const char *name, size_t len,
+                         const char **out_p, u32 *out_n)
 {
-    const store_idmap *m = &txn->s->tables;
+    const store_table *t = store_table_get(s, acc_table_id);
+    for (u32 rid = 0; t && rid < t->slot_hw; rid++) {
+        if (!table_is_live(t, rid)) continue;
+        u32 rl;
+        lc_rd r;
+        const u8 *row = table_row(t, rid, &rl);
+        lc_rd_init(&r, row, rl);
+        u32 cn = lc_rd_u32(&r);
+        const u8 *cp = lc_rd_take(&r, cn);
+        u32 an = lc_rd_u32(&r);
+        const u8 *ap = lc_rd_take(&r, an);
+        if (r.err || an != len || memcmp(ap, name, len) != 0) continue;
+        *out_p = (const char *)cp;
+        *out_n = cn;
+        return true;
+    }
+    return false;
+}
+
+static int table_by_name(store *s, const char *name, size_t len, u32 *out_id)
+{
+    const store_idmap *m = &s->tables;
     for (u32 i = 0; i < m->cap; i++) {
         const store_table *t = m->keys[i] ? m->vals[i] : NULL;
         if (t && strlen(t->name) == len && memcmp(t->name, name, len) == 0) {
@@ -255,9 +279,9 @@ int store_table_id_from_name(store_txn *txn, const char *name, size_t len, u32 *
     return LC_ENOTFOUND;
 }
 
-int store_index_id_from_name(store_txn *txn, const char *name, size_t len, u32 *out_id)
+static int index_by_name(store *s, const char *name, size_t len, u32 *out_id)
 {
-    const store_idmap *m = &txn->s->indexes;
+    const store_idmap *m = &s->indexes;
     for (u32 i = 0; i < m->cap; i++) {
         const store_index *ix = m->keys[i] ? m->vals[i] : NULL;
         if (ix && strlen(ix->name) == len && memcmp(ix->name, name, len) == 0) {
@@ -266,6 +290,26 @@ int store_index_id_from_name(store_txn *txn, const char *name, size_t len, u32 *
         }
     }
     return LC_ENOTFOUND;
+}
+
+int store_table_id_from_name(store_txn *txn, const char *name, size_t len, u32 *out_id)
+{
+    if (table_by_name(txn->s, name, len, out_id) == 0) return 0;
+    const char *cp;
+    u32 cn;
+    if (!alias_lookup(txn->s, 18 /* st_table_accessor */, name, len, &cp, &cn))
+        return LC_ENOTFOUND;
+    return table_by_name(txn->s, cp, cn, out_id);
+}
+
+int store_index_id_from_name(store_txn *txn, const char *name, size_t len, u32 *out_id)
+{
+    if (index_by_name(txn->s, name, len, out_id) == 0) return 0;
+    const char *cp;
+    u32 cn;
+    if (!alias_lookup(txn->s, 19 /* st_index_accessor */, name, len, &cp, &cn))
+        return LC_ENOTFOUND;
+    return index_by_name(txn->s, cp, cn, out_id);
 }
 
 bool store_table_exists(store_txn *txn, u32 table_id)

@@ -82,7 +82,7 @@ static int load_table(store *s, lc_rd *r, bool *is_reconciled, lc_errbuf *eb)
     }
     store_table *t = store_table_get(s, id);
     if (!t) return lc_errf(eb, LC_ECORRUPT, "snapshot names unknown table %u", id);
-    if (count > UINT32_MAX - 2 || (t->row_fixed != 0 && count > lc_rd_left(r)))
+    if (count > lc_rd_left(r) && (t->row_fixed != 0 || count > 1))
         return lc_errf(eb, LC_ECORRUPT, "snapshot: table %u row count %llu", id,
                        (unsigned long long)count);
     if (t->is_system) /* replace the bootstrap rows */

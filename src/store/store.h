@@ -15,7 +15,15 @@
  * Concurrency. One writer at a time mutates the committed structures in place and records an
  * undo log; rollback replays it backwards (see store_int.h for the undo design). Readers
  * (store_read_begin) take a shared lock and see committed state only between write
- * transactions (SpacetimeDB's model: readers and the writer exclude each other).
+ * transactions (SpacetimeDB's model: readers and the writer exclude each other). Never call
+ * store_txn_begin / store_read_begin / store_snapshot_encode on a store whose lock this
+ * thread already holds (the rwlock is not recursive).
+ *
+ * Differences from SpacetimeDB worth knowing: re-inserting a row deleted earlier in the same
+ * transaction reports "inserted" (not "Existed"); TxData nets it away all the same. Index,
+ * constraint and sequence ids of the system tables are numbered 1.. in store order, not
+ * taken from SpacetimeDB's fixed maps. Not implemented: dropping tables/indexes, event and
+ * view tables.
  *
  * Ownership and lifetimes.
  *   - store_txn lives on the caller's stack; begin/commit/abort pair up exactly once.
@@ -171,6 +179,10 @@ void store_txn_fail(store_txn *txn);
 void store_txn_force_offset(store_txn *txn);
 
 /* ---- catalog lookups (any transaction) ---- */
+
+/* By canonical name, or by an accessor alias recorded in st_table_accessor /
+ * st_index_accessor (module ABI table_id_from_name / index_id_from_name). Linear in the
+ * number of tables / indexes: callers cache ids. */
 
 int store_table_id_from_name(store_txn *txn, const char *name, size_t len, u32 *out_id)
     LC_MUST_USE;

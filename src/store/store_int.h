@@ -262,6 +262,8 @@ u64 index_key_norm(const store_index *ix, const u8 *p);
 int txn_insert_raw(store *s, store_table *t, const u8 *row, u32 len, bool *out_existed)
     LC_MUST_USE;
 int txn_delete_rid(store *s, store_table *t, u32 rid) LC_MUST_USE;
+/* Replaces live row rid by row in place (constraints already checked by the caller). */
+int txn_update_rid(store *s, store_table *t, u32 rid, const u8 *row, u32 len) LC_MUST_USE;
 void txn_rollback_to(store *s, u32 mark);
 void txn_commit_finish(store *s);
 /* Inserts a validated row; in replay mode a unique conflict in a system table replaces the

@@ -307,32 +307,113 @@ static int rows_take(store_table *t, lc_rd *r, u64 count, const u8 **out_p, lc_e
     return 0;
 }
 
-typedef int (*apply_row_fn)(store *s, store_table *t, const u8 *row, u32 len);
+/* Replay pairs a delete and an insert of the same key into one in-place update (no index
+ * work) in tables whose only unique index is an integer one: their deletes are held as
+ * pending (a set of table id << 32 | rid + 1) until the inserts ran; unpaired ones are then
+ * applied. Other tables apply deletes at once. Valid logs never need more: the writer emits
+ * each row's net change once. */
+typedef struct pending {
+    u64 *keys; /* 0 empty */
+    u8 *used;
+    u32 cap, n;
+} pending;
+
+typedef int (*apply_row_fn)(store *s, store_table *t, const u8 *row, u32 len, pending *pd);
 
 /* Applies `count` validated rows at p with fn. */
-static int rows_apply(store *s, store_table *t, const u8 *p, u64 count, apply_row_fn fn)
+static int rows_apply(store *s, store_table *t, const u8 *p, u64 count, apply_row_fn fn,
+                      pending *pd)
 {
     lc_rd r;
     lc_rd_init(&r, p, LC_CLOG_RECORD_MAX);
     for (u64 i = 0; i < count; i++) {
         const u8 *row = r.p;
         lc_bsatn_skip(t->row_type, &r);
-        int rc = fn(s, t, row, (u32)(r.p - row));
+        int rc = fn(s, t, row, (u32)(r.p - row), pd);
         if (rc) return rc;
     }
     return 0;
 }
 
-static int apply_insert(store *s, store_table *t, const u8 *row, u32 len)
+static store_index *pair_index(const store_table *t)
 {
+    if (t->is_system || t->unique_ix_count != 1) return NULL;
+    for (u32 i = 0; i < t->ix_count; i++)
+        if (t->ixs[i]->is_unique) return t->ixs[i]->is_int ? t->ixs[i] : NULL;
+    return NULL;
+}
+
+static u32 pend_slot(const pending *pd, u64 key)
+{
+    u32 i = (u32)lc_hash_u64(key) & (pd->cap - 1);
+    while (pd->keys[i] && pd->keys[i] != key) i = (i + 1) & (pd->cap - 1);
+    return i;
+}
+
+static int pend_add(pending *pd, u64 key)
+{
+    if ((pd->n + 1) * 2 > pd->cap) {
+        u32 cap = pd->cap ? pd->cap * 2 : 64;
+        u64 *k = lc_calloc(cap, sizeof *k);
+        u8 *u = lc_calloc(cap, 1);
+        if (!k || !u) {
+            lc_free(k);
+            lc_free(u);
+            return LC_ENOMEM;
+        }
+        pending np = {k, u, cap, 0};
+        for (u32 i = 0; i < pd->cap; i++)
+            if (pd->keys[i]) {
+                u32 j = pend_slot(&np, pd->keys[i]);
+                np.keys[j] = pd->keys[i];
+                np.used[j] = pd->used[i];
+                np.n++;
+            }
+        lc_free(pd->keys);
+        lc_free(pd->used);
+        *pd = np;
+    }
+    u32 i = pend_slot(pd, key);
+    if (!pd->keys[i]) pd->n++;
+    pd->keys[i] = key;
+    return 0;
+}
+
+static int apply_insert(store *s, store_table *t, const u8 *row, u32 len, pending *pd)
+{
+    store_index *ix = pd->n ? pair_index(t) : NULL;
+    if (ix) {
+        u32 rid = index_int_find(ix, index_key_norm(ix, row + ix->int_off), false);
+        u64 key = (u64)t->id << 32 | (rid + 1u);
+        u32 i = rid == UINT32_MAX ? 0 : pend_slot(pd, key);
+        if (rid != UINT32_MAX && pd->keys[i] == key && !pd->used[i]) {
+            pd->used[i] = 1;
+            return txn_update_rid(s, t, rid, row, len);
+        }
+    }
     return txn_insert_replay(s, t, row, len);
 }
 
-static int apply_delete(store *s, store_table *t, const u8 *row, u32 len)
+static int apply_delete(store *s, store_table *t, const u8 *row, u32 len, pending *pd)
 {
     u32 rid = table_find_equal(t, row, len);
     if (rid == UINT32_MAX) return t->is_system ? 0 : LC_ECORRUPT;
+    if (pair_index(t)) return pend_add(pd, (u64)t->id << 32 | (rid + 1u));
     return txn_delete_rid(s, t, rid);
+}
+
+/* Deletes the pending rows no insert paired with. */
+static int pend_finish(store *s, pending *pd)
+{
+    for (u32 i = 0; i < pd->cap; i++) {
+        if (!pd->keys[i] || pd->used[i]) continue;
+        store_table *t = store_table_get(s, (u32)(pd->keys[i] >> 32));
+        u32 rid = (u32)pd->keys[i] - 1;
+        if (!t || !table_is_live(t, rid)) continue; /* truncated in the same record */
+        int rc = txn_delete_rid(s, t, rid);
+        if (rc) return rc;
+    }
+    return 0;
 }
 
 typedef struct group {
@@ -348,7 +429,9 @@ static int group_read(store *s, lc_rd *r, group *g, lc_errbuf *eb)
     if (r->err) return lc_errf(eb, LC_ECORRUPT, "txdata truncated");
     g->t = store_table_get(s, id);
     if (!g->t) return lc_errf(eb, LC_ECORRUPT, "txdata names unknown table %u", id);
-    if (g->count > LC_CLOG_RECORD_MAX || (g->count > lc_rd_left(r) && g->t->row_fixed != 0))
+    /* a row costs at least one byte, except in a table of zero-size rows, which by set
+     * semantics holds at most one row */
+    if (g->count > lc_rd_left(r) && (g->t->row_fixed != 0 || g->count > 1))
         return lc_errf(eb, LC_ECORRUPT, "txdata row count %llu too big",
                        (unsigned long long)g->count);
     return rows_take(g->t, r, g->count, &g->rows, eb);
@@ -368,6 +451,7 @@ static int skip_inputs(lc_rd *r, u8 flags, lc_errbuf *eb)
 /* Steps 1-2: inserts (system groups applied at once, user groups kept in *users). */
 static int apply_inserts(store *s, lc_rd *r, group **users, u64 *user_n, lc_errbuf *eb)
 {
+    pending empty = {0};
     u64 n = lc_rd_varint(r);
     if (r->err || n > lc_rd_left(r)) return lc_errf(eb, LC_ECORRUPT, "bad insert group count");
     *users = n ? lc_calloc(n, sizeof **users) : NULL;
@@ -384,7 +468,7 @@ static int apply_inserts(store *s, lc_rd *r, group **users, u64 *user_n, lc_errb
         group g = {0};
         int rc = group_read(s, r, &g, eb);
         if (rc) return rc;
-        if (g.t->is_system) rc = rows_apply(s, g.t, g.rows, g.count, apply_insert);
+        if (g.t->is_system) rc = rows_apply(s, g.t, g.rows, g.count, apply_insert, &empty);
         else (*users)[(*user_n)++] = g;
         if (rc) return lc_errf(eb, LC_ECORRUPT, "replay insert into %u: %s", g.t->id,
                                lc_err_name(rc));
@@ -392,14 +476,14 @@ static int apply_inserts(store *s, lc_rd *r, group **users, u64 *user_n, lc_errb
     return is_reconciled || !s->catalog_dirty ? 0 : catalog_reconcile(s, eb);
 }
 
-static int apply_deletes(store *s, lc_rd *r, lc_errbuf *eb)
+static int apply_deletes(store *s, lc_rd *r, pending *pd, lc_errbuf *eb)
 {
     u64 n = lc_rd_varint(r);
     if (r->err || n > lc_rd_left(r)) return lc_errf(eb, LC_ECORRUPT, "bad delete group count");
     for (u64 i = 0; i < n; i++) {
         group g = {0};
         int rc = group_read(s, r, &g, eb);
-        if (!rc) rc = rows_apply(s, g.t, g.rows, g.count, apply_delete);
+        if (!rc) rc = rows_apply(s, g.t, g.rows, g.count, apply_delete, pd);
         if (rc) return lc_errf(eb, rc, "replay delete from %u failed", g.t ? g.t->id : 0);
     }
     n = lc_rd_varint(r);
@@ -423,14 +507,18 @@ static int apply_body(store *s, lc_rd *r, lc_errbuf *eb)
     if (rc || !(flags & 0x20)) return rc;
     group *users = NULL;
     u64 user_n = 0;
+    pending pd = {0};
     rc = apply_inserts(s, r, &users, &user_n, eb);
-    if (!rc) rc = apply_deletes(s, r, eb);
+    if (!rc) rc = apply_deletes(s, r, &pd, eb);
     if (!rc && lc_rd_left(r)) rc = lc_errf(eb, LC_ECORRUPT, "trailing bytes after txdata");
     for (u64 i = 0; !rc && i < user_n; i++) {
-        rc = rows_apply(s, users[i].t, users[i].rows, users[i].count, apply_insert);
+        rc = rows_apply(s, users[i].t, users[i].rows, users[i].count, apply_insert, &pd);
         if (rc) rc = lc_errf(eb, LC_ECORRUPT, "replay insert into %u: %s", users[i].t->id,
                              lc_err_name(rc));
     }
+    if (!rc) rc = pend_finish(s, &pd);
+    lc_free(pd.keys);
+    lc_free(pd.used);
     lc_free(users);
     if (!rc && s->catalog_dirty) rc = catalog_reconcile(s, eb);
     return rc;

@@ -12,11 +12,12 @@
  *            key changed re-keyed                     s->undo_bytes, or the old var block)
  *
  * Dead slots are not reused before commit, so a row id names one row for the whole
- * transaction (at most one INSERT and one DELETE record, any number of UPDATEs). Commit turns the log into TxData (txn_build_txdata), then
- * frees the dead slots. A failure in the middle of an operation (out of memory) marks the
- * transaction failed (sticky); it can then only abort. Rollback itself never allocates except
- * to re-add index entries whose chunks were freed; that allocation failing aborts the process
- * (LC_ASSERT), since a half-rolled-back store must never be used.
+ * transaction (at most one INSERT and one DELETE record, any number of UPDATEs). Commit turns
+ * the log into TxData (txn_build_txdata), then frees the dead slots. A failure in the middle
+ * of an operation (out of memory) marks the transaction failed (sticky); it can then only
+ * abort. Rollback itself never allocates except to re-add index entries whose chunks were
+ * freed; that allocation failing aborts the process (LC_ASSERT), since a half-rolled-back
+ * store must never be used.
  */
 #include "base/alloc.h"
 #include "base/assert.h"
@@ -352,6 +353,12 @@ int txn_insert_raw(store *s, store_table *t, const u8 *row, u32 len, bool *out_e
         return 0;
     }
     return insert_new(s, t, row, len);
+}
+
+int txn_update_rid(store *s, store_table *t, u32 rid, const u8 *row, u32 len)
+{
+    LC_ASSERT(table_is_live(t, rid));
+    return update_in_place(s, t, rid, row, len);
 }
 
 int txn_delete_rid(store *s, store_table *t, u32 rid)

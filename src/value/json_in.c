@@ -306,7 +306,24 @@ static int product_from_json(jctx *c, const lc_type *t, const json_t *j)
     return 0;
 }
 
-/* A variant key: the decimal tag (as Rust tries first) or a variant name. -1 if unknown. */
+/* Rust's u8::from_str: optional '+', then only decimal digits, value <= 255. */
+bool lc_json_is_u8_text(const char *s, int *out_value)
+{
+    if (*s == '+') s++;
+    if (!*s) return false;
+    int v = 0;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9') return false;
+        v = v * 10 + (*s - '0');
+        if (v > 255) return false;
+    }
+    *out_value = v;
+    return true;
+}
+
+/* A variant key: the tag (an integer, or text that parses as u8, tried first as Rust does,
+ * so a variant literally named "0" is reached only by its tag) or a variant name. -1 if
+ * unknown. */
 static int variant_index(const lc_type *t, const json_t *key_json, const char *key)
 {
     if (key_json && json_is_integer(key_json)) {
@@ -314,11 +331,8 @@ static int variant_index(const lc_type *t, const json_t *key_json, const char *k
         return v >= 0 && v < (json_int_t)t->elem_count ? (int)v : -1;
     }
     if (!key) return -1;
-    char *end;
-    errno = 0;
-    long v = strtol(key, &end, 10);
-    if (*key >= '0' && *key <= '9' && !*end && !errno && v >= 0 && v <= 255)
-        return v < (long)t->elem_count ? (int)v : -1;
+    int tag;
+    if (lc_json_is_u8_text(key, &tag)) return tag < (int)t->elem_count ? tag : -1;
     for (u32 i = 0; i < t->elem_count; i++)
         if (t->elems[i].name && !strcmp(t->elems[i].name, key)) return (int)i;
     return -1;

@@ -16,6 +16,10 @@
  *                      "1e-7", "1.5e300"); NaN and infinities as null (serde_json)
  *   string             JSON string; escapes \" \\ \b \f \n \r \t and \u00XX for other control
  *                      bytes; everything else, DEL and non-ASCII included, verbatim
+ * lc_bsatn_to_json_typed renders as the server's ValueWithType serialisation (typed Rust
+ * structs such as Timestamp in HTTP replies): products become objects keyed by element name
+ * ({} for unit), sums {"name":payload} (Option: {"some":v} / {"none":{}}); everything else as
+ * above. An unnamed product element fails there, and LC_EINVAL here.
  * Types (lc_type_to_json) are rendered *typed*, as the derived Serialize of AlgebraicType:
  *   {"Ref":3} {"Sum":{"variants":[...]}} {"Product":{"elements":[...]}} {"Array":<elem>}
  *   {"U32":[]} ...; an element is {"name":{"some":"id"}|{"none":[]},"algebraic_type":...}.
@@ -227,9 +231,9 @@ static void render_prim(u8 kind, const u8 *q, lc_buf *b)
     }
 }
 
-static int render(const lc_type *t, lc_rd *r, lc_buf *b);
+static int render(const lc_type *t, lc_rd *r, lc_buf *b, bool typed);
 
-static int render_array(const lc_type *t, lc_rd *r, lc_buf *b)
+static int render_array(const lc_type *t, lc_rd *r, lc_buf *b, bool typed)
 {
     u32 n = lc_rd_u32(r);
     if (r->err) return r->err;
@@ -244,14 +248,56 @@ static int render_array(const lc_type *t, lc_rd *r, lc_buf *b)
     lc_buf_put_u8(b, '[');
     for (u32 i = 0; i < n; i++) {
         if (i) lc_buf_put_u8(b, ',');
-        int rc = render(e, r, b);
+        int rc = render(e, r, b, typed);
         if (rc) return rc;
     }
     lc_buf_put_u8(b, ']');
     return b->err;
 }
 
-static int render(const lc_type *t, lc_rd *r, lc_buf *b)
+/* Untyped: [e0,...]. Typed: {"name":e0,...} (serialize_named_product; an unnamed element is
+ * an error there, LC_EINVAL here). */
+static int render_product(const lc_type *t, lc_rd *r, lc_buf *b, bool typed)
+{
+    lc_buf_put_u8(b, typed ? '{' : '[');
+    for (u32 i = 0; i < t->elem_count; i++) {
+        if (i) lc_buf_put_u8(b, ',');
+        if (typed) {
+            const char *name = t->elems[i].name;
+            if (!name) return LC_EINVAL;
+            put_json_str(b, (const u8 *)name, strlen(name));
+            lc_buf_put_u8(b, ':');
+        }
+        int rc = render(t->elems[i].type, r, b, typed);
+        if (rc) return rc;
+    }
+    lc_buf_put_u8(b, typed ? '}' : ']');
+    return b->err;
+}
+
+/* Untyped, or typed without a variant name: [tag,payload]. Typed: {"name":payload}. */
+static int render_sum(const lc_type *t, lc_rd *r, lc_buf *b, bool typed)
+{
+    u8 tag = lc_rd_u8(r);
+    if (r->err) return r->err;
+    if (tag >= t->elem_count) return LC_EDECODE;
+    const char *name = typed ? t->elems[tag].name : NULL;
+    if (name) {
+        lc_buf_put_u8(b, '{');
+        put_json_str(b, (const u8 *)name, strlen(name));
+        lc_buf_put_u8(b, ':');
+    } else {
+        lc_buf_put_u8(b, '[');
+        put_u128(b, tag, false);
+        lc_buf_put_u8(b, ',');
+    }
+    int rc = render(t->elems[tag].type, r, b, typed);
+    if (rc) return rc;
+    lc_buf_put_u8(b, name ? '}' : ']');
+    return b->err;
+}
+
+static int render(const lc_type *t, lc_rd *r, lc_buf *b, bool typed)
 {
     if (b->err) return b->err;
     u8 k = t->kind;
@@ -269,38 +315,19 @@ static int render(const lc_type *t, lc_rd *r, lc_buf *b)
         put_json_str(b, p, n);
         return b->err;
     }
-    case LC_T_ARRAY: return render_array(t, r, b);
-    case LC_T_PRODUCT:
-        lc_buf_put_u8(b, '[');
-        for (u32 i = 0; i < t->elem_count; i++) {
-            if (i) lc_buf_put_u8(b, ',');
-            int rc = render(t->elems[i].type, r, b);
-            if (rc) return rc;
-        }
-        lc_buf_put_u8(b, ']');
-        return b->err;
-    case LC_T_SUM: {
-        u8 tag = lc_rd_u8(r);
-        if (r->err) return r->err;
-        if (tag >= t->elem_count) return LC_EDECODE;
-        lc_buf_put_u8(b, '[');
-        put_u128(b, tag, false);
-        lc_buf_put_u8(b, ',');
-        int rc = render(t->elems[tag].type, r, b);
-        if (rc) return rc;
-        lc_buf_put_u8(b, ']');
-        return b->err;
-    }
+    case LC_T_ARRAY: return render_array(t, r, b, typed);
+    case LC_T_PRODUCT: return render_product(t, r, b, typed);
+    case LC_T_SUM: return render_sum(t, r, b, typed);
     default: return LC_EINVAL; /* refs: the caller must resolve first */
     }
 }
 
-int lc_bsatn_to_json(const lc_type *t, lc_rd *r, lc_buf *out)
+static int to_json(const lc_type *t, lc_rd *r, lc_buf *out, bool typed)
 {
     if (r->err) return r->err;
     size_t saved_limit = out->limit, start = out->len;
     if (!out->limit) out->limit = out->len + LC_VALUE_JSON_MAX;
-    int rc = render(t, r, out);
+    int rc = render(t, r, out, typed);
     out->limit = saved_limit;
     if (rc == 0 && out->err) rc = out->err;
     if (rc) {
@@ -309,6 +336,13 @@ int lc_bsatn_to_json(const lc_type *t, lc_rd *r, lc_buf *out)
         out->len = start;
     }
     return rc;
+}
+
+int lc_bsatn_to_json(const lc_type *t, lc_rd *r, lc_buf *out) { return to_json(t, r, out, false); }
+
+int lc_bsatn_to_json_typed(const lc_type *t, lc_rd *r, lc_buf *out)
+{
+    return to_json(t, r, out, true);
 }
 
 /* ---- types ---- */

@@ -4,13 +4,19 @@
  * This is the contract between value/ and everything above it (store/, host/, sql/, net/).
  * Spec: ../shared/docs/spec-module-abi.md §2 (BSATN, meta-encoding, ordering).
  *
- * Types. An lc_type is an immutable tree node. `kind` uses the tag numbers of the AlgebraicType
- * meta-encoding (spec §2.5), so decoding a type is a direct mapping. Products and sums carry
- * named elements; the nominal special types (Identity, ConnectionId, Timestamp, TimeDuration,
- * Uuid, Option, ScheduleAt, Result) are ordinary products/sums recognised by their element names
- * and flagged in `special` when the node is created, so renderers need not re-check names.
+ * Types. An lc_type is an immutable node; nodes may be shared (a resolved typespace reuses the
+ * node of each ref target), so a type is a DAG, never a cycle. `kind` uses the tag numbers of
+ * the AlgebraicType meta-encoding (spec §2.5), so decoding a type is a direct mapping.
+ * Products and sums carry named elements; the nominal special types (Identity, ConnectionId,
+ * Timestamp, TimeDuration, Uuid, Option, ScheduleAt, Result) are ordinary products/sums
+ * recognised by their element names and flagged in `special` when the node is created, so
+ * renderers need not re-check names.
  * `fixed_size` is the BSATN size when every value of the type has the same size (integers,
- * products of fixed types, unit-only sums), else -1: the store uses it to lay out rows.
+ * products of fixed types, sums whose payloads all have one fixed size such as C-like enums
+ * (1) and ScheduleAt (9)), else -1: the store uses it to lay out rows. `is_plain` marks fixed
+ * types where every byte pattern is valid (no bool, no sum), validated by a length check.
+ * `depth` is the node's height; builders refuse to exceed LC_VALUE_DEPTH_MAX, which bounds
+ * every recursive walk over types and values.
  *
  * Ownership. Types live in an lc_typespace's arena and are valid until lc_typespace_deinit.
  * Nothing here frees individual nodes. Refs (kind LC_T_REF) only appear in a typespace's own
@@ -100,8 +106,9 @@ typedef struct lc_typespace {
 void lc_typespace_init(lc_typespace *ts);
 void lc_typespace_deinit(lc_typespace *ts);
 
-/* Builders (allocate in ts->arena; NULL on allocation failure). They compute `special` and
- * `fixed_size`. Names are copied. */
+/* Builders (allocate in ts->arena). They compute `special`, `fixed_size`, `is_plain` and
+ * `depth`. Names are copied. NULL on allocation failure, a NULL element type, more than
+ * LC_PRODUCT_ELEMS_MAX / LC_SUM_VARIANTS_MAX elements, or nesting over LC_VALUE_DEPTH_MAX. */
 const lc_type *lc_type_product(lc_typespace *ts, u32 count, const lc_type_elem *elems);
 const lc_type *lc_type_sum(lc_typespace *ts, u32 count, const lc_type_elem *variants);
 const lc_type *lc_type_array(lc_typespace *ts, const lc_type *elem);
@@ -121,7 +128,8 @@ void lc_type_encode(lc_buf *b, const lc_type *t);
  * by its target, allocated in `into`. Recursive types are rejected (LC_EINVAL). */
 int lc_type_resolve(lc_typespace *into, const lc_typespace *from, const lc_type *t,
                     const lc_type **out_type, lc_errbuf *eb) LC_MUST_USE;
-/* Structural equality (names included). */
+/* Structural equality (names included). Pointer-equal nodes short-cut, so comparing a shared
+ * type with itself is cheap; two distinct, heavily shared copies are compared as trees. */
 bool lc_type_equal(const lc_type *a, const lc_type *b);
 /* Writes a readable form ("(id: U32, name: String)") into out (truncated to cap). */
 void lc_type_format(const lc_type *t, char *out, size_t cap);
@@ -129,7 +137,9 @@ void lc_type_format(const lc_type *t, char *out, size_t cap);
 /* ---- BSATN values (t must be ref-free) ---- */
 
 /* Checks that r holds one valid value of t (bools 0/1, sum tags in range, UTF-8 strings,
- * lengths within the input) and advances past it. */
+ * lengths within the input) and advances past it. Errors: LC_ETRUNCATED, LC_EDECODE (bool,
+ * tag), LC_EUTF8, LC_ELIMIT (array of zero-sized elements over LC_VALUE_ZST_ARRAY_MAX),
+ * LC_EINVAL (unresolved ref); the message names the byte offset from the reader's start. */
 int lc_bsatn_validate(const lc_type *t, lc_rd *r, lc_errbuf *eb) LC_MUST_USE;
 /* Advances past one value of t assuming it is valid (fast path for trusted bytes). */
 void lc_bsatn_skip(const lc_type *t, lc_rd *r);
@@ -149,6 +159,9 @@ bool lc_utf8_valid(const void *s, size_t n);
  * Input valid and ref-free; returns 0, LC_ELIMIT (output over the buffer's limit, or
  * LC_VALUE_JSON_MAX without one) or LC_ENOMEM; on failure out is rolled back. */
 int lc_bsatn_to_json(const lc_type *t, lc_rd *r, lc_buf *out) LC_MUST_USE;
+/* The typed form (ValueWithType): products as {"name": v} objects ({} for unit), sums as
+ * {"variant": payload} ([tag, payload] when unnamed); LC_EINVAL for an unnamed element. */
+int lc_bsatn_to_json_typed(const lc_type *t, lc_rd *r, lc_buf *out) LC_MUST_USE;
 /* Appends s[0..n) as a JSON string literal with serde_json's escaping. */
 void lc_json_put_string(lc_buf *b, const void *s, size_t n);
 /* A type as SATS-JSON (the derived AlgebraicType form: {"U32":[]}, {"Product":{"elements":
@@ -164,6 +177,8 @@ int lc_product_type_to_json(const lc_type *t, lc_buf *out) LC_MUST_USE;
 struct json_t;
 int lc_json_to_bsatn(const lc_type *t, const struct json_t *j, lc_buf *out, lc_errbuf *eb)
     LC_MUST_USE;
+/* True when s parses as Rust's u8 ("+"? digits, <= 255): such a sum key is a tag, not a name. */
+bool lc_json_is_u8_text(const char *s, int *out_value);
 /* Parses JSON text (jansson; integers beyond 64 bits supported) then lc_json_to_bsatn. */
 int lc_json_text_to_bsatn(const lc_type *t, const char *text, size_t len, lc_buf *out,
                           lc_errbuf *eb) LC_MUST_USE;

@@ -378,11 +378,16 @@ static int run_child(const char *dir, model *md, u64 expect_start, u32 delay_ms,
     }
     close(p[1]);
     bool started = false, killed = false;
-    u64 start_ns = 0;
+    u64 start_ns = 0, fork_ns = lc_now_ns();
     msg m;
     size_t have = 0;
     for (;;) {
         if (!killed && started && lc_now_ns() - start_ns >= (u64)delay_ms * 1000000ull) {
+            kill(pid, SIGKILL);
+            killed = true;
+        }
+        if (!killed && !started && lc_now_ns() - fork_ns > 120ull * 1000000000ull) {
+            snprintf(why, cap, "child did not start within 120 s (hung recovery?)");
             kill(pid, SIGKILL);
             killed = true;
         }

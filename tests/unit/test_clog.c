@@ -493,3 +493,41 @@ TEST(clog_power_cut_simulation)
     tc_rmdir(dir);
     tc_rmdir(cut);
 }
+
+TEST(clog_directory_lock)
+{
+    lc_log_set_level(LC_LOG_ERROR);
+    char dir[64];
+    tc_tmpdir(dir);
+    clog *a, *b;
+    CHECK_OK(clog_open(dir, NULL, &a, NULL));
+    lc_errbuf eb = {{0}};
+    CHECK_ERR(clog_open(dir, NULL, &b, &eb), LC_EBUSY);
+    CHECK(strstr(eb.msg, "in use") != NULL);
+    CHECK_OK(clog_close(a));
+    CHECK_OK(clog_open(dir, NULL, &b, NULL)); /* released on close */
+    CHECK_OK(clog_close(b));
+    tc_rmdir(dir);
+}
+
+/* The writer never waits for the disk; a confirmed-read waiter does, with a timeout. */
+TEST(clog_wait_durable_timeout)
+{
+    lc_log_set_level(LC_LOG_ERROR);
+    char dir[64];
+    tc_tmpdir(dir);
+    tc_faults f = {.writes_ok = -1, .syncs_ok = -1, .sync_sleep_us = 300000};
+    clog_options o = {.io = tc_io(&f)};
+    clog *l;
+    CHECK_OK(clog_open(dir, &o, &l, NULL));
+    u64 t0 = lc_now_ns();
+    CHECK_OK(append_range(l, 0, 100));
+    CHECK((lc_now_ns() - t0) / 1000000 < 250); /* appends did not wait for the 300 ms sync */
+    CHECK(clog_durable_end(l) < 100);
+    CHECK_ERR(clog_wait_durable(l, 99, 10), LC_EAGAIN);
+    CHECK_OK(clog_wait_durable(l, 99, -1));
+    CHECK_EQ(clog_durable_end(l), 100);
+    CHECK_OK(clog_wait_durable(l, 42, 0)); /* already durable: immediate */
+    CHECK_OK(clog_close(l));
+    tc_rmdir(dir);
+}

@@ -356,6 +356,8 @@ static u32 iter_count(store_iter *it)
     return n;
 }
 
+static void check_people_hash_delete_update(store_txn *txn, const u8 *pre);
+
 TEST(store_generic_and_multicol_indexes)
 {
     store *s;
@@ -404,32 +406,40 @@ TEST(store_generic_and_multicol_indexes)
         want += i % 3 == 1 && a >= 0 && a <= 5;
     }
     CHECK_EQ(iter_count(&it), want);
-    /* hash index: point yes, range no */
-    CHECK_OK(store_index_point(&txn, g_ix_city_hash, pre, 8, &it));
-    CHECK_EQ(iter_count(&it), 100);
-    u8 unb = 2;
-    CHECK_ERR(store_index_range(&txn, g_ix_city_hash, NULL, 0, 0, &unb, 1, &unb, 1, &it),
-              LC_ENOTSUP);
-    /* delete by multi-column prefix */
-    u32 n;
-    CHECK_OK(store_delete_range(&txn, g_ix_city_age, pre, 8, 1, &unb, 1, &unb, 1, &n));
-    CHECK_EQ(n, 100);
-    CHECK_EQ(count_of(&txn, g_people), 200);
-    CHECK(store_table_check(&txn, g_people));
-    /* update by the unique name index changing the pk: another row has that pk */
-    u8 row[256];
-    size_t rl = person(row, 0, 99, "n3", "rome");
-    CHECK_ERR(store_update(&txn, g_ix_name, row, rl, NULL), LC_EUNIQUE);
-    rl = person(row, 5000, 99, "n3", "rome");
-    CHECK_OK(store_update(&txn, g_ix_name, row, rl, NULL));
-    CHECK_ERR(store_update(&txn, g_ix_age, row, rl, NULL), LC_EINVAL);
-    CHECK(store_table_check(&txn, g_people));
+    check_people_hash_delete_update(&txn, pre);
     store_txn_abort(&txn);
     store_read_begin(&txn, s);
     CHECK_EQ(count_of(&txn, g_people), 0);
     CHECK(store_table_check(&txn, g_people));
     store_read_end(&txn);
     store_destroy(s);
+}
+
+/* Hash index point/range, delete by a multi-column prefix, updates through a unique string
+ * index (pk change rejected by the pk's uniqueness, non-unique index refused). */
+static void check_people_hash_delete_update(store_txn *txn, const u8 *pre)
+{
+    store_iter it;
+    /* hash index: point yes, range no */
+    CHECK_OK(store_index_point(txn, g_ix_city_hash, pre, 8, &it));
+    CHECK_EQ(iter_count(&it), 100);
+    u8 unb = 2;
+    CHECK_ERR(store_index_range(txn, g_ix_city_hash, NULL, 0, 0, &unb, 1, &unb, 1, &it),
+              LC_ENOTSUP);
+    /* delete by multi-column prefix */
+    u32 n;
+    CHECK_OK(store_delete_range(txn, g_ix_city_age, pre, 8, 1, &unb, 1, &unb, 1, &n));
+    CHECK_EQ(n, 100);
+    CHECK_EQ(count_of(txn, g_people), 200);
+    CHECK(store_table_check(txn, g_people));
+    /* update by the unique name index changing the pk: another row has that pk */
+    u8 row[256];
+    size_t rl = person(row, 0, 99, "n3", "rome");
+    CHECK_ERR(store_update(txn, g_ix_name, row, rl, NULL), LC_EUNIQUE);
+    rl = person(row, 5000, 99, "n3", "rome");
+    CHECK_OK(store_update(txn, g_ix_name, row, rl, NULL));
+    CHECK_ERR(store_update(txn, g_ix_age, row, rl, NULL), LC_EINVAL);
+    CHECK(store_table_check(txn, g_people));
 }
 
 TEST(store_index_create_on_populated)
@@ -573,6 +583,8 @@ static int commit_log(store_txn *txn, lc_buf *log, u32 *lens, u32 *n)
     return log->err;
 }
 
+static void check_snapshot_restart(store *s, u32 tid, store_table_def *d, const u8 *row);
+
 TEST(store_sequences_and_replay)
 {
     store *s;
@@ -623,7 +635,19 @@ TEST(store_sequences_and_replay)
     CHECK_EQ(gen.len, 0);
     CHECK_OK(commit_log(&txn, &log, lens, &n));
     check_replay_equal(s, &log, lens, n);
-    /* restart via snapshot: next value is the persisted bound 4097 */
+    check_snapshot_restart(s, tid, &d, row);
+    lc_buf_deinit(&gen);
+    lc_buf_deinit(&log);
+    store_destroy(s);
+}
+
+/* Restart via snapshot: the next sequence value is the persisted bound 4097, the next table
+ * id the bound of st_table's sequence; corrupt snapshots are refused. */
+static void check_snapshot_restart(store *s, u32 tid, store_table_def *d, const u8 *row)
+{
+    store_txn txn;
+    lc_buf gen;
+    lc_buf_init(&gen);
     lc_buf snap;
     lc_buf_init(&snap);
     CHECK_OK(store_snapshot_encode(s, &snap));
@@ -643,9 +667,9 @@ TEST(store_sequences_and_replay)
     CHECK_OK(store_txn_commit(&txn, NULL));
     /* a second user table in the restored store gets the next id after the persisted bound */
     store_txn_begin(&txn, s2);
-    d.name = "more";
+    d->name = "more";
     u32 tid2;
-    CHECK_OK(store_table_create(&txn, &d, &tid2, NULL));
+    CHECK_OK(store_table_create(&txn, d, &tid2, NULL));
     CHECK_EQ(tid2, 8192);
     CHECK_OK(store_txn_commit(&txn, NULL));
     /* corrupt snapshots are refused */
@@ -659,8 +683,6 @@ TEST(store_sequences_and_replay)
     store_destroy(s2);
     lc_buf_deinit(&snap);
     lc_buf_deinit(&gen);
-    lc_buf_deinit(&log);
-    store_destroy(s);
 }
 
 TEST(store_replay_restart_sequence)
@@ -821,4 +843,91 @@ TEST(store_oom_injection_updates_and_commit)
         store_read_end(&txn);
         store_destroy(s);
     }
+}
+
+/* Random transfers, inserts, deletes and clears on accounts, logged and replayed: exercises
+ * replay's pairing of a delete and an insert of the same key into an in-place update. */
+TEST(store_replay_pairs_updates)
+{
+    store *s;
+    CHECK_OK(store_create(&s));
+    CHECK_OK(mk_accounts(s, "accounts"));
+    u64 rs = lc_test_seed() | 1;
+    lc_buf log;
+    lc_buf_init(&log);
+    u32 lens[1024], n = 0;
+    lens[n++] = 0; /* the DDL transaction is replayed from a fresh log below */
+    store *fresh;
+    CHECK_OK(store_create(&fresh));
+    CHECK_OK(mk_accounts(fresh, "accounts")); /* same ids, offsets */
+    n = 0;
+    for (u32 t = 0; t < 600; t++) {
+        store_txn txn;
+        store_txn_begin(&txn, s);
+        for (u32 k = 0; k < 4; k++) {
+            rs ^= rs << 13, rs ^= rs >> 7, rs ^= rs << 17;
+            u32 id = (u32)(rs % 64), op = (u32)(rs >> 32) % 10;
+            u8 row[12];
+            acct(row, id, (i64)(rs >> 40));
+            int rc;
+            if (op < 4) rc = store_update(&txn, g_pk_ix, row, 12, NULL);
+            else if (op < 8) rc = store_insert(&txn, g_tid, row, 12, NULL, NULL);
+            else if (op < 9) rc = store_delete_point(&txn, g_pk_ix, row, 4, NULL);
+            else rc = (rs & 0xf00) == 0 ? store_clear(&txn, g_tid, NULL) : 0;
+            CHECK(rc == 0 || rc == LC_ENOTFOUND || rc == LC_EUNIQUE);
+        }
+        if (rs & 1) {
+            store_txn_abort(&txn);
+            continue;
+        }
+        CHECK_OK(commit_log(&txn, &log, lens, &n));
+        CHECK(n < 1024);
+    }
+    size_t off = 0;
+    u64 first = store_next_tx_offset(fresh);
+    for (u32 i = 0; i < n; i++) {
+        CHECK_OK(store_txdata_apply(fresh, first + i, log.data + off, lens[i], NULL));
+        off += lens[i];
+    }
+    store_txn a, b;
+    store_read_begin(&a, s);
+    store_read_begin(&b, fresh);
+    CHECK_EQ(table_digest(&a, g_tid), table_digest(&b, g_tid));
+    CHECK_EQ(count_of(&a, g_tid), count_of(&b, g_tid));
+    CHECK(store_table_check(&b, g_tid));
+    store_read_end(&a);
+    store_read_end(&b);
+    lc_buf_deinit(&log);
+    store_destroy(fresh);
+    store_destroy(s);
+}
+
+TEST(store_name_aliases)
+{
+    store *s;
+    CHECK_OK(store_create(&s));
+    CHECK_OK(mk_accounts(s, "accounts"));
+    store_txn txn;
+    store_txn_begin(&txn, s);
+    u8 row[64];
+    size_t n = 0;
+    lc_store_u32(row, 8);
+    memcpy(row + 4, "accounts", 8);
+    lc_store_u32(row + 12, 8);
+    memcpy(row + 16, "Accounts", 8);
+    n = 24;
+    CHECK_OK(store_insert(&txn, 18, row, n, NULL, NULL));
+    lc_store_u32(row, 21);
+    memcpy(row + 4, "accounts_id_idx_btree", 21);
+    lc_store_u32(row + 25, 4);
+    memcpy(row + 29, "byId", 4);
+    CHECK_OK(store_insert(&txn, 19, row, 33, NULL, NULL));
+    u32 id;
+    CHECK_OK(store_table_id_from_name(&txn, "Accounts", 8, &id));
+    CHECK_EQ(id, g_tid);
+    CHECK_OK(store_index_id_from_name(&txn, "byId", 4, &id));
+    CHECK_EQ(id, g_pk_ix);
+    CHECK_ERR(store_table_id_from_name(&txn, "nope", 4, &id), LC_ENOTFOUND);
+    CHECK_OK(store_txn_commit(&txn, NULL));
+    store_destroy(s);
 }

@@ -131,6 +131,45 @@ TEST(value_json_strings_and_composites)
     lc_typespace_deinit(&ts);
 }
 
+static const char *js_typed(const lc_type *t, const void *p, size_t n)
+{
+    static char out[1024];
+    lc_buf b;
+    lc_buf_init(&b);
+    lc_rd r;
+    lc_rd_init(&r, p, n);
+    int rc = lc_bsatn_to_json_typed(t, &r, &b);
+    if (rc || b.len >= sizeof out) snprintf(out, sizeof out, "<error %s>", lc_err_name(rc));
+    else {
+        memcpy(out, b.data, b.len);
+        out[b.len] = 0;
+    }
+    lc_buf_deinit(&b);
+    return out;
+}
+
+TEST(value_json_typed)
+{
+    lc_typespace ts;
+    lc_typespace_init(&ts);
+    const lc_type *os = lc_type_option(&ts, P(LC_T_STRING));
+    lc_type_elem ue[3] = { { "identity", lc_type_special_get(&ts, LC_TS_IDENTITY) },
+                           { "name", os }, { "online", P(LC_T_BOOL) } };
+    const lc_type *user = lc_type_product(&ts, 3, ue);
+    u8 row[40] = { 0x01 };
+    memcpy(row + 32, "\x00\x02\x00\x00\x00\x42\x6f\x01", 8);
+    CHECK_STR(js_typed(user, row, 40), "{\"identity\":{\"__identity__\":\"0x1\"},"
+                                       "\"name\":{\"some\":\"Bo\"},\"online\":true}");
+    CHECK_STR(js_typed(os, "\x01", 1), "{\"none\":{}}");
+    i64 us = 1700000000000000;
+    CHECK_STR(js_typed(lc_type_special_get(&ts, LC_TS_TIMESTAMP), &us, 8),
+              "{\"__timestamp_micros_since_unix_epoch__\":1700000000000000}");
+    lc_type_elem anon[2] = { { NULL, P(LC_T_U8) }, { NULL, P(LC_T_U8) } };
+    CHECK_STR(js_typed(lc_type_product(&ts, 2, anon), "\x01\x02", 2), "<error LC_EINVAL>");
+    CHECK_STR(js_typed(lc_type_sum(&ts, 2, anon), "\x01\x02", 2), "[1,2]");
+    lc_typespace_deinit(&ts);
+}
+
 TEST(value_json_output_limit)
 {
     lc_typespace ts;
@@ -263,6 +302,19 @@ TEST(value_json_input_products_and_sums)
     CHECK_JSON_ERR(args, "[\"Bob\", [2, []]]", LC_ETYPE, NULL);
     CHECK_JSON_ERR(args, "[\"Bob\", null", LC_ESYNTAX, NULL);
     CHECK_JSON_ERR(args, "\"Bob\"", LC_ETYPE, NULL);
+    /* Keys that parse as u8 ("1", "+1", "001") are tags first, as in SpacetimeDB. */
+    const lc_type *unit = lc_type_special_get(&ts, LC_TS_UNIT);
+    lc_type_elem tv[3] = { { "x", unit }, { "0", unit }, { "y", unit } };
+    const lc_type *tsum = lc_type_sum(&ts, 3, tv);
+    CHECK_JSON_BYTES(tsum, "{\"0\": []}", "\x00", 1);
+    CHECK_JSON_BYTES(tsum, "{\"+1\": []}", "\x01", 1);
+    CHECK_JSON_BYTES(tsum, "{\"002\": {}}", "\x02", 1);
+    CHECK_JSON_BYTES(tsum, "[\"y\", []]", "\x02", 1);
+    CHECK_JSON_ERR(tsum, "{\"256\": []}", LC_ETYPE, "at $: unknown variant");
+    int v;
+    CHECK(lc_json_is_u8_text("255", &v) && v == 255);
+    CHECK(!lc_json_is_u8_text("256", &v) && !lc_json_is_u8_text("", &v));
+    CHECK(!lc_json_is_u8_text("-1", &v) && !lc_json_is_u8_text("1a", &v));
     /* Unnamed elements cannot come from an object. */
     lc_type_elem ue[1] = { { NULL, P(LC_T_U8) } };
     CHECK_JSON_ERR(lc_type_product(&ts, 1, ue), "{\"0\": 1}", LC_ETYPE, NULL);
@@ -412,7 +464,10 @@ TEST(value_json_random_round_trip)
     int nk = 0;
     for (int k = LC_T_STRING; k < LC_T_KIND_COUNT; k++) kinds[nk++] = P((lc_type_kind)k);
     lc_type_elem e[LC_T_KIND_COUNT + 4];
-    for (int i = 0; i < nk; i++) e[i] = (lc_type_elem){ NULL, kinds[i] };
+    static const char *const names[] = { "s", "b", "i8", "u8", "i16", "u16", "i32", "u32",
+                                         "i64", "u64", "i128", "u128", "i256", "u256", "f32",
+                                         "f64" };
+    for (int i = 0; i < nk; i++) e[i] = (lc_type_elem){ names[i], kinds[i] };
     e[nk] = (lc_type_elem){ "opt", lc_type_option(&ts, lc_type_array(&ts, P(LC_T_I32))) };
     e[nk + 1] = (lc_type_elem){ "bytes", lc_type_array(&ts, P(LC_T_U8)) };
     e[nk + 2] = (lc_type_elem){ "sched", lc_type_special_get(&ts, LC_TS_SCHEDULE_AT) };
@@ -429,13 +484,18 @@ TEST(value_json_random_round_trip)
         lc_rd r;
         lc_rd_init(&r, v.data, v.len);
         CHECK_OK(lc_bsatn_validate(t, &r, NULL));
-        lc_rd_init(&r, v.data, v.len);
-        CHECK_OK(lc_bsatn_to_json(t, &r, &j));
-        lc_errbuf eb = { "" };
-        int rc = lc_json_text_to_bsatn(t, (const char *)j.data, j.len, &back, &eb);
-        if (rc) lc_test_fail(__FILE__, __LINE__, "%s in %.*s", eb.msg, (int)j.len, j.data);
-        bool same = !rc && back.len == v.len && memcmp(back.data, v.data, v.len) == 0;
-        if (!same) lc_test_fail(__FILE__, __LINE__, "round trip differs: %.*s", (int)j.len, j.data);
+        bool same = true;
+        for (int typed = 0; typed < 2 && same; typed++) {
+            lc_rd_init(&r, v.data, v.len);
+            lc_buf_reset(&j);
+            lc_buf_reset(&back);
+            CHECK_OK(typed ? lc_bsatn_to_json_typed(t, &r, &j) : lc_bsatn_to_json(t, &r, &j));
+            lc_errbuf eb = { "" };
+            int rc = lc_json_text_to_bsatn(t, (const char *)j.data, j.len, &back, &eb);
+            if (rc) lc_test_fail(__FILE__, __LINE__, "%s in %.*s", eb.msg, (int)j.len, j.data);
+            same = !rc && back.len == v.len && memcmp(back.data, v.data, v.len) == 0;
+            if (!same) lc_test_fail(__FILE__, __LINE__, "differs: %.*s", (int)j.len, j.data);
+        }
         lc_buf_deinit(&v);
         lc_buf_deinit(&j);
         lc_buf_deinit(&back);
