@@ -261,6 +261,27 @@ TEST(sql_limit_tokens_and_length)
     lc_arena_deinit(&a);
 }
 
+TEST(sql_limit_many_literals_linear_memory)
+{
+    /* 20,000 string literals and quoted names in ~400 KB of text parse within an arena capped
+     * at 8 MiB: each literal's memory is proportional to its own length. */
+    lc_buf b;
+    lc_buf_init(&b);
+    const char *head = "INSERT INTO \"t\" (\"s\") VALUES ('a''b')";
+    lc_buf_put(&b, head, strlen(head));
+    for (u32 i = 1; i < 20000; i++) lc_buf_put(&b, ", ('x''y')", 10);
+    lc_arena a;
+    lc_arena_init(&a, 8u << 20);
+    lc_errbuf eb;
+    sql_stmt *s;
+    CHECK_OK(sql_parse((const char *)b.data, b.len, &a, &s, &eb));
+    CHECK_EQ(s->u.insert.row_count, 20000);
+    CHECK_EQ(s->u.insert.values[19999].len, 3);
+    CHECK_MEM(s->u.insert.values[19999].ptr, "x'y", 3);
+    lc_buf_deinit(&b);
+    lc_arena_deinit(&a);
+}
+
 TEST(sql_limit_arena)
 {
     /* Every arena cap from tiny upward must give LC_ENOMEM or success, never a crash, and
