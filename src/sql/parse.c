@@ -460,6 +460,7 @@ static int parse_list(parser *p, sql_expr_kind kind, sql_kw sep, sql_expr **out)
         *out = ((sql_expr **)items.data)[0];
         return 0;
     }
+    LC_ASSERT(items.count >= 2);
     TRY(new_expr(p, kind, off, out));
     (*out)->u.list.items = items.data;
     (*out)->u.list.count = items.count;

@@ -237,6 +237,10 @@ int sql_parse_subscription(const char *sql, size_t len, u32 flags, lc_arena *are
  * The subscription layer expands it into one `SELECT * FROM t` per readable table. */
 bool sql_is_subscribe_all(const char *sql, size_t len);
 
+/* True when the expression (NULL: false) uses parameter :name anywhere (name without ':').
+ * The subscription layer uses it to tell caller-dependent queries (":sender") from shared ones. */
+bool sql_expr_has_param(const sql_expr *e, const char *name);
+
 /* 1-based line and column (in characters: UTF-8 continuation bytes do not count) of byte
  * offset `off` in `sql`. */
 void sql_pos_from_offset(const char *sql, size_t len, u32 off, u32 *out_line, u32 *out_col);

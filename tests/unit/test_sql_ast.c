@@ -142,6 +142,20 @@ TEST(sql_expr_print)
     lc_arena_deinit(&a);
 }
 
+TEST(sql_expr_has_param)
+{
+    lc_arena a;
+    lc_arena_init(&a, 0);
+    sql_stmt *s = parse_ok(&a, "SELECT * FROM t WHERE a = 1 OR (b = 2 AND NOT :sender = c)");
+    CHECK(s);
+    CHECK(sql_expr_has_param(s->u.select.where, "sender"));
+    CHECK(!sql_expr_has_param(s->u.select.where, "send"));
+    s = parse_ok(&a, "SELECT * FROM t WHERE a = 1 AND b = 'sender'");
+    CHECK(s && !sql_expr_has_param(s->u.select.where, "sender"));
+    CHECK(!sql_expr_has_param(NULL, "sender"));
+    lc_arena_deinit(&a);
+}
+
 TEST(sql_pos_from_offset)
 {
     const char *q = "SELECT *\nFROM t\n  WHERE";
