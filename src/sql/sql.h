@@ -213,7 +213,7 @@ enum {
 };
 
 /*
- * Parses one statement (one trailing ';' allowed) of the general dialect. On success *out_stmt
+ * Parses one statement (empty statements, i.e. extra ';', are ignored) of the general dialect. On success *out_stmt
  * points into `arena` and 0 is returned. On failure returns LC_ESYNTAX (malformed text),
  * LC_ENOTSUP (valid SQL we do not support), LC_ELIMIT (over a size/depth/token bound),
  * LC_EUTF8, or LC_ENOMEM (arena exhausted), with a positioned message in `eb` such as
