@@ -213,8 +213,8 @@ enum {
 };
 
 /*
- * Parses one statement (empty statements, i.e. extra ';', are ignored) of the general dialect. On success *out_stmt
- * points into `arena` and 0 is returned. On failure returns LC_ESYNTAX (malformed text),
+ * Parses one statement of the general dialect (empty statements, i.e. extra ';', are ignored).
+ * On success *out_stmt points into `arena` and 0 is returned. On failure returns LC_ESYNTAX (malformed text),
  * LC_ENOTSUP (valid SQL we do not support), LC_ELIMIT (over a size/depth/token bound),
  * LC_EUTF8, or LC_ENOMEM (arena exhausted), with a positioned message in `eb` such as
  * "syntax error at 1:15 near 'FORM': expected FROM". `sql` need not be NUL-terminated.
@@ -251,7 +251,8 @@ int sql_stmt_print(const sql_stmt *s, lc_buf *out) __attribute__((warn_unused_re
 int sql_select_print(const sql_select *s, lc_buf *out) __attribute__((warn_unused_result));
 int sql_expr_print(const sql_expr *e, lc_buf *out) __attribute__((warn_unused_result));
 
-/* Structural hash / equality: ignores offsets and identifier quoting; stable across runs. */
+/* Structural hash / equality: ignores offsets and identifier quoting; stable across runs.
+ * sql_select_hash and sql_stmt_hash use different domains: compare like with like. */
 u64 sql_stmt_hash(const sql_stmt *s);
 u64 sql_select_hash(const sql_select *s);
 bool sql_stmt_equal(const sql_stmt *a, const sql_stmt *b);
