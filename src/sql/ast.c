@@ -134,8 +134,10 @@ static void print_expr(const sql_expr *e, lc_buf *b)
         return;
     case SQL_EXPR_AND:
     case SQL_EXPR_OR:
+        LC_ASSERT(e->u.list.count >= 2);
         for (u32 i = 0; i < e->u.list.count; i++) {
             const sql_expr *it = e->u.list.items[i];
+            LC_DEBUG_ASSERT(it->kind != e->kind); /* flattened by the parser */
             if (i) put_s(b, e->kind == SQL_EXPR_AND ? " AND " : " OR ");
             print_wrapped(it, it->kind == SQL_EXPR_OR || it->kind == SQL_EXPR_AND, b);
         }
@@ -298,6 +300,25 @@ int sql_expr_print(const sql_expr *e, lc_buf *b)
 {
     print_expr(e, b);
     return b->err;
+}
+
+bool sql_expr_has_param(const sql_expr *e, const char *name)
+{
+    if (!e) return false;
+    switch (e->kind) {
+    case SQL_EXPR_PARAM:
+        return e->u.param.len == strlen(name) && memcmp(e->u.param.ptr, name, e->u.param.len) == 0;
+    case SQL_EXPR_CMP:
+        return sql_expr_has_param(e->u.cmp.lhs, name) || sql_expr_has_param(e->u.cmp.rhs, name);
+    case SQL_EXPR_AND:
+    case SQL_EXPR_OR:
+        LC_ASSERT(e->u.list.count >= 2);
+        for (u32 i = 0; i < e->u.list.count; i++)
+            if (sql_expr_has_param(e->u.list.items[i], name)) return true;
+        return false;
+    case SQL_EXPR_NOT: return sql_expr_has_param(e->u.operand, name);
+    default: return false;
+    }
 }
 
 /* ---- hashing ----------------------------------------------------------------------------- */

@@ -18,11 +18,12 @@
 
 static const struct {
     const char *name;
+    u8 len;
     bool is_reserved;
 } kw_table[] = {
     /* clang-format off */
-    {"", false},
-#define SQL_X_KW(name, reserved) {#name, reserved},
+    {"", 0, false},
+#define SQL_X_KW(name, reserved) {#name, sizeof #name - 1, reserved},
     SQL_KEYWORD_LIST(SQL_X_KW)
 #undef SQL_X_KW
     /* clang-format on */
@@ -36,8 +37,10 @@ static char ascii_upper(char c) { return (c >= 'a' && c <= 'z') ? (char)(c - 32)
 sql_kw sql_kw_lookup(const char *p, u32 n)
 {
     if (n < 2 || n > 8) return SQL_KW_NONE;
+    char first = ascii_upper(p[0]);
     for (u32 k = 1; k < sizeof kw_table / sizeof kw_table[0]; k++) {
         const char *name = kw_table[k].name;
+        if (kw_table[k].len != n || name[0] != first) continue;
         u32 i = 0;
         while (i < n && name[i] && ascii_upper(p[i]) == name[i]) i++;
         if (i == n && name[i] == '\0') return (sql_kw)k;
@@ -194,23 +197,32 @@ static int skip_space(sql_lexer *lx)
 
 /* Reads a quote-delimited token starting at lx->pos (the opening quote `q`), decoding the
  * doubled quote. Sets t->val/val_len. */
+/* Reads a quote-delimited token starting at lx->pos (the opening quote `q`), decoding the
+ * doubled quote. A first pass finds the end and the decoded size, so the arena gets exactly
+ * what the value needs (allocating "the rest of the text" per literal would make many small
+ * literals cost quadratic memory). Sets t->val/val_len. */
 static int lex_quoted(sql_lexer *lx, sql_tok *t, char q, const char *what)
 {
-    u32 start = lx->pos++;
-    char *out = lc_arena_alloc(lx->arena, (lx->len - start) + 1);
-    if (!out) return sql_lex_errf(lx, LC_ENOMEM, NULL, start, "out of memory for SQL literal");
-    u32 n = 0;
-    for (;;) {
-        if (lx->pos >= lx->len)
-            return sql_lex_errf(lx, LC_ESYNTAX, NULL, start, "unterminated %s", what);
-        char c = lx->src[lx->pos++];
-        if (c == q) {
-            if (at(lx, lx->pos) != (u8)q) break;
-            lx->pos++;
+    u32 start = lx->pos;
+    u32 i = start + 1, n = 0;
+    for (;; i++, n++) {
+        if (i >= lx->len) return sql_lex_errf(lx, LC_ESYNTAX, NULL, start, "unterminated %s", what);
+        if (lx->src[i] == q) {
+            if (at(lx, i + 1) != (u8)q) break;
+            i++;
         }
-        out[n++] = c;
     }
+    u32 end = i + 1; /* one past the closing quote */
+    char *out = lc_arena_alloc(lx->arena, (size_t)n + 1);
+    if (!out) return sql_lex_errf(lx, LC_ENOMEM, NULL, start, "out of memory for SQL literal");
+    u32 k = 0;
+    for (i = start + 1; i < end - 1; i++) {
+        out[k++] = lx->src[i];
+        if (lx->src[i] == q) i++; /* skip the second quote of a doubled pair */
+    }
+    LC_ASSERT(k == n);
     out[n] = '\0';
+    lx->pos = end;
     t->val = out;
     t->val_len = n;
     return 0;

@@ -2,8 +2,8 @@
  * sql/parse.c — recursive-descent parser for both SQL dialects (see sql/sql.h).
  *
  * Grammar (general dialect; [sub] marks what the subscription dialect refuses):
+ *   text      = {';'} stmt {';'}     (empty statements are skipped, as sqlparser does)
  *   stmt      = select | insert [sub] | update [sub] | delete [sub] | set [sub] | show [sub]
- *               [';']
  *   select    = SELECT proj FROM from [WHERE or] [ORDER BY order {',' order}] [sub]
  *               {LIMIT int [sub] | OFFSET int [sub]}
  *   proj      = '*' | name '.' '*' | COUNT '(' '*' ')' [AS] name [sub]
@@ -460,6 +460,7 @@ static int parse_list(parser *p, sql_expr_kind kind, sql_kw sep, sql_expr **out)
         *out = ((sql_expr **)items.data)[0];
         return 0;
     }
+    LC_ASSERT(items.count >= 2);
     TRY(new_expr(p, kind, off, out));
     (*out)->u.list.items = items.data;
     (*out)->u.list.count = items.count;
@@ -973,7 +974,7 @@ static int too_long(const char *sql, size_t len, size_t max, lc_errbuf *eb)
                    len, max);
 }
 
-/* Shared driver: bounds, UTF-8, empty input, one statement, trailing ';'. */
+/* Shared driver: bounds, UTF-8, empty input, one statement, surrounding ';'. */
 static int parse_text(parser *p, const char *sql, size_t len, size_t max, lc_arena *arena,
                       lc_errbuf *eb, sql_stmt **out)
 {
@@ -983,12 +984,9 @@ static int parse_text(parser *p, const char *sql, size_t len, size_t max, lc_are
     u32 bad;
     if (sql_utf8_check(sql, (u32)len, &bad))
         return sql_lex_errf(&p->lx, LC_EUTF8, NULL, bad, "SQL text is not valid UTF-8");
+    /* Empty statements (runs of ';') are skipped before and after, as sqlparser does. */
     TRY(advance(p));
-    if (p->tok.kind == SQL_TOK_SEMI) {
-        const sql_tok *next;
-        TRY(peek(p, &next));
-        if (next->kind == SQL_TOK_EOF) TRY(advance(p));
-    }
+    while (p->tok.kind == SQL_TOK_SEMI) TRY(advance(p));
     if (p->tok.kind == SQL_TOK_EOF) return unsup(p, p->tok.off, "Empty SQL query");
     if (p->is_sub && !is_kw(p, SQL_KW_SELECT))
         return unsup(p, p->tok.off, "Unsupported: Non-SELECT queries");
@@ -996,7 +994,7 @@ static int parse_text(parser *p, const char *sql, size_t len, size_t max, lc_are
     if (!st) return nomem(p);
     TRY(parse_stmt_body(p, st));
     if (p->tok.kind == SQL_TOK_SEMI) {
-        TRY(advance(p));
+        while (p->tok.kind == SQL_TOK_SEMI) TRY(advance(p));
         if (p->tok.kind != SQL_TOK_EOF)
             return unsup(p, p->tok.off, "Multiple SQL statements are not supported");
     }

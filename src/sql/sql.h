@@ -213,8 +213,8 @@ enum {
 };
 
 /*
- * Parses one statement (one trailing ';' allowed) of the general dialect. On success *out_stmt
- * points into `arena` and 0 is returned. On failure returns LC_ESYNTAX (malformed text),
+ * Parses one statement of the general dialect (empty statements, i.e. extra ';', are ignored).
+ * On success *out_stmt points into `arena` and 0 is returned. On failure returns LC_ESYNTAX (malformed text),
  * LC_ENOTSUP (valid SQL we do not support), LC_ELIMIT (over a size/depth/token bound),
  * LC_EUTF8, or LC_ENOMEM (arena exhausted), with a positioned message in `eb` such as
  * "syntax error at 1:15 near 'FORM': expected FROM". `sql` need not be NUL-terminated.
@@ -237,6 +237,10 @@ int sql_parse_subscription(const char *sql, size_t len, u32 flags, lc_arena *are
  * The subscription layer expands it into one `SELECT * FROM t` per readable table. */
 bool sql_is_subscribe_all(const char *sql, size_t len);
 
+/* True when the expression (NULL: false) uses parameter :name anywhere (name without ':').
+ * The subscription layer uses it to tell caller-dependent queries (":sender") from shared ones. */
+bool sql_expr_has_param(const sql_expr *e, const char *name);
+
 /* 1-based line and column (in characters: UTF-8 continuation bytes do not count) of byte
  * offset `off` in `sql`. */
 void sql_pos_from_offset(const char *sql, size_t len, u32 off, u32 *out_line, u32 *out_col);
@@ -247,7 +251,8 @@ int sql_stmt_print(const sql_stmt *s, lc_buf *out) __attribute__((warn_unused_re
 int sql_select_print(const sql_select *s, lc_buf *out) __attribute__((warn_unused_result));
 int sql_expr_print(const sql_expr *e, lc_buf *out) __attribute__((warn_unused_result));
 
-/* Structural hash / equality: ignores offsets and identifier quoting; stable across runs. */
+/* Structural hash / equality: ignores offsets and identifier quoting; stable across runs.
+ * sql_select_hash and sql_stmt_hash use different domains: compare like with like. */
 u64 sql_stmt_hash(const sql_stmt *s);
 u64 sql_select_hash(const sql_select *s);
 bool sql_stmt_equal(const sql_stmt *a, const sql_stmt *b);

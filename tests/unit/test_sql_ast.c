@@ -142,6 +142,20 @@ TEST(sql_expr_print)
     lc_arena_deinit(&a);
 }
 
+TEST(sql_expr_has_param)
+{
+    lc_arena a;
+    lc_arena_init(&a, 0);
+    sql_stmt *s = parse_ok(&a, "SELECT * FROM t WHERE a = 1 OR (b = 2 AND NOT :sender = c)");
+    CHECK(s);
+    CHECK(sql_expr_has_param(s->u.select.where, "sender"));
+    CHECK(!sql_expr_has_param(s->u.select.where, "send"));
+    s = parse_ok(&a, "SELECT * FROM t WHERE a = 1 AND b = 'sender'");
+    CHECK(s && !sql_expr_has_param(s->u.select.where, "sender"));
+    CHECK(!sql_expr_has_param(NULL, "sender"));
+    lc_arena_deinit(&a);
+}
+
 TEST(sql_pos_from_offset)
 {
     const char *q = "SELECT *\nFROM t\n  WHERE";
@@ -258,6 +272,27 @@ TEST(sql_limit_tokens_and_length)
     CHECK_OK(sql_parse_subscription(q, LC_SQL_SUB_TEXT_MAX, 0, &a, &sel, &eb));
     CHECK_ERR(sql_parse_subscription(q, LC_SQL_SUB_TEXT_MAX + 1, 0, &a, &sel, &eb), LC_ELIMIT);
     lc_free(q);
+    lc_arena_deinit(&a);
+}
+
+TEST(sql_limit_many_literals_linear_memory)
+{
+    /* 20,000 string literals and quoted names in ~400 KB of text parse within an arena capped
+     * at 8 MiB: each literal's memory is proportional to its own length. */
+    lc_buf b;
+    lc_buf_init(&b);
+    const char *head = "INSERT INTO \"t\" (\"s\") VALUES ('a''b')";
+    lc_buf_put(&b, head, strlen(head));
+    for (u32 i = 1; i < 20000; i++) lc_buf_put(&b, ", ('x''y')", 10);
+    lc_arena a;
+    lc_arena_init(&a, 8u << 20);
+    lc_errbuf eb;
+    sql_stmt *s;
+    CHECK_OK(sql_parse((const char *)b.data, b.len, &a, &s, &eb));
+    CHECK_EQ(s->u.insert.row_count, 20000);
+    CHECK_EQ(s->u.insert.values[19999].len, 3);
+    CHECK_MEM(s->u.insert.values[19999].ptr, "x'y", 3);
+    lc_buf_deinit(&b);
     lc_arena_deinit(&a);
 }
 
