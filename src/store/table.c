@@ -223,7 +223,7 @@ int table_slot_alloc(store_table *t, const u8 *row, u32 len, u32 *out_rid)
     if (t->free_count) {
         rid = t->free_slots[--t->free_count];
     } else {
-        if (t->slot_hw == UINT32_MAX - 1) goto fail_limit;
+        if (t->slot_hw >= LC_TABLE_ROWS_MAX) goto fail_limit;
         if ((t->slot_hw >> STORE_PAGE_SHIFT) >= t->page_count) {
             int rc = table_add_page(t);
             if (rc) {
