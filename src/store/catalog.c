@@ -294,11 +294,9 @@ static int table_attach_index(store *s, store_table *t, store_index *ix)
     int rc = store_idmap_put(&s->indexes, ix->id, ix);
     if (rc) return rc;
     t->ixs[t->ix_count++] = ix;
-    if (ix->is_unique && t->unique_ix_count++ == 0) {
-        lc_free(t->rowset);
-        t->rowset = NULL;
-        t->rowset_cap = t->rowset_n = 0;
-    }
+    /* The row set stops being maintained but keeps its memory, so that detaching this
+     * index again (rollback) can rebuild it without allocating. */
+    if (ix->is_unique) t->unique_ix_count++;
     return 0;
 }
 

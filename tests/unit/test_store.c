@@ -961,3 +961,37 @@ TEST(store_oom_injection_ddl)
         store_destroy(s);
     }
 }
+
+TEST(store_rowset_after_unique_index_rollback)
+{
+    store *s;
+    CHECK_OK(store_create(&s));
+    store_column_def cols[1] = {{"x", lc_type_prim(LC_T_U64)}};
+    store_table_def d = {.name = "bag", .pk_col = -1, .col_count = 1, .cols = cols};
+    store_txn txn;
+    u32 tid, ix;
+    store_txn_begin(&txn, s);
+    CHECK_OK(store_table_create(&txn, &d, &tid, NULL));
+    u8 row[8];
+    for (u64 i = 0; i < 100; i++) {
+        lc_store_u64(row, i);
+        CHECK_OK(store_insert(&txn, tid, row, 8, NULL, NULL));
+    }
+    CHECK_OK(store_txn_commit(&txn, NULL));
+    store_txn_begin(&txn, s);
+    u16 c = 0;
+    store_index_def x = {NULL, STORE_INDEX_BTREE, true, 1, &c};
+    CHECK_OK(store_index_create(&txn, tid, &x, &ix, NULL));
+    lc_store_u64(row, 500);
+    CHECK_OK(store_insert(&txn, tid, row, 8, NULL, NULL));
+    store_txn_abort(&txn);
+    store_txn_begin(&txn, s);
+    CHECK(store_table_check(&txn, tid));
+    bool existed = false;
+    lc_store_u64(row, 7);
+    CHECK_OK(store_insert(&txn, tid, row, 8, NULL, &existed));
+    CHECK(existed);
+    CHECK_EQ(count_of(&txn, tid), 100);
+    CHECK_OK(store_txn_commit(&txn, NULL));
+    store_destroy(s);
+}
