@@ -36,6 +36,10 @@
 #define LC_INDEX_COLS_MAX 64
 /* Tables per database (ids are u32; this bounds catalog memory). */
 #define LC_TABLES_MAX 65536
+/* Rows per table: rows are addressed by a u32 row id (4 bytes per index entry keeps an
+ * accounts row under 40 bytes); two values are reserved (UINT32_MAX marks "none", and
+ * row id + 1 must not wrap in the hash tables). */
+#define LC_TABLE_ROWS_MAX (0xffffffffu - 2)
 
 /* Commit log */
 /* One transaction record: a reducer may write a lot, but one record must fit in memory twice

@@ -294,11 +294,9 @@ static int table_attach_index(store *s, store_table *t, store_index *ix)
     int rc = store_idmap_put(&s->indexes, ix->id, ix);
     if (rc) return rc;
     t->ixs[t->ix_count++] = ix;
-    if (ix->is_unique && t->unique_ix_count++ == 0) {
-        lc_free(t->rowset);
-        t->rowset = NULL;
-        t->rowset_cap = t->rowset_n = 0;
-    }
+    /* The row set stops being maintained but keeps its memory, so that detaching this
+     * index again (rollback) can rebuild it without allocating. */
+    if (ix->is_unique) t->unique_ix_count++;
     return 0;
 }
 
@@ -809,8 +807,12 @@ static void sweep_user_objects(store *s)
         if (!t || t->is_system) continue;
         for (u32 j = t->seq_count; j-- > 0;)
             if (!t->seqs[j]->is_alive || !t->is_alive) table_detach_seq(s, t, t->seqs[j]);
+        if (!t->is_alive) { /* table_destroy frees its indexes; no row set to rebuild */
+            for (u32 j = 0; j < t->ix_count; j++) store_idmap_del(&s->indexes, t->ixs[j]->id);
+            continue;
+        }
         for (u32 j = t->ix_count; j-- > 0;)
-            if (!t->ixs[j]->is_alive || !t->is_alive) table_detach_index(s, t, t->ixs[j]);
+            if (!t->ixs[j]->is_alive) table_detach_index(s, t, t->ixs[j]);
     }
     for (u32 i = 0; i < s->tables.cap;) {
         store_table *t = s->tables.keys[i] ? s->tables.vals[i] : NULL;

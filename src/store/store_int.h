@@ -15,7 +15,9 @@
  * single integer column of width <= 8 at a fixed offset are copied into the chunk as an
  * order-preserving u64 ("int mode", native compares); every other key is compared through the
  * row with lc_bsatn_cmp ("generic mode"). Hash and Direct indexes use the same structure;
- * only their API differs (a Hash index refuses range scans as SpacetimeDB does).
+ * only their API differs (a Hash index refuses range scans as SpacetimeDB does). A unique
+ * int-mode index also keeps a hash side table (key -> row id) so point lookups, uniqueness
+ * checks and update-by-key are one probe; the ordered part serves ranges.
  *
  * Set semantics: a table with a unique index detects identical rows through it; a table with
  * none keeps a row-hash set (open addressing over row ids, backward-shift deletion).

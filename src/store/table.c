@@ -223,7 +223,7 @@ int table_slot_alloc(store_table *t, const u8 *row, u32 len, u32 *out_rid)
     if (t->free_count) {
         rid = t->free_slots[--t->free_count];
     } else {
-        if (t->slot_hw == UINT32_MAX - 1) goto fail_limit;
+        if (t->slot_hw >= LC_TABLE_ROWS_MAX) goto fail_limit;
         if ((t->slot_hw >> STORE_PAGE_SHIFT) >= t->page_count) {
             int rc = table_add_page(t);
             if (rc) {
@@ -299,14 +299,19 @@ static void rowset_place(store_table *t, u32 rid)
 
 int table_rowset_rebuild(store_table *t)
 {
-    lc_free(t->rowset);
-    t->rowset = NULL;
-    t->rowset_cap = t->rowset_n = 0;
-    if (t->unique_ix_count) return 0;
+    t->rowset_n = 0;
+    if (t->unique_ix_count) return 0; /* not maintained; memory kept for a later rebuild */
     u32 cap = 16;
     while (cap < t->row_count * 2 + 2) cap *= 2;
-    t->rowset = lc_calloc(cap, sizeof(u32));
-    if (!t->rowset) return LC_ENOMEM;
+    if (t->rowset && t->rowset_cap >= cap) {
+        cap = t->rowset_cap;
+        memset(t->rowset, 0, cap * sizeof(u32));
+    } else {
+        u32 *m = lc_calloc(cap, sizeof(u32));
+        if (!m) return LC_ENOMEM;
+        lc_free(t->rowset);
+        t->rowset = m;
+    }
     t->rowset_cap = cap;
     for (u32 rid = 0; rid < t->slot_hw; rid++) {
         if (!table_is_live(t, rid)) continue;

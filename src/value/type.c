@@ -18,6 +18,7 @@
  *    assumes a tree; lc_type_format bounds its work by its output capacity.
  *  - A zero-sized type (fixed_size 0) is always plain: only products of zero-sized products.
  */
+#include "base/alloc.h"
 #include "base/assert.h"
 #include "base/limits.h"
 #include "value/value.h"
@@ -244,23 +245,81 @@ static bool names_equal(const char *a, const char *b)
     return strcmp(a, b) == 0;
 }
 
-bool lc_type_equal(const lc_type *a, const lc_type *b)
+/* Pairs of composite nodes already proven equal. Types are acyclic, so a pair found here is
+ * equal; remembering pairs makes comparing two distinct copies of a heavily shared DAG linear
+ * in its node count instead of exponential in its depth. Open addressing; on allocation
+ * failure the memo simply stops growing (still correct, possibly slower). */
+typedef struct eq_memo {
+    const lc_type **slots; /* 2 per entry; NULL = empty */
+    size_t cap, count;     /* entries */
+    const lc_type *small[2 * 64];
+} eq_memo;
+
+static size_t memo_hash(const lc_type *a, const lc_type *b, size_t cap)
+{
+    u64 h = ((u64)(uintptr_t)a * 0x9e3779b97f4a7c15ull) ^ ((u64)(uintptr_t)b >> 4);
+    h ^= h >> 29;
+    return (size_t)(h * 0xbf58476d1ce4e5b9ull >> 7) & (cap - 1);
+}
+
+static bool memo_has(const eq_memo *m, const lc_type *a, const lc_type *b)
+{
+    for (size_t i = memo_hash(a, b, m->cap);; i = (i + 1) & (m->cap - 1)) {
+        if (!m->slots[2 * i]) return false;
+        if (m->slots[2 * i] == a && m->slots[2 * i + 1] == b) return true;
+    }
+}
+
+static void memo_put(eq_memo *m, const lc_type *a, const lc_type *b)
+{
+    if ((m->count + 1) * 2 > m->cap) { /* keep the load under 1/2: grow or stop */
+        size_t cap = m->cap * 2;
+        const lc_type **slots = lc_calloc(cap * 2, sizeof *slots);
+        if (!slots) return;
+        eq_memo grown = { slots, cap, 0, { 0 } };
+        for (size_t i = 0; i < m->cap; i++)
+            if (m->slots[2 * i]) memo_put(&grown, m->slots[2 * i], m->slots[2 * i + 1]);
+        if (m->slots != m->small) lc_free(m->slots);
+        m->slots = slots;
+        m->cap = cap;
+    }
+    size_t i = memo_hash(a, b, m->cap);
+    while (m->slots[2 * i]) i = (i + 1) & (m->cap - 1);
+    m->slots[2 * i] = a;
+    m->slots[2 * i + 1] = b;
+    m->count++;
+}
+
+static bool equal_rec(const lc_type *a, const lc_type *b, eq_memo *m)
 {
     if (a == b) return true;
     if (!a || !b || a->kind != b->kind) return false;
     switch (a->kind) {
     case LC_T_REF: return a->ref == b->ref;
-    case LC_T_ARRAY: return lc_type_equal(a->array_elem, b->array_elem);
+    case LC_T_ARRAY: return equal_rec(a->array_elem, b->array_elem, m);
     case LC_T_PRODUCT:
     case LC_T_SUM:
         if (a->elem_count != b->elem_count || a->fixed_size != b->fixed_size) return false;
+        if (memo_has(m, a, b)) return true;
         for (u32 i = 0; i < a->elem_count; i++) {
             if (!names_equal(a->elems[i].name, b->elems[i].name)) return false;
-            if (!lc_type_equal(a->elems[i].type, b->elems[i].type)) return false;
+            if (!equal_rec(a->elems[i].type, b->elems[i].type, m)) return false;
         }
+        memo_put(m, a, b);
         return true;
     default: return true; /* primitives: same kind */
     }
+}
+
+bool lc_type_equal(const lc_type *a, const lc_type *b)
+{
+    eq_memo m;
+    memset(&m, 0, sizeof m);
+    m.slots = m.small;
+    m.cap = LC_ARRAY_LEN(m.small) / 2;
+    bool eq = equal_rec(a, b, &m);
+    if (m.slots != m.small) lc_free(m.slots);
+    return eq;
 }
 
 /* ---- format ---- */

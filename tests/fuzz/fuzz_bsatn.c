@@ -35,9 +35,11 @@
 
 enum { HAS_FLOAT = 1, HAS_TAG_NAME = 2 };
 
-/* Float kinds and variants named like a tag ("0", "+7") in a type tree (refs not followed, so
- * linear in its encoded size). NaN/inf render as null, and a typed {"0": v} reads back as
- * tag 0 (as in SpacetimeDB), so those types are exempt from exact JSON round trips. */
+/* Float kinds, variants named like a tag ("0", "+7") and repeated element names in a type
+ * tree (refs not followed, so linear in its encoded size). NaN/inf render as null, a typed
+ * {"0": v} reads back as tag 0, and a typed object with a repeated key is rejected (all as in
+ * SpacetimeDB), so those types are exempt from exact JSON round trips (HAS_TAG_NAME: typed
+ * only). */
 static int type_traits(const lc_type *t)
 {
     int f = 0, tag;
@@ -50,6 +52,8 @@ static int type_traits(const lc_type *t)
         for (u32 i = 0; i < t->elem_count; i++) {
             const char *name = t->elems[i].name;
             if (t->kind == LC_T_SUM && name && lc_json_is_u8_text(name, &tag)) f |= HAS_TAG_NAME;
+            for (u32 k = 0; name && t->kind == LC_T_PRODUCT && k < i; k++)
+                if (t->elems[k].name && !strcmp(t->elems[k].name, name)) f |= HAS_TAG_NAME;
             f |= type_traits(t->elems[i].type);
         }
         return f;

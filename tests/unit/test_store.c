@@ -931,3 +931,67 @@ TEST(store_name_aliases)
     CHECK_OK(store_txn_commit(&txn, NULL));
     store_destroy(s);
 }
+
+TEST(store_oom_injection_ddl)
+{
+    for (i64 k = 0; k < 300; k += 2) {
+        store *s;
+        CHECK_OK(store_create(&s));
+        store_txn txn;
+        store_txn_begin(&txn, s);
+        store_column_def cols[3] = {{"id", lc_type_prim(LC_T_U32)},
+                                    {"name", lc_type_prim(LC_T_STRING)},
+                                    {"n", lc_type_prim(LC_T_U64)}};
+        u16 c1 = 1;
+        store_index_def x = {NULL, STORE_INDEX_BTREE, true, 1, &c1};
+        store_sequence_def q = {.col_pos = 2};
+        store_table_def d = {.name = "t", .pk_col = 0, .col_count = 3, .cols = cols,
+                             .index_count = 1, .indexes = &x, .seq_count = 1, .seqs = &q};
+        u32 tid;
+        lc_alloc_fail_after(k);
+        int rc = store_table_create(&txn, &d, &tid, NULL);
+        lc_alloc_fail_after(-1);
+        CHECK(rc == 0 || rc == LC_ENOMEM);
+        if (rc == 0 || (k & 2)) store_txn_abort(&txn);
+        else CHECK_ERR(store_txn_commit(&txn, NULL), txn.is_failed ? LC_ETXFAILED : 0);
+        store_read_begin(&txn, s);
+        CHECK(!store_table_exists(&txn, 4096) || rc == 0);
+        for (u32 t = 1; t <= 20; t++) CHECK(store_table_check(&txn, t));
+        store_read_end(&txn);
+        store_destroy(s);
+    }
+}
+
+TEST(store_rowset_after_unique_index_rollback)
+{
+    store *s;
+    CHECK_OK(store_create(&s));
+    store_column_def cols[1] = {{"x", lc_type_prim(LC_T_U64)}};
+    store_table_def d = {.name = "bag", .pk_col = -1, .col_count = 1, .cols = cols};
+    store_txn txn;
+    u32 tid, ix;
+    store_txn_begin(&txn, s);
+    CHECK_OK(store_table_create(&txn, &d, &tid, NULL));
+    u8 row[8];
+    for (u64 i = 0; i < 100; i++) {
+        lc_store_u64(row, i);
+        CHECK_OK(store_insert(&txn, tid, row, 8, NULL, NULL));
+    }
+    CHECK_OK(store_txn_commit(&txn, NULL));
+    store_txn_begin(&txn, s);
+    u16 c = 0;
+    store_index_def x = {NULL, STORE_INDEX_BTREE, true, 1, &c};
+    CHECK_OK(store_index_create(&txn, tid, &x, &ix, NULL));
+    lc_store_u64(row, 500);
+    CHECK_OK(store_insert(&txn, tid, row, 8, NULL, NULL));
+    store_txn_abort(&txn);
+    store_txn_begin(&txn, s);
+    CHECK(store_table_check(&txn, tid));
+    bool existed = false;
+    lc_store_u64(row, 7);
+    CHECK_OK(store_insert(&txn, tid, row, 8, NULL, &existed));
+    CHECK(existed);
+    CHECK_EQ(count_of(&txn, tid), 100);
+    CHECK_OK(store_txn_commit(&txn, NULL));
+    store_destroy(s);
+}

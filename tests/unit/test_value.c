@@ -123,6 +123,33 @@ TEST(value_equal_and_format)
     CHECK_STR(out, "&7");
     lc_type_format(ta, out, 8);
     CHECK_STR(out, "(id: U3");
+    /* Two distinct copies of a DAG with 2^60 paths compare in linear time. */
+    const lc_type *d1 = lc_type_prim(LC_T_U8), *d2 = d1;
+    for (int i = 0; i < 60; i++) {
+        lc_type_elem e1[2] = { { "l", d1 }, { "r", d1 } }, e2[2] = { { "l", d2 }, { "r", d2 } };
+        d1 = lc_type_product(&ts, 2, e1);
+        d2 = lc_type_product(&ts, 2, e2);
+    }
+    CHECK(d1 && d2 && d1 != d2 && lc_type_equal(d1, d2));
+    lc_type_elem e3[2] = { { "l", d1 }, { "x", d1 } }, e4[2] = { { "l", d2 }, { "r", d2 } };
+    CHECK(!lc_type_equal(lc_type_product(&ts, 2, e3), lc_type_product(&ts, 2, e4)));
+    /* Many distinct equal pairs: the memo grows past its inline slots. */
+    const lc_type *w1[300], *w2[300];
+    for (int i = 0; i < 300; i++) {
+        lc_type_elem x[1] = { { "v", lc_type_prim((lc_type_kind)(LC_T_I8 + i % 12)) } };
+        w1[i] = lc_type_product(&ts, 1, x);
+        w2[i] = lc_type_product(&ts, 1, x);
+        CHECK(w1[i] && w2[i] && w1[i] != w2[i]);
+    }
+    lc_type_elem wide1[300], wide2[300];
+    for (int i = 0; i < 300; i++) {
+        wide1[i] = (lc_type_elem){ NULL, w1[i] };
+        wide2[i] = (lc_type_elem){ NULL, w2[i] };
+    }
+    const lc_type *pw1 = lc_type_product(&ts, 300, wide1), *pw2 = lc_type_product(&ts, 300, wide2);
+    CHECK(pw1 && pw2 && lc_type_equal(pw1, pw2));
+    wide2[299].type = w2[0];
+    CHECK(!lc_type_equal(pw1, lc_type_product(&ts, 300, wide2)));
     lc_typespace_deinit(&ts);
 }
 

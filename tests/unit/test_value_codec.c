@@ -3,6 +3,7 @@
  * Option<String> example byte for byte, round trips, malformed and hostile input) and ref
  * resolution (sharing, recursion and range errors, depth through refs).
  */
+#include "base/alloc.h"
 #include "base/limits.h"
 #include "harness.h"
 #include "value/value.h"
@@ -211,4 +212,49 @@ TEST(value_codec_resolve_errors)
     ts.count = 0;
     lc_typespace_deinit(&ts);
     lc_typespace_deinit(&dst);
+}
+
+/* Every allocation of decode + resolve fails in turn: each run ends in success or LC_ENOMEM,
+ * never a crash or a leak (the leak check is ASan's, at exit). */
+TEST(value_codec_out_of_memory)
+{
+    lc_typespace src;
+    lc_typespace_init(&src);
+    lc_type_elem e0[2] = { { "id", lc_type_prim(LC_T_U32) }, { "owner", lc_type_ref(&src, 1) } };
+    lc_type_elem e1[2] = { { "name", lc_type_option(&src, lc_type_prim(LC_T_STRING)) },
+                           { "tags", lc_type_array(&src, lc_type_ref(&src, 0 + 2)) } };
+    lc_type_elem e2[1] = { { "x", lc_type_prim(LC_T_F64) } };
+    const lc_type *defs[3] = { lc_type_product(&src, 2, e0), lc_type_product(&src, 2, e1),
+                               lc_type_sum(&src, 1, e2) };
+    lc_buf b;
+    lc_buf_init(&b);
+    lc_buf_put_u32(&b, 3);
+    for (int i = 0; i < 3; i++) lc_type_encode(&b, defs[i]);
+    CHECK_EQ(b.err, 0);
+    int ok = 0, oom = 0;
+    for (i64 n = 0; n < 64; n++) {
+        lc_typespace ts, dst;
+        lc_typespace_init(&ts);
+        lc_typespace_init(&dst);
+        lc_errbuf eb;
+        lc_rd r;
+        lc_rd_init(&r, b.data, b.len);
+        lc_alloc_fail_after(n);
+        int rc = lc_typespace_decode(&ts, &r, &eb);
+        const lc_type *res = NULL;
+        if (!rc) rc = lc_type_resolve(&dst, &ts, ts.types[0], &res, &eb);
+        lc_alloc_fail_after(-1);
+        CHECK(rc == 0 || rc == LC_ENOMEM);
+        if (rc == 0) {
+            ok++;
+            CHECK_EQ(res->elems[1].type->elems[1].type->array_elem->kind, LC_T_SUM);
+        } else {
+            oom++;
+        }
+        lc_typespace_deinit(&ts);
+        lc_typespace_deinit(&dst);
+    }
+    CHECK(ok > 0 && oom > 0);
+    lc_buf_deinit(&b);
+    lc_typespace_deinit(&src);
 }

@@ -4,6 +4,7 @@
  * escapes, bytes as hex, untyped products and sums), type JSON, JSON -> BSATN in every accepted
  * form with path-naming errors, and a seeded random round trip BSATN -> JSON -> BSATN.
  */
+#include "base/alloc.h"
 #include "harness.h"
 #include "value/value.h"
 
@@ -181,6 +182,22 @@ TEST(value_json_output_limit)
     lc_rd_init(&r, "\x0a\x00\x00\x00" "0123456789", 14);
     CHECK_ERR(lc_bsatn_to_json(P(LC_T_STRING), &r, &b), LC_ELIMIT);
     CHECK_EQ(b.len, 0);
+    lc_buf_deinit(&b);
+    /* Out of memory while growing the output: LC_ENOMEM, nothing half-written. */
+    lc_buf_init(&b);
+    lc_rd_init(&r, "\x0a\x00\x00\x00" "0123456789", 14);
+    lc_alloc_fail_after(0);
+    int rc = lc_bsatn_to_json(P(LC_T_STRING), &r, &b);
+    lc_alloc_fail_after(-1);
+    CHECK_ERR(rc, LC_ENOMEM);
+    CHECK_EQ(b.len, 0);
+    lc_buf_deinit(&b);
+    lc_buf_init(&b);
+    lc_errbuf eb;
+    lc_alloc_fail_after(0);
+    rc = lc_json_text_to_bsatn(P(LC_T_STRING), "\"abc\"", 5, &b, &eb);
+    lc_alloc_fail_after(-1);
+    CHECK_ERR(rc, LC_ENOMEM);
     lc_buf_deinit(&b);
     /* A zero-byte value whose JSON is exponential: capped, not unbounded. */
     const lc_type *t = lc_type_special_get(&ts, LC_TS_UNIT);
