@@ -848,12 +848,21 @@ static void op_mem(cc *c, u8 op)
         }
         push_result(c, mem_type(op), pos);
     } else {
-        u32 v = pop_slot(c, mem_type(op));
+        pop(c, mem_type(op));
+        u32 vl = c->popped_loc;
+        u64 vk = c->popped_const;
+        u32 vh = home(c, c->val_count);
         u32 a = pop_slot(c, 0x7f);
-        if (emitting(c)) {
-            emit_op(c, op, 0, a, v);
+        if (!emitting(c))
+            return;
+        if (vl == LOC_CONST) {  /* store of a constant: OP_IMM + op a [offset] [value] */
+            emit_op(c, OP_IMM + op, 0, a, 0);
             emit(c, offset);
+            emit(c, vk);
+            return;
         }
+        emit_op(c, op, 0, a, vl == LOC_CONST ? vh : vl);
+        emit(c, offset);
     }
 }
 

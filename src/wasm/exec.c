@@ -219,6 +219,17 @@ static int host_call(lc_wasm_instance *inst, lc_wasm_instance *ci, const lc_wasm
         NEXT();                                                                     \
     }
 
+#define STOREI(T, N)                                                                \
+    {                                                                               \
+        u64 ea = (u64)(u32)fp[A_] + pc[0].u;                                        \
+        if (LC_UNLIKELY(ea + N > mem_size))                                         \
+            TRAP(LC_ETRAP_MEM_OOB);                                                 \
+        T v = (T)pc[1].u;                                                           \
+        pc += 2;                                                                    \
+        memcpy(mem + ea, &v, N);                                                    \
+        NEXT();                                                                     \
+    }
+
 /* Binary integer ops with an immediate form: L<op> reads b from slot B, I<op> from the
  * next code word. */
 #define BIN32(op, expr)                                                             \
@@ -325,7 +336,8 @@ int wasm_exec(lc_wasm_instance *inst, const lc_wasm_func *func, u64 *args, lc_er
         IMM(4f), IMM(51), IMM(52), IMM(53), IMM(54), IMM(55), IMM(56), IMM(57), IMM(58),
         IMM(59), IMM(5a), IMM(6a), IMM(6b), IMM(6c), IMM(71), IMM(72), IMM(73), IMM(74),
         IMM(75), IMM(76), IMM(7c), IMM(7d), IMM(7e), IMM(83), IMM(84), IMM(85), IMM(86),
-        IMM(87), IMM(88),
+        IMM(87), IMM(88), IMM(36), IMM(37), IMM(38), IMM(39), IMM(3a), IMM(3b), IMM(3c),
+        IMM(3d), IMM(3e),
         [OP_BRC + 0] = &&C0, [OP_BRC + 1] = &&C1, [OP_BRC + 2] = &&C2, [OP_BRC + 3] = &&C3,
         [OP_BRC + 4] = &&C4, [OP_BRC + 5] = &&C5, [OP_BRC + 6] = &&C6, [OP_BRC + 7] = &&C7,
         [OP_BRC + 8] = &&C8, [OP_BRC + 9] = &&C9, [OP_BRC + 10] = &&C10,
@@ -523,6 +535,15 @@ L3b: STORE(u16, 2)
 L3c: STORE(u8, 1)
 L3d: STORE(u16, 2)
 L3e: STORE(u32, 4)
+I36: STOREI(u32, 4)
+I37: STOREI(u64, 8)
+I38: STOREI(u32, 4)
+I39: STOREI(u64, 8)
+I3a: STOREI(u8, 1)
+I3b: STOREI(u16, 2)
+I3c: STOREI(u8, 1)
+I3d: STOREI(u16, 2)
+I3e: STOREI(u32, 4)
 L3f: fp[D_] = ci->memory->pages; NEXT();
 L40: {
     u32 old;
