@@ -12,8 +12,9 @@
  * wasm/native and the geometric mean of the ratios (target: <= 5x).
  *
  * It also measures
- *   host call   k_hostcall(n) calls the imported no-op env.nop n times: ns per iteration,
- *               minus nothing (the loop itself is ~2 ops; target < 20 ns)
+ *   host call   k_hostcall(n) calls the imported no-op env.nop n times; k_loop(n) runs the
+ *               same loop without the call; the difference per iteration is the cost of one
+ *               wasm -> C call (target < 20 ns)
  *   entry call  lc_wasm_call of k_fib(1) from C: ns per embedder -> wasm call
  *
  * --check runs each kernel once at a small size and only compares checksums (used by
@@ -49,6 +50,7 @@ double k_matmul(unsigned n);
 unsigned k_coremark(unsigned iters);
 unsigned k_qsort(unsigned n);
 unsigned k_hostcall(unsigned n);
+unsigned k_loop(unsigned n);
 
 /* The native side of the host-call kernel; noinline so the native loop really calls. */
 __attribute__((noinline)) unsigned host_nop(unsigned x);
@@ -92,6 +94,7 @@ static u64 native_run(const char *name, const u32 *a)
     if (strcmp(name, "k_coremark") == 0) return k_coremark(a[0]);
     if (strcmp(name, "k_qsort") == 0) return k_qsort(a[0]);
     if (strcmp(name, "k_hostcall") == 0) return k_hostcall(a[0]);
+    if (strcmp(name, "k_loop") == 0) return k_loop(a[0]);
     if (strcmp(name, "k_matmul") == 0) {
         double d = k_matmul(a[0]);
         u64 bits;
@@ -208,15 +211,19 @@ static int run_check(wasm_env *env)
                    (unsigned long long)want);
         }
     }
-    u32 hc_args[1] = {1000};
-    lc_errbuf eb = {{0}};
-    u64 got = 1;
-    int rc = wasm_run(env, "k_hostcall", hc_args, 1, &got, &eb);
-    if (rc == 0 && got == native_run("k_hostcall", hc_args)) {
-        passed++;
-    } else {
-        failed++;
-        printf("FAIL k_hostcall: %s %s\n", lc_err_name(rc), eb.msg);
+    static const char *const loops[] = {"k_hostcall", "k_loop"};
+    for (size_t i = 0; i < LC_ARRAY_LEN(loops); i++) {
+        u32 args[1] = {1000};
+        lc_errbuf eb = {{0}};
+        u64 got = 1, want = native_run(loops[i], args);
+        int rc = wasm_run(env, loops[i], args, 1, &got, &eb);
+        if (rc == 0 && got == want) {
+            passed++;
+        } else {
+            failed++;
+            printf("FAIL %s: %s %s (wasm 0x%llx, native 0x%llx)\n", loops[i], lc_err_name(rc),
+                   eb.msg, (unsigned long long)got, (unsigned long long)want);
+        }
     }
     printf("wasm-kernels: %d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
@@ -258,32 +265,44 @@ static int run_kernels(wasm_env *env, double scale, double *out_geomean)
     return 0;
 }
 
-/* Host-call overhead and the cost of entering wasm from C. */
+/* Best-of-TRIALS ns per iteration of the wasm loop kernel `name` (k_hostcall / k_loop). */
+static double time_loop(wasm_env *env, const char *name, u32 n, lc_errbuf *eb)
+{
+    double best = -1;
+    u32 args[1] = {n};
+    for (int t = 0; t < TRIALS; t++) {
+        u64 r = 0, s = now_ns();
+        if (wasm_run(env, name, args, 1, &r, eb) != 0) return -1;
+        double ns = (double)(now_ns() - s) / n;
+        if (best < 0 || ns < best) best = ns;
+    }
+    return best;
+}
+
+/* Host-call overhead (the loop with the call minus the same loop without it) and the cost
+ * of entering wasm from C. */
 static int run_calls(wasm_env *env, double scale)
 {
     u32 n = (u32)LC_MAX(1000.0, 5e6 * scale);
-    u32 args[1] = {n};
-    u64 r = 0;
     lc_errbuf eb = {{0}};
-    double best_w = -1, best_n = -1;
+    double with_call = time_loop(env, "k_hostcall", n, &eb);
+    double without = time_loop(env, "k_loop", n, &eb);
+    if (with_call < 0 || without < 0) {
+        printf("host call: engine error: %s\n", eb.msg);
+        return 1;
+    }
+    double native = 1e18;
     for (int t = 0; t < TRIALS; t++) {
         u64 s = now_ns();
-        if (wasm_run(env, "k_hostcall", args, 1, &r, &eb) != 0) {
-            printf("host call: engine error: %s\n", eb.msg);
-            return 1;
-        }
-        double w = (double)(now_ns() - s) / n;
-        s = now_ns();
-        r = native_run("k_hostcall", args);
-        double nn = (double)(now_ns() - s) / n;
-        if (best_w < 0 || w < best_w) best_w = w;
-        if (best_n < 0 || nn < best_n) best_n = nn;
+        (void)native_run("k_hostcall", (u32[]){n});
+        native = LC_MIN(native, (double)(now_ns() - s) / n);
     }
-    printf("host call: %.2f ns per wasm -> C no-op call (loop included; native call %.2f ns)\n",
-           best_w, best_n);
+    printf("host call: %.2f ns per wasm -> C no-op call (loop with call %.2f ns, without "
+           "%.2f ns; native loop with call %.2f ns)\n", with_call - without, with_call, without,
+           native);
     const lc_wasm_func *fib = lc_wasm_instance_func(env->instance, "k_fib");
     u32 calls = (u32)LC_MAX(1000.0, 1e6 * scale);
-    u64 one = 1, s = now_ns();
+    u64 one = 1, r = 0, s = now_ns();
     for (u32 i = 0; i < calls; i++) {
         if (lc_wasm_call(env->instance, fib, &one, 1, &r, 1, &eb) != 0) return 1;
     }

@@ -21,6 +21,7 @@
  *   k_coremark(i)     a CoreMark-like mix: linked list, small int matrix, state machine, CRC-16
  *   k_qsort(n)        recursive quicksort of n pseudo-random u32: compares, swaps, recursion
  *   k_hostcall(n)     n calls of the imported no-op env.nop (host-call overhead)
+ *   k_loop(n)         the same loop without the call (its baseline)
  */
 
 typedef unsigned char kb_u8;
@@ -323,5 +324,17 @@ KB_EXPORT(k_hostcall) kb_u32 k_hostcall(kb_u32 n)
 {
     kb_u32 acc = 0;
     for (kb_u32 i = 0; i < n; i++) acc += host_nop(i);
+    return acc;
+}
+
+/* The same loop without the call: k_hostcall minus this is the cost of the call itself. The
+ * multiply keeps the compiler from replacing the loop with a closed form. */
+KB_EXPORT(k_loop) kb_u32 k_loop(kb_u32 n)
+{
+    kb_u32 acc = 0;
+#ifdef __clang__
+#pragma clang loop unroll(disable) vectorize(disable)
+#endif
+    for (kb_u32 i = 0; i < n; i++) acc = acc * 31u + i;
     return acc;
 }
