@@ -357,6 +357,22 @@ static void take_cmp(cc *c, u32 cond, fused_cmp *out)
     no_fuse(c);
 }
 
+/* Like take_cmp for an i32.add producing a load's address. */
+static bool take_add(cc *c, u32 slot, u64 *out_w0, u64 *out_w1)
+{
+    if (c->fuse_end != c->code_len || c->fuse_d != slot || slot != home(c, c->val_count))
+        return false;
+    u64 w = c->code[c->fuse_pos].u;
+    u32 op = (u32)(w & 0xffff);
+    if (op != 0x6a && op != OP_IMM + 0x6a)
+        return false;
+    *out_w0 = w;
+    *out_w1 = op == 0x6a ? 0 : c->code[c->fuse_pos + 1].u;
+    c->code_len = c->fuse_pos;
+    no_fuse(c);
+    return true;
+}
+
 /* Emits the fused compare-and-branch (branch when the compare, negated if asked, holds);
  * the caller emits the offset word next. */
 static void emit_brc(cc *c, const fused_cmp *f, bool negate)
@@ -843,7 +859,18 @@ static void op_mem(cc *c, u8 op)
         u32 a = pop_slot(c, 0x7f);
         u32 pos = c->code_len;
         if (emitting(c)) {
-            emit_op(c, op, home(c, c->val_count), a, 0);
+            u64 w0, w1;
+            if (take_add(c, a, &w0, &w1)) {
+                pos = c->code_len;
+                bool imm = (w0 & 0xffff) >= OP_IMM;
+                u64 ab = w0 & ~(u64)0xffffffffull;
+                emit(c, (imm ? OP_LDI : OP_LDX) + (u64)(op - 0x28) +
+                            ((u64)home(c, c->val_count) << 16) + ab);
+                if (imm)
+                    emit(c, w1);
+            } else {
+                emit_op(c, op, home(c, c->val_count), a, 0);
+            }
             emit(c, offset);
         }
         push_result(c, mem_type(op), pos);

@@ -230,6 +230,29 @@ static int host_call(lc_wasm_instance *inst, lc_wasm_instance *ci, const lc_wasm
         NEXT();                                                                     \
     }
 
+/* Loads with a fused i32.add address (see OP_LDX / OP_LDI). */
+#define LOADX(k, T, N, CONV)                                                        \
+    X##k : {                                                                        \
+        u64 ea = (u64)(u32)(fp[A_] + fp[B_]) + pc->u;                               \
+        pc++;                                                                       \
+        if (LC_UNLIKELY(ea + N > mem_size))                                         \
+            TRAP(LC_ETRAP_MEM_OOB);                                                 \
+        T v;                                                                        \
+        memcpy(&v, mem + ea, N);                                                    \
+        fp[D_] = CONV;                                                              \
+        NEXT();                                                                     \
+    }                                                                               \
+    Y##k : {                                                                        \
+        u64 ea = (u64)(u32)(fp[A_] + pc[0].u) + pc[1].u;                            \
+        pc += 2;                                                                    \
+        if (LC_UNLIKELY(ea + N > mem_size))                                         \
+            TRAP(LC_ETRAP_MEM_OOB);                                                 \
+        T v;                                                                        \
+        memcpy(&v, mem + ea, N);                                                    \
+        fp[D_] = CONV;                                                              \
+        NEXT();                                                                     \
+    }
+
 /* Binary integer ops with an immediate form: L<op> reads b from slot B, I<op> from the
  * next code word. */
 #define BIN32(op, expr)                                                             \
@@ -338,6 +361,20 @@ int wasm_exec(lc_wasm_instance *inst, const lc_wasm_func *func, u64 *args, lc_er
         IMM(75), IMM(76), IMM(7c), IMM(7d), IMM(7e), IMM(83), IMM(84), IMM(85), IMM(86),
         IMM(87), IMM(88), IMM(36), IMM(37), IMM(38), IMM(39), IMM(3a), IMM(3b), IMM(3c),
         IMM(3d), IMM(3e),
+        [OP_LDX + 0] = &&X0, [OP_LDI + 0] = &&Y0,
+        [OP_LDX + 1] = &&X1, [OP_LDI + 1] = &&Y1,
+        [OP_LDX + 2] = &&X2, [OP_LDI + 2] = &&Y2,
+        [OP_LDX + 3] = &&X3, [OP_LDI + 3] = &&Y3,
+        [OP_LDX + 4] = &&X4, [OP_LDI + 4] = &&Y4,
+        [OP_LDX + 5] = &&X5, [OP_LDI + 5] = &&Y5,
+        [OP_LDX + 6] = &&X6, [OP_LDI + 6] = &&Y6,
+        [OP_LDX + 7] = &&X7, [OP_LDI + 7] = &&Y7,
+        [OP_LDX + 8] = &&X8, [OP_LDI + 8] = &&Y8,
+        [OP_LDX + 9] = &&X9, [OP_LDI + 9] = &&Y9,
+        [OP_LDX + 10] = &&X10, [OP_LDI + 10] = &&Y10,
+        [OP_LDX + 11] = &&X11, [OP_LDI + 11] = &&Y11,
+        [OP_LDX + 12] = &&X12, [OP_LDI + 12] = &&Y12,
+        [OP_LDX + 13] = &&X13, [OP_LDI + 13] = &&Y13,
         [OP_BRC + 0] = &&C0, [OP_BRC + 1] = &&C1, [OP_BRC + 2] = &&C2, [OP_BRC + 3] = &&C3,
         [OP_BRC + 4] = &&C4, [OP_BRC + 5] = &&C5, [OP_BRC + 6] = &&C6, [OP_BRC + 7] = &&C7,
         [OP_BRC + 8] = &&C8, [OP_BRC + 9] = &&C9, [OP_BRC + 10] = &&C10,
@@ -544,6 +581,20 @@ I3b: STOREI(u16, 2)
 I3c: STOREI(u8, 1)
 I3d: STOREI(u16, 2)
 I3e: STOREI(u32, 4)
+LOADX(0, u32, 4, v)
+LOADX(1, u64, 8, v)
+LOADX(2, u32, 4, v)
+LOADX(3, u64, 8, v)
+LOADX(4, i8, 1, (u32)(i32)v)
+LOADX(5, u8, 1, v)
+LOADX(6, i16, 2, (u32)(i32)v)
+LOADX(7, u16, 2, v)
+LOADX(8, i8, 1, (u64)(i64)v)
+LOADX(9, u8, 1, v)
+LOADX(10, i16, 2, (u64)(i64)v)
+LOADX(11, u16, 2, v)
+LOADX(12, i32, 4, (u64)(i64)v)
+LOADX(13, u32, 4, v)
 L3f: fp[D_] = ci->memory->pages; NEXT();
 L40: {
     u32 old;

@@ -76,6 +76,10 @@ enum {
      * i32 compare opcode - 0x45 (0 eqz .. 10 ge_u) or 11 for "nez". */
     OP_BRC = 0x1a0,
     OP_BRCI = 0x1c0,
+    /* Loads whose address is an i32.add: OP_LDX + (load - 0x28): d a b [offset], address
+     * (u32)(a + b); OP_LDI + (load - 0x28): d a [imm] [offset], address (u32)(a + imm). */
+    OP_LDX = 0x1d0,
+    OP_LDI = 0x1e0,
     OP_COUNT = 0x200,
 };
 
