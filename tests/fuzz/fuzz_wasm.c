@@ -11,7 +11,8 @@
  *
  * Tight limits keep each input cheap (fuel 20,000 per call, 16 pages of memory, call depth
  * 256), so libFuzzer explores more inputs per second and a runaway loop is an out-of-fuel
- * trap, not a timeout.
+ * trap, not a timeout. Each module is instantiated and run twice from scratch, and the two
+ * runs must agree exactly (codes, results, fuel left): the engine is deterministic.
  *
  *   make fuzz-wasm [FUZZ_SECONDS=60]   libFuzzer (MODE=fuzz, clang), corpus build/fuzz/corpus-wasm
  * In every other MODE this file also builds a replayer (main below) that runs the seed corpus
@@ -19,6 +20,7 @@
  * `make test` (tests/suites/32-wasm-fuzz-replay.sh).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/alloc.h"
@@ -95,8 +97,18 @@ done:
     lc_free(name);
 }
 
-/* Calls every exported function with zero arguments, fresh fuel each. */
-static void call_exports(const lc_wasm_module *m, lc_wasm_instance *inst)
+static u64 digest_mix(u64 h, u64 v)
+{
+    for (int i = 0; i < 8; i++) {
+        h ^= (v >> (8 * i)) & 0xff;
+        h *= 0x100000001b3ull;  /* FNV-1a */
+    }
+    return h;
+}
+
+/* Calls every exported function with zero arguments, fresh fuel each. Returns a digest of
+ * every outcome (code, results, fuel left) for the determinism check. */
+static u64 call_exports(const lc_wasm_module *m, lc_wasm_instance *inst, u64 h)
 {
     u32 n = lc_wasm_module_export_count(m);
     u64 args[FUZZ_RESULTS_MAX] = {0}, results[FUZZ_RESULTS_MAX];
@@ -113,9 +125,35 @@ static void call_exports(const lc_wasm_module *m, lc_wasm_instance *inst)
         lc_wasm_instance_set_fuel(inst, FUZZ_FUEL);
         lc_errbuf eb;
         int rc = lc_wasm_call(inst, f, args, ft.param_count, results, ft.result_count, &eb);
-        LC_UNUSED(rc);  /* traps are expected */
+        h = digest_mix(h, (u64)(i64)rc);  /* traps are expected outcomes */
+        for (u32 k = 0; rc == 0 && k < ft.result_count; k++) h = digest_mix(h, results[k]);
+        h = digest_mix(h, lc_wasm_instance_fuel(inst));
         calls++;
     }
+    return h;
+}
+
+/* One fresh linker (stub imports) + instance of m, every export called once, all released.
+ * Returns the digest of what happened. */
+static u64 run_fresh_instance(const lc_wasm_module *m, const lc_wasm_limits *limits)
+{
+    lc_wasm_linker *linker = NULL;
+    lc_wasm_instance *inst = NULL;
+    lc_errbuf eb;
+    u64 h = 0xcbf29ce484222325ull;
+    if (lc_wasm_linker_create(&linker) != 0) return h;
+    u32 imports = lc_wasm_module_import_count(m);
+    for (u32 i = 0; i < imports; i++) {
+        lc_wasm_extern_desc d;
+        lc_wasm_module_import_get(m, i, &d);
+        stub_define(linker, &d);
+    }
+    int rc = lc_wasm_instantiate(m, linker, limits, &inst, &eb);
+    h = digest_mix(h, (u64)(i64)rc);
+    if (rc == 0) h = call_exports(m, inst, h);
+    if (inst) lc_wasm_instance_destroy(inst);
+    lc_wasm_linker_destroy(linker);
+    return h;
 }
 
 /* Appends the LEB128 encoding of v. */
@@ -175,31 +213,26 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
     return fuzz_module(data, size);
 }
 
-/* The target proper: load, stub the imports, instantiate, call the exports. */
+/* The target proper: load, then twice (fresh linker and instance each time) stub the
+ * imports, instantiate and call the exports. The engine is deterministic, so both runs must
+ * produce the same outcomes: a difference means state leaked between instances or something
+ * read uninitialised memory. */
 static int fuzz_module(const u8 *data, size_t size)
 {
     lc_wasm_limits limits;
     fuzz_limits(&limits);
     lc_wasm_module *m = NULL;
-    lc_wasm_linker *linker = NULL;
-    lc_wasm_instance *inst = NULL;
     lc_errbuf eb;
     if (lc_wasm_module_load(data, size, &limits, &m, &eb) != 0) return 0;
-    if (lc_wasm_linker_create(&linker) != 0) goto done;
-    u32 imports = lc_wasm_module_import_count(m);
-    for (u32 i = 0; i < imports; i++) {
-        lc_wasm_extern_desc d;
-        lc_wasm_module_import_get(m, i, &d);
-        stub_define(linker, &d);
-    }
-    if (lc_wasm_instantiate(m, linker, &limits, &inst, &eb) == 0) call_exports(m, inst);
-done:
-    if (inst) lc_wasm_instance_destroy(inst);
-    if (linker) lc_wasm_linker_destroy(linker);
+    u64 first = run_fresh_instance(m, &limits);
+    u64 second = run_fresh_instance(m, &limits);
     lc_wasm_module_destroy(m);
+    if (first != second) {
+        fprintf(stderr, "fuzz_wasm: two fresh instances of one module behaved differently\n");
+        abort();
+    }
     return 0;
 }
-
 #ifndef LC_FUZZ
 /* Replayer for non-fuzz builds: runs every file named, or every file in a named directory,
  * through the target. Prints "wasm-fuzz-replay: N passed, N failed" (failed = unreadable;
