@@ -309,9 +309,17 @@ static int host_call(lc_wasm_instance *inst, lc_wasm_instance *ci, const lc_wasm
 #pragma GCC diagnostic ignored "-Woverride-init"
 #endif
 
+/* GCC turns the locals-zeroing loop of the call path into a memset() call, which costs more
+ * than the one or two stores a typical call needs. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define LC_NO_MEMSET_IDIOM __attribute__((optimize("no-tree-loop-distribute-patterns")))
+#else
+#define LC_NO_MEMSET_IDIOM
+#endif
+
 /* Runs func with its arguments at args (which must be inst's stack top); results are left
  * at args[0..result_count). */
-int wasm_exec(lc_wasm_instance *inst, const lc_wasm_func *func, u64 *args, lc_errbuf *eb)
+LC_NO_MEMSET_IDIOM int wasm_exec(lc_wasm_instance *inst, const lc_wasm_func *func, u64 *args, lc_errbuf *eb)
 {
 #define IMM(op) [OP_IMM + 0x##op] = &&I##op
     static const void *labels[OP_COUNT] = {
