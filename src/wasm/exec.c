@@ -139,9 +139,9 @@ static int bulk_table(lc_wasm_instance *ci, u32 sub, u32 a, u32 b, u64 *sp)
 }
 
 static LC_COLD int trap_format(lc_wasm_instance *inst, const lc_wasm_func *f, int code,
-                               lc_errbuf *eb)
+                               bool is_from_host, lc_errbuf *eb)
 {
-    const char *base = inst->trap_msg[0] ? inst->trap_msg : lc_strerror(code);
+    const char *base = is_from_host && inst->trap_msg[0] ? inst->trap_msg : lc_strerror(code);
     if (!f)
         return lc_errf(eb, code, "%s", base);
     const char *name = wasm_func_name(f);
@@ -409,8 +409,8 @@ LC_NO_MEMSET_IDIOM int wasm_exec(lc_wasm_instance *inst, const lc_wasm_func *fun
     const lc_wasm_func *g = func;
     u64 fuel = inst->fuel;
     int trap_code = 0;
+    bool is_host_trap = false;
 
-    inst->trap_msg[0] = 0;
     RELOAD();
     goto do_call;
 
@@ -506,11 +506,14 @@ do_call: {
         inst->fuel = fuel;
         inst->depth = depth + 1;
         inst->stack_top = argp + LC_MAX(g->type->param_count, g->type->result_count);
+        inst->trap_msg[0] = 0;
         int rc = host_call(inst, ci, g, argp);
         inst->depth = depth;
         fuel = inst->fuel;
-        if (rc)
-            TRAP(rc);
+        if (rc) {
+            is_host_trap = true;
+            TRAP(lc_err_is_trap(rc) ? rc : LC_ETRAP_HOST);
+        }
         RELOAD();
         if (depth == base_depth)
             goto done;
@@ -848,7 +851,7 @@ trap: {
     inst->fuel = fuel;
     const lc_wasm_func *f = depth > base_depth ? frames[depth - 1].func : g;
     inst->depth = base_depth;
-    return trap_format(inst, f, trap_code, eb);
+    return trap_format(inst, f, trap_code, is_host_trap, eb);
 }
 done:
     inst->fuel = fuel;
