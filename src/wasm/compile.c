@@ -67,6 +67,8 @@ typedef struct cc {
     u32 fuse_pos;        /* last instruction whose result slot may be retargeted */
     u32 fuse_end;        /* code_len right after it (fusion only if nothing followed) */
     u32 fuse_d;
+    u32 op_pos, prev_op_pos;  /* starts of the last two emit_op instructions */
+    u32 label_pos;       /* last code position a branch target was bound to */
     ctl *ctls;
     u32 ctl_count, ctl_cap;
     lc_wasm_word *code;
@@ -212,6 +214,8 @@ static void emit_op(cc *c, u32 op, u32 d, u32 a, u32 b)
 {
     if (d > SLOT_MAX || a > SLOT_MAX || b > SLOT_MAX)
         return fail(c, LC_ELIMIT, "function uses too many value slots");
+    c->prev_op_pos = c->op_pos;
+    c->op_pos = c->code_len;
     emit(c, op | (u64)d << 16 | (u64)a << 32 | (u64)b << 48);
 }
 
@@ -336,6 +340,7 @@ typedef struct fused_cmp {
     bool ok;
     u32 idx;   /* opcode - 0x45, or 11 for nez */
     u64 w0, w1;
+    u32 add_pos;  /* an i32.add-immediate right before the compare, feeding it, or NO_FIXUP */
 } fused_cmp;
 
 static void take_cmp(cc *c, u32 cond, fused_cmp *out)
@@ -352,6 +357,12 @@ static void take_cmp(cc *c, u32 cond, fused_cmp *out)
     out->idx = base - 0x45;
     out->w0 = w;
     out->w1 = op >= OP_IMM ? c->code[c->fuse_pos + 1].u : 0;
+    out->add_pos = NO_FIXUP;
+    u32 p = c->prev_op_pos;
+    if (c->op_pos == c->fuse_pos && p + 2 == c->fuse_pos && c->label_pos != c->fuse_pos &&
+        (c->code[p].u & 0xffff) == OP_IMM + 0x6a &&
+        ((c->code[p].u >> 16) & 0xffff) == ((w >> 32) & 0xffff))
+        out->add_pos = p;
     c->code_len = c->fuse_pos;
     out->ok = true;
     no_fuse(c);
@@ -381,6 +392,18 @@ static void emit_brc(cc *c, const fused_cmp *f, bool negate)
     u32 k = negate ? neg[f->idx] : f->idx;
     bool imm = (f->w0 & 0xffff) >= OP_IMM;
     u64 ab = f->w0 & ~(u64)0xffffffffull;
+    if (f->add_pos != NO_FIXUP && f->add_pos + 2 == c->code_len) {
+        /* x = a + k; branch on cmp(x, b): OP_BRCA/OP_BRCAI d=x a b [k] ([imm]) */
+        u64 add = c->code[f->add_pos].u;
+        u64 kk = c->code[f->add_pos + 1].u;
+        c->code_len = f->add_pos;
+        emit(c, (imm ? OP_BRCAI : OP_BRCA) + k + (add & 0xffffffff0000ull) +
+                    (f->w0 & 0xffff000000000000ull));
+        emit(c, kk);
+        if (imm)
+            emit(c, f->w1);
+        return;
+    }
     emit(c, (imm ? OP_BRCI : OP_BRC) + k + ab);
     if (imm)
         emit(c, f->w1);
@@ -493,7 +516,7 @@ static void op_block(cc *c, u8 op)
         return;
     top(c)->else_fixup = else_pos;
     if (op == 0x03 && em)
-        top(c)->loop_pc = c->code_len;
+        top(c)->loop_pc = c->label_pos = c->code_len;
     no_fuse(c);
 }
 
@@ -523,6 +546,7 @@ static void op_else(cc *c)
     if (t->else_fixup != NO_FIXUP) {
         c->code[t->else_fixup].i = (i64)c->code_len - (i64)t->else_fixup;
         t->else_fixup = NO_FIXUP;
+        c->label_pos = c->code_len;
     }
     t->kind = CTL_ELSE;
     t->is_unreachable = false;
@@ -544,6 +568,7 @@ static bool op_end(cc *c)
         if (t->else_fixup != NO_FIXUP)
             c->code[t->else_fixup].i = (i64)c->code_len - (i64)t->else_fixup;
     }
+    c->label_pos = c->code_len;
     if (!t->is_dead)
         patch_chain(c, t->fixups, c->code_len);
     if (t->kind == CTL_FUNC) {
@@ -1264,6 +1289,7 @@ int wasm_compile_all(lc_wasm_module *m, lc_errbuf *eb)
         c.ctl_count = 0;
         c.code_len = c.code_cap = 0;
         c.fuse_end = NO_FIXUP;
+        c.op_pos = c.prev_op_pos = c.label_pos = NO_FIXUP;
         c.err = 0;
         err = compile_body(m, &m->codes[i], &c);
         if (err)

@@ -280,6 +280,28 @@ static int host_call(lc_wasm_instance *inst, lc_wasm_instance *ci, const lc_wasm
             pc++;                                                                   \
         NEXT();                                                                     \
     }
+/* i32.add-immediate into slot d, then compare-and-branch on it (OP_BRCA / OP_BRCAI). */
+#define BRCA(k, expr)                                                               \
+    A##k : {                                                                        \
+        u32 a = (u32)(fp[A_] + pc->u), b = (u32)fp[B_];                             \
+        fp[D_] = a;                                                                 \
+        pc++;                                                                       \
+        if (expr)                                                                   \
+            JUMP();                                                                 \
+        else                                                                        \
+            pc++;                                                                   \
+        NEXT();                                                                     \
+    }                                                                               \
+    AI##k : {                                                                       \
+        u32 a = (u32)(fp[A_] + pc[0].u), b = (u32)pc[1].u;                          \
+        fp[D_] = a;                                                                 \
+        pc += 2;                                                                    \
+        if (expr)                                                                   \
+            JUMP();                                                                 \
+        else                                                                        \
+            pc++;                                                                   \
+        NEXT();                                                                     \
+    }
 #define UN32(expr) { u32 a = (u32)fp[A_]; fp[D_] = (u32)(expr); NEXT(); }
 #define UN64(expr) { u64 a = fp[A_]; fp[D_] = (u64)(expr); NEXT(); }
 #define CMPF32(op) { f32 a = as_f32(fp[A_]), b = as_f32(fp[B_]); fp[D_] = a op b; NEXT(); }
@@ -390,6 +412,17 @@ LC_NO_MEMSET_IDIOM int wasm_exec(lc_wasm_instance *inst, const lc_wasm_func *fun
         [OP_BRCI + 3] = &&CI3, [OP_BRCI + 4] = &&CI4, [OP_BRCI + 5] = &&CI5,
         [OP_BRCI + 6] = &&CI6, [OP_BRCI + 7] = &&CI7, [OP_BRCI + 8] = &&CI8,
         [OP_BRCI + 9] = &&CI9, [OP_BRCI + 10] = &&CI10,
+        [OP_BRCA + 1] = &&A1, [OP_BRCAI + 1] = &&AI1,
+        [OP_BRCA + 2] = &&A2, [OP_BRCAI + 2] = &&AI2,
+        [OP_BRCA + 3] = &&A3, [OP_BRCAI + 3] = &&AI3,
+        [OP_BRCA + 4] = &&A4, [OP_BRCAI + 4] = &&AI4,
+        [OP_BRCA + 5] = &&A5, [OP_BRCAI + 5] = &&AI5,
+        [OP_BRCA + 6] = &&A6, [OP_BRCAI + 6] = &&AI6,
+        [OP_BRCA + 7] = &&A7, [OP_BRCAI + 7] = &&AI7,
+        [OP_BRCA + 8] = &&A8, [OP_BRCAI + 8] = &&AI8,
+        [OP_BRCA + 9] = &&A9, [OP_BRCAI + 9] = &&AI9,
+        [OP_BRCA + 10] = &&A10, [OP_BRCAI + 10] = &&AI10,
+        [OP_BRCA + 0] = &&A0, [OP_BRCA + 11] = &&A11,
     };
 #undef IMM
 
@@ -619,6 +652,36 @@ L40: {
 L41: fp[D_] = (pc++)->u; NEXT();
 C0: if (!(u32)fp[A_]) JUMP(); else pc++; NEXT();
 C11: if ((u32)fp[A_]) JUMP(); else pc++; NEXT();
+A0: {
+    u32 a = (u32)(fp[A_] + pc->u);
+    fp[D_] = a;
+    pc++;
+    if (!a)
+        JUMP();
+    else
+        pc++;
+    NEXT();
+}
+A11: {
+    u32 a = (u32)(fp[A_] + pc->u);
+    fp[D_] = a;
+    pc++;
+    if (a)
+        JUMP();
+    else
+        pc++;
+    NEXT();
+}
+BRCA(1, a == b)
+BRCA(2, a != b)
+BRCA(3, (i32)a < (i32)b)
+BRCA(4, a < b)
+BRCA(5, (i32)a > (i32)b)
+BRCA(6, a > b)
+BRCA(7, (i32)a <= (i32)b)
+BRCA(8, a <= b)
+BRCA(9, (i32)a >= (i32)b)
+BRCA(10, a >= b)
 BRC(1, a == b)
 BRC(2, a != b)
 BRC(3, (i32)a < (i32)b)

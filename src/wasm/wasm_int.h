@@ -80,7 +80,12 @@ enum {
      * (u32)(a + b); OP_LDI + (load - 0x28): d a [imm] [offset], address (u32)(a + imm). */
     OP_LDX = 0x1d0,
     OP_LDI = 0x1e0,
-    OP_COUNT = 0x200,
+    /* i32.add-immediate then compare-and-branch on its result: OP_BRCA + k, d a b [add imm]
+     * [offset] (fp[d] = a + imm; branch if cmp_k(fp[d], fp[b])); OP_BRCAI + k, d a [add imm]
+     * [cmp imm] [offset]. */
+    OP_BRCA = 0x200,
+    OP_BRCAI = 0x210,
+    OP_COUNT = 0x400,
 };
 
 typedef struct lc_wasm_type {
