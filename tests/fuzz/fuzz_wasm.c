@@ -2,8 +2,9 @@
  * tests/fuzz/fuzz_wasm.c — libFuzzer target for the WebAssembly engine.
  *
  * Arbitrary bytes -> lc_wasm_module_load (decode + validate + compile) -> if that succeeds,
- * instantiate with a stub for every import (host functions returning zeros, fresh
- * memories/tables/globals of the declared type) -> call every exported function with zero
+ * instantiate with a stub for every import (host functions that touch the caller's memory
+ * through lc_wasm_host_mem, may trap, and return zeros; fresh memories/tables/globals of the
+ * declared type) -> call every exported function with zero
  * arguments and a small fuel budget. The engine must never crash, leak or hang, whatever the
  * bytes; a trap or a load error is a normal outcome. An input that does not start with the
  * wasm magic is instead wrapped as the body of the one function of a fixed module (wrap_body),
@@ -46,12 +47,27 @@ static void fuzz_limits(lc_wasm_limits *l)
     l->fuel_default = FUZZ_FUEL;
 }
 
-/* Every stub host function: zeros for each result. */
+/* Every stub host function. It exercises what real host functions do, driven by the
+ * (fuzzed) arguments, then returns zeros:
+ *   - with two or more integer parameters it treats the first two as (offset, length) into
+ *     the caller's memory, asks lc_wasm_host_mem for that range and writes all of it (ASan
+ *     checks the bounds check);
+ *   - if the first argument's low byte is 0x7f it traps through lc_wasm_host_trap.
+ * Arguments are read before results are written (they may alias). */
 static int stub_func(lc_wasm_host_ctx *ctx, const u64 *args, u64 *results)
 {
-    LC_UNUSED(args);
     lc_wasm_functype ft;
     lc_wasm_func_type(ctx->func, &ft);
+    bool is_int2 = ft.param_count >= 2 &&
+                   (ft.params[0] == LC_WASM_I32 || ft.params[0] == LC_WASM_I64) &&
+                   (ft.params[1] == LC_WASM_I32 || ft.params[1] == LC_WASM_I64);
+    u64 first = ft.param_count ? args[0] : 0;
+    if (is_int2) {
+        u64 offset = args[0], len = args[1];
+        u8 *p = lc_wasm_host_mem(ctx, offset, len);
+        if (p) memset(p, 0xab, (size_t)len);
+    }
+    if (ft.param_count && (first & 0xff) == 0x7f) return lc_wasm_host_trap(ctx, "stub trap");
     for (u32 i = 0; i < ft.result_count; i++) results[i] = 0;
     return 0;
 }
