@@ -31,8 +31,11 @@
  *     counted. *_create / lc_wasm_instantiate return one reference owned by the caller and
  *     released by the matching *_destroy. A linker that defines or registers them and an
  *     instance that imports them each hold their own reference, so destroying in any order
- *     is safe. (Exception: a funcref stored into a table of ANOTHER instance does not keep its
- *     instance alive; keep the owning instance until tables holding its functions are gone.)
+ *     is safe. (Exception: a funcref stored into a table of ANOTHER instance by running code
+ *     does not keep its instance alive; keep the owning instance until tables holding its
+ *     functions are gone. An instantiation that fails after its element segments wrote into
+ *     an imported table is kept alive by that table, as the spec keeps those writes.)
+ *   - Do not destroy an instance from inside a host callback it is running.
  *   - lc_wasm_func pointers are borrowed from their instance (or from the instance that
  *     imported a host function) and valid while that instance lives.
  *   - Names and types returned by inspection functions are borrowed from the module and valid
