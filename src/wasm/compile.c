@@ -1043,8 +1043,12 @@ static void op_ref(cc *c, u8 op)
 
 static void need_data_count(cc *c, u32 seg)
 {
-    if (!c->m->has_data_count)
+    /* Without a data section there is nothing to refer to: an index error, as the text
+     * format's tools emit no data count section then. */
+    if (!c->m->has_data_count && c->m->data_count)
         return fail(c, LC_EMALFORMED, "data count section required");
+    if (!c->m->has_data_count)
+        return invalid(c, "unknown data segment");
     if (seg >= c->m->data_count_decl)
         invalid(c, "unknown data segment");
 }
@@ -1277,6 +1281,93 @@ static int compile_body(lc_wasm_module *m, lc_wasm_code *fn, cc *c)
     return 0;
 }
 
+/* ------------------------------------------------------------ syntax-only rescan -------- */
+
+/* Skips one instruction's immediates (binary syntax only, no validation). Returns false at
+ * an opcode the binary format does not define. */
+static bool skip_immediates(wasm_rd *r, u8 op)
+{
+    switch (op) {
+    case 0x02: case 0x03: case 0x04:
+        if (r->p < r->end && (*r->p == 0x40 || wasm_is_valtype(*r->p)))
+            r->p++;
+        else
+            wasm_rd_s33(r);
+        return true;
+    case 0x0c: case 0x0d: case 0x10: case 0xd2:
+    case 0x20: case 0x21: case 0x22: case 0x23: case 0x24: case 0x25: case 0x26:
+        wasm_rd_u32(r);
+        return true;
+    case 0x0e: {
+        u32 n = wasm_rd_u32(r);
+        for (u64 i = 0; i <= n && !r->err; i++)
+            wasm_rd_u32(r);
+        return true;
+    }
+    case 0x11: wasm_rd_u32(r); wasm_rd_u32(r); return true;
+    case 0x1c: {
+        u32 n = wasm_rd_u32(r);
+        for (u32 i = 0; i < n && !r->err; i++)
+            wasm_rd_u8(r);
+        return true;
+    }
+    case 0x3f: case 0x40: wasm_rd_u8(r); return true;
+    case 0x41: wasm_rd_s32(r); return true;
+    case 0x42: wasm_rd_s64(r); return true;
+    case 0x43: wasm_rd_f32(r); return true;
+    case 0x44: wasm_rd_f64(r); return true;
+    case 0xd0: wasm_rd_u8(r); return true;
+    case 0xfc: {
+        u32 sub = wasm_rd_u32(r);
+        static const u8 nimm[18] = {0, 0, 0, 0, 0, 0, 0, 0, 2, 1, 2, 1, 2, 1, 2, 1, 1, 1};
+        if (sub > 17)
+            return false;
+        for (u32 i = 0; i < nimm[sub]; i++)
+            wasm_rd_u32(r);
+        return true;
+    }
+    }
+    if (op >= 0x28 && op <= 0x3e) {
+        wasm_rd_u32(r);
+        wasm_rd_u32(r);
+        return true;
+    }
+    return op <= 0x01 || op == 0x05 || op == 0x0b || op == 0x0f || op == 0x1a || op == 0x1b ||
+           (op >= 0x45 && op <= 0xc4) || op == 0xd1;
+}
+
+/* The spec decodes the whole module before validating it, so a binary-format error anywhere
+ * in the code section wins over a validation error found first by our one-pass compiler.
+ * Returns a message if body `fn` is malformed. */
+static const char *body_malformed(const lc_wasm_code *fn)
+{
+    wasm_rd r = {fn->body, fn->body + fn->body_len, 0, NULL};
+    u32 groups = wasm_rd_u32(&r);
+    u64 total = 0;
+    for (u32 i = 0; i < groups && !r.err; i++) {
+        total += wasm_rd_u32(&r);
+        if (!wasm_is_valtype(wasm_rd_u8(&r)) && !r.err)
+            return "malformed value type";
+        if (total > LC_WASM_LOCALS_MAX)
+            return "too many locals";
+    }
+    u32 depth = 1;
+    while (!r.err && depth > 0) {
+        if (wasm_rd_eof(&r))
+            return "unexpected end of section or function";
+        u8 op = wasm_rd_u8(&r);
+        if (op == 0x02 || op == 0x03 || op == 0x04)
+            depth++;
+        else if (op == 0x0b)
+            depth--;
+        if (!skip_immediates(&r, op) && !r.err)
+            return "illegal opcode";
+    }
+    if (r.err)
+        return r.msg;
+    return wasm_rd_eof(&r) ? NULL : "section size mismatch";
+}
+
 int wasm_compile_all(lc_wasm_module *m, lc_errbuf *eb)
 {
     cc c;
@@ -1292,6 +1383,14 @@ int wasm_compile_all(lc_wasm_module *m, lc_errbuf *eb)
         c.op_pos = c.prev_op_pos = c.label_pos = NO_FIXUP;
         c.err = 0;
         err = compile_body(m, &m->codes[i], &c);
+        for (u32 k = i; err == LC_EINVALID && k < m->code_count; k++) {
+            const char *msg = body_malformed(&m->codes[k]);
+            if (msg) {
+                err = LC_EMALFORMED;
+                c.msg = msg;
+                i = k;
+            }
+        }
         if (err)
             lc_errf(eb, err, "%s (func %u)", c.msg ? c.msg : "error",
                     i + m->func_import_count);
