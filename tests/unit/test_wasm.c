@@ -440,3 +440,65 @@ TEST(wasm_compiler_edge_cases)
     }
     fixture_deinit(&f);
 }
+
+/* Re-entrancy: a host callback that calls back into the same instance (nested frames share
+ * its value stack and depth counter). Source:
+ * (module
+ *   (import "env" "reenter" (func $re (param i32) (result i32)))
+ *   (func (export "f") (param i32) (result i32)
+ *     (if (result i32) (i32.eqz (local.get 0))
+ *       (then (i32.const 100))
+ *       (else (i32.add (call $re (i32.sub (local.get 0) (i32.const 1))) (i32.const 1))))))
+ */
+/* clang-format off */
+static const u8 reenter_wasm[] = {
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x06, 0x01, 0x60,
+  0x01, 0x7f, 0x01, 0x7f, 0x02, 0x0f, 0x01, 0x03, 0x65, 0x6e, 0x76, 0x07,
+  0x72, 0x65, 0x65, 0x6e, 0x74, 0x65, 0x72, 0x00, 0x00, 0x03, 0x02, 0x01,
+  0x00, 0x07, 0x05, 0x01, 0x01, 0x66, 0x00, 0x01, 0x0a, 0x18, 0x01, 0x16,
+  0x00, 0x20, 0x00, 0x45, 0x04, 0x7f, 0x41, 0xe4, 0x00, 0x05, 0x20, 0x00,
+  0x41, 0x01, 0x6b, 0x10, 0x00, 0x41, 0x01, 0x6a, 0x0b, 0x0b
+};
+/* clang-format on */
+
+static int host_reenter(lc_wasm_host_ctx *ctx, const u64 *args, u64 *results)
+{
+    lc_wasm_func *f = lc_wasm_instance_func(ctx->instance, "f");
+    u64 arg = args[0];
+    lc_errbuf eb;
+    int err = lc_wasm_call(ctx->instance, f, &arg, 1, results, 1, &eb);
+    if (err)
+        return lc_err_is_trap(err) ? err : lc_wasm_host_trap(ctx, "%s", eb.msg);
+    return 0;
+}
+
+TEST(wasm_host_reentry)
+{
+    static const u8 i32[] = {LC_WASM_I32};
+    lc_wasm_functype t = {i32, i32, 1, 1};
+    lc_wasm_module *m;
+    lc_wasm_linker *lk;
+    lc_wasm_instance *inst;
+    lc_errbuf eb;
+    lc_wasm_limits lim;
+    lc_wasm_limits_default(&lim);
+    lim.call_depth_max = 200;
+    CHECK_OK(lc_wasm_module_load(reenter_wasm, sizeof(reenter_wasm), NULL, &m, &eb));
+    CHECK_OK(lc_wasm_linker_create(&lk));
+    CHECK_OK(lc_wasm_linker_define_func(lk, "env", "reenter", &t, host_reenter, NULL));
+    CHECK_OK(lc_wasm_instantiate(m, lk, &lim, &inst, &eb));
+    lc_wasm_func *f = lc_wasm_instance_func(inst, "f");
+    u64 arg = 50, res = 0;
+    CHECK_OK(lc_wasm_call(inst, f, &arg, 1, &res, 1, &eb));
+    CHECK_EQ(res, 150);
+    /* Too deep: the depth limit counts host frames too and the trap unwinds every level. */
+    arg = 1000;
+    CHECK_ERR(lc_wasm_call(inst, f, &arg, 1, &res, 1, &eb), LC_ETRAP_STACK);
+    /* The instance is intact afterwards. */
+    arg = 7;
+    CHECK_OK(lc_wasm_call(inst, f, &arg, 1, &res, 1, &eb));
+    CHECK_EQ(res, 107);
+    lc_wasm_instance_destroy(inst);
+    lc_wasm_linker_destroy(lk);
+    lc_wasm_module_destroy(m);
+}
