@@ -913,7 +913,19 @@ static void op_mem(cc *c, u8 op)
             emit(c, vk);
             return;
         }
-        emit_op(c, op, 0, a, vl == LOC_CONST ? vh : vl);
+        LC_UNUSED(vh);
+        u64 w0, w1;
+        if (take_add(c, a, &w0, &w1)) {
+            bool imm = (w0 & 0xffff) >= OP_IMM;
+            if (vl > SLOT_MAX)
+                return fail(c, LC_ELIMIT, "function uses too many value slots");
+            emit(c, (imm ? OP_STI : OP_STX) + (u64)(op - 0x36) + ((u64)vl << 16) +
+                        (w0 & ~(u64)0xffffffffull));
+            if (imm)
+                emit(c, w1);
+        } else {
+            emit_op(c, op, 0, a, vl);
+        }
         emit(c, offset);
     }
 }

@@ -253,6 +253,27 @@ static int host_call(lc_wasm_instance *inst, lc_wasm_instance *ci, const lc_wasm
         NEXT();                                                                     \
     }
 
+/* Stores with a fused i32.add address (see OP_STX / OP_STI); the value is slot D. */
+#define STOREX(k, T, N)                                                             \
+    SX##k : {                                                                       \
+        u64 ea = (u64)(u32)(fp[A_] + fp[B_]) + pc->u;                               \
+        pc++;                                                                       \
+        if (LC_UNLIKELY(ea + N > mem_size))                                         \
+            TRAP(LC_ETRAP_MEM_OOB);                                                 \
+        T v = (T)fp[D_];                                                            \
+        memcpy(mem + ea, &v, N);                                                    \
+        NEXT();                                                                     \
+    }                                                                               \
+    SY##k : {                                                                       \
+        u64 ea = (u64)(u32)(fp[A_] + pc[0].u) + pc[1].u;                            \
+        pc += 2;                                                                    \
+        if (LC_UNLIKELY(ea + N > mem_size))                                         \
+            TRAP(LC_ETRAP_MEM_OOB);                                                 \
+        T v = (T)fp[D_];                                                            \
+        memcpy(mem + ea, &v, N);                                                    \
+        NEXT();                                                                     \
+    }
+
 /* Binary integer ops with an immediate form: L<op> reads b from slot B, I<op> from the
  * next code word. */
 #define BIN32(op, expr)                                                             \
@@ -423,6 +444,15 @@ LC_NO_MEMSET_IDIOM int wasm_exec(lc_wasm_instance *inst, const lc_wasm_func *fun
         [OP_BRCA + 9] = &&A9, [OP_BRCAI + 9] = &&AI9,
         [OP_BRCA + 10] = &&A10, [OP_BRCAI + 10] = &&AI10,
         [OP_BRCA + 0] = &&A0, [OP_BRCA + 11] = &&A11,
+        [OP_STX + 0] = &&SX0, [OP_STI + 0] = &&SY0,
+        [OP_STX + 1] = &&SX1, [OP_STI + 1] = &&SY1,
+        [OP_STX + 2] = &&SX2, [OP_STI + 2] = &&SY2,
+        [OP_STX + 3] = &&SX3, [OP_STI + 3] = &&SY3,
+        [OP_STX + 4] = &&SX4, [OP_STI + 4] = &&SY4,
+        [OP_STX + 5] = &&SX5, [OP_STI + 5] = &&SY5,
+        [OP_STX + 6] = &&SX6, [OP_STI + 6] = &&SY6,
+        [OP_STX + 7] = &&SX7, [OP_STI + 7] = &&SY7,
+        [OP_STX + 8] = &&SX8, [OP_STI + 8] = &&SY8,
     };
 #undef IMM
 
@@ -639,6 +669,15 @@ LOADX(10, i16, 2, (u64)(i64)v)
 LOADX(11, u16, 2, v)
 LOADX(12, i32, 4, (u64)(i64)v)
 LOADX(13, u32, 4, v)
+STOREX(0, u32, 4)
+STOREX(1, u64, 8)
+STOREX(2, u32, 4)
+STOREX(3, u64, 8)
+STOREX(4, u8, 1)
+STOREX(5, u16, 2)
+STOREX(6, u8, 1)
+STOREX(7, u16, 2)
+STOREX(8, u32, 4)
 L3f: fp[D_] = ci->memory->pages; NEXT();
 L40: {
     u32 old;

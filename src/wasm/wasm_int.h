@@ -85,6 +85,10 @@ enum {
      * [cmp imm] [offset]. */
     OP_BRCA = 0x200,
     OP_BRCAI = 0x210,
+    /* Stores whose address is an i32.add: OP_STX + (store - 0x36): d=value a b [offset];
+     * OP_STI + (store - 0x36): d=value a [imm] [offset]. */
+    OP_STX = 0x220,
+    OP_STI = 0x230,
     OP_COUNT = 0x400,
 };
 
