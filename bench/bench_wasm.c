@@ -3,17 +3,19 @@
  *
  *   build/release/bench_wasm [--check] [--scale F] [KERNELS_WASM]
  *
- * bench/kernels/kernels.c is compiled twice (mk/wasm_bench.mk): natively with `cc -O2` and
- * linked in here, and to wasm32 with clang -O2 into kernels.wasm, which this program loads
- * into our engine. For each kernel it times the native call and the wasm call (best of
- * TRIALS runs of `reps` calls each, so a noisy neighbour on the shared machine inflates
- * neither side; `reps` is calibrated so the native side runs >= 20 ms), checks that both
- * returned the same checksum, and prints the slowdown ratio
- * wasm/native and the geometric mean of the ratios (target: <= 5x).
+ * bench/kernels/kernels.c is compiled (mk/wasm_bench.mk) natively with `cc -O2` and linked in
+ * here, and to wasm32 with clang -O2 into kernels.wasm, which this program loads into our
+ * engine; a native clang -O2 build (clang_k_*) is linked in too, to separate the compilers'
+ * difference from the interpreter's. For each kernel it times the cc, clang and wasm calls
+ * (best of TRIALS runs of `reps` calls each, so a noisy neighbour on the shared machine
+ * inflates neither side; `reps` is calibrated so the cc side runs >= 20 ms), checks that all
+ * three returned the same checksum, and prints the slowdown ratios wasm/cc (the published
+ * figure, target <= 5x) and wasm/clang with their geometric means.
  *
  * It also measures
- *   host call   k_hostcall(n) calls the imported no-op env.nop n times: ns per iteration,
- *               minus nothing (the loop itself is ~2 ops; target < 20 ns)
+ *   host call   k_hostcall(n) calls the imported no-op env.nop n times; k_loop(n) runs the
+ *               same loop without the call; the difference per iteration is the cost of one
+ *               wasm -> C call (target < 20 ns)
  *   entry call  lc_wasm_call of k_fib(1) from C: ns per embedder -> wasm call
  *
  * --check runs each kernel once at a small size and only compares checksums (used by
@@ -41,14 +43,19 @@
 #define BENCH_FUEL (1ull << 60)
 #define WASM_SIZE_MAX (16u << 20)
 
-/* The native kernels (bench/kernels/kernels.c compiled with cc -O2). */
-unsigned k_fib(unsigned n);
-unsigned k_sieve(unsigned n);
-unsigned k_crc32(unsigned len, unsigned rounds);
-double k_matmul(unsigned n);
-unsigned k_coremark(unsigned iters);
-unsigned k_qsort(unsigned n);
-unsigned k_hostcall(unsigned n);
+/* The native kernels: bench/kernels/kernels.c compiled with cc -O2 (names k_*) and with
+ * clang -O2 (names clang_k_*). */
+#define KERNEL_DECLS(P)                                                                 \
+    unsigned P##k_fib(unsigned n);                                                      \
+    unsigned P##k_sieve(unsigned n);                                                    \
+    unsigned P##k_crc32(unsigned len, unsigned rounds);                                 \
+    double P##k_matmul(unsigned n);                                                     \
+    unsigned P##k_coremark(unsigned iters);                                             \
+    unsigned P##k_qsort(unsigned n);                                                    \
+    unsigned P##k_hostcall(unsigned n);                                                 \
+    unsigned P##k_loop(unsigned n);
+KERNEL_DECLS()
+KERNEL_DECLS(clang_)
 
 /* The native side of the host-call kernel; noinline so the native loop really calls. */
 __attribute__((noinline)) unsigned host_nop(unsigned x);
@@ -83,23 +90,29 @@ static u64 now_ns(void)
     return (u64)ts.tv_sec * 1000000000ull + (u64)ts.tv_nsec;
 }
 
-/* Runs the native kernel; returns its checksum as a 64-bit slot (f64 as its bits). */
-static u64 native_run(const char *name, const u32 *a)
+static u64 f64_bits(double d)
 {
-    if (strcmp(name, "k_fib") == 0) return k_fib(a[0]);
-    if (strcmp(name, "k_sieve") == 0) return k_sieve(a[0]);
-    if (strcmp(name, "k_crc32") == 0) return k_crc32(a[0], a[1]);
-    if (strcmp(name, "k_coremark") == 0) return k_coremark(a[0]);
-    if (strcmp(name, "k_qsort") == 0) return k_qsort(a[0]);
-    if (strcmp(name, "k_hostcall") == 0) return k_hostcall(a[0]);
-    if (strcmp(name, "k_matmul") == 0) {
-        double d = k_matmul(a[0]);
-        u64 bits;
-        memcpy(&bits, &d, 8);
-        return bits;
-    }
-    return 0;
+    u64 bits;
+    memcpy(&bits, &d, 8);
+    return bits;
 }
+
+/* Runs a native kernel by name; returns its checksum as a 64-bit slot (f64 as its bits). */
+#define NATIVE_RUN_DEF(fn, P)                                                           \
+    static u64 fn(const char *name, const u32 *a)                                       \
+    {                                                                                   \
+        if (strcmp(name, "k_fib") == 0) return P##k_fib(a[0]);                         \
+        if (strcmp(name, "k_sieve") == 0) return P##k_sieve(a[0]);                      \
+        if (strcmp(name, "k_crc32") == 0) return P##k_crc32(a[0], a[1]);               \
+        if (strcmp(name, "k_coremark") == 0) return P##k_coremark(a[0]);                \
+        if (strcmp(name, "k_qsort") == 0) return P##k_qsort(a[0]);                      \
+        if (strcmp(name, "k_hostcall") == 0) return P##k_hostcall(a[0]);                \
+        if (strcmp(name, "k_loop") == 0) return P##k_loop(a[0]);                        \
+        if (strcmp(name, "k_matmul") == 0) return f64_bits(P##k_matmul(a[0]));          \
+        return 0;                                                                       \
+    }
+NATIVE_RUN_DEF(native_run, )
+NATIVE_RUN_DEF(clang_run, clang_)
 
 static int host_nop_cb(lc_wasm_host_ctx *ctx, const u64 *args, u64 *results)
 {
@@ -166,16 +179,21 @@ static int wasm_run(wasm_env *env, const char *name, const u32 *a, u32 nargs, u6
     return lc_wasm_call(env->instance, f, args, nargs, out_result, 1, eb);
 }
 
-/* Best-of-TRIALS time of `reps` calls, in ns per call; -1 on an engine error. */
-static double time_kernel(wasm_env *env, const kernel *k, u32 reps, bool is_wasm, u64 *out_sum,
+enum { RUN_CC, RUN_CLANG, RUN_WASM };
+
+/* Best-of-TRIALS time of `reps` calls of one build of kernel k, in ns per call; -1 on an
+ * engine error. */
+static double time_kernel(wasm_env *env, const kernel *k, u32 reps, int which, u64 *out_sum,
                           lc_errbuf *eb)
 {
     double best = -1;
     for (int t = 0; t < TRIALS; t++) {
         u64 start = now_ns(), r = 0;
         for (u32 i = 0; i < reps; i++) {
-            if (!is_wasm) {
+            if (which == RUN_CC) {
                 r = native_run(k->name, k->args);
+            } else if (which == RUN_CLANG) {
+                r = clang_run(k->name, k->args);
             } else if (wasm_run(env, k->name, k->args, k->nargs, &r, eb) != 0) {
                 return -1;
             }
@@ -208,82 +226,108 @@ static int run_check(wasm_env *env)
                    (unsigned long long)want);
         }
     }
-    u32 hc_args[1] = {1000};
-    lc_errbuf eb = {{0}};
-    u64 got = 1;
-    int rc = wasm_run(env, "k_hostcall", hc_args, 1, &got, &eb);
-    if (rc == 0 && got == native_run("k_hostcall", hc_args)) {
-        passed++;
-    } else {
-        failed++;
-        printf("FAIL k_hostcall: %s %s\n", lc_err_name(rc), eb.msg);
+    static const char *const loops[] = {"k_hostcall", "k_loop"};
+    for (size_t i = 0; i < LC_ARRAY_LEN(loops); i++) {
+        u32 args[1] = {1000};
+        lc_errbuf eb = {{0}};
+        u64 got = 1, want = native_run(loops[i], args);
+        int rc = wasm_run(env, loops[i], args, 1, &got, &eb);
+        if (rc == 0 && got == want) {
+            passed++;
+        } else {
+            failed++;
+            printf("FAIL %s: %s %s (wasm 0x%llx, native 0x%llx)\n", loops[i], lc_err_name(rc),
+                   eb.msg, (unsigned long long)got, (unsigned long long)want);
+        }
     }
     printf("wasm-kernels: %d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }
 
-/* The kernel table: per kernel native and wasm time and the ratio; returns the geomean. */
-static int run_kernels(wasm_env *env, double scale, double *out_geomean)
+/* Repetitions so that one timed native run takes NATIVE_RUN_NS of CPU. */
+static u32 kernel_reps(const kernel *k, double scale)
 {
-    double log_sum = 0;
+    (void)native_run(k->name, k->args);  /* warm-up: page faults, caches */
+    double once_ns = 1e18;
+    for (int t = 0; t < TRIALS; t++) {  /* min: a preempted call must not set reps */
+        u64 start = now_ns();
+        (void)native_run(k->name, k->args);
+        once_ns = LC_MIN(once_ns, (double)(now_ns() - start) + 1.0);
+    }
+    return (u32)LC_MAX(1.0, NATIVE_RUN_NS / once_ns * scale);
+}
+
+/* The kernel table: per kernel cc, clang and wasm time and the slowdowns; returns the
+ * geometric means of wasm/cc (the figure we publish) and wasm/clang. */
+static int run_kernels(wasm_env *env, double scale, double *out_geomean, double *out_geo_clang)
+{
+    double log_sum = 0, log_clang = 0;
     int count = 0;
-    printf("%-12s %6s %12s %12s %9s  %s\n", "kernel", "reps", "native ms", "wasm ms", "slowdown",
-           "check");
+    printf("%-12s %5s %10s %10s %10s %9s %9s  %s\n", "kernel", "reps", "cc ms", "clang ms",
+           "wasm ms", "wasm/cc", "wasm/clg", "check");
     for (size_t i = 0; i < LC_ARRAY_LEN(KERNELS); i++) {
         const kernel *k = &KERNELS[i];
-        u64 native_sum = 0, wasm_sum = 0;
-        (void)native_run(k->name, k->args);  /* warm-up: page faults, caches */
-        double once_ns = 1e18;
-        for (int t = 0; t < TRIALS; t++) {  /* min: a preempted call must not set reps */
-            u64 start = now_ns();
-            (void)native_run(k->name, k->args);
-            once_ns = LC_MIN(once_ns, (double)(now_ns() - start) + 1.0);
-        }
-        u32 reps = (u32)LC_MAX(1.0, NATIVE_RUN_NS / once_ns * scale);
+        u64 cc_sum = 0, clang_sum = 0, wasm_sum = 0;
+        u32 reps = kernel_reps(k, scale);
         lc_errbuf eb = {{0}};
-        double n_ns = time_kernel(env, k, reps, false, &native_sum, &eb);
-        double w_ns = time_kernel(env, k, reps, true, &wasm_sum, &eb);
+        double n_ns = time_kernel(env, k, reps, RUN_CC, &cc_sum, &eb);
+        double c_ns = time_kernel(env, k, reps, RUN_CLANG, &clang_sum, &eb);
+        double w_ns = time_kernel(env, k, reps, RUN_WASM, &wasm_sum, &eb);
         if (w_ns < 0) {
             printf("%-12s engine error: %s\n", k->name, eb.msg);
             return 1;
         }
-        double ratio = w_ns / n_ns;
-        log_sum += log(ratio);
+        bool same = cc_sum == wasm_sum && clang_sum == wasm_sum;
+        log_sum += log(w_ns / n_ns);
+        log_clang += log(w_ns / c_ns);
         count++;
-        printf("%-12s %6u %12.3f %12.3f %8.2fx  %s\n", k->name, reps, n_ns / 1e6, w_ns / 1e6, ratio,
-               native_sum == wasm_sum ? "same" : "MISMATCH");
-        if (native_sum != wasm_sum) return 1;
+        printf("%-12s %5u %10.3f %10.3f %10.3f %8.2fx %8.2fx  %s\n", k->name, reps, n_ns / 1e6,
+               c_ns / 1e6, w_ns / 1e6, w_ns / n_ns, w_ns / c_ns, same ? "same" : "MISMATCH");
+        if (!same) return 1;
     }
     *out_geomean = exp(log_sum / count);
+    *out_geo_clang = exp(log_clang / count);
     return 0;
 }
 
-/* Host-call overhead and the cost of entering wasm from C. */
+/* Best-of-TRIALS ns per iteration of the wasm loop kernel `name` (k_hostcall / k_loop). */
+static double time_loop(wasm_env *env, const char *name, u32 n, lc_errbuf *eb)
+{
+    double best = -1;
+    u32 args[1] = {n};
+    for (int t = 0; t < TRIALS; t++) {
+        u64 r = 0, s = now_ns();
+        if (wasm_run(env, name, args, 1, &r, eb) != 0) return -1;
+        double ns = (double)(now_ns() - s) / n;
+        if (best < 0 || ns < best) best = ns;
+    }
+    return best;
+}
+
+/* Host-call overhead (the loop with the call minus the same loop without it) and the cost
+ * of entering wasm from C. */
 static int run_calls(wasm_env *env, double scale)
 {
     u32 n = (u32)LC_MAX(1000.0, 5e6 * scale);
-    u32 args[1] = {n};
-    u64 r = 0;
     lc_errbuf eb = {{0}};
-    double best_w = -1, best_n = -1;
+    double with_call = time_loop(env, "k_hostcall", n, &eb);
+    double without = time_loop(env, "k_loop", n, &eb);
+    if (with_call < 0 || without < 0) {
+        printf("host call: engine error: %s\n", eb.msg);
+        return 1;
+    }
+    double native = 1e18;
     for (int t = 0; t < TRIALS; t++) {
         u64 s = now_ns();
-        if (wasm_run(env, "k_hostcall", args, 1, &r, &eb) != 0) {
-            printf("host call: engine error: %s\n", eb.msg);
-            return 1;
-        }
-        double w = (double)(now_ns() - s) / n;
-        s = now_ns();
-        r = native_run("k_hostcall", args);
-        double nn = (double)(now_ns() - s) / n;
-        if (best_w < 0 || w < best_w) best_w = w;
-        if (best_n < 0 || nn < best_n) best_n = nn;
+        (void)native_run("k_hostcall", (u32[]){n});
+        native = LC_MIN(native, (double)(now_ns() - s) / n);
     }
-    printf("host call: %.2f ns per wasm -> C no-op call (loop included; native call %.2f ns)\n",
-           best_w, best_n);
+    printf("host call: %.2f ns per wasm -> C no-op call (loop with call %.2f ns, without "
+           "%.2f ns; native loop with call %.2f ns)\n", with_call - without, with_call, without,
+           native);
     const lc_wasm_func *fib = lc_wasm_instance_func(env->instance, "k_fib");
     u32 calls = (u32)LC_MAX(1000.0, 1e6 * scale);
-    u64 one = 1, s = now_ns();
+    u64 one = 1, r = 0, s = now_ns();
     for (u32 i = 0; i < calls; i++) {
         if (lc_wasm_call(env->instance, fib, &one, 1, &r, 1, &eb) != 0) return 1;
     }
@@ -321,8 +365,12 @@ int main(int argc, char **argv)
     if (is_check) {
         rc = run_check(&env);
     } else {
-        rc = run_kernels(&env, scale, &geomean);
-        if (rc == 0) printf("geometric mean slowdown: %.2fx (target <= 5x)\n", geomean);
+        double geo_clang = 0;
+        rc = run_kernels(&env, scale, &geomean, &geo_clang);
+        if (rc == 0) {
+            printf("geometric mean slowdown: %.2fx vs cc -O2 (target <= 5x); %.2fx vs clang -O2\n",
+                   geomean, geo_clang);
+        }
         if (rc == 0) rc = run_calls(&env, scale);
     }
     wasm_env_deinit(&env);

@@ -67,6 +67,8 @@ typedef struct cc {
     u32 fuse_pos;        /* last instruction whose result slot may be retargeted */
     u32 fuse_end;        /* code_len right after it (fusion only if nothing followed) */
     u32 fuse_d;
+    u32 op_pos, prev_op_pos;  /* starts of the last two emit_op instructions */
+    u32 label_pos;       /* last code position a branch target was bound to */
     ctl *ctls;
     u32 ctl_count, ctl_cap;
     lc_wasm_word *code;
@@ -212,6 +214,8 @@ static void emit_op(cc *c, u32 op, u32 d, u32 a, u32 b)
 {
     if (d > SLOT_MAX || a > SLOT_MAX || b > SLOT_MAX)
         return fail(c, LC_ELIMIT, "function uses too many value slots");
+    c->prev_op_pos = c->op_pos;
+    c->op_pos = c->code_len;
     emit(c, op | (u64)d << 16 | (u64)a << 32 | (u64)b << 48);
 }
 
@@ -336,6 +340,7 @@ typedef struct fused_cmp {
     bool ok;
     u32 idx;   /* opcode - 0x45, or 11 for nez */
     u64 w0, w1;
+    u32 add_pos;  /* an i32.add-immediate right before the compare, feeding it, or NO_FIXUP */
 } fused_cmp;
 
 static void take_cmp(cc *c, u32 cond, fused_cmp *out)
@@ -352,9 +357,31 @@ static void take_cmp(cc *c, u32 cond, fused_cmp *out)
     out->idx = base - 0x45;
     out->w0 = w;
     out->w1 = op >= OP_IMM ? c->code[c->fuse_pos + 1].u : 0;
+    out->add_pos = NO_FIXUP;
+    u32 p = c->prev_op_pos;
+    if (c->op_pos == c->fuse_pos && p + 2 == c->fuse_pos && c->label_pos != c->fuse_pos &&
+        (c->code[p].u & 0xffff) == OP_IMM + 0x6a &&
+        ((c->code[p].u >> 16) & 0xffff) == ((w >> 32) & 0xffff))
+        out->add_pos = p;
     c->code_len = c->fuse_pos;
     out->ok = true;
     no_fuse(c);
+}
+
+/* Like take_cmp for an i32.add producing a load's address. */
+static bool take_add(cc *c, u32 slot, u64 *out_w0, u64 *out_w1)
+{
+    if (c->fuse_end != c->code_len || c->fuse_d != slot || slot != home(c, c->val_count))
+        return false;
+    u64 w = c->code[c->fuse_pos].u;
+    u32 op = (u32)(w & 0xffff);
+    if (op != 0x6a && op != OP_IMM + 0x6a)
+        return false;
+    *out_w0 = w;
+    *out_w1 = op == 0x6a ? 0 : c->code[c->fuse_pos + 1].u;
+    c->code_len = c->fuse_pos;
+    no_fuse(c);
+    return true;
 }
 
 /* Emits the fused compare-and-branch (branch when the compare, negated if asked, holds);
@@ -365,6 +392,18 @@ static void emit_brc(cc *c, const fused_cmp *f, bool negate)
     u32 k = negate ? neg[f->idx] : f->idx;
     bool imm = (f->w0 & 0xffff) >= OP_IMM;
     u64 ab = f->w0 & ~(u64)0xffffffffull;
+    if (f->add_pos != NO_FIXUP && f->add_pos + 2 == c->code_len) {
+        /* x = a + k; branch on cmp(x, b): OP_BRCA/OP_BRCAI d=x a b [k] ([imm]) */
+        u64 add = c->code[f->add_pos].u;
+        u64 kk = c->code[f->add_pos + 1].u;
+        c->code_len = f->add_pos;
+        emit(c, (imm ? OP_BRCAI : OP_BRCA) + k + (add & 0xffffffff0000ull) +
+                    (f->w0 & 0xffff000000000000ull));
+        emit(c, kk);
+        if (imm)
+            emit(c, f->w1);
+        return;
+    }
     emit(c, (imm ? OP_BRCI : OP_BRC) + k + ab);
     if (imm)
         emit(c, f->w1);
@@ -477,7 +516,7 @@ static void op_block(cc *c, u8 op)
         return;
     top(c)->else_fixup = else_pos;
     if (op == 0x03 && em)
-        top(c)->loop_pc = c->code_len;
+        top(c)->loop_pc = c->label_pos = c->code_len;
     no_fuse(c);
 }
 
@@ -507,6 +546,7 @@ static void op_else(cc *c)
     if (t->else_fixup != NO_FIXUP) {
         c->code[t->else_fixup].i = (i64)c->code_len - (i64)t->else_fixup;
         t->else_fixup = NO_FIXUP;
+        c->label_pos = c->code_len;
     }
     t->kind = CTL_ELSE;
     t->is_unreachable = false;
@@ -528,6 +568,7 @@ static bool op_end(cc *c)
         if (t->else_fixup != NO_FIXUP)
             c->code[t->else_fixup].i = (i64)c->code_len - (i64)t->else_fixup;
     }
+    c->label_pos = c->code_len;
     if (!t->is_dead)
         patch_chain(c, t->fixups, c->code_len);
     if (t->kind == CTL_FUNC) {
@@ -843,17 +884,49 @@ static void op_mem(cc *c, u8 op)
         u32 a = pop_slot(c, 0x7f);
         u32 pos = c->code_len;
         if (emitting(c)) {
-            emit_op(c, op, home(c, c->val_count), a, 0);
+            u64 w0, w1;
+            if (take_add(c, a, &w0, &w1)) {
+                pos = c->code_len;
+                bool imm = (w0 & 0xffff) >= OP_IMM;
+                u64 ab = w0 & ~(u64)0xffffffffull;
+                emit(c, (imm ? OP_LDI : OP_LDX) + (u64)(op - 0x28) +
+                            ((u64)home(c, c->val_count) << 16) + ab);
+                if (imm)
+                    emit(c, w1);
+            } else {
+                emit_op(c, op, home(c, c->val_count), a, 0);
+            }
             emit(c, offset);
         }
         push_result(c, mem_type(op), pos);
     } else {
-        u32 v = pop_slot(c, mem_type(op));
+        pop(c, mem_type(op));
+        u32 vl = c->popped_loc;
+        u64 vk = c->popped_const;
+        u32 vh = home(c, c->val_count);
         u32 a = pop_slot(c, 0x7f);
-        if (emitting(c)) {
-            emit_op(c, op, 0, a, v);
+        if (!emitting(c))
+            return;
+        if (vl == LOC_CONST) {  /* store of a constant: OP_IMM + op a [offset] [value] */
+            emit_op(c, OP_IMM + op, 0, a, 0);
             emit(c, offset);
+            emit(c, vk);
+            return;
         }
+        LC_UNUSED(vh);
+        u64 w0, w1;
+        if (take_add(c, a, &w0, &w1)) {
+            bool imm = (w0 & 0xffff) >= OP_IMM;
+            if (vl > SLOT_MAX)
+                return fail(c, LC_ELIMIT, "function uses too many value slots");
+            emit(c, (imm ? OP_STI : OP_STX) + (u64)(op - 0x36) + ((u64)vl << 16) +
+                        (w0 & ~(u64)0xffffffffull));
+            if (imm)
+                emit(c, w1);
+        } else {
+            emit_op(c, op, 0, a, vl);
+        }
+        emit(c, offset);
     }
 }
 
@@ -982,8 +1055,12 @@ static void op_ref(cc *c, u8 op)
 
 static void need_data_count(cc *c, u32 seg)
 {
-    if (!c->m->has_data_count)
+    /* Without a data section there is nothing to refer to: an index error, as the text
+     * format's tools emit no data count section then. */
+    if (!c->m->has_data_count && c->m->data_count)
         return fail(c, LC_EMALFORMED, "data count section required");
+    if (!c->m->has_data_count)
+        return invalid(c, "unknown data segment");
     if (seg >= c->m->data_count_decl)
         invalid(c, "unknown data segment");
 }
@@ -1216,6 +1293,93 @@ static int compile_body(lc_wasm_module *m, lc_wasm_code *fn, cc *c)
     return 0;
 }
 
+/* ------------------------------------------------------------ syntax-only rescan -------- */
+
+/* Skips one instruction's immediates (binary syntax only, no validation). Returns false at
+ * an opcode the binary format does not define. */
+static bool skip_immediates(wasm_rd *r, u8 op)
+{
+    switch (op) {
+    case 0x02: case 0x03: case 0x04:
+        if (r->p < r->end && (*r->p == 0x40 || wasm_is_valtype(*r->p)))
+            r->p++;
+        else
+            wasm_rd_s33(r);
+        return true;
+    case 0x0c: case 0x0d: case 0x10: case 0xd2:
+    case 0x20: case 0x21: case 0x22: case 0x23: case 0x24: case 0x25: case 0x26:
+        wasm_rd_u32(r);
+        return true;
+    case 0x0e: {
+        u32 n = wasm_rd_u32(r);
+        for (u64 i = 0; i <= n && !r->err; i++)
+            wasm_rd_u32(r);
+        return true;
+    }
+    case 0x11: wasm_rd_u32(r); wasm_rd_u32(r); return true;
+    case 0x1c: {
+        u32 n = wasm_rd_u32(r);
+        for (u32 i = 0; i < n && !r->err; i++)
+            wasm_rd_u8(r);
+        return true;
+    }
+    case 0x3f: case 0x40: wasm_rd_u8(r); return true;
+    case 0x41: wasm_rd_s32(r); return true;
+    case 0x42: wasm_rd_s64(r); return true;
+    case 0x43: wasm_rd_f32(r); return true;
+    case 0x44: wasm_rd_f64(r); return true;
+    case 0xd0: wasm_rd_u8(r); return true;
+    case 0xfc: {
+        u32 sub = wasm_rd_u32(r);
+        static const u8 nimm[18] = {0, 0, 0, 0, 0, 0, 0, 0, 2, 1, 2, 1, 2, 1, 2, 1, 1, 1};
+        if (sub > 17)
+            return false;
+        for (u32 i = 0; i < nimm[sub]; i++)
+            wasm_rd_u32(r);
+        return true;
+    }
+    }
+    if (op >= 0x28 && op <= 0x3e) {
+        wasm_rd_u32(r);
+        wasm_rd_u32(r);
+        return true;
+    }
+    return op <= 0x01 || op == 0x05 || op == 0x0b || op == 0x0f || op == 0x1a || op == 0x1b ||
+           (op >= 0x45 && op <= 0xc4) || op == 0xd1;
+}
+
+/* The spec decodes the whole module before validating it, so a binary-format error anywhere
+ * in the code section wins over a validation error found first by our one-pass compiler.
+ * Returns a message if body `fn` is malformed. */
+static const char *body_malformed(const lc_wasm_code *fn)
+{
+    wasm_rd r = {fn->body, fn->body + fn->body_len, 0, NULL};
+    u32 groups = wasm_rd_u32(&r);
+    u64 total = 0;
+    for (u32 i = 0; i < groups && !r.err; i++) {
+        total += wasm_rd_u32(&r);
+        if (!wasm_is_valtype(wasm_rd_u8(&r)) && !r.err)
+            return "malformed value type";
+        if (total > LC_WASM_LOCALS_MAX)
+            return "too many locals";
+    }
+    u32 depth = 1;
+    while (!r.err && depth > 0) {
+        if (wasm_rd_eof(&r))
+            return "unexpected end of section or function";
+        u8 op = wasm_rd_u8(&r);
+        if (op == 0x02 || op == 0x03 || op == 0x04)
+            depth++;
+        else if (op == 0x0b)
+            depth--;
+        if (!skip_immediates(&r, op) && !r.err)
+            return "illegal opcode";
+    }
+    if (r.err)
+        return r.msg;
+    return wasm_rd_eof(&r) ? NULL : "section size mismatch";
+}
+
 int wasm_compile_all(lc_wasm_module *m, lc_errbuf *eb)
 {
     cc c;
@@ -1228,8 +1392,17 @@ int wasm_compile_all(lc_wasm_module *m, lc_errbuf *eb)
         c.ctl_count = 0;
         c.code_len = c.code_cap = 0;
         c.fuse_end = NO_FIXUP;
+        c.op_pos = c.prev_op_pos = c.label_pos = NO_FIXUP;
         c.err = 0;
         err = compile_body(m, &m->codes[i], &c);
+        for (u32 k = i; err == LC_EINVALID && k < m->code_count; k++) {
+            const char *msg = body_malformed(&m->codes[k]);
+            if (msg) {
+                err = LC_EMALFORMED;
+                c.msg = msg;
+                i = k;
+            }
+        }
         if (err)
             lc_errf(eb, err, "%s (func %u)", c.msg ? c.msg : "error",
                     i + m->func_import_count);

@@ -267,9 +267,14 @@ static void rd_constexpr(wasm_rd *r, lc_wasm_module *m, u8 want, lc_wasm_constex
     case 0x0b:
         return wasm_rd_fail(r, LC_EINVALID, "type mismatch");
     default:
-        if (!r->err)
-            return wasm_rd_fail(r, LC_EINVALID, "constant expression required");
-        return;
+        if (r->err)
+            return;
+        /* An opcode the binary format lacks is malformed; a real non-constant one invalid. */
+        if ((op >= 0x06 && op <= 0x0a) || (op >= 0x12 && op <= 0x19) ||
+            (op >= 0x1d && op <= 0x1f) || op == 0x27 || (op >= 0xc5 && op <= 0xcf) ||
+            (op >= 0xd3 && op <= 0xfb) || op >= 0xfd)
+            return wasm_rd_fail(r, LC_EMALFORMED, "illegal opcode");
+        return wasm_rd_fail(r, LC_EINVALID, "constant expression required");
     }
     u8 end = wasm_rd_u8(r);
     if (r->err)
@@ -463,7 +468,7 @@ static void sec_memory(wasm_rd *r, lc_wasm_module *m, decode_state *st)
 
 static void sec_global(wasm_rd *r, lc_wasm_module *m, decode_state *st)
 {
-    u32 n = rd_count(r, 4);
+    u32 n = rd_count(r, 3);
     ensure_spaces(r, m, st, n);
     ALLOC_N(r, m->globals, n);
     for (u32 i = 0; i < n && !r->err; i++) {

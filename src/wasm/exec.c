@@ -139,9 +139,9 @@ static int bulk_table(lc_wasm_instance *ci, u32 sub, u32 a, u32 b, u64 *sp)
 }
 
 static LC_COLD int trap_format(lc_wasm_instance *inst, const lc_wasm_func *f, int code,
-                               lc_errbuf *eb)
+                               bool is_from_host, lc_errbuf *eb)
 {
-    const char *base = inst->trap_msg[0] ? inst->trap_msg : lc_strerror(code);
+    const char *base = is_from_host && inst->trap_msg[0] ? inst->trap_msg : lc_strerror(code);
     if (!f)
         return lc_errf(eb, code, "%s", base);
     const char *name = wasm_func_name(f);
@@ -219,6 +219,61 @@ static int host_call(lc_wasm_instance *inst, lc_wasm_instance *ci, const lc_wasm
         NEXT();                                                                     \
     }
 
+#define STOREI(T, N)                                                                \
+    {                                                                               \
+        u64 ea = (u64)(u32)fp[A_] + pc[0].u;                                        \
+        if (LC_UNLIKELY(ea + N > mem_size))                                         \
+            TRAP(LC_ETRAP_MEM_OOB);                                                 \
+        T v = (T)pc[1].u;                                                           \
+        pc += 2;                                                                    \
+        memcpy(mem + ea, &v, N);                                                    \
+        NEXT();                                                                     \
+    }
+
+/* Loads with a fused i32.add address (see OP_LDX / OP_LDI). */
+#define LOADX(k, T, N, CONV)                                                        \
+    X##k : {                                                                        \
+        u64 ea = (u64)(u32)(fp[A_] + fp[B_]) + pc->u;                               \
+        pc++;                                                                       \
+        if (LC_UNLIKELY(ea + N > mem_size))                                         \
+            TRAP(LC_ETRAP_MEM_OOB);                                                 \
+        T v;                                                                        \
+        memcpy(&v, mem + ea, N);                                                    \
+        fp[D_] = CONV;                                                              \
+        NEXT();                                                                     \
+    }                                                                               \
+    Y##k : {                                                                        \
+        u64 ea = (u64)(u32)(fp[A_] + pc[0].u) + pc[1].u;                            \
+        pc += 2;                                                                    \
+        if (LC_UNLIKELY(ea + N > mem_size))                                         \
+            TRAP(LC_ETRAP_MEM_OOB);                                                 \
+        T v;                                                                        \
+        memcpy(&v, mem + ea, N);                                                    \
+        fp[D_] = CONV;                                                              \
+        NEXT();                                                                     \
+    }
+
+/* Stores with a fused i32.add address (see OP_STX / OP_STI); the value is slot D. */
+#define STOREX(k, T, N)                                                             \
+    SX##k : {                                                                       \
+        u64 ea = (u64)(u32)(fp[A_] + fp[B_]) + pc->u;                               \
+        pc++;                                                                       \
+        if (LC_UNLIKELY(ea + N > mem_size))                                         \
+            TRAP(LC_ETRAP_MEM_OOB);                                                 \
+        T v = (T)fp[D_];                                                            \
+        memcpy(mem + ea, &v, N);                                                    \
+        NEXT();                                                                     \
+    }                                                                               \
+    SY##k : {                                                                       \
+        u64 ea = (u64)(u32)(fp[A_] + pc[0].u) + pc[1].u;                            \
+        pc += 2;                                                                    \
+        if (LC_UNLIKELY(ea + N > mem_size))                                         \
+            TRAP(LC_ETRAP_MEM_OOB);                                                 \
+        T v = (T)fp[D_];                                                            \
+        memcpy(mem + ea, &v, N);                                                    \
+        NEXT();                                                                     \
+    }
+
 /* Binary integer ops with an immediate form: L<op> reads b from slot B, I<op> from the
  * next code word. */
 #define BIN32(op, expr)                                                             \
@@ -240,6 +295,28 @@ static int host_call(lc_wasm_instance *inst, lc_wasm_instance *ci, const lc_wasm
     CI##k : {                                                                       \
         u32 a = (u32)fp[A_], b = (u32)pc->u;                                        \
         pc++;                                                                       \
+        if (expr)                                                                   \
+            JUMP();                                                                 \
+        else                                                                        \
+            pc++;                                                                   \
+        NEXT();                                                                     \
+    }
+/* i32.add-immediate into slot d, then compare-and-branch on it (OP_BRCA / OP_BRCAI). */
+#define BRCA(k, expr)                                                               \
+    A##k : {                                                                        \
+        u32 a = (u32)(fp[A_] + pc->u), b = (u32)fp[B_];                             \
+        fp[D_] = a;                                                                 \
+        pc++;                                                                       \
+        if (expr)                                                                   \
+            JUMP();                                                                 \
+        else                                                                        \
+            pc++;                                                                   \
+        NEXT();                                                                     \
+    }                                                                               \
+    AI##k : {                                                                       \
+        u32 a = (u32)(fp[A_] + pc[0].u), b = (u32)pc[1].u;                          \
+        fp[D_] = a;                                                                 \
+        pc += 2;                                                                    \
         if (expr)                                                                   \
             JUMP();                                                                 \
         else                                                                        \
@@ -275,9 +352,17 @@ static int host_call(lc_wasm_instance *inst, lc_wasm_instance *ci, const lc_wasm
 #pragma GCC diagnostic ignored "-Woverride-init"
 #endif
 
+/* GCC turns the locals-zeroing loop of the call path into a memset() call, which costs more
+ * than the one or two stores a typical call needs. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define LC_NO_MEMSET_IDIOM __attribute__((optimize("no-tree-loop-distribute-patterns")))
+#else
+#define LC_NO_MEMSET_IDIOM
+#endif
+
 /* Runs func with its arguments at args (which must be inst's stack top); results are left
  * at args[0..result_count). */
-int wasm_exec(lc_wasm_instance *inst, const lc_wasm_func *func, u64 *args, lc_errbuf *eb)
+LC_NO_MEMSET_IDIOM int wasm_exec(lc_wasm_instance *inst, const lc_wasm_func *func, u64 *args, lc_errbuf *eb)
 {
 #define IMM(op) [OP_IMM + 0x##op] = &&I##op
     static const void *labels[OP_COUNT] = {
@@ -325,7 +410,22 @@ int wasm_exec(lc_wasm_instance *inst, const lc_wasm_func *func, u64 *args, lc_er
         IMM(4f), IMM(51), IMM(52), IMM(53), IMM(54), IMM(55), IMM(56), IMM(57), IMM(58),
         IMM(59), IMM(5a), IMM(6a), IMM(6b), IMM(6c), IMM(71), IMM(72), IMM(73), IMM(74),
         IMM(75), IMM(76), IMM(7c), IMM(7d), IMM(7e), IMM(83), IMM(84), IMM(85), IMM(86),
-        IMM(87), IMM(88),
+        IMM(87), IMM(88), IMM(36), IMM(37), IMM(38), IMM(39), IMM(3a), IMM(3b), IMM(3c),
+        IMM(3d), IMM(3e),
+        [OP_LDX + 0] = &&X0, [OP_LDI + 0] = &&Y0,
+        [OP_LDX + 1] = &&X1, [OP_LDI + 1] = &&Y1,
+        [OP_LDX + 2] = &&X2, [OP_LDI + 2] = &&Y2,
+        [OP_LDX + 3] = &&X3, [OP_LDI + 3] = &&Y3,
+        [OP_LDX + 4] = &&X4, [OP_LDI + 4] = &&Y4,
+        [OP_LDX + 5] = &&X5, [OP_LDI + 5] = &&Y5,
+        [OP_LDX + 6] = &&X6, [OP_LDI + 6] = &&Y6,
+        [OP_LDX + 7] = &&X7, [OP_LDI + 7] = &&Y7,
+        [OP_LDX + 8] = &&X8, [OP_LDI + 8] = &&Y8,
+        [OP_LDX + 9] = &&X9, [OP_LDI + 9] = &&Y9,
+        [OP_LDX + 10] = &&X10, [OP_LDI + 10] = &&Y10,
+        [OP_LDX + 11] = &&X11, [OP_LDI + 11] = &&Y11,
+        [OP_LDX + 12] = &&X12, [OP_LDI + 12] = &&Y12,
+        [OP_LDX + 13] = &&X13, [OP_LDI + 13] = &&Y13,
         [OP_BRC + 0] = &&C0, [OP_BRC + 1] = &&C1, [OP_BRC + 2] = &&C2, [OP_BRC + 3] = &&C3,
         [OP_BRC + 4] = &&C4, [OP_BRC + 5] = &&C5, [OP_BRC + 6] = &&C6, [OP_BRC + 7] = &&C7,
         [OP_BRC + 8] = &&C8, [OP_BRC + 9] = &&C9, [OP_BRC + 10] = &&C10,
@@ -333,6 +433,26 @@ int wasm_exec(lc_wasm_instance *inst, const lc_wasm_func *func, u64 *args, lc_er
         [OP_BRCI + 3] = &&CI3, [OP_BRCI + 4] = &&CI4, [OP_BRCI + 5] = &&CI5,
         [OP_BRCI + 6] = &&CI6, [OP_BRCI + 7] = &&CI7, [OP_BRCI + 8] = &&CI8,
         [OP_BRCI + 9] = &&CI9, [OP_BRCI + 10] = &&CI10,
+        [OP_BRCA + 1] = &&A1, [OP_BRCAI + 1] = &&AI1,
+        [OP_BRCA + 2] = &&A2, [OP_BRCAI + 2] = &&AI2,
+        [OP_BRCA + 3] = &&A3, [OP_BRCAI + 3] = &&AI3,
+        [OP_BRCA + 4] = &&A4, [OP_BRCAI + 4] = &&AI4,
+        [OP_BRCA + 5] = &&A5, [OP_BRCAI + 5] = &&AI5,
+        [OP_BRCA + 6] = &&A6, [OP_BRCAI + 6] = &&AI6,
+        [OP_BRCA + 7] = &&A7, [OP_BRCAI + 7] = &&AI7,
+        [OP_BRCA + 8] = &&A8, [OP_BRCAI + 8] = &&AI8,
+        [OP_BRCA + 9] = &&A9, [OP_BRCAI + 9] = &&AI9,
+        [OP_BRCA + 10] = &&A10, [OP_BRCAI + 10] = &&AI10,
+        [OP_BRCA + 0] = &&A0, [OP_BRCA + 11] = &&A11,
+        [OP_STX + 0] = &&SX0, [OP_STI + 0] = &&SY0,
+        [OP_STX + 1] = &&SX1, [OP_STI + 1] = &&SY1,
+        [OP_STX + 2] = &&SX2, [OP_STI + 2] = &&SY2,
+        [OP_STX + 3] = &&SX3, [OP_STI + 3] = &&SY3,
+        [OP_STX + 4] = &&SX4, [OP_STI + 4] = &&SY4,
+        [OP_STX + 5] = &&SX5, [OP_STI + 5] = &&SY5,
+        [OP_STX + 6] = &&SX6, [OP_STI + 6] = &&SY6,
+        [OP_STX + 7] = &&SX7, [OP_STI + 7] = &&SY7,
+        [OP_STX + 8] = &&SX8, [OP_STI + 8] = &&SY8,
     };
 #undef IMM
 
@@ -352,8 +472,8 @@ int wasm_exec(lc_wasm_instance *inst, const lc_wasm_func *func, u64 *args, lc_er
     const lc_wasm_func *g = func;
     u64 fuel = inst->fuel;
     int trap_code = 0;
+    bool is_host_trap = false;
 
-    inst->trap_msg[0] = 0;
     RELOAD();
     goto do_call;
 
@@ -449,11 +569,14 @@ do_call: {
         inst->fuel = fuel;
         inst->depth = depth + 1;
         inst->stack_top = argp + LC_MAX(g->type->param_count, g->type->result_count);
+        inst->trap_msg[0] = 0;
         int rc = host_call(inst, ci, g, argp);
         inst->depth = depth;
         fuel = inst->fuel;
-        if (rc)
-            TRAP(rc);
+        if (rc) {
+            is_host_trap = true;
+            TRAP(lc_err_is_trap(rc) ? rc : LC_ETRAP_HOST);
+        }
         RELOAD();
         if (depth == base_depth)
             goto done;
@@ -523,6 +646,38 @@ L3b: STORE(u16, 2)
 L3c: STORE(u8, 1)
 L3d: STORE(u16, 2)
 L3e: STORE(u32, 4)
+I36: STOREI(u32, 4)
+I37: STOREI(u64, 8)
+I38: STOREI(u32, 4)
+I39: STOREI(u64, 8)
+I3a: STOREI(u8, 1)
+I3b: STOREI(u16, 2)
+I3c: STOREI(u8, 1)
+I3d: STOREI(u16, 2)
+I3e: STOREI(u32, 4)
+LOADX(0, u32, 4, v)
+LOADX(1, u64, 8, v)
+LOADX(2, u32, 4, v)
+LOADX(3, u64, 8, v)
+LOADX(4, i8, 1, (u32)(i32)v)
+LOADX(5, u8, 1, v)
+LOADX(6, i16, 2, (u32)(i32)v)
+LOADX(7, u16, 2, v)
+LOADX(8, i8, 1, (u64)(i64)v)
+LOADX(9, u8, 1, v)
+LOADX(10, i16, 2, (u64)(i64)v)
+LOADX(11, u16, 2, v)
+LOADX(12, i32, 4, (u64)(i64)v)
+LOADX(13, u32, 4, v)
+STOREX(0, u32, 4)
+STOREX(1, u64, 8)
+STOREX(2, u32, 4)
+STOREX(3, u64, 8)
+STOREX(4, u8, 1)
+STOREX(5, u16, 2)
+STOREX(6, u8, 1)
+STOREX(7, u16, 2)
+STOREX(8, u32, 4)
 L3f: fp[D_] = ci->memory->pages; NEXT();
 L40: {
     u32 old;
@@ -536,6 +691,36 @@ L40: {
 L41: fp[D_] = (pc++)->u; NEXT();
 C0: if (!(u32)fp[A_]) JUMP(); else pc++; NEXT();
 C11: if ((u32)fp[A_]) JUMP(); else pc++; NEXT();
+A0: {
+    u32 a = (u32)(fp[A_] + pc->u);
+    fp[D_] = a;
+    pc++;
+    if (!a)
+        JUMP();
+    else
+        pc++;
+    NEXT();
+}
+A11: {
+    u32 a = (u32)(fp[A_] + pc->u);
+    fp[D_] = a;
+    pc++;
+    if (a)
+        JUMP();
+    else
+        pc++;
+    NEXT();
+}
+BRCA(1, a == b)
+BRCA(2, a != b)
+BRCA(3, (i32)a < (i32)b)
+BRCA(4, a < b)
+BRCA(5, (i32)a > (i32)b)
+BRCA(6, a > b)
+BRCA(7, (i32)a <= (i32)b)
+BRCA(8, a <= b)
+BRCA(9, (i32)a >= (i32)b)
+BRCA(10, a >= b)
 BRC(1, a == b)
 BRC(2, a != b)
 BRC(3, (i32)a < (i32)b)
@@ -768,7 +953,7 @@ trap: {
     inst->fuel = fuel;
     const lc_wasm_func *f = depth > base_depth ? frames[depth - 1].func : g;
     inst->depth = base_depth;
-    return trap_format(inst, f, trap_code, eb);
+    return trap_format(inst, f, trap_code, is_host_trap, eb);
 }
 done:
     inst->fuel = fuel;

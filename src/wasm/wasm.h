@@ -31,8 +31,11 @@
  *     counted. *_create / lc_wasm_instantiate return one reference owned by the caller and
  *     released by the matching *_destroy. A linker that defines or registers them and an
  *     instance that imports them each hold their own reference, so destroying in any order
- *     is safe. (Exception: a funcref stored into a table of ANOTHER instance does not keep its
- *     instance alive; keep the owning instance until tables holding its functions are gone.)
+ *     is safe. (Exception: a funcref stored into a table of ANOTHER instance by running code
+ *     does not keep its instance alive; keep the owning instance until tables holding its
+ *     functions are gone. An instantiation that fails after its element segments wrote into
+ *     an imported table is kept alive by that table, as the spec keeps those writes.)
+ *   - Do not destroy an instance from inside a host callback it is running.
  *   - lc_wasm_func pointers are borrowed from their instance (or from the instance that
  *     imported a host function) and valid while that instance lives.
  *   - Names and types returned by inspection functions are borrowed from the module and valid
@@ -53,6 +56,16 @@
  *
  * Threading: no global mutable state; an instance (and everything it imports) must be used
  * by one thread at a time.
+ *
+ * Implementation limits (beyond lc_wasm_limits): a function may declare at most 50000 locals
+ * (more is LC_EMALFORMED "too many locals") and its locals plus operand-stack depth must fit
+ * in 65535 value slots (else lc_wasm_module_load fails with LC_ELIMIT); vector counts in the
+ * binary are bounded by the input size. lc_wasm_limits' memory/table caps apply to memories
+ * and tables an instance defines; host-created ones are capped only by their declared max
+ * (65536 pages / 2^32-1 elements).
+ *
+ * Fuel accounting: one unit per call (wasm or host) and per taken branch (so per loop
+ * back-edge); the check happens before the charge, so a budget of n allows n charges.
  */
 #ifndef LC_WASM_WASM_H
 #define LC_WASM_WASM_H
@@ -292,8 +305,9 @@ lc_wasm_memory *lc_wasm_instance_memory(lc_wasm_instance *instance);
 /* The function's type, borrowed. */
 void lc_wasm_func_type(const lc_wasm_func *func, lc_wasm_functype *out_type);
 
-/* Fuel: remaining budget; every call and every loop back-edge costs at least 1. Exhaustion
- * traps with LC_ETRAP_FUEL ("out of energy"). UINT64_MAX means unmetered. */
+/* Fuel: remaining budget; every call and every taken branch (so every loop back-edge) costs
+ * 1. Exhaustion traps with LC_ETRAP_FUEL ("out of energy"); the instance stays usable after
+ * set_fuel. UINT64_MAX is effectively unmetered (it still counts down). */
 void lc_wasm_instance_set_fuel(lc_wasm_instance *instance, u64 fuel);
 u64 lc_wasm_instance_fuel(const lc_wasm_instance *instance);
 

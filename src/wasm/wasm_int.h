@@ -76,7 +76,20 @@ enum {
      * i32 compare opcode - 0x45 (0 eqz .. 10 ge_u) or 11 for "nez". */
     OP_BRC = 0x1a0,
     OP_BRCI = 0x1c0,
-    OP_COUNT = 0x200,
+    /* Loads whose address is an i32.add: OP_LDX + (load - 0x28): d a b [offset], address
+     * (u32)(a + b); OP_LDI + (load - 0x28): d a [imm] [offset], address (u32)(a + imm). */
+    OP_LDX = 0x1d0,
+    OP_LDI = 0x1e0,
+    /* i32.add-immediate then compare-and-branch on its result: OP_BRCA + k, d a b [add imm]
+     * [offset] (fp[d] = a + imm; branch if cmp_k(fp[d], fp[b])); OP_BRCAI + k, d a [add imm]
+     * [cmp imm] [offset]. */
+    OP_BRCA = 0x200,
+    OP_BRCAI = 0x210,
+    /* Stores whose address is an i32.add: OP_STX + (store - 0x36): d=value a b [offset];
+     * OP_STI + (store - 0x36): d=value a [imm] [offset]. */
+    OP_STX = 0x220,
+    OP_STI = 0x230,
+    OP_COUNT = 0x400,
 };
 
 typedef struct lc_wasm_type {

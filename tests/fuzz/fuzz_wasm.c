@@ -2,8 +2,9 @@
  * tests/fuzz/fuzz_wasm.c — libFuzzer target for the WebAssembly engine.
  *
  * Arbitrary bytes -> lc_wasm_module_load (decode + validate + compile) -> if that succeeds,
- * instantiate with a stub for every import (host functions returning zeros, fresh
- * memories/tables/globals of the declared type) -> call every exported function with zero
+ * instantiate with a stub for every import (host functions that touch the caller's memory
+ * through lc_wasm_host_mem, may trap, and return zeros; fresh memories/tables/globals of the
+ * declared type) -> call every exported function with zero
  * arguments and a small fuel budget. The engine must never crash, leak or hang, whatever the
  * bytes; a trap or a load error is a normal outcome. An input that does not start with the
  * wasm magic is instead wrapped as the body of the one function of a fixed module (wrap_body),
@@ -11,7 +12,8 @@
  *
  * Tight limits keep each input cheap (fuel 20,000 per call, 16 pages of memory, call depth
  * 256), so libFuzzer explores more inputs per second and a runaway loop is an out-of-fuel
- * trap, not a timeout.
+ * trap, not a timeout. Each module is instantiated and run twice from scratch, and the two
+ * runs must agree exactly (codes, results, fuel left): the engine is deterministic.
  *
  *   make fuzz-wasm [FUZZ_SECONDS=60]   libFuzzer (MODE=fuzz, clang), corpus build/fuzz/corpus-wasm
  * In every other MODE this file also builds a replayer (main below) that runs the seed corpus
@@ -19,6 +21,7 @@
  * `make test` (tests/suites/32-wasm-fuzz-replay.sh).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/alloc.h"
@@ -44,12 +47,27 @@ static void fuzz_limits(lc_wasm_limits *l)
     l->fuel_default = FUZZ_FUEL;
 }
 
-/* Every stub host function: zeros for each result. */
+/* Every stub host function. It exercises what real host functions do, driven by the
+ * (fuzzed) arguments, then returns zeros:
+ *   - with two or more integer parameters it treats the first two as (offset, length) into
+ *     the caller's memory, asks lc_wasm_host_mem for that range and writes all of it (ASan
+ *     checks the bounds check);
+ *   - if the first argument's low byte is 0x7f it traps through lc_wasm_host_trap.
+ * Arguments are read before results are written (they may alias). */
 static int stub_func(lc_wasm_host_ctx *ctx, const u64 *args, u64 *results)
 {
-    LC_UNUSED(args);
     lc_wasm_functype ft;
     lc_wasm_func_type(ctx->func, &ft);
+    bool is_int2 = ft.param_count >= 2 &&
+                   (ft.params[0] == LC_WASM_I32 || ft.params[0] == LC_WASM_I64) &&
+                   (ft.params[1] == LC_WASM_I32 || ft.params[1] == LC_WASM_I64);
+    u64 first = ft.param_count ? args[0] : 0;
+    if (is_int2) {
+        u64 offset = args[0], len = args[1];
+        u8 *p = lc_wasm_host_mem(ctx, offset, len);
+        if (p) memset(p, 0xab, (size_t)len);
+    }
+    if (ft.param_count && (first & 0xff) == 0x7f) return lc_wasm_host_trap(ctx, "stub trap");
     for (u32 i = 0; i < ft.result_count; i++) results[i] = 0;
     return 0;
 }
@@ -95,8 +113,18 @@ done:
     lc_free(name);
 }
 
-/* Calls every exported function with zero arguments, fresh fuel each. */
-static void call_exports(const lc_wasm_module *m, lc_wasm_instance *inst)
+static u64 digest_mix(u64 h, u64 v)
+{
+    for (int i = 0; i < 8; i++) {
+        h ^= (v >> (8 * i)) & 0xff;
+        h *= 0x100000001b3ull;  /* FNV-1a */
+    }
+    return h;
+}
+
+/* Calls every exported function with zero arguments, fresh fuel each. Returns a digest of
+ * every outcome (code, results, fuel left) for the determinism check. */
+static u64 call_exports(const lc_wasm_module *m, lc_wasm_instance *inst, u64 h)
 {
     u32 n = lc_wasm_module_export_count(m);
     u64 args[FUZZ_RESULTS_MAX] = {0}, results[FUZZ_RESULTS_MAX];
@@ -113,9 +141,35 @@ static void call_exports(const lc_wasm_module *m, lc_wasm_instance *inst)
         lc_wasm_instance_set_fuel(inst, FUZZ_FUEL);
         lc_errbuf eb;
         int rc = lc_wasm_call(inst, f, args, ft.param_count, results, ft.result_count, &eb);
-        LC_UNUSED(rc);  /* traps are expected */
+        h = digest_mix(h, (u64)(i64)rc);  /* traps are expected outcomes */
+        for (u32 k = 0; rc == 0 && k < ft.result_count; k++) h = digest_mix(h, results[k]);
+        h = digest_mix(h, lc_wasm_instance_fuel(inst));
         calls++;
     }
+    return h;
+}
+
+/* One fresh linker (stub imports) + instance of m, every export called once, all released.
+ * Returns the digest of what happened. */
+static u64 run_fresh_instance(const lc_wasm_module *m, const lc_wasm_limits *limits)
+{
+    lc_wasm_linker *linker = NULL;
+    lc_wasm_instance *inst = NULL;
+    lc_errbuf eb;
+    u64 h = 0xcbf29ce484222325ull;
+    if (lc_wasm_linker_create(&linker) != 0) return h;
+    u32 imports = lc_wasm_module_import_count(m);
+    for (u32 i = 0; i < imports; i++) {
+        lc_wasm_extern_desc d;
+        lc_wasm_module_import_get(m, i, &d);
+        stub_define(linker, &d);
+    }
+    int rc = lc_wasm_instantiate(m, linker, limits, &inst, &eb);
+    h = digest_mix(h, (u64)(i64)rc);
+    if (rc == 0) h = call_exports(m, inst, h);
+    if (inst) lc_wasm_instance_destroy(inst);
+    lc_wasm_linker_destroy(linker);
+    return h;
 }
 
 /* Appends the LEB128 encoding of v. */
@@ -175,31 +229,26 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
     return fuzz_module(data, size);
 }
 
-/* The target proper: load, stub the imports, instantiate, call the exports. */
+/* The target proper: load, then twice (fresh linker and instance each time) stub the
+ * imports, instantiate and call the exports. The engine is deterministic, so both runs must
+ * produce the same outcomes: a difference means state leaked between instances or something
+ * read uninitialised memory. */
 static int fuzz_module(const u8 *data, size_t size)
 {
     lc_wasm_limits limits;
     fuzz_limits(&limits);
     lc_wasm_module *m = NULL;
-    lc_wasm_linker *linker = NULL;
-    lc_wasm_instance *inst = NULL;
     lc_errbuf eb;
     if (lc_wasm_module_load(data, size, &limits, &m, &eb) != 0) return 0;
-    if (lc_wasm_linker_create(&linker) != 0) goto done;
-    u32 imports = lc_wasm_module_import_count(m);
-    for (u32 i = 0; i < imports; i++) {
-        lc_wasm_extern_desc d;
-        lc_wasm_module_import_get(m, i, &d);
-        stub_define(linker, &d);
-    }
-    if (lc_wasm_instantiate(m, linker, &limits, &inst, &eb) == 0) call_exports(m, inst);
-done:
-    if (inst) lc_wasm_instance_destroy(inst);
-    if (linker) lc_wasm_linker_destroy(linker);
+    u64 first = run_fresh_instance(m, &limits);
+    u64 second = run_fresh_instance(m, &limits);
     lc_wasm_module_destroy(m);
+    if (first != second) {
+        fprintf(stderr, "fuzz_wasm: two fresh instances of one module behaved differently\n");
+        abort();
+    }
     return 0;
 }
-
 #ifndef LC_FUZZ
 /* Replayer for non-fuzz builds: runs every file named, or every file in a named directory,
  * through the target. Prints "wasm-fuzz-replay: N passed, N failed" (failed = unreadable;
