@@ -11,6 +11,7 @@
 #   TEST_DEPS   files `make test` must build before running tests/suites/*.sh
 #   BENCH_BINS  files `make bench` builds
 MODE ?= debug
+.DEFAULT_GOAL := all
 BUILD := build/$(MODE)
 
 ifeq ($(MODE),fuzz)

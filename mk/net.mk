@@ -34,3 +34,7 @@ fuzz-ws fuzz-http fuzz-token: fuzz-%:
 $(BUILD)/bench_net: $(BUILD)/bench/bench_net.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS)
 BENCH_BINS += $(BUILD)/bench_net
+
+# All three net fuzzers one after another: make fuzz-net FUZZ_SECONDS=300
+.PHONY: fuzz-net
+fuzz-net: fuzz-ws fuzz-http fuzz-token

@@ -9,8 +9,8 @@
  * path, headers, decoded query parameters, body, flags) and both must fail or neither: the
  * reader must not depend on how TCP happens to cut the stream. (Which status a bad request
  * gets may depend on the cut: a size limit can trip on a partial header field before
- * http-parser sees an invalid byte later in it, giving 431 instead of 400. Both refuse it.) The body cap is 4 KiB so the
- * 413 paths are reachable.
+ * http-parser sees an invalid byte later in it, giving 431 instead of 400. Both refuse it.)
+ * The body cap is 4 KiB so the 413 paths are reachable.
  */
 #include <stdlib.h>
 

@@ -272,3 +272,57 @@ TEST(net_token_rejects_forgeries_and_garbage)
     CHECK_ERR(net_token_verify(k, big, LC_TOKEN_SIZE_MAX + 1, 1, &c, &eb), LC_ELIMIT);
     lc_free(big);
 }
+
+/* Reads a whole small file into buf (NUL-terminated); returns its length or 0. */
+static size_t slurp(const char *path, char *buf, size_t cap)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;
+    size_t n = fread(buf, 1, cap - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    return n;
+}
+
+TEST(net_token_key_errors)
+{
+    net_keys *k = NULL;
+    lc_errbuf eb;
+    /* A key directory that cannot be created. */
+    CHECK_ERR(net_keys_open_dir("/proc/lc-no-such-dir/keys", &k, &eb), LC_EIO);
+    CHECK(k == NULL);
+    /* Garbage PEM, and a private key that does not match the public one. */
+    CHECK_ERR(net_keys_from_pem(NULL, 0, "not a pem", 9, &k, &eb), LC_EDECODE);
+    char d1[] = "/tmp/lc-test-k1-XXXXXX", d2[] = "/tmp/lc-test-k2-XXXXXX";
+    CHECK(mkdtemp(d1) && mkdtemp(d2));
+    net_keys *k1, *k2;
+    CHECK_OK(net_keys_open_dir(d1, &k1, &eb));
+    CHECK_OK(net_keys_open_dir(d2, &k2, &eb));
+    char path[128], priv1[4096];
+    snprintf(path, sizeof path, "%s/id_ecdsa", d1);
+    size_t pl = slurp(path, priv1, sizeof priv1);
+    CHECK(pl > 0);
+    size_t publ;
+    const char *pub2 = net_keys_public_pem(k2, &publ);
+    CHECK_ERR(net_keys_from_pem(priv1, pl, pub2, publ, &k, &eb), LC_EINVAL);
+    CHECK_STR(eb.msg, "public key does not match the private key");
+    /* The matching pair loads, and a P-256 public key alone verifies k1's tokens. */
+    const char *pub1 = net_keys_public_pem(k1, &publ);
+    CHECK_OK(net_keys_from_pem(priv1, pl, pub1, publ, &k, &eb));
+    net_keys *vk;
+    CHECK_OK(net_keys_from_pem(NULL, 0, pub1, publ, &vk, &eb));
+    char *tok;
+    net_identity id;
+    net_token_claims c;
+    CHECK_OK(net_token_mint_new(k, "localhost", 1, &tok, &id, &eb));
+    CHECK_OK(net_token_verify(vk, tok, strlen(tok), 1, &c, &eb));
+    net_token_claims_deinit(&c);
+    CHECK_ERR(net_token_verify(k2, tok, strlen(tok), 1, &c, &eb), LC_EPERM);
+    lc_free(tok);
+    net_keys_destroy(vk);
+    net_keys_destroy(k);
+    net_keys_destroy(k1);
+    net_keys_destroy(k2);
+    rm_dir(d1);
+    rm_dir(d2);
+}

@@ -397,3 +397,78 @@ TEST(net_ws_big_message_buffer_is_released)
     net_ws_parser_deinit(&p);
     lc_buf_deinit(&b);
 }
+
+TEST(net_ws_upgrade_then_frames_end_to_end)
+{
+    /* The whole byte path of a connection, without sockets: the client's upgrade request and
+     * its first frame arrive in one read; the server answers 101, reads the frame, replies
+     * with a gzip envelope; then the client sends garbage and gets a close frame. */
+    lc_buf wire, out;
+    lc_buf_init(&wire);
+    lc_buf_init(&out);
+    const char *req = "GET /v1/database/chat/subscribe?compression=Gzip HTTP/1.1\r\n"
+                      "Host: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                      "Sec-WebSocket-Version: 13\r\n"
+                      "Sec-WebSocket-Protocol: v3.bsatn.spacetimedb, v2.bsatn.spacetimedb\r\n\r\n";
+    lc_buf_put(&wire, req, strlen(req));
+    u8 mask[4] = {0xa1, 0xb2, 0xc3, 0xd4};
+    net_ws_write_frame_masked(&wire, NET_WS_OP_BINARY, true, "\x03hello", 6, mask);
+    net_http_reader r;
+    net_http_reader_init(&r, 0);
+    net_http_request *q;
+    size_t used;
+    CHECK_EQ(net_http_reader_feed(&r, (const char *)wire.data, wire.len, &used, &q), 1);
+    char accept[NET_WS_ACCEPT_LEN + 1];
+    net_ws_proto proto;
+    int status;
+    lc_errbuf eb;
+    CHECK_OK(net_ws_handshake_check(q, accept, &proto, &status, &eb));
+    net_ws_compression comp;
+    size_t cl;
+    const char *cv = net_http_query_get(q, "compression", &cl);
+    CHECK_OK(net_ws_compression_parse(cv, cl, &comp));
+    CHECK_EQ(comp, NET_WS_COMPRESS_GZIP);
+    net_ws_write_101(&out, accept, proto, NULL, 0);
+    /* The rest of the read belongs to the WebSocket. */
+    net_ws_parser p;
+    net_ws_parser_init(&p, true, LC_WS_MESSAGE_MAX);
+    net_ws_event ev;
+    size_t ws_used;
+    CHECK_EQ(net_ws_parser_feed(&p, wire.data + used, wire.len - used, &ws_used, &ev), 1);
+    CHECK_EQ(used + ws_used, wire.len);
+    CHECK_EQ(ev.len, 6);
+    CHECK_MEM(ev.data, "\x03hello", 6);
+    /* Server reply: a 2000-byte body goes out gzip-compressed; the client decodes it. */
+    u8 body[2000];
+    memset(body, 'r', sizeof body);
+    lc_buf env, dec;
+    lc_buf_init(&env);
+    lc_buf_init(&dec);
+    CHECK_OK(net_ws_msg_encode(&env, comp, body, sizeof body));
+    size_t at = out.len;
+    net_ws_write_frame(&out, NET_WS_OP_BINARY, env.data, env.len);
+    net_ws_parser cp;
+    net_ws_parser_init(&cp, false, LC_WS_MESSAGE_MAX);
+    CHECK_EQ(net_ws_parser_feed(&cp, out.data + at, out.len - at, &ws_used, &ev), 1);
+    CHECK_EQ(ev.data[0], NET_WS_COMPRESS_GZIP);
+    CHECK_OK(net_ws_msg_decode(ev.data, ev.len, 1 << 20, &dec, &eb));
+    CHECK_EQ(dec.len, sizeof body);
+    /* Garbage from the client: the parser fails, the server sends the close frame it names. */
+    static const u8 junk[] = {0x82, 0x05, 'n', 'o', 'm', 'a', 's'};
+    CHECK_ERR(net_ws_parser_feed(&p, junk, sizeof junk, &ws_used, &ev), LC_EPROTOCOL);
+    at = out.len;
+    net_ws_write_close(&out, p.close_code, p.reason);
+    CHECK_EQ(net_ws_parser_feed(&cp, out.data + at, out.len - at, &ws_used, &ev), 1);
+    CHECK_EQ(ev.opcode, NET_WS_OP_CLOSE);
+    CHECK_EQ(ev.close_code, NET_WS_CLOSE_PROTOCOL);
+    CHECK(ev.len == strlen("unmasked client frame") &&
+          memcmp(ev.data, "unmasked client frame", ev.len) == 0);
+    net_ws_parser_deinit(&cp);
+    net_ws_parser_deinit(&p);
+    net_http_reader_deinit(&r);
+    lc_buf_deinit(&env);
+    lc_buf_deinit(&dec);
+    lc_buf_deinit(&wire);
+    lc_buf_deinit(&out);
+}
