@@ -96,4 +96,9 @@
 #define LC_MODDEF_NAME_MAX 1024
 #define LC_MODDEF_SQL_MAX (64u << 10)
 
+/* Module host (host/abi.c, host/modlog.c) */
+/* Bytes one BytesSink may hold (a reducer's error message, a module description): descriptions
+ * of real modules are tens of KiB; the cap keeps a hostile guest from exhausting host memory. */
+#define LC_HOST_SINK_MAX (64u << 20)
+
 #endif

@@ -1,0 +1,73 @@
+/*
+ * tests/host/modules/hosttest/hosttest.c — a module for the host tests: traps, a runaway loop
+ * (fuel), user errors after writes (rollback), a unique column, a sequence, a module global
+ * (to observe instance replacement) and lifecycle reducers that can be told to fail.
+ */
+#include "spacetimedb.h"
+
+#define ITEM_COLS(X) X(id, U64) X(name, STRING) X(qty, U32)
+STDB_TABLE(item, ITEM_COLS, STDB_PUBLIC);
+STDB_PRIMARY_KEY(item, id);
+STDB_AUTO_INC(item, id);
+STDB_UNIQUE(item, name);
+
+#define EVENT_COLS(X) X(kind, STRING) X(n, U32)
+STDB_TABLE(event, EVENT_COLS, STDB_PUBLIC);
+
+static uint32_t g_calls; /* module global: reset when the instance is replaced */
+
+#define ADD_ARGS(X) X(name, STRING) X(qty, U32)
+STDB_REDUCER(add, ADD_ARGS)
+{
+    item it = {0, args->name, args->qty};
+    int e = item_insert(&it);
+    if (e == STDB_ERRNO_UNIQUE_ALREADY_EXISTS) return stdb_fail(ctx, "duplicate name");
+    if (e != 0) return stdb_fail(ctx, "insert failed: %d", e);
+    g_calls++;
+    STDB_LOG_I("added item %llu", (unsigned long long)it.id);
+    return STDB_OK;
+}
+
+#define ADD_THEN_FAIL_ARGS(X) X(name, STRING)
+STDB_REDUCER(add_then_fail, ADD_THEN_FAIL_ARGS)
+{
+    item it = {0, args->name, 1};
+    item_insert(&it);
+    return stdb_fail(ctx, "failing on purpose after inserting %S", args->name);
+}
+
+STDB_REDUCER(add_then_trap, ADD_THEN_FAIL_ARGS)
+{
+    item it = {0, args->name, 1};
+    item_insert(&it);
+    __builtin_trap();
+}
+
+STDB_REDUCER(spin, STDB__NO_ARGS)
+{
+    volatile uint32_t x = 0;
+    for (;;) x++;
+    return STDB_OK;
+}
+
+/* Records the module global in `event` (kind "calls") so a test can see instance resets. */
+STDB_REDUCER(count_calls, STDB__NO_ARGS)
+{
+    g_calls++;
+    event e = {stdb_str_from("calls"), g_calls};
+    return event_insert(&e) == 0 ? STDB_OK : stdb_fail(ctx, "insert failed");
+}
+
+STDB_CLIENT_CONNECTED(on_connect)
+{
+    event e = {stdb_str_from("connect"), 0};
+    item x;
+    if (item_find_by_name(stdb_str_from("refuse"), &x)) return stdb_fail(ctx, "connections refused");
+    return event_insert(&e) == 0 ? STDB_OK : stdb_fail(ctx, "insert failed");
+}
+
+STDB_CLIENT_DISCONNECTED(on_disconnect)
+{
+    event e = {stdb_str_from("disconnect"), 0};
+    return event_insert(&e) == 0 ? STDB_OK : stdb_fail(ctx, "insert failed");
+}
