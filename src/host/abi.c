@@ -357,7 +357,7 @@ static int h_row_iter_advance(lc_wasm_host_ctx *c, const u64 *args, u64 *results
         lc_store_u32(lp, it->chunk_end[k] - start);
         RET(HOST_ERRNO_BUFFER_TOO_SMALL);
     }
-    memcpy(buf, it->data.data + start, end - start);
+    if (end > start) memcpy(buf, it->data.data + start, end - start);
     lc_store_u32(lp, end - start);
     it->next_chunk = k;
     if (k == it->chunk_count) {

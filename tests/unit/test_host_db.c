@@ -1,0 +1,254 @@
+/*
+ * tests/unit/test_host_db.c — host/db: publish (schema + init in one transaction), calls by
+ * name with BSATN and JSON args, lifecycle reducers with st_client bookkeeping, schedules
+ * firing under an injected clock (interval and one-shot), module logs, restart from a
+ * directory (data, module and timers back) and republish accepted / refused.
+ */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "host/db.h"
+#include "host/host_test_util.h"
+#include "host/sched.h"
+
+static i64 g_now = 1700000000000000;
+static i64 test_clock(void *user) { (void)user; return g_now; }
+
+static host_db *db_with(const char *dir, const char *module, lc_errbuf *eb)
+{
+    host_db_opts o;
+    memset(&o, 0, sizeof o);
+    o.clock = test_clock;
+    o.fuel_budget = 50000000;
+    o.db_identity[0] = 0xDB;
+    host_db *db = NULL;
+    if (host_db_open(dir, &o, &db, eb) != 0) return NULL;
+    if (module && !host_db_module(db)) {
+        size_t len;
+        u8 *w = host_test_wasm(module, &len);
+        u8 owner[32] = {1};
+        int rc = w ? host_db_publish(db, w, len, owner, NULL, eb) : LC_ENOTFOUND;
+        lc_free(w);
+        if (rc) {
+            (void)host_db_close(db);
+            return NULL;
+        }
+    }
+    return db;
+}
+
+static u64 db_count(host_db *db, const char *table)
+{
+    store_txn t;
+    store_read_begin(&t, host_db_store(db));
+    u32 id = 0;
+    u64 n = UINT64_MAX;
+    if (store_table_id_from_name(&t, table, strlen(table), &id) != 0 ||
+        store_row_count(&t, id, &n) != 0)
+        n = UINT64_MAX;
+    store_read_end(&t);
+    return n;
+}
+
+static host_caller caller_of(u8 who)
+{
+    host_caller c;
+    memset(&c, 0, sizeof c);
+    c.identity[0] = who;
+    c.connection_id[0] = who;
+    c.timestamp_micros = g_now;
+    return c;
+}
+
+/* ticks of tick_count[label], or UINT64_MAX */
+static u64 ticker_ticks(host_db *db, const char *label)
+{
+    lc_buf k;
+    lc_buf_init(&k);
+    host_test_put_str(&k, label);
+    store_txn t;
+    store_read_begin(&t, host_db_store(db));
+    u32 ix;
+    u64 ticks = UINT64_MAX;
+    store_iter it;
+    const char *n = "tick_count_label_idx_btree";
+    if (store_index_id_from_name(&t, n, strlen(n), &ix) == 0 &&
+        store_index_point(&t, ix, k.data, k.len, &it) == 0) {
+        const u8 *row;
+        u32 len;
+        if (store_iter_next(&it, &row, &len)) ticks = lc_load_u64(row + k.len);
+        store_iter_close(&it);
+    }
+    store_read_end(&t);
+    lc_buf_deinit(&k);
+    return ticks;
+}
+
+TEST(host_db_schedules_with_injected_clock)
+{
+    lc_errbuf eb = {{0}};
+    g_now = 1700000000000000;
+    host_db *db = db_with(NULL, "ticker", &eb);
+    CHECK(db != NULL);
+    if (!db) return;
+    CHECK_EQ(db_count(db, "tick_timer"), 1); /* init armed "every_second" */
+    CHECK_EQ(host_db_next_due(db), g_now + 1000000);
+    u32 ran = 0;
+    CHECK_OK(host_db_run_due(db, &ran, &eb));
+    CHECK_EQ(ran, 0);
+    g_now += 1000000;
+    CHECK_OK(host_db_run_due(db, &ran, &eb));
+    CHECK_EQ(ran, 1);
+    CHECK_EQ(ticker_ticks(db, "every_second"), 1);
+    g_now += 2500000; /* missed ticks are skipped */
+    CHECK_OK(host_db_run_due(db, &ran, &eb));
+    CHECK_EQ(ran, 1);
+    CHECK_EQ(ticker_ticks(db, "every_second"), 2);
+    CHECK_EQ(host_db_next_due(db), 1700000000000000 + 4000000);
+    /* one-shot: fires once, then its row is deleted */
+    lc_buf a;
+    lc_buf_init(&a);
+    host_test_put_str(&a, "once");
+    lc_buf_put_u64(&a, 300000);
+    host_caller c = caller_of(5);
+    host_outcome o;
+    CHECK_OK(host_db_call(db, "schedule_once", a.data, a.len, &c, &o, &eb));
+    CHECK_EQ(o.kind, HOST_OUTCOME_COMMITTED);
+    CHECK_EQ(db_count(db, "tick_timer"), 2);
+    CHECK_EQ(host_db_next_due(db), g_now + 300000);
+    g_now += 300000;
+    CHECK_OK(host_db_run_due(db, &ran, &eb));
+    CHECK_EQ(ran, 1);
+    CHECK_EQ(ticker_ticks(db, "once"), 1);
+    CHECK_EQ(db_count(db, "tick_timer"), 1);
+    /* too long a delay is refused by the import (SCHEDULE_AT_DELAY_TOO_LONG) */
+    lc_buf_reset(&a);
+    host_test_put_str(&a, "far");
+    lc_buf_put_u64(&a, (u64)HOST_SCHED_DELAY_MAX_MICROS);
+    c = caller_of(5);
+    CHECK_OK(host_db_call(db, "schedule_once", a.data, a.len, &c, &o, &eb));
+    CHECK_EQ(o.kind, HOST_OUTCOME_USER_ERROR);
+    /* cancel: the timer's row goes, the timer is dropped when it comes due */
+    lc_buf_reset(&a);
+    host_test_put_str(&a, "every_second");
+    CHECK_OK(host_db_call(db, "cancel", a.data, a.len, &c, &o, &eb));
+    CHECK_EQ(o.kind, HOST_OUTCOME_COMMITTED);
+    g_now += 10000000;
+    CHECK_OK(host_db_run_due(db, &ran, &eb));
+    CHECK_EQ(ticker_ticks(db, "every_second"), 2);
+    CHECK_EQ(host_db_next_due(db), INT64_MAX);
+    lc_buf_deinit(&a);
+    CHECK_OK(host_db_close(db));
+}
+
+TEST(host_db_lifecycle_json_and_logs)
+{
+    lc_errbuf eb = {{0}};
+    host_db *db = db_with(NULL, "hosttest", &eb);
+    CHECK(db != NULL);
+    if (!db) return;
+    u8 id[32] = {9}, conn[16] = {3};
+    host_outcome o;
+    CHECK_OK(host_db_connect(db, id, conn, &o, &eb));
+    CHECK_EQ(o.kind, HOST_OUTCOME_COMMITTED);
+    CHECK_EQ(db_count(db, "st_client"), 1);
+    CHECK_EQ(db_count(db, "event"), 1);
+    host_caller c = caller_of(9);
+    CHECK_OK(host_db_call_json(db, "add", "[\"refuse\", 1]", 13, &c, &o, &eb));
+    CHECK_EQ(o.kind, HOST_OUTCOME_COMMITTED);
+    /* a failing client_connected rejects the connection: no st_client row */
+    u8 conn2[16] = {4};
+    CHECK_OK(host_db_connect(db, id, conn2, &o, &eb));
+    CHECK_EQ(o.kind, HOST_OUTCOME_USER_ERROR);
+    CHECK_STR(o.message, "connections refused");
+    CHECK_EQ(db_count(db, "st_client"), 1);
+    CHECK_OK(host_db_disconnect(db, id, conn, &o, &eb));
+    CHECK_EQ(db_count(db, "st_client"), 0);
+    CHECK_EQ(db_count(db, "event"), 2); /* connect + disconnect */
+    /* lifecycle reducers cannot be called by name; unknown reducers are refused */
+    CHECK_ERR(host_db_call(db, "on_connect", NULL, 0, &c, &o, &eb), LC_EPERM);
+    CHECK_ERR(host_db_call(db, "nope", NULL, 0, &c, &o, &eb), LC_ENOTFOUND);
+    CHECK(host_db_call_json(db, "add", "[1]", 3, &c, &o, &eb) != 0);
+    /* module log: the console_log of `add` and the rejected connection */
+    const host_modlog_entry *e[8];
+    u32 n = host_modlog_read_last(host_db_modlog(db), 8, e);
+    bool saw_add = false, saw_refused = false;
+    for (u32 i = 0; i < n; i++) {
+        if (strstr(e[i]->message, "added item") && strcmp(e[i]->function, "add") == 0)
+            saw_add = true;
+        if (strcmp(e[i]->message, "connections refused") == 0 && e[i]->level == HOST_LOG_ERROR)
+            saw_refused = true;
+    }
+    CHECK(saw_add);
+    CHECK(saw_refused);
+    u64 last = e[n - 1]->seq;
+    CHECK_EQ(host_modlog_read_since(host_db_modlog(db), last, e, 8), 0);
+    CHECK_OK(host_db_close(db));
+}
+
+static void tmpdir(char *out, size_t cap)
+{
+    snprintf(out, cap, "/tmp/lc_host_db_XXXXXX");
+    if (!mkdtemp(out)) out[0] = 0;
+}
+
+static void rmrf(const char *dir)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0) fprintf(stderr, "cannot remove %s\n", dir);
+}
+
+TEST(host_db_restart_and_republish)
+{
+    char dir[64];
+    tmpdir(dir, sizeof dir);
+    CHECK(dir[0] != 0);
+    lc_errbuf eb = {{0}};
+    g_now = 1700000000000000;
+    host_db *db = db_with(dir, "ticker", &eb);
+    CHECK(db != NULL);
+    if (!db) { rmrf(dir); return; }
+    u8 id[32] = {2}, conn[16] = {2};
+    host_outcome o;
+    CHECK_OK(host_db_connect(db, id, conn, &o, &eb));
+    g_now += 1000000;
+    u32 ran;
+    CHECK_OK(host_db_run_due(db, &ran, &eb));
+    CHECK_EQ(ticker_ticks(db, "every_second"), 1);
+    CHECK_OK(host_db_close(db));
+    /* reopen: module, data and timers back; the leftover client is disconnected */
+    db = db_with(dir, NULL, &eb);
+    CHECK(db != NULL);
+    if (!db) { rmrf(dir); return; }
+    CHECK(host_db_module(db) != NULL);
+    CHECK_EQ(ticker_ticks(db, "every_second"), 1);
+    CHECK_EQ(db_count(db, "st_client"), 0);
+    CHECK_EQ(host_db_next_due(db), g_now + 1000000);
+    g_now += 1000000;
+    CHECK_OK(host_db_run_due(db, &ran, &eb));
+    CHECK_EQ(ticker_ticks(db, "every_second"), 2);
+    /* republish the same module: accepted, data kept */
+    size_t len = 0;
+    u8 *w = host_test_wasm("ticker", &len);
+    u8 owner[32] = {1};
+    CHECK_OK(host_db_publish(db, w, len, owner, NULL, &eb));
+    lc_free(w);
+    CHECK_EQ(ticker_ticks(db, "every_second"), 2);
+    /* a module that drops the tables is refused; the old module keeps running */
+    w = host_test_wasm("keynote-bank", &len);
+    CHECK(host_db_publish(db, w, len, owner, NULL, &eb) != 0);
+    lc_free(w);
+    g_now += 1000000;
+    CHECK_OK(host_db_run_due(db, &ran, &eb));
+    CHECK_EQ(ticker_ticks(db, "every_second"), 3);
+    CHECK_OK(host_db_close(db));
+    db = db_with(dir, NULL, &eb);
+    CHECK(db != NULL);
+    if (db) {
+        CHECK_EQ(ticker_ticks(db, "every_second"), 3);
+        CHECK_OK(host_db_close(db));
+    }
+    rmrf(dir);
+}
