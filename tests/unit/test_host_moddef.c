@@ -410,3 +410,119 @@ TEST(moddef_v8_flags_become_keys)
     CHECK_ERR(host_moddef_decode(b.data, b.len, &md, &eb), LC_EDECODE);
     lc_buf_deinit(&b);
 }
+
+/* ---- the REAL descriptions of the example modules: build/wasm/<name>.wasm loaded by the
+ * wasm engine through host/module (spacetime_10.x imports linked, __describe_module__ called,
+ * the sink's bytes decoded by host_moddef_decode). ---- */
+
+#include "host/module.h"
+#include "host/host_test_util.h"
+
+static host_module *load_example(const char *name)
+{
+    size_t len = 0;
+    u8 *wasm = host_test_wasm(name, &len);
+    if (!wasm) return NULL;
+    host_module *m = NULL;
+    lc_errbuf eb;
+    if (host_module_load(wasm, len, NULL, &m, &eb) != 0) fprintf(stderr, "%s: %s\n", name, eb.msg);
+    lc_free(wasm);
+    return m;
+}
+
+static const char *col_name(const host_table_def *t, u32 i)
+{
+    return i < t->row_type->elem_count ? t->row_type->elems[i].name : "";
+}
+
+TEST(moddef_example_quickstart_chat)
+{
+    host_module *m = load_example("quickstart-chat");
+    CHECK(m != NULL);
+    const host_moddef *d = host_module_def(m);
+    CHECK_EQ(d->version, 10);
+    CHECK_EQ(d->table_count, 2);
+    const host_table_def *u = host_moddef_table(d, "user", 4);
+    CHECK(u != NULL && u->is_public && !u->is_event);
+    CHECK_EQ(u->row_type->elem_count, 3);
+    CHECK_STR(col_name(u, 0), "identity");
+    CHECK_STR(col_name(u, 1), "name");
+    CHECK_STR(col_name(u, 2), "online");
+    CHECK_EQ(u->pk_col, 0);
+    CHECK_EQ(u->index_count, 1);
+    CHECK_STR(u->indexes[0].name, "user_identity_idx_btree");
+    CHECK(u->indexes[0].is_unique);
+    CHECK_EQ(u->constraint_count, 1);
+    CHECK_STR(u->constraints[0].name, "user_identity_key");
+    CHECK(u->schedule_function == NULL);
+    const host_table_def *msg = host_moddef_table(d, "message", 7);
+    CHECK(msg != NULL && msg->is_public);
+    CHECK_EQ(msg->pk_col, -1);
+    CHECK_EQ(msg->row_type->elem_count, 3);
+    CHECK_STR(col_name(msg, 2), "text");
+    i32 sn = host_moddef_reducer_id(d, "set_name", 8);
+    CHECK(sn >= 0 && d->reducers[sn].is_public);
+    CHECK_EQ(d->reducers[sn].params->elem_count, 1);
+    CHECK_STR(d->reducers[sn].params->elems[0].name, "name");
+    CHECK(host_moddef_reducer_id(d, "send_message", 12) >= 0);
+    i32 init = d->lifecycle_reducer[HOST_LIFECYCLE_INIT];
+    i32 conn = d->lifecycle_reducer[HOST_LIFECYCLE_CONNECT];
+    i32 disc = d->lifecycle_reducer[HOST_LIFECYCLE_DISCONNECT];
+    CHECK(init >= 0 && conn >= 0 && disc >= 0);
+    CHECK_STR(d->reducers[init].name, "init");
+    CHECK_STR(d->reducers[conn].name, "identity_connected");
+    CHECK_STR(d->reducers[disc].name, "identity_disconnected");
+    CHECK(!d->reducers[conn].is_public);
+    host_module_destroy(m);
+}
+
+TEST(moddef_example_ticker_schedule)
+{
+    host_module *m = load_example("ticker");
+    CHECK(m != NULL);
+    const host_moddef *d = host_module_def(m);
+    const host_table_def *t = host_moddef_table(d, "tick_timer", 10);
+    CHECK(t != NULL && !t->is_public);
+    CHECK_EQ(t->pk_col, 0);
+    CHECK_EQ(t->sequence_count, 1);
+    CHECK_STR(t->sequences[0].name, "tick_timer_scheduled_id_seq");
+    CHECK_EQ(t->sequences[0].col, 0);
+    CHECK(t->schedule_function != NULL);
+    CHECK_STR(t->schedule_function, "tick");
+    CHECK_STR(t->schedule_name, "tick_timer_sched");
+    CHECK_EQ(t->schedule_at_col, 1);
+    CHECK_STR(col_name(t, 1), "scheduled_at");
+    const host_table_def *c = host_moddef_table(d, "tick_count", 10);
+    CHECK(c != NULL && c->is_public);
+    CHECK_EQ(c->pk_col, 0);
+    CHECK(c->schedule_function == NULL);
+    i32 tick = host_moddef_reducer_id(d, "tick", 4);
+    CHECK(tick >= 0 && !d->reducers[tick].is_public);
+    CHECK(d->lifecycle_reducer[HOST_LIFECYCLE_INIT] >= 0);
+    CHECK(d->lifecycle_reducer[HOST_LIFECYCLE_CONNECT] == -1);
+    i32 once = host_moddef_reducer_id(d, "schedule_once", 13);
+    CHECK(once >= 0 && d->reducers[once].is_public);
+    CHECK_EQ(d->reducers[once].params->elem_count, 2);
+    host_module_destroy(m);
+}
+
+TEST(moddef_example_keynote_bank)
+{
+    host_module *m = load_example("keynote-bank");
+    CHECK(m != NULL);
+    const host_moddef *d = host_module_def(m);
+    CHECK_EQ(d->table_count, 1);
+    const host_table_def *a = host_moddef_table(d, "accounts", 8);
+    CHECK(a != NULL && a->is_public);
+    CHECK_EQ(a->pk_col, 0);
+    CHECK_STR(col_name(a, 0), "id");
+    CHECK_STR(col_name(a, 1), "balance");
+    CHECK_EQ(a->row_type->elems[0].type->kind, LC_T_U32);
+    CHECK_EQ(a->row_type->elems[1].type->kind, LC_T_I64);
+    i32 tr = host_moddef_reducer_id(d, "transfer", 8);
+    CHECK(tr >= 0 && d->reducers[tr].is_public && d->reducers[tr].lifecycle == HOST_LIFECYCLE_NONE);
+    CHECK_EQ(d->reducers[tr].params->elem_count, 3);
+    CHECK_STR(d->reducers[tr].params->elems[2].name, "amount");
+    CHECK(host_moddef_reducer_id(d, "seed", 4) >= 0);
+    host_module_destroy(m);
+}
