@@ -15,3 +15,11 @@ ifneq ($(shell command -v $(WASM_CC) 2>/dev/null),)
 TEST_DEPS += $(HOST_TEST_MODULES:%=build/wasm/%.wasm) build/wasm/keynote-bank.wasm \
              build/wasm/quickstart-chat.wasm build/wasm/ticker.wasm
 endif
+
+$(BUILD)/bench/bench_host: $(BUILD)/bench/bench_host.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(LIBS)
+BENCH_BINS += $(BUILD)/bench/bench_host
+
+.PHONY: bench-host
+bench-host: $(BUILD)/bench/bench_host build/wasm/keynote-bank.wasm build/wasm/hosttest.wasm
+	$(BUILD)/bench/bench_host

@@ -71,3 +71,6 @@ STDB_CLIENT_DISCONNECTED(on_disconnect)
     event e = {stdb_str_from("disconnect"), 0};
     return event_insert(&e) == 0 ? STDB_OK : stdb_fail(ctx, "insert failed");
 }
+
+/* Does nothing: the benchmark's empty reducer call. */
+STDB_REDUCER(noop, STDB__NO_ARGS) { return STDB_OK; }
