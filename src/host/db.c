@@ -17,6 +17,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "clog/clog_store.h"
+#include "host/migrate.h"
 #include "host/schema.h"
 #include "host/sched.h"
 
@@ -173,6 +174,15 @@ static int db_sched_tables_build(host_db *db, store_txn *txn)
         db->sched_table_count++;
     }
     return 0;
+}
+
+static int db_sched_tables_rebuild(host_db *db)
+{
+    store_txn t;
+    store_read_begin(&t, db->s);
+    int rc = db_sched_tables_build(db, &t);
+    store_read_end(&t);
+    return rc;
 }
 
 /* After a restart: every row of every schedule table is armed again. */
@@ -366,26 +376,24 @@ static int db_publish_first(host_db *db, host_module *m, const u8 *wasm, size_t 
                      NULL, 0, eb);
 }
 
-/* Republish without host/migrate: every existing table must keep its exact row type. */
+/* Republish (spec-engine-semantics §5.4): host/migrate plans the change against the running
+ * module; a refused plan or a step the store cannot apply yet refuses the publish and the old
+ * module keeps running. Schema steps, st_module and the module swap are one transaction. */
 static int db_publish_update(host_db *db, host_module *m, const u8 *wasm, size_t len,
                              const u8 owner[32], lc_errbuf *eb)
 {
     const host_moddef *old = host_module_def(db->m), *nw = host_module_def(m);
-    for (u32 i = 0; i < old->table_count; i++) {
-        const host_table_def *ot = &old->tables[i];
-        const host_table_def *nt = host_moddef_table(nw, ot->name, strlen(ot->name));
-        if (!nt || strcmp(nt->name, ot->name) != 0 || !lc_type_equal(nt->row_type, ot->row_type))
-            return lc_errf(eb, LC_ENOTSUP, "republish refused: table %s was removed or changed "
-                           "(automatic migration not available)", ot->name);
+    host_migrate_plan plan;
+    int rc = host_migrate_plan_make(old, nw, &plan, eb);
+    if (rc) {
+        host_migrate_plan_free(&plan);
+        return rc;
     }
     store_txn t;
     store_txn_begin(&t, db->s);
-    int rc = 0;
-    for (u32 i = 0; i < nw->table_count && rc == 0; i++) {
-        const host_table_def *nt = &nw->tables[i];
-        if (host_moddef_table(old, nt->name, strlen(nt->name))) continue;
-        rc = host_schema_create_table(&t, nt, NULL, eb);
-    }
+    rc = host_migrate_apply(&t, &plan, old, nw, eb);
+    bool disconnect_all = plan.breaks_clients;
+    host_migrate_plan_free(&plan);
     if (rc == 0) rc = host_schema_set_module(&t, db->db_identity, owner, wasm, len, eb);
     host_module *prev = db->m;
     if (rc == 0) {
@@ -395,10 +403,13 @@ static int db_publish_update(host_db *db, host_module *m, const u8 *wasm, size_t
     if (rc) {
         store_txn_abort(&t);
         db_attach(db, prev);
+        if (db_sched_tables_rebuild(db) != 0) LC_LOG_W("host", "scheduler tables not rebuilt");
         return rc;
     }
     host_module_destroy(prev);
-    return db_commit(db, &t, NULL, NULL, NULL, 0, eb);
+    rc = db_commit(db, &t, NULL, NULL, NULL, 0, eb);
+    if (rc == 0 && disconnect_all) LC_LOG_W("host", "republish breaks clients: they must reconnect");
+    return rc;
 }
 
 int host_db_publish(host_db *db, const u8 *wasm, size_t len, const u8 owner[32],

@@ -6,9 +6,9 @@
  *                       a stored module (st_module) is loaded again, schedules re-armed and
  *                       clients left in st_client disconnected (their disconnect reducer run)
  *   host_db_publish     first publish: schema + st_module + `init` in ONE transaction;
- *                       republish: accepted when every table keeps its exact schema (new
- *                       tables are added), refused otherwise (migration belongs to
- *                       host/migrate, not wired in yet)
+ *                       republish: host/migrate plans the change; an accepted plan is
+ *                       applied with the new st_module row in one transaction and the new
+ *                       module replaces the old; a refused one leaves everything as it was
  *   host_db_call        a reducer by name with BSATN (or JSON: host_db_call_json) args, in its
  *                       own transaction; committed transactions are logged with their inputs
  *   host_db_connect / host_db_disconnect   client lifecycle with st_client bookkeeping

@@ -252,3 +252,34 @@ TEST(host_db_restart_and_republish)
     }
     rmrf(dir);
 }
+
+TEST(host_db_republish_adds_table)
+{
+    lc_errbuf eb = {{0}};
+    host_db *db = db_with(NULL, "hosttest", &eb);
+    CHECK(db != NULL);
+    if (!db) return;
+    host_caller c = caller_of(1);
+    host_outcome o;
+    CHECK_OK(host_db_call_json(db, "add", "[\"fig\", 2]", 10, &c, &o, &eb));
+    CHECK_EQ(o.kind, HOST_OUTCOME_COMMITTED);
+    CHECK_ERR(host_db_call_json(db, "add_note", "[1, \"x\"]", 8, &c, &o, &eb), LC_ENOTFOUND);
+    size_t len = 0;
+    u8 *w = host_test_wasm("hosttest_v2", &len);
+    u8 owner[32] = {1};
+    CHECK(w != NULL);
+    CHECK_OK(host_db_publish(db, w, len, owner, NULL, &eb));
+    lc_free(w);
+    CHECK_EQ(db_count(db, "item"), 1); /* data kept */
+    CHECK_EQ(db_count(db, "note"), 0); /* new table */
+    CHECK_OK(host_db_call_json(db, "add_note", "[1, \"x\"]", 8, &c, &o, &eb));
+    CHECK_EQ(o.kind, HOST_OUTCOME_COMMITTED);
+    CHECK_EQ(db_count(db, "note"), 1);
+    /* back to v1 drops a non-empty table: refused, v2 keeps running */
+    w = host_test_wasm("hosttest", &len);
+    CHECK(host_db_publish(db, w, len, owner, NULL, &eb) != 0);
+    lc_free(w);
+    CHECK_OK(host_db_call_json(db, "add_note", "[2, \"y\"]", 8, &c, &o, &eb));
+    CHECK_EQ(db_count(db, "note"), 2);
+    CHECK_OK(host_db_close(db));
+}

@@ -74,3 +74,39 @@ STDB_CLIENT_DISCONNECTED(on_disconnect)
 
 /* Does nothing: the benchmark's empty reducer call. */
 STDB_REDUCER(noop, STDB__NO_ARGS) { return STDB_OK; }
+
+/* Probes the imports directly (errno codes and the BUFFER_TOO_SMALL protocol); fails with the
+ * number of the first check that did not hold. */
+#define PROBE(n, cond) do { if (!(cond)) return stdb_fail(ctx, "probe %d failed", n); } while (0)
+STDB_REDUCER(abi_probe, STDB__NO_ARGS)
+{
+    uint32_t tid = 0, iter = 0, len = 1, idx = 0;
+    uint64_t count = 0;
+    static uint8_t buf[4096];
+    PROBE(1, table_id_from_name((const uint8_t *)"item", 4, &tid) == 0);
+    PROBE(2, table_id_from_name((const uint8_t *)"nope", 4, &tid) == STDB_ERRNO_NO_SUCH_TABLE);
+    PROBE(3, datastore_table_row_count(tid, &count) == 0 && count >= 2);
+    PROBE(4, datastore_table_row_count(999999, &count) == STDB_ERRNO_NO_SUCH_TABLE);
+    PROBE(5, datastore_table_scan_bsatn(tid, &iter) == 0 && iter != 0);
+    PROBE(6, row_iter_bsatn_advance(iter, buf, &len) == STDB_ERRNO_BUFFER_TOO_SMALL && len > 1);
+    len = sizeof buf;
+    PROBE(7, row_iter_bsatn_advance(iter, buf, &len) == STDB_EXHAUSTED && len > 8);
+    PROBE(8, row_iter_bsatn_close(iter) == STDB_ERRNO_NO_SUCH_ITER);
+    PROBE(9, bytes_source_read(777, buf, &len) == STDB_ERRNO_NO_SUCH_BYTES);
+    PROBE(10, index_id_from_name((const uint8_t *)"item_name_idx_btree", 19, &idx) == 0);
+    PROBE(11, index_id_from_name((const uint8_t *)"zzz", 3, &idx) == STDB_ERRNO_NO_SUCH_INDEX);
+    uint8_t bad[3] = {1, 2, 3};
+    len = 3;
+    PROBE(12, datastore_insert_bsatn(tid, bad, &len) == STDB_ERRNO_BSATN_DECODE_ERROR);
+    PROBE(13, row_iter_bsatn_close(4242) == STDB_ERRNO_NO_SUCH_ITER);
+    return STDB_OK;
+}
+
+/* A NULL name pointer traps (spec-module-abi §1.3), even with length 0. */
+STDB_REDUCER(null_name, STDB__NO_ARGS)
+{
+    uint32_t tid;
+    volatile uintptr_t zero = 0;
+    table_id_from_name((const uint8_t *)zero, 0, &tid);
+    return STDB_OK;
+}
