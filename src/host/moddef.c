@@ -62,10 +62,12 @@ static bool boundary_before(const char *s, size_t len, size_t i)
     return a == CH_UPPER && b == CH_UPPER && i + 1 < len && char_class((u8)s[i + 1]) == CH_LOWER;
 }
 
-int host_snake_case(const char *s, size_t len, char *out, size_t cap)
+/* Splits s into convert_case words and joins them: snake ("red_apple") or camel ("redApple":
+ * the first word lowercase, each later word with its first letter upper-cased). */
+static int case_join(const char *s, size_t len, char *out, size_t cap, bool camel)
 {
     size_t n = 0;
-    bool in_word = false;
+    bool in_word = false, first_word = true;
     for (size_t i = 0; i < len; i++) {
         int c = char_class((u8)s[i]);
         if (c == CH_SEP) {
@@ -73,17 +75,30 @@ int host_snake_case(const char *s, size_t len, char *out, size_t cap)
             continue;
         }
         bool starts = !in_word || boundary_before(s, len, i);
-        if (starts && n > 0) {
+        if (starts && n > 0 && !camel) {
             if (n + 1 >= cap) return -1;
             out[n++] = '_';
         }
+        if (starts && n > 0) first_word = false;
         if (n + 1 >= cap) return -1;
-        out[n++] = c == CH_UPPER ? (char)(s[i] - 'A' + 'a') : s[i];
+        char ch = c == CH_UPPER ? (char)(s[i] - 'A' + 'a') : s[i];
+        if (camel && starts && !first_word && ch >= 'a' && ch <= 'z') ch = (char)(ch - 'a' + 'A');
+        out[n++] = ch;
         in_word = true;
     }
     if (n >= cap) return -1;
     out[n] = 0;
     return (int)n;
+}
+
+int host_snake_case(const char *s, size_t len, char *out, size_t cap)
+{
+    return case_join(s, len, out, cap, false);
+}
+
+int host_camel_case(const char *s, size_t len, char *out, size_t cap)
+{
+    return case_join(s, len, out, cap, true);
 }
 
 /* Identifier rule: non-empty; first '_' or a letter; the rest letters, digits or '_'. Bytes
@@ -551,6 +566,43 @@ static int check_schedules(check_ctx *c, host_table_def *ts)
     return 0;
 }
 
+/* V10 + SnakeCase converts the whole declared typespace before anything reads it, as the
+ * reference does: product element names to snake_case, sum variant names to camelCase, at
+ * every depth of each entry (refs are not followed: each entry is converted once), special
+ * types (Identity, Option, ScheduleAt ...) untouched. The nodes belong to md->typespace's
+ * arena, written once here before any other use, hence the casts. */
+static int convert_type_names(check_ctx *c, const lc_type *t)
+{
+    if (t->special) return 0;
+    if (t->kind == LC_T_ARRAY) return convert_type_names(c, t->array_elem);
+    if (t->kind != LC_T_PRODUCT && t->kind != LC_T_SUM) return 0;
+    lc_type_elem *elems = (lc_type_elem *)t->elems;
+    for (u32 i = 0; i < t->elem_count; i++) {
+        if (elems[i].name) {
+            char buf[NAME_BUF];
+            const char *src = elems[i].name;
+            int n = t->kind == LC_T_SUM ? host_camel_case(src, strlen(src), buf, sizeof buf)
+                                        : host_snake_case(src, strlen(src), buf, sizeof buf);
+            const char *name = n < 0 ? NULL : arena_str(c, buf);
+            if (!name) return lc_errf(c->eb, LC_ENOMEM, "out of memory converting '%s'", src);
+            elems[i].name = name;
+        }
+        int rc = convert_type_names(c, elems[i].type);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+static int typespace_case_convert(check_ctx *c)
+{
+    if (!c->raw->is_snake_case || c->raw->version != 10) return 0;
+    for (u32 i = 0; i < c->md->typespace.count; i++) {
+        int rc = convert_type_names(c, c->md->typespace.types[i]);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
 int moddef_check(host_moddef *md, const raw_moddef *raw, lc_errbuf *eb)
 {
     check_ctx c = {.md = md, .raw = raw, .eb = eb};
@@ -558,6 +610,7 @@ int moddef_check(host_moddef *md, const raw_moddef *raw, lc_errbuf *eb)
     for (int i = 0; i < 4; i++) md->lifecycle_reducer[i] = -1;
     host_table_def *ts = lc_arena_alloc(&md->arena, (raw->table_count + 1) * sizeof *ts);
     int rc = ts ? 0 : lc_errf(eb, LC_ENOMEM, "out of memory");
+    if (!rc) rc = typespace_case_convert(&c);
     for (u32 i = 0; !rc && i < raw->table_count; i++) {
         memset(&ts[i], 0, sizeof ts[i]);
         rc = check_table(&c, &raw->tables[i], &ts[i]);

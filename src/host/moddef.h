@@ -11,7 +11,10 @@
  *     "HTTPServer" -> "http_server", and letter<->digit boundaries "vec3" -> "vec_3"), unless
  *     an ExplicitNames entry gives the canonical name; V9/V8 and policy None keep names
  *     verbatim. The source name is kept as `alias` (table_id_from_name and index_id_from_name
- *     accept either).
+ *     accept either). Under SnakeCase the whole declared typespace is converted first, as the
+ *     reference does: product element names (at any depth) to snake_case, sum variant names
+ *     to camelCase ("RedApple" -> "redApple"); special types are left alone; inline reducer
+ *     parameter lists are not typespace entries and keep their names.
  *   - generated names, never case-converted: index "{table}_{cols}_idx_{btree|hash|direct}",
  *     sequence "{table}_{col}_seq", unique constraint "{table}_{cols}_key", schedule
  *     "{table}_sched" ({table} canonical, columns by canonical name).
@@ -155,5 +158,8 @@ i32 host_moddef_reducer_id(const host_moddef *def, const char *name, size_t len)
 /* snake_case conversion of the reference (see the top of this file). Writes a NUL-terminated
  * result into out (cap bytes); returns its length, or -1 if it did not fit. */
 int host_snake_case(const char *s, size_t len, char *out, size_t cap);
+/* camelCase with the same word splitting ("RedApple" -> "redApple"): sum variant names under
+ * the SnakeCase policy. Same contract as host_snake_case. */
+int host_camel_case(const char *s, size_t len, char *out, size_t cap);
 
 #endif

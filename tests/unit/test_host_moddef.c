@@ -157,6 +157,100 @@ TEST(moddef_snake_case)
     CHECK_EQ(host_snake_case("LongName", 8, out, 4), -1);
 }
 
+TEST(moddef_camel_case)
+{
+    static const char *const cases[][2] = {
+        {"RedApple", "redApple"}, {"HTTPServer", "httpServer"}, {"vec3", "vec3"},
+        {"player_2", "player2"},  {"ABC", "abc"},               {"already_snake", "alreadySnake"},
+        {"Item2Name", "item2Name"}, {"camelCase", "camelCase"}, {"a-b c", "aBC"},
+    };
+    char out[64];
+    for (size_t i = 0; i < LC_ARRAY_LEN(cases); i++) {
+        CHECK(host_camel_case(cases[i][0], strlen(cases[i][0]), out, sizeof out) >= 0);
+        CHECK_STR(out, cases[i][1]);
+    }
+    CHECK_EQ(host_camel_case("LongName", 8, out, 4), -1);
+}
+
+/* V10 + SnakeCase converts the whole typespace: nested product fields to snake_case, sum
+ * variants to camelCase; special types (Option here) keep their variant names. */
+static void build_fruit(lc_buf *b, bool policy_none)
+{
+    lc_buf_put_u8(b, 2);
+    lc_buf_put_u32(b, policy_none ? 3 : 2);
+    lc_buf_put_u8(b, 0); /* Typespace */
+    lc_buf_put_u32(b, 3);
+    lc_buf_put_u8(b, LC_T_SUM); /* [0] enum FruitColor { RedApple, GreenApple } */
+    lc_buf_put_u32(b, 2);
+    const char *variants[2] = {"RedApple", "GreenApple"};
+    for (int i = 0; i < 2; i++) {
+        w_some_str(b, variants[i]);
+        lc_buf_put_u8(b, LC_T_PRODUCT);
+        lc_buf_put_u32(b, 0);
+    }
+    lc_buf_put_u8(b, LC_T_PRODUCT); /* [1] row { Color: &0, FruitName: String, Meta: {..} } */
+    lc_buf_put_u32(b, 3);
+    w_some_str(b, "Color");
+    lc_buf_put_u8(b, LC_T_REF);
+    lc_buf_put_u32(b, 0);
+    w_elem(b, "FruitName", LC_T_STRING);
+    w_some_str(b, "Meta");
+    lc_buf_put_u8(b, LC_T_PRODUCT); /* inline { InnerCount: u8, Maybe: Option<u8> } */
+    lc_buf_put_u32(b, 2);
+    w_elem(b, "InnerCount", LC_T_U8);
+    w_some_str(b, "Maybe");
+    lc_buf_put_u8(b, LC_T_SUM);
+    lc_buf_put_u32(b, 2);
+    w_elem(b, "some", LC_T_U8);
+    w_some_str(b, "none");
+    lc_buf_put_u8(b, LC_T_PRODUCT);
+    lc_buf_put_u32(b, 0);
+    lc_buf_put_u8(b, LC_T_PRODUCT); /* [2] unused */
+    lc_buf_put_u32(b, 0);
+    lc_buf_put_u8(b, 2); /* Tables */
+    lc_buf_put_u32(b, 1);
+    w_str(b, "FruitBasket");
+    lc_buf_put_u32(b, 1);
+    for (int i = 0; i < 4; i++) lc_buf_put_u32(b, 0);
+    lc_buf_put_u8(b, 1);
+    lc_buf_put_u8(b, 0);
+    lc_buf_put_u32(b, 0);
+    lc_buf_put_u8(b, 0);
+    if (policy_none) {
+        lc_buf_put_u8(b, 9); /* CaseConversionPolicy::None */
+        lc_buf_put_u8(b, 0);
+    }
+}
+
+TEST(moddef_v10_typespace_case_conversion)
+{
+    for (int none = 0; none < 2; none++) {
+        lc_buf b;
+        lc_buf_init(&b);
+        build_fruit(&b, none);
+        host_moddef *md = NULL;
+        lc_errbuf eb;
+        CHECK_OK(host_moddef_decode(b.data, b.len, &md, &eb));
+        const host_table_def *t = &md->tables[0];
+        CHECK_STR(t->name, none ? "FruitBasket" : "fruit_basket");
+        const lc_type *row = t->row_type;
+        CHECK_EQ(row->elem_count, 3);
+        CHECK_STR(row->elems[0].name, none ? "Color" : "color");
+        CHECK_STR(row->elems[1].name, none ? "FruitName" : "fruit_name");
+        const lc_type *color = row->elems[0].type;
+        CHECK_EQ(color->kind, LC_T_SUM);
+        CHECK_STR(color->elems[0].name, none ? "RedApple" : "redApple");
+        CHECK_STR(color->elems[1].name, none ? "GreenApple" : "greenApple");
+        const lc_type *meta = row->elems[2].type;
+        CHECK_STR(meta->elems[0].name, none ? "InnerCount" : "inner_count");
+        CHECK_STR(meta->elems[1].name, none ? "Maybe" : "maybe");
+        CHECK_STR(meta->elems[1].type->elems[0].name, "some"); /* special: untouched */
+        CHECK_STR(meta->elems[1].type->elems[1].name, "none");
+        host_moddef_destroy(md);
+        lc_buf_deinit(&b);
+    }
+}
+
 /* V10 module: table Accounts { Id: u32 pk auto_inc, Balance: i64 } (+ optional breakage). */
 enum { BREAK_NONE, BREAK_NO_UNIQUE, BREAK_NO_INDEX, BREAK_ST_NAME, BREAK_SEQ_ON_STRING,
        BREAK_TWO_INITS, BREAK_LIFECYCLE_PARAMS };
