@@ -5,8 +5,9 @@
  * Rules applied (spec-module-abi.md §3.6), in this order, each failure an LC_EINVALID whose
  * message names the entity:
  *   1. names: identifiers, st_ prefix reserved, canonical names (snake_case / explicit /
- *      verbatim), one global namespace for tables, indexes, constraints, sequences, schedules
- *      and functions;
+ *      verbatim), one global namespace for tables (canonical names AND source names when they
+ *      differ, as the reference does), indexes, constraints, sequences, schedules and
+ *      functions;
  *   2. tables: row type is a product of named elements; column lists in range without
  *      duplicates; primary key of at most one column covered by a unique constraint; every
  *      unique constraint backed by an index over the same column set; direct indexes only on
@@ -400,7 +401,10 @@ static int check_table(check_ctx *c, const raw_table *rt, host_table_def *t)
     t->type_ref = rt->type_ref;
     t->is_public = rt->is_public;
     t->is_event = rt->is_event;
-    int rc = named(c, "table", t->name);
+    /* The source name is an alias clients may use: like the reference it joins the global
+     * namespace too when it differs from the canonical name. */
+    int rc = strcmp(t->alias, t->name) != 0 ? named(c, "table source", t->alias) : 0;
+    if (!rc) rc = named(c, "table", t->name);
     if (!rc && !rt->is_system && strncmp(t->name, "st_", 3) == 0)
         rc = lc_errf(c->eb, LC_EINVALID, "module description: table name '%s' is reserved "
                      "(st_ is for system tables)", t->name);

@@ -251,6 +251,57 @@ TEST(moddef_v10_typespace_case_conversion)
     }
 }
 
+/* Table source names (aliases) share the global namespace: table "Other" explicitly named
+ * "FooBar" collides with the source name of table "FooBar" (canonical "foo_bar"). */
+static void build_alias_clash(lc_buf *b, bool clash)
+{
+    lc_buf_put_u8(b, 2);
+    lc_buf_put_u32(b, 3);
+    lc_buf_put_u8(b, 0);
+    lc_buf_put_u32(b, 1);
+    lc_buf_put_u8(b, LC_T_PRODUCT);
+    lc_buf_put_u32(b, 1);
+    w_elem(b, "x", LC_T_U8);
+    lc_buf_put_u8(b, 2);
+    lc_buf_put_u32(b, 2);
+    const char *names[2] = {"FooBar", "Other"};
+    for (int i = 0; i < 2; i++) {
+        w_str(b, names[i]);
+        lc_buf_put_u32(b, 0);
+        for (int k = 0; k < 4; k++) lc_buf_put_u32(b, 0);
+        lc_buf_put_u8(b, 1);
+        lc_buf_put_u8(b, 0);
+        lc_buf_put_u32(b, 0);
+        lc_buf_put_u8(b, 0);
+    }
+    lc_buf_put_u8(b, 10); /* ExplicitNames */
+    lc_buf_put_u32(b, 1);
+    lc_buf_put_u8(b, 0); /* Table */
+    w_str(b, "Other");
+    w_str(b, clash ? "FooBar" : "other_table");
+}
+
+TEST(moddef_table_alias_in_global_namespace)
+{
+    for (int clash = 0; clash < 2; clash++) {
+        lc_buf b;
+        lc_buf_init(&b);
+        build_alias_clash(&b, clash);
+        host_moddef *md = NULL;
+        lc_errbuf eb;
+        if (clash) {
+            CHECK_ERR(host_moddef_decode(b.data, b.len, &md, &eb), LC_EINVALID);
+            CHECK(strstr(eb.msg, "duplicate name 'FooBar'") != NULL);
+        } else {
+            CHECK_OK(host_moddef_decode(b.data, b.len, &md, &eb));
+            CHECK_STR(md->tables[0].name, "foo_bar");
+            CHECK_STR(md->tables[1].name, "other_table");
+            host_moddef_destroy(md);
+        }
+        lc_buf_deinit(&b);
+    }
+}
+
 /* V10 module: table Accounts { Id: u32 pk auto_inc, Balance: i64 } (+ optional breakage). */
 enum { BREAK_NONE, BREAK_NO_UNIQUE, BREAK_NO_INDEX, BREAK_ST_NAME, BREAK_SEQ_ON_STRING,
        BREAK_TWO_INITS, BREAK_LIFECYCLE_PARAMS };
