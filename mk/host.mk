@@ -2,10 +2,10 @@
 #
 # Host unit tests (tests/unit/test_host_*.c) load build/wasm/<name>.wasm: the example modules
 # (mk/examples.mk) and the test-only modules under tests/host/modules/<name>/ built here with
-# the same SDK script. `make test` builds them first when a wasm32-capable clang is present.
+# the same SDK script (each depends on every test module source: hosttest_v2 includes hosttest). `make test` builds them first when a wasm32-capable clang is present.
 HOST_TEST_MODULES := $(patsubst tests/host/modules/%/,%,$(sort $(dir $(wildcard tests/host/modules/*/*.c))))
 define host_module_rule
-build/wasm/$(1).wasm: $(wildcard tests/host/modules/$(1)/*.c) sdk/c-module/spacetimedb.c \
+build/wasm/$(1).wasm: $(wildcard tests/host/modules/*/*.c) sdk/c-module/spacetimedb.c \
         sdk/c-module/spacetimedb.h sdk/c-module/spacetimedb_abi.h sdk/c-module/build-module.sh
 	sh sdk/c-module/build-module.sh tests/host/modules/$(1) $$@
 endef

@@ -461,13 +461,47 @@ static int db_reducer(host_db *db, const char *name, i32 *out_id, lc_errbuf *eb)
     return 0;
 }
 
+/* volatile_nonatomic_schedule_immediate: the calls queued by the last reducer run now, each
+ * in its own transaction, caller = the database identity; failures go to the module log.
+ * Bounded: calls queued by these calls wait for the next drain. */
+static void db_drain_immediate(host_db *db)
+{
+    host_abi *a = host_module_abi(db->m);
+    if (a->immediate.len == 0) return;
+    lc_buf q = a->immediate;
+    lc_buf_init(&a->immediate);
+    lc_rd rd;
+    lc_rd_init(&rd, q.data, q.len);
+    while (lc_rd_left(&rd) > 0 && !rd.err && db->m) {
+        u32 nl = lc_rd_u32(&rd);
+        const u8 *name = lc_rd_take(&rd, nl);
+        u32 al = lc_rd_u32(&rd);
+        const u8 *args = lc_rd_take(&rd, al);
+        if (!name || !args) break;
+        i32 id = host_moddef_reducer_id(host_module_def(db->m), (const char *)name, nl);
+        if (id < 0) {
+            db_log_host(db, HOST_LOG_ERROR, "__spacetimedb__", "schedule_immediate: no such reducer");
+            continue;
+        }
+        host_caller c;
+        caller_system(&c, db->db_identity, db_now(db));
+        host_outcome o;
+        lc_errbuf eb;
+        if (db_run(db, (u32)id, &c, args, al, &o, &eb) != 0)
+            db_log_host(db, HOST_LOG_ERROR, "__spacetimedb__", eb.msg);
+    }
+    lc_buf_deinit(&q);
+}
+
 int host_db_call(host_db *db, const char *name, const u8 *args, size_t len,
                  const host_caller *caller, host_outcome *out, lc_errbuf *eb)
 {
     i32 id;
     int rc = db_reducer(db, name, &id, eb);
     if (rc) return rc;
-    return db_run(db, (u32)id, caller, args, len, out, eb);
+    rc = db_run(db, (u32)id, caller, args, len, out, eb);
+    db_drain_immediate(db);
+    return rc;
 }
 
 int host_db_call_json(host_db *db, const char *name, const char *json, size_t len,

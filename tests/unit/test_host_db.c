@@ -281,5 +281,9 @@ TEST(host_db_republish_adds_table)
     lc_free(w);
     CHECK_OK(host_db_call_json(db, "add_note", "[2, \"y\"]", 8, &c, &o, &eb));
     CHECK_EQ(db_count(db, "note"), 2);
+    /* volatile_nonatomic_schedule_immediate: the queued add runs after the call */
+    CHECK_OK(host_db_call(db, "schedule_later", NULL, 0, &c, &o, &eb));
+    CHECK_EQ(o.kind, HOST_OUTCOME_COMMITTED);
+    CHECK_EQ(db_count(db, "item"), 2);
     CHECK_OK(host_db_close(db));
 }

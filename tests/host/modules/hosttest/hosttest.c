@@ -110,3 +110,14 @@ STDB_REDUCER(null_name, STDB__NO_ARGS)
     table_id_from_name((const uint8_t *)zero, 0, &tid);
     return STDB_OK;
 }
+
+/* volatile_nonatomic_schedule_immediate (unstable; not wrapped by the SDK): queues
+ * add("later", 7) to run after this call, in its own transaction. */
+void STDB_IMPORT("spacetime_10.0", volatile_nonatomic_schedule_immediate)(
+    const uint8_t *name, uint32_t name_len, const uint8_t *args, uint32_t args_len);
+STDB_REDUCER(schedule_later, STDB__NO_ARGS)
+{
+    static const uint8_t later[] = {5, 0, 0, 0, 'l', 'a', 't', 'e', 'r', 7, 0, 0, 0};
+    volatile_nonatomic_schedule_immediate((const uint8_t *)"add", 3, later, sizeof later);
+    return STDB_OK;
+}
