@@ -5,6 +5,7 @@
  * directory (data, module and timers back) and republish accepted / refused.
  */
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -286,4 +287,107 @@ TEST(host_db_republish_adds_table)
     CHECK_EQ(o.kind, HOST_OUTCOME_COMMITTED);
     CHECK_EQ(db_count(db, "item"), 2);
     CHECK_OK(host_db_close(db));
+}
+
+/* user row: identity (32) ++ Option<String> name ++ bool online. Returns online, or -1. */
+static int chat_user(host_db *db, const u8 id[32], char *name, size_t cap)
+{
+    store_txn t;
+    store_read_begin(&t, host_db_store(db));
+    u32 ix;
+    int online = -1;
+    store_iter it;
+    const char *n = "user_identity_idx_btree";
+    if (store_index_id_from_name(&t, n, strlen(n), &ix) == 0 &&
+        store_index_point(&t, ix, id, 32, &it) == 0) {
+        const u8 *row;
+        u32 len;
+        if (store_iter_next(&it, &row, &len) && len >= 34) {
+            name[0] = 0;
+            size_t p = 33;
+            if (row[32] == 0) { /* Some */
+                u32 sl = lc_load_u32(row + 33);
+                snprintf(name, cap, "%.*s", (int)sl, (const char *)row + 37);
+                p = 37 + sl;
+            }
+            online = p < len ? row[p] : -1;
+        }
+        store_iter_close(&it);
+    }
+    store_read_end(&t);
+    return online;
+}
+
+TEST(host_db_quickstart_chat)
+{
+    lc_errbuf eb = {{0}};
+    host_db *db = db_with(NULL, "quickstart-chat", &eb);
+    CHECK(db != NULL);
+    if (!db) return;
+    u8 alice[32] = {0xA1}, conn[16] = {1};
+    char name[64];
+    host_outcome o;
+    host_caller c = caller_of(0);
+    memcpy(c.identity, alice, 32);
+    /* unknown user cannot set a name (user error, nothing written) */
+    CHECK_OK(host_db_call_json(db, "set_name", "[\"alice\"]", 9, &c, &o, &eb));
+    CHECK_EQ(o.kind, HOST_OUTCOME_USER_ERROR);
+    CHECK_STR(o.message, "Cannot set name for unknown user");
+    CHECK_OK(host_db_connect(db, alice, conn, &o, &eb));
+    CHECK_EQ(o.kind, HOST_OUTCOME_COMMITTED);
+    CHECK_EQ(chat_user(db, alice, name, sizeof name), 1);
+    CHECK_OK(host_db_call_json(db, "set_name", "{\"name\": \"alice\"}", 17, &c, &o, &eb));
+    CHECK_EQ(o.kind, HOST_OUTCOME_COMMITTED);
+    CHECK_EQ(chat_user(db, alice, name, sizeof name), 1);
+    CHECK_STR(name, "alice");
+    CHECK_OK(host_db_call_json(db, "send_message", "[\"hello\"]", 9, &c, &o, &eb));
+    CHECK_EQ(o.kind, HOST_OUTCOME_COMMITTED);
+    CHECK_OK(host_db_call_json(db, "send_message", "[\"\"]", 4, &c, &o, &eb));
+    CHECK_EQ(o.kind, HOST_OUTCOME_USER_ERROR);
+    CHECK_EQ(db_count(db, "message"), 1);
+    CHECK_OK(host_db_disconnect(db, alice, conn, &o, &eb));
+    CHECK_EQ(chat_user(db, alice, name, sizeof name), 0);
+    CHECK_EQ(db_count(db, "st_client"), 0);
+    /* the module's console_log of the message is in the module log, tagged send_message */
+    const host_modlog_entry *e[16];
+    u32 n = host_modlog_read_last(host_db_modlog(db), 16, e);
+    bool saw = false;
+    for (u32 i = 0; i < n; i++)
+        if (strcmp(e[i]->message, "hello") == 0 && strcmp(e[i]->function, "send_message") == 0 &&
+            e[i]->level == HOST_LOG_INFO && e[i]->filename && strstr(e[i]->filename, "chat.c"))
+            saw = true;
+    CHECK(saw);
+    CHECK_OK(host_db_close(db));
+}
+
+TEST(host_modlog_file_rotation_and_cursor)
+{
+    char dir[64];
+    tmpdir(dir, sizeof dir);
+    CHECK(dir[0] != 0);
+    host_modlog l;
+    lc_errbuf eb = {{0}};
+    CHECK_OK(host_modlog_open(&l, dir, 2000, &eb));
+    char msg[64];
+    for (int i = 0; i < 2000; i++) {
+        int n = snprintf(msg, sizeof msg, "line %d \xff", i); /* invalid UTF-8 byte */
+        host_log_record r = {.ts_micros = i, .level = HOST_LOG_WARN, .line = 0xFFFFFFFFu,
+                             .function = "f", .message = msg, .message_len = (u32)n};
+        host_modlog_append(&l, &r);
+    }
+    const host_modlog_entry *e[4];
+    CHECK_EQ(host_modlog_read_last(&l, 2, e), 2);
+    CHECK_EQ(e[1]->seq, 2000);
+    CHECK_STR(e[1]->message, "line 1999 \xEF\xBF\xBD");
+    CHECK_EQ(host_modlog_read_since(&l, 1998, e, 4), 2);
+    CHECK_EQ(host_modlog_read_since(&l, 0, e, 4), 4); /* oldest in the ring first */
+    CHECK_EQ(e[0]->seq, 2000 - HOST_MODLOG_RING + 1);
+    host_modlog_close(&l);
+    char p[128];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/module.log", dir);
+    CHECK(stat(p, &st) == 0 && st.st_size <= 2000 + 200);
+    snprintf(p, sizeof p, "%s/module.log.1", dir);
+    CHECK(stat(p, &st) == 0 && st.st_size >= 2000);
+    rmrf(dir);
 }
