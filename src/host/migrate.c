@@ -117,44 +117,59 @@ static const host_default_def *default_for(const host_table_def *t, u16 col)
     return NULL;
 }
 
-/* Columns: same prefix (names, compatible types), then only added columns with defaults. */
+static i64 col_named(const lc_type *row, const char *name)
+{
+    for (u32 i = 0; i < row->elem_count; i++)
+        if (str_eq(row->elems[i].name, name)) return i;
+    return -1;
+}
+
+/* Columns are matched by name, as the reference does: an old column missing from the new row
+ * is removed (a rename is a removal plus an addition), one at another position means the table
+ * was reordered, a changed type must be layout-compatible; new columns need a default. Event
+ * tables hold no data: any change is accepted (and rebuilds the table, breaking clients). */
 static void diff_columns(mig_ctx *c, const host_table_def *ot, const host_table_def *nt, u32 oi,
                          u32 ni)
 {
     const lc_type *a = ot->row_type, *b = nt->row_type;
-    bool changed = a->elem_count != b->elem_count, bad = false;
-    u32 common = a->elem_count < b->elem_count ? a->elem_count : b->elem_count;
-    for (u32 i = 0; i < common; i++) {
-        const lc_type_elem *ea = &a->elems[i], *eb2 = &b->elems[i];
-        if (!str_eq(ea->name, eb2->name)) {
+    bool ev = ot->is_event, changed = false, bad = false, added = false, grown = false;
+    for (u32 i = 0; i < a->elem_count; i++) {
+        const char *name = a->elems[i].name ? a->elems[i].name : "?";
+        i64 j = col_named(b, a->elems[i].name);
+        if (j < 0) {
             changed = true;
-            if (!ot->is_event)
-                reason_add(c, "table %s: column %u renamed or reordered (%s -> %s)", ot->name, i,
-                           ea->name ? ea->name : "?", eb2->name ? eb2->name : "?");
-            bad = true;
-        } else if (!lc_type_equal(ea->type, eb2->type)) {
+            if (!ev) reason_add(c, "table %s: column %s removed or renamed", ot->name, name);
+            bad = bad || !ev;
+            continue;
+        }
+        if (j != (i64)i) {
             changed = true;
-            if (!ot->is_event && !type_compatible(ea->type, eb2->type)) {
-                reason_add(c, "table %s: column %s changed type", ot->name, ea->name);
+            if (!ev) reason_add(c, "table %s: column %s moved from position %u to %lld "
+                                "(reordering columns is not supported)", ot->name, name, i,
+                                (long long)j);
+            bad = bad || !ev;
+        }
+        if (!lc_type_equal(a->elems[i].type, b->elems[j].type)) {
+            changed = true;
+            if (!ev && !type_compatible(a->elems[i].type, b->elems[j].type)) {
+                reason_add(c, "table %s: column %s changed type", ot->name, name);
                 bad = true;
+            } else {
+                grown = true;
             }
         }
     }
-    for (u32 i = common; i < a->elem_count && !ot->is_event; i++) {
-        reason_add(c, "table %s: column %s removed", ot->name,
-                   a->elems[i].name ? a->elems[i].name : "?");
-        bad = true;
-    }
-    bool added = false;
-    for (u32 i = common; i < b->elem_count; i++) {
-        added = true;
-        if (!ot->is_event && !default_for(nt, (u16)i)) {
+    for (u32 j = 0; j < b->elem_count; j++) {
+        if (col_named(a, b->elems[j].name) >= 0) continue;
+        added = changed = true;
+        if (!ev && !default_for(nt, (u16)j)) {
             reason_add(c, "table %s: column %s added without a default value", ot->name,
-                       b->elems[i].name ? b->elems[i].name : "?");
+                       b->elems[j].name ? b->elems[j].name : "?");
             bad = true;
         }
     }
-    if (ot->is_event ? changed : (added && !bad)) step_add(c, HOST_MIG_ADD_COLUMNS, oi, ni, HOST_MIG_NONE);
+    if (ev ? changed : (added && !bad)) step_add(c, HOST_MIG_ADD_COLUMNS, oi, ni, HOST_MIG_NONE);
+    else if (!ev && grown && !bad) step_add(c, HOST_MIG_CHANGE_COLUMNS, oi, ni, HOST_MIG_NONE);
 }
 
 static const host_index_def *index_named(const host_table_def *t, const char *name, u32 *pos)
@@ -177,9 +192,10 @@ static void diff_indexes(mig_ctx *c, const host_table_def *ot, const host_table_
             step_add(c, HOST_MIG_REMOVE_INDEX, oi, ni, i);
             continue;
         }
-        if (x->accessor && y->accessor && !str_eq(x->accessor, y->accessor))
+        if (!str_eq(x->accessor, y->accessor))
             reason_add(c, "table %s: index %s changed its accessor name (%s -> %s)", ot->name,
-                       x->name, x->accessor, y->accessor);
+                       x->name, x->accessor ? x->accessor : "none",
+                       y->accessor ? y->accessor : "none");
         if (x->algo != y->algo || !cols_eq(x->col_count, x->cols, y->col_count, y->cols)) {
             step_add(c, HOST_MIG_REMOVE_INDEX, oi, ni, i);
             step_add(c, HOST_MIG_ADD_INDEX, oi, ni, pos);

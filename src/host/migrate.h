@@ -10,7 +10,8 @@
  *     constraint; add / remove / change sequence; change primary key; public <-> private;
  *     add columns at the end WITH defaults (breaks clients); any change of reducers,
  *     procedures and views; any change of the RLS set (breaks clients).
- *   refused (one reason per offending change): removed, renamed or reordered column; column
+ *   refused (one reason per offending change; columns are matched by name, so a rename is a
+ *     removal plus an addition): removed, renamed or reordered column; column
  *     type change other than a sum gaining variants at the end (recursively through products
  *     and arrays); added column without default; changed index accessor; changed constraint;
  *     changed event flag; any schedule change (the reference's executor does not implement it).
@@ -21,7 +22,8 @@
  * transaction; the caller commits, or aborts on error so a failed apply changes nothing. The
  * store cannot yet drop tables or indexes nor rebuild a table with new columns: those steps
  * (REMOVE_TABLE of an empty table, REMOVE_INDEX, REMOVE_CONSTRAINT, REMOVE/ADD_SEQUENCE on an
- * existing table, CHANGE_ACCESS, CHANGE_PK, ADD_COLUMNS) fail with LC_ENOTSUP naming the step,
+ * existing table, CHANGE_ACCESS, CHANGE_PK, CHANGE_COLUMNS, ADD_COLUMNS, adding a schedule
+ * table) fail with LC_ENOTSUP naming the step,
  * so such republishes are refused cleanly at apply time until the store grows those
  * operations. "Clear data" (publish -c) needs none of them: host_migrate_clear builds a fresh
  * store with the new schema, which the caller swaps in (the reference also destroys the log).
@@ -42,6 +44,7 @@ typedef enum host_migrate_kind {
     HOST_MIG_REMOVE_TABLE,
     HOST_MIG_CHANGE_ACCESS,
     HOST_MIG_CHANGE_PK,
+    HOST_MIG_CHANGE_COLUMNS, /* layout-compatible column type growth (st_column rewrite) */
     HOST_MIG_ADD_TABLE,
     HOST_MIG_ADD_COLUMNS,
     HOST_MIG_ADD_INDEX,

@@ -21,6 +21,7 @@ static const char *const KIND_NAMES[] = {
     [HOST_MIG_REMOVE_TABLE] = "remove table",
     [HOST_MIG_CHANGE_ACCESS] = "change access",
     [HOST_MIG_CHANGE_PK] = "change primary key",
+    [HOST_MIG_CHANGE_COLUMNS] = "change column types",
     [HOST_MIG_ADD_TABLE] = "add table",
     [HOST_MIG_ADD_COLUMNS] = "add columns",
     [HOST_MIG_ADD_INDEX] = "add index",

@@ -240,21 +240,22 @@ TEST(migrate_refusals_listed)
     lc_errbuf eb;
     CHECK_ERR(host_migrate_plan_make(a, b, &p, &eb), LC_EINVALID);
     /* tb: a changed type, c removed, index accessor changed; tc: event flag changed, b added
-     * without a default; td: q renamed to r */
-    CHECK_EQ(p.reason_count, 6);
+     * without a default; td: q renamed to r (q removed, r added without a default) */
+    CHECK_EQ(p.reason_count, 7);
     CHECK_EQ(p.step_count, 0);
-    CHECK(strstr(eb.msg, "6 reasons") != NULL);
+    CHECK(strstr(eb.msg, "7 reasons") != NULL);
     lc_buf out;
     lc_buf_init(&out);
     host_migrate_plan_describe(&p, a, b, &out);
     lc_buf_put_u8(&out, 0);
     const char *d = (const char *)out.data;
     CHECK(strstr(d, "refused: table tb: column a changed type\n") != NULL);
-    CHECK(strstr(d, "refused: table tb: column c removed\n") != NULL);
+    CHECK(strstr(d, "refused: table tb: column c removed or renamed\n") != NULL);
     CHECK(strstr(d, "tb_b_idx_btree changed its accessor name (index1_acc -> other)") != NULL);
     CHECK(strstr(d, "table tc: changed between event and non-event table") != NULL);
     CHECK(strstr(d, "table tc: column b added without a default value") != NULL);
-    CHECK(strstr(d, "table td: column 1 renamed or reordered (q -> r)") != NULL);
+    CHECK(strstr(d, "table td: column q removed or renamed") != NULL);
+    CHECK(strstr(d, "table td: column r added without a default value") != NULL);
     lc_buf_deinit(&out);
     store *s = store_with(a);
     store_txn txn;
@@ -340,6 +341,23 @@ TEST(migrate_remove_and_change_steps)
     host_moddef_destroy(b);
     host_moddef_destroy(c);
     host_moddef_destroy(d);
+}
+
+/* Columns are matched by name: swapping two columns is a reorder, refused. */
+TEST(migrate_reorder_refused)
+{
+    tspec o = {"pair", 2, {"a", "b"}, {LC_T_U8, LC_T_U8}, .key0 = false};
+    tspec n = {"pair", 2, {"b", "a"}, {LC_T_U8, LC_T_U8}, .key0 = false};
+    host_moddef *a = build(&o, 1, R1, 1), *b = build(&n, 1, R1, 1);
+    CHECK(a && b);
+    host_migrate_plan p;
+    lc_errbuf eb;
+    CHECK_ERR(host_migrate_plan_make(a, b, &p, &eb), LC_EINVALID);
+    CHECK_EQ(p.reason_count, 2);
+    CHECK(strstr(p.reasons[0], "column a moved from position 0 to 1") != NULL);
+    host_migrate_plan_free(&p);
+    host_moddef_destroy(a);
+    host_moddef_destroy(b);
 }
 
 /* Clear data: the new schema, no rows. */
