@@ -63,6 +63,16 @@ static int module_check_exports(host_module *m, lc_errbuf *eb)
     if (rc < 0) return rc;
     rc = export_func(m->wm, "__setup__", T_I32, 1, T_I32, 1, false, eb);
     if (rc < 0) return rc;
+    /* Optional call exports: absent is fine, a wrong type is fatal. */
+    static const u8 T_VIEW[7] = {LC_WASM_I32, LC_WASM_I64, LC_WASM_I64, LC_WASM_I64,
+                                 LC_WASM_I64, LC_WASM_I32, LC_WASM_I32};
+    static const u8 T_I32X3[3] = {LC_WASM_I32, LC_WASM_I32, LC_WASM_I32};
+    rc = export_func(m->wm, "__call_procedure__", T_CALL, 10, T_I32, 1, false, eb);
+    if (rc < 0) return rc;
+    rc = export_func(m->wm, "__call_view__", T_VIEW, 7, T_I32, 1, false, eb);
+    if (rc < 0) return rc;
+    rc = export_func(m->wm, "__call_view_anon__", T_I32X3, 3, T_I32, 1, false, eb);
+    if (rc < 0) return rc;
     u32 n = lc_wasm_module_export_count(m->wm);
     m->preinit = lc_calloc(n ? n : 1, sizeof *m->preinit);
     if (!m->preinit) return lc_errf(eb, LC_ENOMEM, "out of memory");
