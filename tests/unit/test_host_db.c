@@ -391,3 +391,30 @@ TEST(host_modlog_file_rotation_and_cursor)
     CHECK(stat(p, &st) == 0 && st.st_size >= 2000);
     rmrf(dir);
 }
+
+TEST(host_db_failing_init_rolls_back_publish)
+{
+    lc_errbuf eb = {{0}};
+    host_db *db = db_with(NULL, NULL, &eb);
+    CHECK(db != NULL);
+    if (!db) return;
+    size_t len = 0;
+    u8 *w = host_test_wasm("badinit", &len);
+    u8 owner[32] = {1};
+    host_outcome o;
+    CHECK(w != NULL);
+    CHECK_ERR(host_db_publish(db, w, len, owner, &o, &eb), LC_EINVALID);
+    CHECK_EQ(o.kind, HOST_OUTCOME_USER_ERROR);
+    CHECK_STR(o.message, "init refuses");
+    lc_free(w);
+    CHECK(host_db_module(db) == NULL);
+    CHECK_EQ(db_count(db, "thing"), UINT64_MAX); /* no such table */
+    CHECK_EQ(db_count(db, "st_module"), 0);
+    /* the database is still usable for a good module */
+    w = host_test_wasm("hosttest", &len);
+    CHECK_OK(host_db_publish(db, w, len, owner, &o, &eb));
+    lc_free(w);
+    CHECK_EQ(db_count(db, "item"), 0);
+    CHECK_EQ(db_count(db, "st_module"), 1);
+    CHECK_OK(host_db_close(db));
+}
