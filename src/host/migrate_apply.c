@@ -120,6 +120,32 @@ static bool constraint_covered(const host_migrate_plan *p, const host_migrate_st
     return false;
 }
 
+static int apply_remove_index(store_txn *txn, const host_index_def *x, lc_errbuf *eb)
+{
+    u32 id = 0;
+    int rc = store_index_id_from_name(txn, x->name, strlen(x->name), &id);
+    if (rc) return lc_errf(eb, rc, "migration: index %s not found in the database", x->name);
+    return store_index_drop(txn, id, eb);
+}
+
+/* REMOVE_CONSTRAINT is carried by a REMOVE_INDEX on the same columns in the same plan
+ * (store_index_drop removes the Unique row with its index). */
+static bool constraint_dropped(const host_migrate_plan *p, const host_migrate_step *s,
+                               const host_moddef *o)
+{
+    const host_table_def *t = &o->tables[s->old_table];
+    const host_constraint_def *c = &t->constraints[s->item];
+    for (u32 i = 0; i < p->step_count; i++) {
+        const host_migrate_step *a = &p->steps[i];
+        if (a->kind != HOST_MIG_REMOVE_INDEX || a->old_table != s->old_table) continue;
+        const host_index_def *x = &t->indexes[a->item];
+        if (x->col_count == c->col_count &&
+            memcmp(x->cols, c->cols, (size_t)c->col_count * sizeof *c->cols) == 0)
+            return true;
+    }
+    return false;
+}
+
 static int apply_remove_table(store_txn *txn, const host_table_def *t, lc_errbuf *eb)
 {
     u32 id = 0;
@@ -151,6 +177,11 @@ static int apply_step(store_txn *txn, const host_migrate_plan *p, const host_mig
         if (constraint_covered(p, s, n)) return 0;
         break;
     case HOST_MIG_REMOVE_TABLE: return apply_remove_table(txn, &o->tables[s->old_table], eb);
+    case HOST_MIG_REMOVE_INDEX:
+        return apply_remove_index(txn, &o->tables[s->old_table].indexes[s->item], eb);
+    case HOST_MIG_REMOVE_CONSTRAINT:
+        if (constraint_dropped(p, s, o)) return 0;
+        break;
     case HOST_MIG_CHANGE_RLS:    /* RLS filters live in the moddef the host swaps in */
     case HOST_MIG_DISCONNECT_ALL: /* the caller disconnects clients after commit */
         return 0;

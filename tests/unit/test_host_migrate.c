@@ -343,6 +343,45 @@ TEST(migrate_remove_and_change_steps)
     host_moddef_destroy(d);
 }
 
+/* Removing an index: dropped in the transaction; an abort brings it back, a commit keeps the
+ * rows and the remaining indexes. */
+TEST(migrate_remove_index)
+{
+    tspec o = ACCOUNT;
+    o.index1 = true;
+    host_moddef *a = build(&o, 1, R1, 1), *b = build(&ACCOUNT, 1, R1, 1);
+    CHECK(a && b);
+    host_migrate_plan p;
+    lc_errbuf eb;
+    CHECK_OK(host_migrate_plan_make(a, b, &p, &eb));
+    CHECK_EQ(p.step_count, 1);
+    CHECK_EQ(p.steps[0].kind, HOST_MIG_REMOVE_INDEX);
+    CHECK(!p.breaks_clients);
+    store *s = store_with(a);
+    CHECK(s != NULL);
+    for (int commit = 0; commit < 2; commit++) {
+        store_txn txn;
+        store_txn_begin(&txn, s);
+        CHECK_OK(host_migrate_apply(&txn, &p, a, b, &eb));
+        u32 ix = 0;
+        CHECK_ERR(store_index_id_from_name(&txn, "account_balance_idx_btree", 25, &ix),
+                  LC_ENOTFOUND);
+        const store_txdata *td;
+        if (commit) CHECK_OK(store_txn_commit(&txn, &td));
+        else store_txn_abort(&txn);
+        store_read_begin(&txn, s);
+        int rc = store_index_id_from_name(&txn, "account_balance_idx_btree", 25, &ix);
+        CHECK_EQ(rc, commit ? LC_ENOTFOUND : 0);
+        CHECK_OK(store_index_id_from_name(&txn, "account_id_idx_btree", 20, &ix));
+        store_read_end(&txn);
+        CHECK_EQ(rows_of(s, "account"), 2);
+    }
+    store_destroy(s);
+    host_migrate_plan_free(&p);
+    host_moddef_destroy(a);
+    host_moddef_destroy(b);
+}
+
 /* Columns are matched by name: swapping two columns is a reorder, refused. */
 TEST(migrate_reorder_refused)
 {
