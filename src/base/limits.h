@@ -90,4 +90,19 @@
  * one-byte tokens would otherwise be ~4M tokens). */
 #define LC_SQL_TOKENS_MAX (1u << 20)
 
+
+/* Module descriptions (host/moddef.c) */
+/* Entries in one list of a module description (tables, reducers, indexes of a table ...):
+ * real modules have tens; the bound keeps a hostile description from costing more than its
+ * own size in work. */
+#define LC_MODDEF_ITEMS_MAX 65536
+/* Length of one name in a module description (identifiers; SQL of RLS filters may be longer). */
+#define LC_MODDEF_NAME_MAX 1024
+#define LC_MODDEF_SQL_MAX (64u << 10)
+
+/* Module host (host/abi.c, host/modlog.c) */
+/* Bytes one BytesSink may hold (a reducer's error message, a module description): descriptions
+ * of real modules are tens of KiB; the cap keeps a hostile guest from exhausting host memory. */
+#define LC_HOST_SINK_MAX (64u << 20)
+
 #endif

@@ -296,4 +296,11 @@ bool store_table_check(store_txn *txn, u32 table_id);
 /* Bytes allocated for the table's rows and indexes (for memory figures). */
 u64 store_table_mem_bytes(store_txn *txn, u32 table_id);
 
+/* ---- DDL extensions (store_ddl_ext.c; used by the host's republish migration) ---- */
+
+/* Drops a user table's index, and the Unique constraint on exactly its columns if there is
+ * one, in the write transaction (undone by abort, logged as st_* row deletes). LC_ENOTFOUND
+ * for an unknown index, LC_EPERM for a system table's. */
+int store_index_drop(store_txn *txn, u32 index_id, lc_errbuf *eb) LC_MUST_USE;
+
 #endif

@@ -1,0 +1,77 @@
+/*
+ * host/db.h — a database: store + commit log + module + scheduler + module log. This is the
+ * API the server uses; it is single-threaded (call everything from the database thread).
+ *
+ *   host_db_open        open/create a directory (recovery through clog/), or in memory (NULL);
+ *                       a stored module (st_module) is loaded again, schedules re-armed and
+ *                       clients left in st_client disconnected (their disconnect reducer run)
+ *   host_db_publish     first publish: schema + st_module + `init` in ONE transaction;
+ *                       republish: host/migrate plans the change; an accepted plan is
+ *                       applied with the new st_module row in one transaction and the new
+ *                       module replaces the old; a refused one leaves everything as it was
+ *   host_db_call        a reducer by name with BSATN (or JSON: host_db_call_json) args, in its
+ *                       own transaction; committed transactions are logged with their inputs
+ *   host_db_connect / host_db_disconnect   client lifecycle with st_client bookkeeping
+ *   host_db_next_due / host_db_run_due     scheduled reducers for the server's event loop
+ *   host_db_modlog      the module log (read_last / follow cursor, see modlog.h)
+ *   host_db_close
+ * Time comes from the clock in the options (tests inject one), in Unix microseconds.
+ */
+#ifndef LC_HOST_DB_H
+#define LC_HOST_DB_H
+
+#include "base/error.h"
+#include "clog/clog.h"
+#include "host/modlog.h"
+#include "host/module.h"
+#include "store/store.h"
+
+typedef i64 (*host_clock_fn)(void *user);
+
+typedef struct host_db_opts {
+    u64 fuel_budget;         /* per reducer call; 0 = HOST_FUEL_DEFAULT */
+    host_clock_fn clock;     /* NULL = wall clock */
+    void *clock_user;
+    u64 modlog_file_max;     /* 0 = default */
+    clog_options clog;       /* zeroed = defaults */
+    u8 db_identity[32];      /* used when the database has no st_module row yet */
+} host_db_opts;
+
+typedef struct host_db host_db;
+
+int host_db_open(const char *dir, const host_db_opts *opts, host_db **out, lc_errbuf *eb)
+    LC_MUST_USE;
+/* Flushes the log and frees everything. Returns the log's sticky error (0 in memory). */
+int host_db_close(host_db *db);
+
+/* Publishes a module. On a reducer failure of `init` returns LC_EINVALID with *out filled
+ * and nothing changed. out may be NULL. */
+int host_db_publish(host_db *db, const u8 *wasm, size_t len, const u8 owner[32],
+                    host_outcome *out, lc_errbuf *eb) LC_MUST_USE;
+
+/* Calls reducer `name` (canonical name or alias). Returns 0 when the module ran (see
+ * out->kind), LC_ENOTFOUND (no module / no reducer), LC_EDECODE (bad args), LC_EPERM (a
+ * lifecycle reducer called by name), or a log error. */
+int host_db_call(host_db *db, const char *name, const u8 *args, size_t len,
+                 const host_caller *caller, host_outcome *out, lc_errbuf *eb) LC_MUST_USE;
+/* Same with SATS-JSON arguments (an array or object of the parameters). */
+int host_db_call_json(host_db *db, const char *name, const char *json, size_t len,
+                      const host_caller *caller, host_outcome *out, lc_errbuf *eb) LC_MUST_USE;
+
+/* client_connected: st_client insert + OnConnect in one transaction. out->kind != COMMITTED
+ * means the connection must be rejected. */
+int host_db_connect(host_db *db, const u8 identity[32], const u8 connection_id[16],
+                    host_outcome *out, lc_errbuf *eb) LC_MUST_USE;
+int host_db_disconnect(host_db *db, const u8 identity[32], const u8 connection_id[16],
+                       host_outcome *out, lc_errbuf *eb) LC_MUST_USE;
+
+/* Earliest scheduled call (Unix micros), INT64_MAX when none. */
+i64 host_db_next_due(const host_db *db);
+/* Runs every scheduled call due at the clock's now; *out_ran (may be NULL) counts them. */
+int host_db_run_due(host_db *db, u32 *out_ran, lc_errbuf *eb) LC_MUST_USE;
+
+store *host_db_store(host_db *db);
+host_module *host_db_module(host_db *db); /* NULL before the first publish */
+host_modlog *host_db_modlog(host_db *db);
+
+#endif

@@ -1,0 +1,123 @@
+/*
+ * store/store_ddl_ext.c — DDL the module host's republish migration needs beyond creating
+ * tables and indexes (host/migrate.c): dropping an index.
+ *
+ * Design: like every DDL of the store, the change is made to the st_* rows through the normal
+ * row API (so it is undone by a rollback and logged in the transaction's TxData like any
+ * other row change) and the in-memory catalog is then re-derived by catalog_reconcile(), which
+ * sweeps the objects whose rows are gone. A failure rolls the statement back to its mark.
+ */
+#include "store/store_int.h"
+
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/limits.h"
+
+typedef struct ddl_row {
+    u8 *bytes; /* lc_alloc'd copy: rows are deleted after the scan ends */
+    u32 len;
+} ddl_row;
+
+static bool rd_cols(lc_rd *r, u16 *n, u16 *cols)
+{
+    u32 c = lc_rd_u32(r);
+    if (c > LC_INDEX_COLS_MAX) return false;
+    for (u32 i = 0; i < c; i++) cols[i] = lc_rd_u16(r);
+    *n = (u16)c;
+    return !r->err;
+}
+
+static bool same_set(u16 n, const u16 *a, u16 m, const u16 *b)
+{
+    if (n != m) return false;
+    for (u16 i = 0; i < n; i++) {
+        bool found = false;
+        for (u16 j = 0; j < m; j++) found |= a[i] == b[j];
+        if (!found) return false;
+    }
+    return true;
+}
+
+/* Copies the st_index row of index_id; its table and column set go to the out parameters. */
+static int find_index_row(store_txn *txn, u32 index_id, ddl_row *out, u32 *table_id, u16 *n,
+                          u16 *cols)
+{
+    store_iter it;
+    int rc = store_scan(txn, STORE_ST_INDEX, &it);
+    if (rc) return rc;
+    const u8 *row;
+    u32 len;
+    rc = LC_ENOTFOUND;
+    while (rc == LC_ENOTFOUND && store_iter_next(&it, &row, &len)) {
+        lc_rd r;
+        lc_rd_init(&r, row, len);
+        if (lc_rd_u32(&r) != index_id) continue;
+        *table_id = lc_rd_u32(&r);
+        (void)lc_rd_take(&r, lc_rd_u32(&r));
+        u8 algo = lc_rd_u8(&r);
+        bool ok = true;
+        if (algo == STORE_INDEX_DIRECT) {
+            *n = 1;
+            cols[0] = lc_rd_u16(&r);
+        } else {
+            ok = rd_cols(&r, n, cols);
+        }
+        out->bytes = ok && !r.err ? lc_memdup(row, len) : NULL;
+        out->len = len;
+        rc = !ok || r.err ? LC_ECORRUPT : out->bytes ? 0 : LC_ENOMEM;
+    }
+    store_iter_close(&it);
+    return rc;
+}
+
+/* Copies the Unique st_constraint row on exactly (table_id, cols), if any (out->bytes NULL). */
+static int find_unique_row(store_txn *txn, u32 table_id, u16 n, const u16 *cols, ddl_row *out)
+{
+    store_iter it;
+    int rc = store_scan(txn, STORE_ST_CONSTRAINT, &it);
+    if (rc) return rc;
+    const u8 *row;
+    u32 len;
+    while (rc == 0 && !out->bytes && store_iter_next(&it, &row, &len)) {
+        lc_rd r;
+        lc_rd_init(&r, row, len);
+        lc_rd_u32(&r);
+        (void)lc_rd_take(&r, lc_rd_u32(&r));
+        if (lc_rd_u32(&r) != table_id || lc_rd_u8(&r) != 1) continue;
+        u16 m = 0, cc[LC_INDEX_COLS_MAX];
+        if (!rd_cols(&r, &m, cc) || !same_set(n, cols, m, cc)) continue;
+        out->bytes = lc_memdup(row, len);
+        out->len = len;
+        if (!out->bytes) rc = LC_ENOMEM;
+    }
+    store_iter_close(&it);
+    return rc;
+}
+
+int store_index_drop(store_txn *txn, u32 index_id, lc_errbuf *eb)
+{
+    if (txn->is_failed) return LC_ETXFAILED;
+    if (!txn->is_write) return LC_ESTATE;
+    store *s = txn->s;
+    ddl_row ix = {0}, uc = {0};
+    u32 table_id = 0;
+    u16 n = 0, cols[LC_INDEX_COLS_MAX];
+    int rc = find_index_row(txn, index_id, &ix, &table_id, &n, cols);
+    if (rc == LC_ENOTFOUND) return lc_errf(eb, rc, "index %u does not exist", index_id);
+    if (!rc && table_id < STORE_USER_TABLE_ID_MIN)
+        rc = lc_errf(eb, LC_EPERM, "index %u belongs to a system table", index_id);
+    if (!rc) rc = find_unique_row(txn, table_id, n, cols, &uc);
+    u32 mark = s->undo_count;
+    bool deleted = false;
+    if (!rc) rc = store_delete_row(txn, STORE_ST_INDEX, ix.bytes, ix.len, &deleted);
+    if (!rc && uc.bytes) rc = store_delete_row(txn, STORE_ST_CONSTRAINT, uc.bytes, uc.len, NULL);
+    if (!rc) rc = catalog_reconcile(s, eb);
+    if (rc && s->undo_count != mark) {
+        txn_rollback_to(s, mark);
+        if (catalog_reconcile(s, NULL) || rc == LC_ENOMEM) txn->is_failed = true;
+    }
+    lc_free(ix.bytes);
+    lc_free(uc.bytes);
+    return rc;
+}

@@ -1,0 +1,43 @@
+/*
+ * tests/host/host_test_util.h — helpers shared by tests/unit/test_host_*.c: read a built
+ * module (build/wasm/<name>.wasm, built by `make examples` / mk/host.mk before the tests),
+ * and small BSATN argument writers.
+ */
+#ifndef LC_TESTS_HOST_UTIL_H
+#define LC_TESTS_HOST_UTIL_H
+
+#include <stdio.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/buf.h"
+
+/* Reads build/wasm/<name>.wasm into an lc_alloc'd buffer; NULL if missing. */
+static inline u8 *host_test_wasm(const char *name, size_t *out_len)
+{
+    char path[256];
+    snprintf(path, sizeof path, "build/wasm/%s.wasm", name);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "missing %s (run `make examples`)\n", path);
+        return NULL;
+    }
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    u8 *p = n > 0 ? lc_alloc((size_t)n) : NULL;
+    if (p && fread(p, 1, (size_t)n, f) != (size_t)n) {
+        lc_free(p);
+        p = NULL;
+    }
+    fclose(f);
+    *out_len = p ? (size_t)n : 0;
+    return p;
+}
+
+static inline void host_test_put_str(lc_buf *b, const char *s)
+{
+    lc_buf_put_str(b, s, (u32)strlen(s));
+}
+
+#endif

@@ -1,0 +1,415 @@
+/*
+ * tests/unit/test_host_migrate.c — host/migrate: republish plans (accepted steps in order,
+ * refusals with one reason per offending change) and applying them to a real store: data
+ * survives a compatible migration, a refused or failing one changes nothing, clear data
+ * builds an empty database with the new schema.
+ *
+ * Descriptions are V10 bytes built from a small table spec (lowercase names, so the SnakeCase
+ * policy leaves them as written); each table's row type is typespace entry = table position.
+ */
+#include "harness.h"
+#include "host/migrate.h"
+#include "host/schema.h"
+
+#include <string.h>
+
+typedef struct tspec {
+    const char *name;
+    u32 ncols;
+    const char *cols[4];
+    u8 types[4];
+    bool key0;          /* primary key + unique + btree index on column 0 */
+    bool seq0;          /* auto_inc on column 0 */
+    bool index1;        /* btree index on column 1, accessor index1_acc (or "other") */
+    bool other_acc;
+    bool is_private;
+    bool is_event;
+    u32 default_from;   /* columns >= this get an i64 default (0 = none) */
+} tspec;
+
+static void w_str(lc_buf *b, const char *s) { lc_buf_put_str(b, s, (u32)strlen(s)); }
+static void w_some_str(lc_buf *b, const char *s) { lc_buf_put_u8(b, 0); w_str(b, s); }
+static void w_none(lc_buf *b) { lc_buf_put_u8(b, 1); }
+static void w_col(lc_buf *b, u16 c) { lc_buf_put_u32(b, 1); lc_buf_put_u16(b, c); }
+
+static void w_table(lc_buf *b, const tspec *t, u32 ref)
+{
+    w_str(b, t->name);
+    lc_buf_put_u32(b, ref);
+    if (t->key0) w_col(b, 0);
+    else lc_buf_put_u32(b, 0);
+    lc_buf_put_u32(b, (t->key0 ? 1u : 0u) + (t->index1 ? 1u : 0u)); /* indexes */
+    if (t->key0) {
+        w_none(b);
+        w_some_str(b, "by_key");
+        lc_buf_put_u8(b, 0);
+        w_col(b, 0);
+    }
+    if (t->index1) {
+        w_none(b);
+        w_some_str(b, t->other_acc ? "other" : "index1_acc");
+        lc_buf_put_u8(b, 0);
+        w_col(b, 1);
+    }
+    lc_buf_put_u32(b, t->key0 ? 1 : 0); /* constraints */
+    if (t->key0) {
+        w_none(b);
+        lc_buf_put_u8(b, 0);
+        w_col(b, 0);
+    }
+    lc_buf_put_u32(b, t->seq0 ? 1 : 0);
+    if (t->seq0) {
+        w_none(b);
+        lc_buf_put_u16(b, 0);
+        w_none(b);
+        w_none(b);
+        w_none(b);
+        i128 one = 1;
+        lc_buf_put(b, &one, 16);
+    }
+    lc_buf_put_u8(b, 1);                     /* User */
+    lc_buf_put_u8(b, t->is_private ? 1 : 0); /* access */
+    u32 nd = t->default_from ? t->ncols - t->default_from : 0;
+    lc_buf_put_u32(b, nd);
+    for (u32 i = 0; i < nd; i++) {
+        lc_buf_put_u16(b, (u16)(t->default_from + i));
+        lc_buf_put_u32(b, 8);
+        lc_buf_put_u64(b, 7);
+    }
+    lc_buf_put_u8(b, t->is_event ? 1 : 0);
+}
+
+/* A V10 module with the given tables and reducers (no parameters, client-callable). */
+static host_moddef *build(const tspec *ts, u32 nt, const char *const *reducers, u32 nr)
+{
+    lc_buf b;
+    lc_buf_init(&b);
+    lc_buf_put_u8(&b, 2);
+    lc_buf_put_u32(&b, 3);
+    lc_buf_put_u8(&b, 0); /* Typespace */
+    lc_buf_put_u32(&b, nt);
+    for (u32 i = 0; i < nt; i++) {
+        lc_buf_put_u8(&b, LC_T_PRODUCT);
+        lc_buf_put_u32(&b, ts[i].ncols);
+        for (u32 c = 0; c < ts[i].ncols; c++) {
+            w_some_str(&b, ts[i].cols[c]);
+            lc_buf_put_u8(&b, ts[i].types[c]);
+        }
+    }
+    lc_buf_put_u8(&b, 2); /* Tables */
+    lc_buf_put_u32(&b, nt);
+    for (u32 i = 0; i < nt; i++) w_table(&b, &ts[i], i);
+    lc_buf_put_u8(&b, 3); /* Reducers */
+    lc_buf_put_u32(&b, nr);
+    for (u32 i = 0; i < nr; i++) {
+        w_str(&b, reducers[i]);
+        lc_buf_put_u32(&b, 0);
+        lc_buf_put_u8(&b, 1);
+        lc_buf_put_u8(&b, 2);
+        lc_buf_put_u32(&b, 0);
+        lc_buf_put_u8(&b, LC_T_STRING);
+    }
+    host_moddef *md = NULL;
+    lc_errbuf eb;
+    int rc = host_moddef_decode(b.data, b.len, &md, &eb);
+    if (rc) fprintf(stderr, "build: %s\n", eb.msg);
+    lc_buf_deinit(&b);
+    return md;
+}
+
+static const tspec ACCOUNT = {"account", 2, {"id", "balance"}, {LC_T_U32, LC_T_I64}, .key0 = true,
+                              .seq0 = true};
+static const char *const R1[] = {"transfer"};
+static const char *const R2[] = {"transfer", "audit"};
+
+/* A store with `def`'s schema and two account rows (ids 1 and 2). */
+static store *store_with(const host_moddef *def)
+{
+    store *s = NULL;
+    if (store_create(&s)) return NULL;
+    store_txn txn;
+    store_txn_begin(&txn, s);
+    lc_errbuf eb;
+    u32 id = 0;
+    int rc = host_schema_create(&txn, def, &eb);
+    if (rc == 0) rc = store_table_id_from_name(&txn, "account", 7, &id);
+    for (u32 k = 1; rc == 0 && k <= 2; k++) {
+        u8 row[12];
+        lc_store_u32(row, k);
+        lc_store_u64(row + 4, 100 * k);
+        rc = store_insert(&txn, id, row, sizeof row, NULL, NULL);
+    }
+    const store_txdata *td;
+    if (rc == 0) rc = store_txn_commit(&txn, &td);
+    else store_txn_abort(&txn);
+    if (rc) fprintf(stderr, "store_with: %s\n", eb.msg);
+    return s;
+}
+
+static u64 rows_of(store *s, const char *table)
+{
+    store_txn txn;
+    store_read_begin(&txn, s);
+    u32 id = 0;
+    u64 n = 0;
+    if (store_table_id_from_name(&txn, table, strlen(table), &id) != 0) n = ~0ull;
+    else if (store_row_count(&txn, id, &n) != 0) n = ~0ull;
+    store_read_end(&txn);
+    return n;
+}
+
+TEST(migrate_identical_is_empty)
+{
+    host_moddef *a = build(&ACCOUNT, 1, R1, 1), *b = build(&ACCOUNT, 1, R1, 1);
+    CHECK(a && b);
+    host_migrate_plan p;
+    lc_errbuf eb;
+    CHECK_OK(host_migrate_plan_make(a, b, &p, &eb));
+    CHECK_EQ(p.step_count, 0);
+    CHECK(!p.breaks_clients);
+    lc_buf out;
+    lc_buf_init(&out);
+    host_migrate_plan_describe(&p, a, b, &out);
+    CHECK_MEM(out.data, "no changes\n", 11);
+    lc_buf_deinit(&out);
+    host_migrate_plan_free(&p);
+    host_moddef_destroy(a);
+    host_moddef_destroy(b);
+}
+
+/* New table, new index on an existing table, new reducer: accepted, applied, data kept. */
+TEST(migrate_add_table_and_index_keeps_data)
+{
+    tspec nt[2] = {ACCOUNT, {"audit_log", 2, {"id", "note"}, {LC_T_U64, LC_T_STRING}, .key0 = false}};
+    nt[0].ncols = 2;
+    host_moddef *a = build(&ACCOUNT, 1, R1, 1);
+    tspec acc = ACCOUNT;
+    acc.index1 = true;
+    nt[0] = acc;
+    host_moddef *b = build(nt, 2, R2, 2);
+    CHECK(a && b);
+    host_migrate_plan p;
+    lc_errbuf eb;
+    CHECK_OK(host_migrate_plan_make(a, b, &p, &eb));
+    CHECK_EQ(p.step_count, 2);
+    CHECK_EQ(p.steps[0].kind, HOST_MIG_ADD_TABLE);
+    CHECK_EQ(p.steps[1].kind, HOST_MIG_ADD_INDEX);
+    CHECK(!p.breaks_clients);
+    lc_buf out;
+    lc_buf_init(&out);
+    host_migrate_plan_describe(&p, a, b, &out);
+    lc_buf_put_u8(&out, 0);
+    CHECK_STR((const char *)out.data,
+              "add table audit_log\nadd index account_balance_idx_btree on table account\n");
+    lc_buf_deinit(&out);
+
+    store *s = store_with(a);
+    CHECK(s != NULL);
+    store_txn txn;
+    store_txn_begin(&txn, s);
+    CHECK_OK(host_migrate_apply(&txn, &p, a, b, &eb));
+    const store_txdata *td;
+    CHECK_OK(store_txn_commit(&txn, &td));
+    CHECK_EQ(rows_of(s, "account"), 2);
+    CHECK_EQ(rows_of(s, "audit_log"), 0);
+    store_read_begin(&txn, s);
+    u32 ix = 0;
+    CHECK_OK(store_index_id_from_name(&txn, "account_balance_idx_btree", 25, &ix));
+    store_read_end(&txn);
+    store_destroy(s);
+    host_migrate_plan_free(&p);
+    host_moddef_destroy(a);
+    host_moddef_destroy(b);
+}
+
+/* Every offending change gets its own reason; nothing is planned or applied. */
+TEST(migrate_refusals_listed)
+{
+    tspec o[4] = {ACCOUNT,
+                  {"tb", 3, {"a", "b", "c"}, {LC_T_U32, LC_T_U32, LC_T_U32}, .index1 = true},
+                  {"tc", 1, {"a"}, {LC_T_U8}, .key0 = false},
+                  {"td", 2, {"p", "q"}, {LC_T_U8, LC_T_U8}, .key0 = false}};
+    tspec n[4] = {ACCOUNT,
+                  {"tb", 2, {"a", "b"}, {LC_T_U64, LC_T_U32}, .index1 = true, .other_acc = true},
+                  {"tc", 2, {"a", "b"}, {LC_T_U8, LC_T_U8}, .is_event = true},
+                  {"td", 2, {"p", "r"}, {LC_T_U8, LC_T_U8}, .key0 = false}};
+    n[0].is_private = true; /* accepted on its own, but the plan as a whole is refused */
+    host_moddef *a = build(o, 4, R1, 1), *b = build(n, 4, R1, 1);
+    CHECK(a && b);
+    host_migrate_plan p;
+    lc_errbuf eb;
+    CHECK_ERR(host_migrate_plan_make(a, b, &p, &eb), LC_EINVALID);
+    /* tb: a changed type, c removed, index accessor changed; tc: event flag changed, b added
+     * without a default; td: q renamed to r (q removed, r added without a default) */
+    CHECK_EQ(p.reason_count, 7);
+    CHECK_EQ(p.step_count, 0);
+    CHECK(strstr(eb.msg, "7 reasons") != NULL);
+    lc_buf out;
+    lc_buf_init(&out);
+    host_migrate_plan_describe(&p, a, b, &out);
+    lc_buf_put_u8(&out, 0);
+    const char *d = (const char *)out.data;
+    CHECK(strstr(d, "refused: table tb: column a changed type\n") != NULL);
+    CHECK(strstr(d, "refused: table tb: column c removed or renamed\n") != NULL);
+    CHECK(strstr(d, "tb_b_idx_btree changed its accessor name (index1_acc -> other)") != NULL);
+    CHECK(strstr(d, "table tc: changed between event and non-event table") != NULL);
+    CHECK(strstr(d, "table tc: column b added without a default value") != NULL);
+    CHECK(strstr(d, "table td: column q removed or renamed") != NULL);
+    CHECK(strstr(d, "table td: column r added without a default value") != NULL);
+    lc_buf_deinit(&out);
+    store *s = store_with(a);
+    store_txn txn;
+    store_txn_begin(&txn, s);
+    CHECK_ERR(host_migrate_apply(&txn, &p, a, b, &eb), LC_EINVALID);
+    store_txn_abort(&txn);
+    CHECK_EQ(rows_of(s, "account"), 2);
+    store_destroy(s);
+    host_migrate_plan_free(&p);
+    host_moddef_destroy(a);
+    host_moddef_destroy(b);
+}
+
+/* Columns added at the end with defaults: accepted, breaks clients, DisconnectAllUsers last.
+ * The store cannot rebuild tables yet: apply fails cleanly and the abort keeps the data. */
+TEST(migrate_add_columns_with_defaults)
+{
+    tspec n = {"account", 3, {"id", "balance", "limit_"}, {LC_T_U32, LC_T_I64, LC_T_I64},
+               .key0 = true, .seq0 = true, .default_from = 2};
+    tspec extra = {"fresh", 1, {"a"}, {LC_T_U8}, .key0 = false};
+    tspec nn[2] = {extra, n};
+    host_moddef *a = build(&ACCOUNT, 1, R1, 1), *b = build(nn, 2, R1, 1);
+    CHECK(a && b);
+    host_migrate_plan p;
+    lc_errbuf eb;
+    CHECK_OK(host_migrate_plan_make(a, b, &p, &eb));
+    CHECK(p.breaks_clients);
+    CHECK_EQ(p.step_count, 3);
+    CHECK_EQ(p.steps[0].kind, HOST_MIG_ADD_TABLE);
+    CHECK_EQ(p.steps[1].kind, HOST_MIG_ADD_COLUMNS);
+    CHECK_EQ(p.steps[2].kind, HOST_MIG_DISCONNECT_ALL);
+    store *s = store_with(a);
+    store_txn txn;
+    store_txn_begin(&txn, s);
+    CHECK_ERR(host_migrate_apply(&txn, &p, a, b, &eb), LC_ENOTSUP);
+    CHECK(strstr(eb.msg, "add columns") != NULL);
+    store_txn_abort(&txn);
+    CHECK_EQ(rows_of(s, "account"), 2);
+    CHECK_EQ(rows_of(s, "fresh"), ~0ull); /* the table added before the failure is gone */
+    store_destroy(s);
+    host_migrate_plan_free(&p);
+    host_moddef_destroy(a);
+    host_moddef_destroy(b);
+}
+
+/* Removing a table that holds data, changing access, primary key and sequences: planned with
+ * removes first; the executor refuses the removal of a non-empty table. */
+TEST(migrate_remove_and_change_steps)
+{
+    tspec o[2] = {ACCOUNT, {"gone", 1, {"a"}, {LC_T_U8}, .key0 = false}};
+    tspec n = ACCOUNT;
+    n.is_private = true;
+    n.seq0 = false;
+    host_moddef *a = build(o, 2, R1, 1), *b = build(&n, 1, R1, 1);
+    host_moddef *c = build(&ACCOUNT, 1, R1, 1);
+    CHECK(a && b && c);
+    host_migrate_plan p;
+    lc_errbuf eb;
+    CHECK_OK(host_migrate_plan_make(a, b, &p, &eb));
+    CHECK_EQ(p.step_count, 4);
+    CHECK_EQ(p.steps[0].kind, HOST_MIG_REMOVE_SEQUENCE);
+    CHECK_EQ(p.steps[1].kind, HOST_MIG_REMOVE_TABLE);
+    CHECK_EQ(p.steps[2].kind, HOST_MIG_CHANGE_ACCESS);
+    CHECK_EQ(p.steps[3].kind, HOST_MIG_DISCONNECT_ALL);
+    host_migrate_plan_free(&p);
+
+    /* account -> (account, gone) and back: removing "account" with data is refused */
+    tspec only_gone = {"gone", 1, {"a"}, {LC_T_U8}, .key0 = false};
+    host_moddef *d = build(&only_gone, 1, R1, 1);
+    CHECK(d != NULL);
+    CHECK_OK(host_migrate_plan_make(c, d, &p, &eb));
+    CHECK_EQ(p.steps[0].kind, HOST_MIG_REMOVE_TABLE);
+    store *s = store_with(c);
+    store_txn txn;
+    store_txn_begin(&txn, s);
+    CHECK_ERR(host_migrate_apply(&txn, &p, c, d, &eb), LC_ESTATE);
+    CHECK(strstr(eb.msg, "table contains data") != NULL);
+    store_txn_abort(&txn);
+    CHECK_EQ(rows_of(s, "account"), 2);
+    store_destroy(s);
+    host_migrate_plan_free(&p);
+    host_moddef_destroy(a);
+    host_moddef_destroy(b);
+    host_moddef_destroy(c);
+    host_moddef_destroy(d);
+}
+
+/* Removing an index: dropped in the transaction; an abort brings it back, a commit keeps the
+ * rows and the remaining indexes. */
+TEST(migrate_remove_index)
+{
+    tspec o = ACCOUNT;
+    o.index1 = true;
+    host_moddef *a = build(&o, 1, R1, 1), *b = build(&ACCOUNT, 1, R1, 1);
+    CHECK(a && b);
+    host_migrate_plan p;
+    lc_errbuf eb;
+    CHECK_OK(host_migrate_plan_make(a, b, &p, &eb));
+    CHECK_EQ(p.step_count, 1);
+    CHECK_EQ(p.steps[0].kind, HOST_MIG_REMOVE_INDEX);
+    CHECK(!p.breaks_clients);
+    store *s = store_with(a);
+    CHECK(s != NULL);
+    for (int commit = 0; commit < 2; commit++) {
+        store_txn txn;
+        store_txn_begin(&txn, s);
+        CHECK_OK(host_migrate_apply(&txn, &p, a, b, &eb));
+        u32 ix = 0;
+        CHECK_ERR(store_index_id_from_name(&txn, "account_balance_idx_btree", 25, &ix),
+                  LC_ENOTFOUND);
+        const store_txdata *td;
+        if (commit) CHECK_OK(store_txn_commit(&txn, &td));
+        else store_txn_abort(&txn);
+        store_read_begin(&txn, s);
+        int rc = store_index_id_from_name(&txn, "account_balance_idx_btree", 25, &ix);
+        CHECK_EQ(rc, commit ? LC_ENOTFOUND : 0);
+        CHECK_OK(store_index_id_from_name(&txn, "account_id_idx_btree", 20, &ix));
+        store_read_end(&txn);
+        CHECK_EQ(rows_of(s, "account"), 2);
+    }
+    store_destroy(s);
+    host_migrate_plan_free(&p);
+    host_moddef_destroy(a);
+    host_moddef_destroy(b);
+}
+
+/* Columns are matched by name: swapping two columns is a reorder, refused. */
+TEST(migrate_reorder_refused)
+{
+    tspec o = {"pair", 2, {"a", "b"}, {LC_T_U8, LC_T_U8}, .key0 = false};
+    tspec n = {"pair", 2, {"b", "a"}, {LC_T_U8, LC_T_U8}, .key0 = false};
+    host_moddef *a = build(&o, 1, R1, 1), *b = build(&n, 1, R1, 1);
+    CHECK(a && b);
+    host_migrate_plan p;
+    lc_errbuf eb;
+    CHECK_ERR(host_migrate_plan_make(a, b, &p, &eb), LC_EINVALID);
+    CHECK_EQ(p.reason_count, 2);
+    CHECK(strstr(p.reasons[0], "column a moved from position 0 to 1") != NULL);
+    host_migrate_plan_free(&p);
+    host_moddef_destroy(a);
+    host_moddef_destroy(b);
+}
+
+/* Clear data: the new schema, no rows. */
+TEST(migrate_clear_data_builds_fresh_store)
+{
+    tspec nt[2] = {ACCOUNT, {"other", 1, {"a"}, {LC_T_STRING}, .key0 = false}};
+    host_moddef *b = build(nt, 2, R1, 1);
+    CHECK(b != NULL);
+    store *s = NULL;
+    lc_errbuf eb;
+    CHECK_OK(host_migrate_clear(b, &s, &eb));
+    CHECK_EQ(rows_of(s, "account"), 0);
+    CHECK_EQ(rows_of(s, "other"), 0);
+    store_destroy(s);
+    host_moddef_destroy(b);
+}
