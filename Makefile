@@ -91,7 +91,7 @@ tidy:
 	bash tools/tidy
 
 run: deps
-	$(MAKE) --no-print-directory all
+	$(MAKE) --no-print-directory all examples
 	bash scripts/run.sh $(BUILD)
 
 clean:
