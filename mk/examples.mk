@@ -20,7 +20,8 @@ EXAMPLE_NAMES := $(patsubst examples/%/,%,$(sort $(dir $(wildcard examples/*/*.c
 EXAMPLE_WASMS := $(EXAMPLE_NAMES:%=build/wasm/%.wasm)
 
 # Modules that exist only for tests (tests/sdk/modules/<name>/) get the same treatment.
-SDK_TEST_MODULES := $(patsubst tests/sdk/modules/%/,%,$(sort $(dir $(wildcard tests/sdk/modules/*/*.c))))
+SDK_TEST_MODULES := $(patsubst tests/sdk/modules/%/,%,\
+                      $(sort $(dir $(wildcard tests/sdk/modules/*/*.c))))
 
 .PHONY: examples
 examples: $(EXAMPLE_WASMS)
@@ -56,11 +57,13 @@ endif
 # Guest cost: wasm instructions executed per call (an instruction-counting copy of the module
 # run under node; see tests/sdk/wasm_count.py). Figures go to sdk/c-module/README.md.
 .PHONY: sdk-count
-sdk-count: build/wasm/keynote-bank.wasm build/wasm/basic.wasm $(BUILD)/tests/sdk/test_sdk_keynote-bank \
-           $(BUILD)/tests/sdk/test_sdk_basic
-	@mkdir -p $(BUILD)/sdk-count
+SDK_COUNT := $(BUILD)/sdk-count
+sdk-count: build/wasm/keynote-bank.wasm build/wasm/basic.wasm \
+           $(BUILD)/tests/sdk/test_sdk_keynote-bank $(BUILD)/tests/sdk/test_sdk_basic
+	@mkdir -p $(SDK_COUNT)
 	@for m in keynote-bank basic; do \
-	    python3 tests/sdk/wasm_count.py build/wasm/$$m.wasm $(BUILD)/sdk-count/$$m.wasm --per-function && \
-	    SDK_DESCRIBE_OUT=$(BUILD)/sdk-count/$$m.desc $(BUILD)/tests/sdk/test_sdk_$$m >/dev/null && \
-	    node tests/sdk/wasm_run.mjs $(BUILD)/sdk-count/$$m.wasm $(BUILD)/sdk-count/$$m.desc --count | grep -v '^wasm-run'; \
+	    python3 tests/sdk/wasm_count.py build/wasm/$$m.wasm $(SDK_COUNT)/$$m.wasm --per-function && \
+	    SDK_DESCRIBE_OUT=$(SDK_COUNT)/$$m.desc $(BUILD)/tests/sdk/test_sdk_$$m >/dev/null && \
+	    node tests/sdk/wasm_run.mjs $(SDK_COUNT)/$$m.wasm $(SDK_COUNT)/$$m.desc --count \
+	        | grep -v '^wasm-run'; \
 	done

@@ -343,6 +343,7 @@ uint16_t stdb_table_column(const stdb_table *t, const char *name);
 #define STDB_CLIENT_CONNECTED(R) STDB__NULLARY(R, STDB_LIFECYCLE_CONNECTED)
 #define STDB_CLIENT_DISCONNECTED(R) STDB__NULLARY(R, STDB_LIFECYCLE_DISCONNECTED)
 /* A reducer called by the scheduler with one argument: the row of schedule table T. */
-#define STDB_SCHEDULED(R, T) STDB__REDUCER_COMMON(R, T, STDB__NO_ARGS, STDB_LIFECYCLE_NONE, &T##__table)
+#define STDB_SCHEDULED(R, T)                                                                 \
+    STDB__REDUCER_COMMON(R, T, STDB__NO_ARGS, STDB_LIFECYCLE_NONE, &T##__table)
 
 #endif /* STDB_SPACETIMEDB_H */
