@@ -112,6 +112,78 @@ typedef enum stdb_kind {
 #define STDB_TABLE_SEQ_MAX 4   /* auto_inc columns per table */
 #define STDB_ARENA_MAX (64u << 20) /* per-call scratch memory; beyond it the call traps */
 
+/* ---------------------------------------------------------------- BSATN buffers (internal) */
+
+/* Growable output buffer (arena-backed) and bounded input reader used by the generated
+ * per-table and per-reducer codecs. Internal: names with a double underscore may change. */
+typedef struct stdb__wbuf { uint8_t *p; uint32_t len, cap; } stdb__wbuf;
+typedef struct stdb__rd { const uint8_t *p, *end; bool err; } stdb__rd;
+typedef void (*stdb__enc_fn)(stdb__wbuf *b, const void *obj);
+typedef void (*stdb__dec_fn)(stdb__rd *r, void *obj);
+void stdb__wb_grow(stdb__wbuf *b, uint32_t n);
+void stdb__enc_value(stdb__wbuf *b, uint8_t kind, const void *p); /* any kind */
+void stdb__dec_value(stdb__rd *r, uint8_t kind, void *p);        /* any kind */
+
+/* Byte width of the kinds whose C layout is their BSATN (little-endian targets); 0 = other. */
+#define STDB_WIDTH_BOOL 1
+#define STDB_WIDTH_U8 1
+#define STDB_WIDTH_I8 1
+#define STDB_WIDTH_U16 2
+#define STDB_WIDTH_I16 2
+#define STDB_WIDTH_U32 4
+#define STDB_WIDTH_I32 4
+#define STDB_WIDTH_U64 8
+#define STDB_WIDTH_I64 8
+#define STDB_WIDTH_F32 4
+#define STDB_WIDTH_F64 8
+#define STDB_WIDTH_STRING 0
+#define STDB_WIDTH_OPT_STRING 0
+#define STDB_WIDTH_IDENTITY 32
+#define STDB_WIDTH_CONNECTION_ID 16
+#define STDB_WIDTH_TIMESTAMP 8
+#define STDB_WIDTH_DURATION 8
+#define STDB_WIDTH_SCHEDULE_AT 0
+#define STDB_WIDTH_BYTES 0
+
+/* Constant-size copy: with a constant w this compiles to one or a few loads and stores. */
+static inline void stdb__copy_w(void *d, const void *s, uint32_t w)
+{
+    switch (w) {
+    case 1: __builtin_memcpy(d, s, 1); break;
+    case 2: __builtin_memcpy(d, s, 2); break;
+    case 4: __builtin_memcpy(d, s, 4); break;
+    case 8: __builtin_memcpy(d, s, 8); break;
+    case 16: __builtin_memcpy(d, s, 16); break;
+    default: __builtin_memcpy(d, s, 32); break;
+    }
+}
+
+static inline void stdb__enc_any(stdb__wbuf *b, uint8_t kind, uint32_t w, const void *p)
+{
+    if (w == 0) {
+        stdb__enc_value(b, kind, p);
+        return;
+    }
+    if (b->len + w > b->cap) stdb__wb_grow(b, w);
+    stdb__copy_w(b->p + b->len, p, w);
+    b->len += w;
+}
+
+static inline bool stdb__dec_any(stdb__rd *r, uint8_t kind, uint32_t w, void *p)
+{
+    if (w == 0) {
+        stdb__dec_value(r, kind, p);
+        return !r->err;
+    }
+    if (r->err || (uint32_t)(r->end - r->p) < w || (kind == 1 /* BOOL */ && *r->p > 1)) {
+        r->err = true;
+        return false;
+    }
+    stdb__copy_w(p, r->p, w);
+    r->p += w;
+    return true;
+}
+
 /* ---------------------------------------------------------------- descriptors */
 
 typedef struct stdb_column {
@@ -142,6 +214,8 @@ typedef struct stdb_table {
     uint32_t id;        /* table id from the host, 0 = not looked up yet */
     uint32_t type_ref;  /* position in the typespace, set when the registry is sealed */
     struct stdb_table *next;
+    stdb__enc_fn encode; /* generated row codecs (straight-line code per column) */
+    stdb__dec_fn decode;
 } stdb_table;
 
 typedef struct stdb_ctx {
@@ -167,6 +241,7 @@ typedef struct stdb_reducer {
     stdb_table *schedule_table;  /* scheduled reducers: the single parameter is its row */
     stdb_reducer_fn fn;
     struct stdb_reducer *next;
+    stdb__dec_fn decode; /* generated argument decoder (unused for scheduled reducers) */
 } stdb_reducer;
 
 /* Iterator over rows of a table scan or index scan. Rows come from a growable buffer. */
@@ -229,6 +304,21 @@ void stdb_log(uint32_t level, const char *file, uint32_t line, const char *fmt, 
 #define STDB__FIELD(name, kind) STDB_CTYPE_##kind name;
 #define STDB__COL(name, kind) {#name, STDB_KIND_##kind, (uint16_t)offsetof(stdb__row, name)},
 #define STDB__KEY_TYPE(T, c) __typeof__(((T *)0)->c)
+#define STDB__ENC(name, kind) stdb__enc_any(b, STDB_KIND_##kind, STDB_WIDTH_##kind, &row->name);
+#define STDB__DEC(name, kind)                                                                \
+    if (!stdb__dec_any(r, STDB_KIND_##kind, STDB_WIDTH_##kind, &row->name)) return;
+/* Defines static codecs `fn##_enc` / `fn##_dec` for struct type ST with columns COLS. */
+#define STDB__CODECS(fn, ST, COLS)                                                           \
+    static STDB_UNUSED void fn##_enc(STDB_UNUSED stdb__wbuf *b, STDB_UNUSED const void *obj) \
+    {                                                                                        \
+        STDB_UNUSED const ST *row = (const ST *)obj;                                         \
+        COLS(STDB__ENC)                                                                      \
+    }                                                                                        \
+    static STDB_UNUSED void fn##_dec(STDB_UNUSED stdb__rd *r, STDB_UNUSED void *obj)         \
+    {                                                                                        \
+        STDB_UNUSED ST *row = (ST *)obj;                                                     \
+        COLS(STDB__DEC)                                                                      \
+    }
 #define STDB__COUNT(a) ((uint16_t)(sizeof(a) / sizeof((a)[0])))
 
 /* Looks a column up by name (traps if absent: a declaration bug). */
@@ -237,13 +327,16 @@ uint16_t stdb_table_column(const stdb_table *t, const char *name);
 #define STDB_TABLE(T, COLS, is_public_)                                                      \
     typedef struct T { COLS(STDB__FIELD) } T;                                                \
     static stdb_table T##__table = {#T, 0, 0, sizeof(T), (is_public_), -1, {{0, 0, 0}}, 0,    \
-                                    {0}, 0, -1, 0, 0, 0, 0};                                 \
+                                    {0}, 0, -1, 0, 0, 0, 0, 0, 0};                           \
+    STDB__CODECS(T##__row, T, COLS)                                                          \
     __attribute__((constructor(101))) static void T##__register(void)                        \
     {                                                                                        \
         typedef T stdb__row;                                                                 \
         static const stdb_column cols[] = { COLS(STDB__COL) };                               \
         T##__table.cols = cols;                                                              \
         T##__table.col_count = STDB__COUNT(cols);                                            \
+        T##__table.encode = T##__row_enc;                                                    \
+        T##__table.decode = T##__row_dec;                                                    \
         stdb_register_table(&T##__table);                                                    \
     }                                                                                        \
     static STDB_UNUSED int T##_insert(T *row) { return stdb_insert(&T##__table, row); }      \
@@ -317,13 +410,15 @@ uint16_t stdb_table_column(const stdb_table *t, const char *name);
     static int R##__impl(stdb_ctx *ctx, ARGT *args);                                         \
     static int R##__thunk(stdb_ctx *ctx, void *args) { return R##__impl(ctx, (ARGT *)args); } \
     static stdb_reducer R##__reducer = {#R, 0, 0, sizeof(ARGT), lifecycle_, sched_,          \
-                                        R##__thunk, 0};                                      \
+                                        R##__thunk, 0, 0};                                   \
+    STDB__CODECS(R##__args, ARGT, ARGS)                                                      \
     __attribute__((constructor(103))) static void R##__register(void)                        \
     {                                                                                        \
         typedef ARGT stdb__row __attribute__((unused));                                      \
         static const stdb_column params[] = { ARGS(STDB__COL) {0, 0, 0} };                   \
         R##__reducer.params = params;                                                        \
         R##__reducer.param_count = (uint16_t)(STDB__COUNT(params) - 1);                      \
+        R##__reducer.decode = R##__args_dec;                                                 \
         stdb_register_reducer(&R##__reducer);                                                \
     }                                                                                        \
     static int R##__impl(STDB_UNUSED stdb_ctx *ctx, STDB_UNUSED ARGT *args)
