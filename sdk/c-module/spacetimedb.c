@@ -374,6 +374,22 @@ uint16_t stdb_table_column(const stdb_table *t, const char *name)
     STDB_TRAP();
 }
 
+/* Keeps indexes sorted by (column, column count, second column) so the description does
+ * not depend on constructor order. */
+static void index_insert(stdb_table *t, stdb_index_decl d)
+{
+    uint16_t i = t->index_count++;
+    while (i > 0) {
+        const stdb_index_decl *p = &t->indexes[i - 1];
+        bool after = p->col > d.col || (p->col == d.col && (p->ncols > d.ncols ||
+                                        (p->ncols == d.ncols && p->col2 > d.col2)));
+        if (!after) break;
+        t->indexes[i] = t->indexes[i - 1];
+        i--;
+    }
+    t->indexes[i] = d;
+}
+
 void stdb_table_add_index(stdb_table *t, uint16_t col, bool is_unique, bool is_pk)
 {
     if (t->index_count >= STDB_TABLE_INDEX_MAX) STDB_TRAP();
@@ -381,13 +397,13 @@ void stdb_table_add_index(stdb_table *t, uint16_t col, bool is_unique, bool is_p
         if (t->pk_col >= 0) STDB_TRAP(); /* one primary key per table */
         t->pk_col = col;
     }
-    /* kept sorted by column so the description does not depend on constructor order */
-    uint16_t i = t->index_count++;
-    while (i > 0 && t->indexes[i - 1].col > col) {
-        t->indexes[i] = t->indexes[i - 1];
-        i--;
-    }
-    t->indexes[i] = (stdb_index_decl){col, is_unique, 0};
+    index_insert(t, (stdb_index_decl){col, is_unique, 0, 0, 1, 0});
+}
+
+void stdb_table_add_index2(stdb_table *t, uint16_t col, uint16_t col2, const char *accessor)
+{
+    if (t->index_count >= STDB_TABLE_INDEX_MAX || col == col2) STDB_TRAP();
+    index_insert(t, (stdb_index_decl){col, false, 0, col2, 2, accessor});
 }
 
 void stdb_table_add_sequence(stdb_table *t, uint16_t col)
@@ -635,12 +651,20 @@ static void put_pascal(wbuf *b, const char *s)
 static void put_index(wbuf *b, const stdb_table *t, const stdb_index_decl *ix)
 {
     const char *col = t->cols[ix->col].name;
-    stdb_str name = stdb_format("%s_%s_idx_btree", t->name, col);
+    stdb_str name = ix->ncols == 2 ? stdb_format("%s_%s_%s_idx_btree", t->name, col,
+                                                 t->cols[ix->col2].name)
+                                   : stdb_format("%s_%s_idx_btree", t->name, col);
     wb_u8(b, 0);
-    wb_str(b, name.ptr, name.len); /* source_name */
-    put_named(b, col);             /* accessor_name */
-    wb_u8(b, 0);                   /* RawIndexAlgorithm::BTree */
-    put_col_list1(b, ix->col);
+    wb_str(b, name.ptr, name.len);                    /* source_name */
+    put_named(b, ix->ncols == 2 ? ix->accessor : col); /* accessor_name */
+    wb_u8(b, 0);                                      /* RawIndexAlgorithm::BTree */
+    if (ix->ncols == 2) {
+        wb_u32(b, 2);
+        wb_u16(b, ix->col);
+        wb_u16(b, ix->col2);
+    } else {
+        put_col_list1(b, ix->col);
+    }
 }
 
 static void put_table(wbuf *b, const stdb_table *t)
@@ -972,7 +996,7 @@ static uint32_t index_id(stdb_table *t, uint16_t col)
 {
     for (uint16_t i = 0; i < t->index_count; i++) {
         stdb_index_decl *ix = &t->indexes[i];
-        if (ix->col != col) continue;
+        if (ix->col != col || ix->ncols != 1) continue;
         if (ix->id == 0) {
             stdb_str name = stdb_format("%s_%s_idx_btree", t->name, t->cols[col].name);
             uint32_t id = 0;
@@ -1088,6 +1112,27 @@ void stdb_iter_index(stdb_iter *it, stdb_table *t, uint16_t col, const void *lo,
     uint32_t h = 0;
     /* prefix_elems = 0: the prefix is not read, but pass a valid pointer anyway */
     if (datastore_index_scan_range_bsatn(index_id(t, col), s.p, 0, 0, s.p, s.len, e.p, e.len,
+                                         &h) != 0)
+        STDB_TRAP();
+    iter_start(it, t, h);
+}
+
+void stdb_iter_prefix(stdb_iter *it, stdb_table *t, const char *index_name, uint32_t *id_cache,
+                      uint16_t col, const void *first, uint16_t col2, const void *lo,
+                      const void *hi)
+{
+    if (*id_cache == 0) {
+        uint32_t id = 0;
+        if (index_id_from_name((const uint8_t *)index_name, (uint32_t)strlen(index_name), &id))
+            STDB_TRAP();
+        *id_cache = id + 1;
+    }
+    wbuf p = {0, 0, 0}, s = {0, 0, 0}, e = {0, 0, 0};
+    stdb__enc_value(&p, t->cols[col].kind, first);
+    encode_bound(&s, t->cols[col2].kind, lo);
+    encode_bound(&e, t->cols[col2].kind, hi);
+    uint32_t h = 0;
+    if (datastore_index_scan_range_bsatn(*id_cache - 1, p.p, p.len, 1, s.p, s.len, e.p, e.len,
                                          &h) != 0)
         STDB_TRAP();
     iter_start(it, t, h);

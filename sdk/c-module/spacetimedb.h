@@ -39,6 +39,8 @@
  * STDB_INDEX(t, c) adds a non-unique btree index and:
  *   void t_filter_by_c(stdb_iter *it, const K *lo, const K *hi)   inclusive, NULL = unbounded
  *   uint32_t t_delete_by_c_range(const K *lo, const K *hi)
+ * STDB_INDEX2(t, name, a, b) adds a two-column btree index and:
+ *   void t_filter_by_name(stdb_iter *it, A a_value, const B *lo, const B *hi)
  * STDB_AUTO_INC(t, c)          a sequence: inserting 0 in `c` takes the next value.
  * STDB_SCHEDULE(t, c, reducer) makes `t` a schedule table (`c` is its SCHEDULE_AT column).
  *
@@ -195,7 +197,10 @@ typedef struct stdb_column {
 typedef struct stdb_index_decl {
     uint16_t col;
     bool is_unique;
-    uint32_t id; /* index id from the host, 0 = not looked up yet (cached per instance) */
+    uint32_t id;          /* index id from the host, 0 = not looked up yet (cached) */
+    uint16_t col2;        /* second column when ncols == 2 */
+    uint8_t ncols;        /* 1 or 2 */
+    const char *accessor; /* two-column indexes: the name given to STDB_INDEX2 */
 } stdb_index_decl;
 
 typedef struct stdb_table {
@@ -257,6 +262,7 @@ typedef struct stdb_iter {
 void stdb_register_table(stdb_table *t);
 void stdb_register_reducer(stdb_reducer *r);
 void stdb_table_add_index(stdb_table *t, uint16_t col, bool is_unique, bool is_pk);
+void stdb_table_add_index2(stdb_table *t, uint16_t col, uint16_t col2, const char *accessor);
 void stdb_table_add_sequence(stdb_table *t, uint16_t col);
 void stdb_table_set_schedule(stdb_table *t, uint16_t col, const char *reducer);
 
@@ -269,6 +275,11 @@ void stdb_iter_index(stdb_iter *it, stdb_table *t, uint16_t col, const void *lo,
                      const void *hi);
 bool stdb_iter_next(stdb_iter *it, void *row);
 void stdb_iter_close(stdb_iter *it);
+/* Two-column index `index_name` on (col, col2): rows with col == *first and col2 in
+ * [lo, hi] (NULL = unbounded), in index order. `id_cache` holds the looked-up index id. */
+void stdb_iter_prefix(stdb_iter *it, stdb_table *t, const char *index_name, uint32_t *id_cache,
+                      uint16_t col, const void *first, uint16_t col2, const void *lo,
+                      const void *hi);
 bool stdb_find(stdb_table *t, uint16_t col, const void *key, void *out_row);
 int stdb_update(stdb_table *t, uint16_t col, void *row);
 uint32_t stdb_delete_by(stdb_table *t, uint16_t col, const void *key);
@@ -326,7 +337,7 @@ uint16_t stdb_table_column(const stdb_table *t, const char *name);
 
 #define STDB_TABLE(T, COLS, is_public_)                                                      \
     typedef struct T { COLS(STDB__FIELD) } T;                                                \
-    static stdb_table T##__table = {#T, 0, 0, sizeof(T), (is_public_), -1, {{0, 0, 0}}, 0,    \
+    static stdb_table T##__table = {#T, 0, 0, sizeof(T), (is_public_), -1, {{0}}, 0,          \
                                     {0}, 0, -1, 0, 0, 0, 0, 0, 0};                           \
     STDB__CODECS(T##__row, T, COLS)                                                          \
     __attribute__((constructor(101))) static void T##__register(void)                        \
@@ -395,6 +406,28 @@ uint16_t stdb_table_column(const stdb_table *t, const char *name);
         return stdb_delete_range(&T##__table, T##__ix_##c, lo, hi);                          \
     }                                                                                        \
     typedef int T##__ix_semicolon_sink_##c
+
+/* A two-column btree index on (a, b), accessor `name`: T_filter_by_name(&it, a_value, &lo, &hi)
+ * iterates the rows with column a == a_value and b in [lo, hi] (NULL = unbounded). */
+#define STDB_INDEX2(T, name, a, b)                                                           \
+    static uint16_t T##__i2a_##name, T##__i2b_##name;                                        \
+    static uint32_t T##__i2id_##name;                                                        \
+    __attribute__((constructor(102))) static void T##__i2reg_##name(void)                    \
+    {                                                                                        \
+        (void)sizeof(STDB__KEY_TYPE(T, a));                                                  \
+        (void)sizeof(STDB__KEY_TYPE(T, b));                                                  \
+        T##__i2a_##name = stdb_table_column(&T##__table, #a);                                \
+        T##__i2b_##name = stdb_table_column(&T##__table, #b);                                \
+        stdb_table_add_index2(&T##__table, T##__i2a_##name, T##__i2b_##name, #name);         \
+    }                                                                                        \
+    static STDB_UNUSED void T##_filter_by_##name(stdb_iter *it, STDB__KEY_TYPE(T, a) first,  \
+                                                 const STDB__KEY_TYPE(T, b) *lo,             \
+                                                 const STDB__KEY_TYPE(T, b) *hi)             \
+    {                                                                                        \
+        stdb_iter_prefix(it, &T##__table, #T "_" #a "_" #b "_idx_btree", &T##__i2id_##name,   \
+                         T##__i2a_##name, &first, T##__i2b_##name, lo, hi);                  \
+    }                                                                                        \
+    typedef int T##__i2_semicolon_sink_##name
 
 #define STDB_AUTO_INC(T, c)                                                                  \
     STDB__COLUMN_DECL(T, c, seq, stdb_table_add_sequence(&T##__table, T##__seq_##c))         \
