@@ -8,7 +8,7 @@
 #
 # The compile command lives in sdk/c-module/build-module.sh (the future `lightcone build` runs
 # the same script):
-#   clang --target=wasm32 -O2 -std=c17 -ffreestanding -nostdlib -Isdk/c-module \
+#   clang --target=wasm32 -mcpu=mvp -O2 -std=c17 -ffreestanding -nostdlib -Isdk/c-module \
 #         -Wl,--no-entry -o out.wasm examples/<name>/*.c sdk/c-module/spacetimedb.c
 # No libc, no WASI: the module imports only spacetime_10.x and exports memory,
 # __describe_module__ and __call_reducer__. WASM_CC can point at clang-19 as well.
