@@ -484,6 +484,11 @@ static void validate_registry(void)
     for (stdb_table *t = tables; t; t = t->next) {
         if (t->next && stdb_strcmp(t->name, t->next->name) == 0)
             declaration_error("duplicate table", t->name);
+        for (uint16_t s = 0; s < t->seq_count; s++) {
+            uint8_t k = t->cols[t->seq_cols[s]].kind;
+            if (k < STDB_KIND_U8 || k > STDB_KIND_I64)
+                declaration_error("STDB_AUTO_INC needs an integer column", t->name);
+        }
         if (t->schedule_col >= 0) validate_schedule(t);
     }
     uint32_t lifecycle_seen[4] = {0, 0, 0, 0};
@@ -544,7 +549,7 @@ static uint8_t *source_read_all(uint32_t source, uint32_t *out_len)
         uint32_t n = want - len;
         int32_t rc = bytes_source_read(source, buf + len, &n);
         len += n;
-        if (rc == STDB_EXHAUSTED || rc != 0 || len >= want) break;
+        if (rc != 0 || len >= want || n == 0) break; /* -1 = exhausted; n == 0: no progress */
     }
     *out_len = len;
     return buf;
@@ -1149,11 +1154,12 @@ static bool iter_fill(stdb_iter *it)
         uint32_t n = it->cap;
         int32_t rc = row_iter_bsatn_advance(it->handle, it->buf, &n);
         if (rc == STDB_ERRNO_BUFFER_TOO_SMALL) {
+            if (n <= it->cap) STDB_TRAP(); /* a host asking for less would loop forever */
             it->cap = n;
             it->buf = stdb_arena_alloc(it->cap);
             continue;
         }
-        if (rc != 0 && rc != STDB_EXHAUSTED) STDB_TRAP();
+        if ((rc != 0 && rc != STDB_EXHAUSTED) || (rc == 0 && n == 0)) STDB_TRAP();
         if (rc == STDB_EXHAUSTED) it->handle = 0;
         it->len = n;
         it->pos = 0;
