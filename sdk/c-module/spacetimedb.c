@@ -535,21 +535,31 @@ static void sink_write_all(uint32_t sink, const uint8_t *p, uint32_t n)
     }
 }
 
-/* Reads a whole BytesSource (0 = empty) into the arena. */
+/* Reads a whole BytesSource (0 = empty) into the arena. Small payloads (reducer arguments
+ * usually are) take one host call: read into 256 bytes first, and only when that fills up
+ * ask bytes_source_remaining_length for the rest. */
 static uint8_t *source_read_all(uint32_t source, uint32_t *out_len)
 {
     static uint8_t empty[1];
     *out_len = 0;
     if (source == 0) return empty;
-    uint32_t want = 0;
-    if (bytes_source_remaining_length(source, &want) != 0) return empty;
-    uint8_t *buf = stdb_arena_alloc(want + 1);
-    uint32_t len = 0;
+    uint32_t cap = 256, len = 0;
+    uint8_t *buf = stdb_arena_alloc(cap);
     for (;;) {
-        uint32_t n = want - len;
+        uint32_t n = cap - len;
         int32_t rc = bytes_source_read(source, buf + len, &n);
         len += n;
-        if (rc != 0 || len >= want || n == 0) break; /* -1 = exhausted; n == 0: no progress */
+        if (rc != 0) break; /* -1: exhausted (the normal end); other: no such source */
+        if (len < cap) {
+            if (n == 0) break; /* no progress: do not spin */
+            continue;
+        }
+        uint32_t more = 0;
+        if (bytes_source_remaining_length(source, &more) != 0 || more == 0) break;
+        uint8_t *bigger = stdb_arena_alloc(len + more);
+        memcpy(bigger, buf, len);
+        buf = bigger;
+        cap = len + more;
     }
     *out_len = len;
     return buf;
