@@ -98,12 +98,12 @@ TEST(features_describe_kinds)
     CHECK_EQ(s->constraints[0].cols.cols[0], 0);
     CHECK_EQ(s->constraints[1].cols.cols[0], 1);
     CHECK_EQ(s->pk.cols[0], 0);
-    static const char *order[] = {"add_player", "delete_range", "list_prefix", "list_range",
-                                  "put_all", "remove_player", "rename", "update_missing",
-                                  "whoami"};
-    CHECK_EQ(g_md.reducer_count, 9);
-    for (u32 i = 0; i < 9; i++) CHECK_STR(g_md.reducers[i].name, order[i]);
-    CHECK_EQ(g_md.reducers[4].params->count, 18);
+    static const char *order[] = {"add_player", "delete_range", "first_player", "list_prefix",
+                                  "list_range", "put_all", "remove_player", "rename",
+                                  "update_missing", "whoami"};
+    CHECK_EQ(g_md.reducer_count, 10);
+    for (u32 i = 0; i < 10; i++) CHECK_STR(g_md.reducers[i].name, order[i]);
+    CHECK_EQ(g_md.reducers[5].params->count, 18);
 }
 
 static void put_all_args(lc_buf *b, u8 seed)
@@ -279,5 +279,19 @@ TEST(features_random_args_never_crash)
         CHECK(r.rc == 0 || r.rc == 1);
         if (r.rc == 1) CHECK(r.error[0] != 0);
     }
+    CHECK_EQ(fh_open_iters(), 0);
+}
+
+TEST(features_early_break_closes_the_iterator)
+{
+    CHECK(sdk_setup());
+    CHECK_EQ(call("first_player", NULL).rc, 0);
+    CHECK_STR(last_log(), "first -");
+    CHECK_EQ(add_player("ann", 1).rc, 0);
+    CHECK_EQ(add_player("ben", 2).rc, 0);
+    CHECK_EQ(add_player("cat", 3).rc, 0);
+    fh_set_chunk_rows(1); /* the first advance leaves rows behind */
+    CHECK_EQ(call("first_player", NULL).rc, 0);
+    CHECK_STR(last_log(), "first ann");
     CHECK_EQ(fh_open_iters(), 0);
 }

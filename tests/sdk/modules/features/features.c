@@ -115,3 +115,15 @@ STDB_REDUCER(list_prefix, PREFIX_ARGS)
     STDB_LOG_I("prefix [%S]", out);
     return STDB_OK;
 }
+
+/* Stops a scan early: the iterator must be closed, or the host keeps it. */
+STDB_REDUCER0(first_player)
+{
+    stdb_iter it;
+    score s;
+    score_iter(&it);
+    bool found = score_next(&it, &s);
+    stdb_iter_close(&it);
+    STDB_LOG_I("first %S", found ? s.name : stdb_str_from("-"));
+    return STDB_OK;
+}
