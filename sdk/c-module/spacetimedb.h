@@ -80,6 +80,12 @@ enum { STDB_SCHEDULE_INTERVAL = 0, STDB_SCHEDULE_TIME = 1 };
  * absolute time since the epoch). */
 typedef struct stdb_schedule_at { uint8_t tag; int64_t micros; } stdb_schedule_at;
 
+/* The generated codecs copy these types' bytes as their BSATN (little-endian targets). */
+_Static_assert(sizeof(stdb_identity) == 32 && sizeof(stdb_connection_id) == 16, "id layout");
+_Static_assert(sizeof(stdb_timestamp) == 8 && sizeof(stdb_duration) == 8, "time layout");
+_Static_assert(sizeof(bool) == 1 && sizeof(float) == 4 && sizeof(double) == 8, "scalars");
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "BSATN is little-endian");
+
 #define STDB_CTYPE_BOOL bool
 #define STDB_CTYPE_U8 uint8_t
 #define STDB_CTYPE_I8 int8_t
