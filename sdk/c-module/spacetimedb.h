@@ -25,7 +25,8 @@
  *   CONNECTION_ID stdb_connection_id | TIMESTAMP stdb_timestamp | DURATION stdb_duration
  *   SCHEDULE_AT stdb_schedule_at | BYTES stdb_bytes (Vec<u8>)
  *
- * Generated for a table `t` (all static, usable in the .c file that declares the table):
+ * Generated for a table `t` (static helpers in the .c file that declares the table; for tables
+ * shared by several files see STDB_SHARED_TABLES below):
  *   typedef struct t {...} t;            the row
  *   int  t_insert(t *row)                0 or STDB_ERRNO_*; auto_inc columns written back
  *   uint64_t t_count(void)               rows visible in the transaction
@@ -341,11 +342,26 @@ void stdb_log(uint32_t level, const char *file, uint32_t line, const char *fmt, 
 /* Looks a column up by name (traps if absent: a declaration bug). */
 uint16_t stdb_table_column(const stdb_table *t, const char *name);
 
+/* Tables shared by several .c files: put the declarations in a header that starts with
+ * `#define STDB_SHARED_TABLES` (before including this file), include it everywhere, and in
+ * exactly one .c `#define STDB_DEFINE_TABLES` first. That file then holds the descriptors
+ * and their registration; the others see `extern` descriptors and the same helpers. */
+#if defined(STDB_SHARED_TABLES) && !defined(STDB_DEFINE_TABLES)
+#define STDB__STORAGE extern
+#define STDB__DEF(...)
+#elif defined(STDB_SHARED_TABLES)
+#define STDB__STORAGE
+#define STDB__DEF(...) __VA_ARGS__
+#else
+#define STDB__STORAGE static
+#define STDB__DEF(...) __VA_ARGS__
+#endif
+
 #define STDB_TABLE(T, COLS, is_public_)                                                      \
     typedef struct T { COLS(STDB__FIELD) } T;                                                \
-    static stdb_table T##__table = {#T, 0, 0, sizeof(T), (is_public_), -1, {{0}}, 0,          \
-                                    {0}, 0, -1, 0, 0, 0, 0, 0, 0};                           \
-    STDB__CODECS(T##__row, T, COLS)                                                          \
+    STDB__STORAGE stdb_table T##__table STDB__DEF(= {#T, 0, 0, sizeof(T), (is_public_), -1,  \
+                                                     {{0}}, 0, {0}, 0, -1, 0, 0, 0, 0, 0, 0}); \
+    STDB__DEF(STDB__CODECS(T##__row, T, COLS)                                                \
     __attribute__((constructor(101))) static void T##__register(void)                        \
     {                                                                                        \
         typedef T stdb__row;                                                                 \
@@ -355,7 +371,7 @@ uint16_t stdb_table_column(const stdb_table *t, const char *name);
         T##__table.encode = T##__row_enc;                                                    \
         T##__table.decode = T##__row_dec;                                                    \
         stdb_register_table(&T##__table);                                                    \
-    }                                                                                        \
+    })                                                                                       \
     static STDB_UNUSED int T##_insert(T *row) { return stdb_insert(&T##__table, row); }      \
     static STDB_UNUSED uint64_t T##_count(void) { return stdb_count(&T##__table); }          \
     static STDB_UNUSED uint64_t T##_clear(void) { return stdb_clear(&T##__table); }          \
@@ -369,13 +385,13 @@ uint16_t stdb_table_column(const stdb_table *t, const char *name);
 
 /* Shared by the per-column declarations: resolves the column once at start-up. */
 #define STDB__COLUMN_DECL(T, c, what, call)                                                  \
-    static uint16_t T##__##what##_##c;                                                       \
-    __attribute__((constructor(102))) static void T##__##what##_reg_##c(void)                \
+    STDB__STORAGE uint16_t T##__##what##_##c;                                                \
+    STDB__DEF(__attribute__((constructor(102))) static void T##__##what##_reg_##c(void)      \
     {                                                                                        \
         (void)sizeof(STDB__KEY_TYPE(T, c)); /* compile-time: c is a column of T */           \
         T##__##what##_##c = stdb_table_column(&T##__table, #c);                              \
         call;                                                                                \
-    }
+    })
 
 #define STDB__UNIQUE_HELPERS(T, c, what)                                                     \
     static STDB_UNUSED bool T##_find_by_##c(STDB__KEY_TYPE(T, c) key, T *out)                \
@@ -416,16 +432,16 @@ uint16_t stdb_table_column(const stdb_table *t, const char *name);
 /* A two-column btree index on (a, b), accessor `name`: T_filter_by_name(&it, a_value, &lo, &hi)
  * iterates the rows with column a == a_value and b in [lo, hi] (NULL = unbounded). */
 #define STDB_INDEX2(T, name, a, b)                                                           \
-    static uint16_t T##__i2a_##name, T##__i2b_##name;                                        \
-    static uint32_t T##__i2id_##name;                                                        \
-    __attribute__((constructor(102))) static void T##__i2reg_##name(void)                    \
+    STDB__STORAGE uint16_t T##__i2a_##name, T##__i2b_##name;                                 \
+    static uint32_t T##__i2id_##name; /* index id cache, per file */                         \
+    STDB__DEF(__attribute__((constructor(102))) static void T##__i2reg_##name(void)          \
     {                                                                                        \
         (void)sizeof(STDB__KEY_TYPE(T, a));                                                  \
         (void)sizeof(STDB__KEY_TYPE(T, b));                                                  \
         T##__i2a_##name = stdb_table_column(&T##__table, #a);                                \
         T##__i2b_##name = stdb_table_column(&T##__table, #b);                                \
         stdb_table_add_index2(&T##__table, T##__i2a_##name, T##__i2b_##name, #name);         \
-    }                                                                                        \
+    })                                                                                       \
     static STDB_UNUSED void T##_filter_by_##name(stdb_iter *it, STDB__KEY_TYPE(T, a) first,  \
                                                  const STDB__KEY_TYPE(T, b) *lo,             \
                                                  const STDB__KEY_TYPE(T, b) *hi)             \
