@@ -313,6 +313,28 @@ const scenarios = {
         check(call('cancel', bsatn(['str', 'nope'])).error === 'no timer labelled nope', 'cancel unknown');
         check(iters.size === 0, 'no iterator left open');
     },
+    features() {
+        // every column kind through wasm32 struct layouts: the stored row must be the id
+        // followed by exactly the argument bytes
+        const id = new Uint8Array(32).map((_, i) => i * 3), conn = new Uint8Array(16).fill(9);
+        const f32 = Buffer.alloc(4); f32.writeFloatLE(1.5);
+        const f64 = Buffer.alloc(8); f64.writeDoubleLE(-2.25);
+        const args = new Uint8Array(Buffer.concat([
+            Buffer.from([1, 201, 0x80]), Buffer.from([0xff, 0xff, 0xfe, 0xff]),
+            Buffer.from(bsatn(['u32', 4294867296])), Buffer.from(bsatn(['i64', -2])),
+            Buffer.from(bsatn(['i64', -9007199254740991])), f32, f64,
+            Buffer.from(bsatn(['str', 'héllo'])), Buffer.from([0]), Buffer.from(bsatn(['str', 'opt'])),
+            Buffer.from(id), Buffer.from(conn), Buffer.from(bsatn(['i64', -5])),
+            Buffer.from(bsatn(['i64', 1000000])), Buffer.from([1]), Buffer.from(bsatn(['i64', 42])),
+            Buffer.from(bsatn(['u32', 3])), Buffer.from([0, 255, 7]),
+        ]));
+        check(call('put_all', args).rc === 0, 'put_all');
+        const kitchen = tables.find((t) => t.def.name === 'kitchen');
+        const row = kitchen.rows[0];
+        check(row && row.length === args.length + 4 && new DataView(row.buffer, row.byteOffset).getUint32(0, true) === 1 &&
+              eqBytes(row.subarray(4), args), 'kitchen row = id + argument bytes');
+        check(logs.some((l) => l.message === 'kitchen id=1'), 'generated id');
+    },
     basic() {
         check(call('add', bsatn(['str', 'Alice'])).rc === 0 && call('add', bsatn(['str', 'Bob'])).rc === 0, 'add');
         check(call('say_hello').rc === 0, 'say_hello');
