@@ -1204,6 +1204,9 @@ bool stdb_find(stdb_table *t, uint16_t col, const void *key, void *out_row)
     if (datastore_index_scan_point_bsatn(index_id(t, col), k.p, k.len, &h) != 0) STDB_TRAP();
     stdb_iter it;
     iter_start(&it, t, h);
+    uint8_t rows[256]; /* a point lookup's row usually fits: no arena use per lookup, so a */
+    it.buf = rows;     /* reducer can do any number of them (larger rows grow into the arena) */
+    it.cap = sizeof rows;
     bool found = stdb_iter_next(&it, out_row);
     stdb_iter_close(&it);
     return found;

@@ -99,11 +99,11 @@ TEST(features_describe_kinds)
     CHECK_EQ(s->constraints[1].cols.cols[0], 1);
     CHECK_EQ(s->pk.cols[0], 0);
     static const char *order[] = {"add_player", "delete_range", "first_player", "list_prefix",
-                                  "list_range", "put_all", "remove_player", "rename",
-                                  "update_missing", "whoami"};
-    CHECK_EQ(g_md.reducer_count, 10);
-    for (u32 i = 0; i < 10; i++) CHECK_STR(g_md.reducers[i].name, order[i]);
-    CHECK_EQ(g_md.reducers[5].params->count, 18);
+                                  "list_range", "many_finds", "put_all", "remove_player",
+                                  "rename", "update_missing", "whoami"};
+    CHECK_EQ(g_md.reducer_count, 11);
+    for (u32 i = 0; i < 11; i++) CHECK_STR(g_md.reducers[i].name, order[i]);
+    CHECK_EQ(g_md.reducers[6].params->count, 18);
 }
 
 static void put_all_args(lc_buf *b, u8 seed)
@@ -293,5 +293,17 @@ TEST(features_early_break_closes_the_iterator)
     fh_set_chunk_rows(1); /* the first advance leaves rows behind */
     CHECK_EQ(call("first_player", NULL).rc, 0);
     CHECK_STR(last_log(), "first ann");
+    CHECK_EQ(fh_open_iters(), 0);
+}
+
+TEST(features_many_lookups_in_one_call)
+{
+    CHECK(sdk_setup());
+    CHECK_EQ(add_player("ann", 1).rc, 0); /* id 1 */
+    CHECK_EQ(add_player("ben", 2).rc, 0); /* id 2 */
+    u8 args[4];
+    lc_store_u32(args, 40000); /* 40,000 x 4 KiB would exceed the 16 MiB native arena */
+    CHECK_EQ(fh_call("many_finds", who, NO_CONN, 1, args, 4).rc, 0);
+    CHECK_STR(last_log(), "found 20000");
     CHECK_EQ(fh_open_iters(), 0);
 }

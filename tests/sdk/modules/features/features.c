@@ -127,3 +127,15 @@ STDB_REDUCER0(first_player)
     STDB_LOG_I("first %S", found ? s.name : stdb_str_from("-"));
     return STDB_OK;
 }
+
+/* Many point lookups in one call must not exhaust the per-call arena. */
+#define MANY_ARGS(X) X(n, U32)
+STDB_REDUCER(many_finds, MANY_ARGS)
+{
+    uint32_t found = 0;
+    score s;
+    if (args->n > 100000) return stdb_fail(ctx, "n too large"); /* random-args test */
+    for (uint32_t i = 0; i < args->n; i++) found += score_find_by_player_id(i % 4, &s);
+    STDB_LOG_I("found %u", found);
+    return STDB_OK;
+}
