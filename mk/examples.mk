@@ -8,7 +8,7 @@
 #
 # The compile command lives in sdk/c-module/build-module.sh (the future `lightcone build` runs
 # the same script):
-#   clang --target=wasm32 -O2 -std=c17 -ffreestanding -nostdlib -Isdk/c-module \
+#   clang --target=wasm32 -mcpu=mvp -O2 -std=c17 -ffreestanding -nostdlib -Isdk/c-module \
 #         -Wl,--no-entry -o out.wasm examples/<name>/*.c sdk/c-module/spacetimedb.c
 # No libc, no WASI: the module imports only spacetime_10.x and exports memory,
 # __describe_module__ and __call_reducer__. WASM_CC can point at clang-19 as well.
@@ -20,7 +20,8 @@ EXAMPLE_NAMES := $(patsubst examples/%/,%,$(sort $(dir $(wildcard examples/*/*.c
 EXAMPLE_WASMS := $(EXAMPLE_NAMES:%=build/wasm/%.wasm)
 
 # Modules that exist only for tests (tests/sdk/modules/<name>/) get the same treatment.
-SDK_TEST_MODULES := $(patsubst tests/sdk/modules/%/,%,$(sort $(dir $(wildcard tests/sdk/modules/*/*.c))))
+SDK_TEST_MODULES := $(patsubst tests/sdk/modules/%/,%,\
+                      $(sort $(dir $(wildcard tests/sdk/modules/*/*.c))))
 
 .PHONY: examples
 examples: $(EXAMPLE_WASMS)
@@ -56,11 +57,13 @@ endif
 # Guest cost: wasm instructions executed per call (an instruction-counting copy of the module
 # run under node; see tests/sdk/wasm_count.py). Figures go to sdk/c-module/README.md.
 .PHONY: sdk-count
-sdk-count: build/wasm/keynote-bank.wasm build/wasm/basic.wasm $(BUILD)/tests/sdk/test_sdk_keynote-bank \
-           $(BUILD)/tests/sdk/test_sdk_basic
-	@mkdir -p $(BUILD)/sdk-count
+SDK_COUNT := $(BUILD)/sdk-count
+sdk-count: build/wasm/keynote-bank.wasm build/wasm/basic.wasm \
+           $(BUILD)/tests/sdk/test_sdk_keynote-bank $(BUILD)/tests/sdk/test_sdk_basic
+	@mkdir -p $(SDK_COUNT)
 	@for m in keynote-bank basic; do \
-	    python3 tests/sdk/wasm_count.py build/wasm/$$m.wasm $(BUILD)/sdk-count/$$m.wasm --per-function && \
-	    SDK_DESCRIBE_OUT=$(BUILD)/sdk-count/$$m.desc $(BUILD)/tests/sdk/test_sdk_$$m >/dev/null && \
-	    node tests/sdk/wasm_run.mjs $(BUILD)/sdk-count/$$m.wasm $(BUILD)/sdk-count/$$m.desc --count | grep -v '^wasm-run'; \
+	    python3 tests/sdk/wasm_count.py build/wasm/$$m.wasm $(SDK_COUNT)/$$m.wasm --per-function && \
+	    SDK_DESCRIBE_OUT=$(SDK_COUNT)/$$m.desc $(BUILD)/tests/sdk/test_sdk_$$m >/dev/null && \
+	    node tests/sdk/wasm_run.mjs $(SDK_COUNT)/$$m.wasm $(SDK_COUNT)/$$m.desc --count \
+	        | grep -v '^wasm-run'; \
 	done

@@ -25,7 +25,8 @@
  *   CONNECTION_ID stdb_connection_id | TIMESTAMP stdb_timestamp | DURATION stdb_duration
  *   SCHEDULE_AT stdb_schedule_at | BYTES stdb_bytes (Vec<u8>)
  *
- * Generated for a table `t` (all static, usable in the .c file that declares the table):
+ * Generated for a table `t` (static helpers in the .c file that declares the table; for tables
+ * shared by several files see STDB_SHARED_TABLES below):
  *   typedef struct t {...} t;            the row
  *   int  t_insert(t *row)                0 or STDB_ERRNO_*; auto_inc columns written back
  *   uint64_t t_count(void)               rows visible in the transaction
@@ -39,6 +40,8 @@
  * STDB_INDEX(t, c) adds a non-unique btree index and:
  *   void t_filter_by_c(stdb_iter *it, const K *lo, const K *hi)   inclusive, NULL = unbounded
  *   uint32_t t_delete_by_c_range(const K *lo, const K *hi)
+ * STDB_INDEX2(t, name, a, b) adds a two-column btree index and:
+ *   void t_filter_by_name(stdb_iter *it, A a_value, const B *lo, const B *hi)
  * STDB_AUTO_INC(t, c)          a sequence: inserting 0 in `c` takes the next value.
  * STDB_SCHEDULE(t, c, reducer) makes `t` a schedule table (`c` is its SCHEDULE_AT column).
  *
@@ -78,6 +81,12 @@ enum { STDB_SCHEDULE_INTERVAL = 0, STDB_SCHEDULE_TIME = 1 };
  * absolute time since the epoch). */
 typedef struct stdb_schedule_at { uint8_t tag; int64_t micros; } stdb_schedule_at;
 
+/* The generated codecs copy these types' bytes as their BSATN (little-endian targets). */
+_Static_assert(sizeof(stdb_identity) == 32 && sizeof(stdb_connection_id) == 16, "id layout");
+_Static_assert(sizeof(stdb_timestamp) == 8 && sizeof(stdb_duration) == 8, "time layout");
+_Static_assert(sizeof(bool) == 1 && sizeof(float) == 4 && sizeof(double) == 8, "scalars");
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "BSATN is little-endian");
+
 #define STDB_CTYPE_BOOL bool
 #define STDB_CTYPE_U8 uint8_t
 #define STDB_CTYPE_I8 int8_t
@@ -112,6 +121,78 @@ typedef enum stdb_kind {
 #define STDB_TABLE_SEQ_MAX 4   /* auto_inc columns per table */
 #define STDB_ARENA_MAX (64u << 20) /* per-call scratch memory; beyond it the call traps */
 
+/* ---------------------------------------------------------------- BSATN buffers (internal) */
+
+/* Growable output buffer (arena-backed) and bounded input reader used by the generated
+ * per-table and per-reducer codecs. Internal: names with a double underscore may change. */
+typedef struct stdb__wbuf { uint8_t *p; uint32_t len, cap; } stdb__wbuf;
+typedef struct stdb__rd { const uint8_t *p, *end; bool err; } stdb__rd;
+typedef void (*stdb__enc_fn)(stdb__wbuf *b, const void *obj);
+typedef void (*stdb__dec_fn)(stdb__rd *r, void *obj);
+void stdb__wb_grow(stdb__wbuf *b, uint32_t n);
+void stdb__enc_value(stdb__wbuf *b, uint8_t kind, const void *p); /* any kind */
+void stdb__dec_value(stdb__rd *r, uint8_t kind, void *p);        /* any kind */
+
+/* Byte width of the kinds whose C layout is their BSATN (little-endian targets); 0 = other. */
+#define STDB_WIDTH_BOOL 1
+#define STDB_WIDTH_U8 1
+#define STDB_WIDTH_I8 1
+#define STDB_WIDTH_U16 2
+#define STDB_WIDTH_I16 2
+#define STDB_WIDTH_U32 4
+#define STDB_WIDTH_I32 4
+#define STDB_WIDTH_U64 8
+#define STDB_WIDTH_I64 8
+#define STDB_WIDTH_F32 4
+#define STDB_WIDTH_F64 8
+#define STDB_WIDTH_STRING 0
+#define STDB_WIDTH_OPT_STRING 0
+#define STDB_WIDTH_IDENTITY 32
+#define STDB_WIDTH_CONNECTION_ID 16
+#define STDB_WIDTH_TIMESTAMP 8
+#define STDB_WIDTH_DURATION 8
+#define STDB_WIDTH_SCHEDULE_AT 0
+#define STDB_WIDTH_BYTES 0
+
+/* Constant-size copy: with a constant w this compiles to one or a few loads and stores. */
+static inline void stdb__copy_w(void *d, const void *s, uint32_t w)
+{
+    switch (w) {
+    case 1: __builtin_memcpy(d, s, 1); break;
+    case 2: __builtin_memcpy(d, s, 2); break;
+    case 4: __builtin_memcpy(d, s, 4); break;
+    case 8: __builtin_memcpy(d, s, 8); break;
+    case 16: __builtin_memcpy(d, s, 16); break;
+    default: __builtin_memcpy(d, s, 32); break;
+    }
+}
+
+static inline void stdb__enc_any(stdb__wbuf *b, uint8_t kind, uint32_t w, const void *p)
+{
+    if (w == 0) {
+        stdb__enc_value(b, kind, p);
+        return;
+    }
+    if (b->len + w > b->cap) stdb__wb_grow(b, w);
+    stdb__copy_w(b->p + b->len, p, w);
+    b->len += w;
+}
+
+static inline bool stdb__dec_any(stdb__rd *r, uint8_t kind, uint32_t w, void *p)
+{
+    if (w == 0) {
+        stdb__dec_value(r, kind, p);
+        return !r->err;
+    }
+    if (r->err || (uint32_t)(r->end - r->p) < w || (kind == 1 /* BOOL */ && *r->p > 1)) {
+        r->err = true;
+        return false;
+    }
+    stdb__copy_w(p, r->p, w);
+    r->p += w;
+    return true;
+}
+
 /* ---------------------------------------------------------------- descriptors */
 
 typedef struct stdb_column {
@@ -123,7 +204,10 @@ typedef struct stdb_column {
 typedef struct stdb_index_decl {
     uint16_t col;
     bool is_unique;
-    uint32_t id; /* index id from the host, 0 = not looked up yet (cached per instance) */
+    uint32_t id;          /* index id from the host, 0 = not looked up yet (cached) */
+    uint16_t col2;        /* second column when ncols == 2 */
+    uint8_t ncols;        /* 1 or 2 */
+    const char *accessor; /* two-column indexes: the name given to STDB_INDEX2 */
 } stdb_index_decl;
 
 typedef struct stdb_table {
@@ -142,6 +226,8 @@ typedef struct stdb_table {
     uint32_t id;        /* table id from the host, 0 = not looked up yet */
     uint32_t type_ref;  /* position in the typespace, set when the registry is sealed */
     struct stdb_table *next;
+    stdb__enc_fn encode; /* generated row codecs (straight-line code per column) */
+    stdb__dec_fn decode;
 } stdb_table;
 
 typedef struct stdb_ctx {
@@ -167,6 +253,7 @@ typedef struct stdb_reducer {
     stdb_table *schedule_table;  /* scheduled reducers: the single parameter is its row */
     stdb_reducer_fn fn;
     struct stdb_reducer *next;
+    stdb__dec_fn decode; /* generated argument decoder (unused for scheduled reducers) */
 } stdb_reducer;
 
 /* Iterator over rows of a table scan or index scan. Rows come from a growable buffer. */
@@ -182,6 +269,7 @@ typedef struct stdb_iter {
 void stdb_register_table(stdb_table *t);
 void stdb_register_reducer(stdb_reducer *r);
 void stdb_table_add_index(stdb_table *t, uint16_t col, bool is_unique, bool is_pk);
+void stdb_table_add_index2(stdb_table *t, uint16_t col, uint16_t col2, const char *accessor);
 void stdb_table_add_sequence(stdb_table *t, uint16_t col);
 void stdb_table_set_schedule(stdb_table *t, uint16_t col, const char *reducer);
 
@@ -194,6 +282,11 @@ void stdb_iter_index(stdb_iter *it, stdb_table *t, uint16_t col, const void *lo,
                      const void *hi);
 bool stdb_iter_next(stdb_iter *it, void *row);
 void stdb_iter_close(stdb_iter *it);
+/* Two-column index `index_name` on (col, col2): rows with col == *first and col2 in
+ * [lo, hi] (NULL = unbounded), in index order. `id_cache` holds the looked-up index id. */
+void stdb_iter_prefix(stdb_iter *it, stdb_table *t, const char *index_name, uint32_t *id_cache,
+                      uint16_t col, const void *first, uint16_t col2, const void *lo,
+                      const void *hi);
 bool stdb_find(stdb_table *t, uint16_t col, const void *key, void *out_row);
 int stdb_update(stdb_table *t, uint16_t col, void *row);
 uint32_t stdb_delete_by(stdb_table *t, uint16_t col, const void *key);
@@ -229,23 +322,56 @@ void stdb_log(uint32_t level, const char *file, uint32_t line, const char *fmt, 
 #define STDB__FIELD(name, kind) STDB_CTYPE_##kind name;
 #define STDB__COL(name, kind) {#name, STDB_KIND_##kind, (uint16_t)offsetof(stdb__row, name)},
 #define STDB__KEY_TYPE(T, c) __typeof__(((T *)0)->c)
+#define STDB__ENC(name, kind) stdb__enc_any(b, STDB_KIND_##kind, STDB_WIDTH_##kind, &row->name);
+#define STDB__DEC(name, kind)                                                                \
+    if (!stdb__dec_any(r, STDB_KIND_##kind, STDB_WIDTH_##kind, &row->name)) return;
+/* Defines static codecs `fn##_enc` / `fn##_dec` for struct type ST with columns COLS. */
+#define STDB__CODECS(fn, ST, COLS)                                                           \
+    static STDB_UNUSED void fn##_enc(STDB_UNUSED stdb__wbuf *b, STDB_UNUSED const void *obj) \
+    {                                                                                        \
+        STDB_UNUSED const ST *row = (const ST *)obj;                                         \
+        COLS(STDB__ENC)                                                                      \
+    }                                                                                        \
+    static STDB_UNUSED void fn##_dec(STDB_UNUSED stdb__rd *r, STDB_UNUSED void *obj)         \
+    {                                                                                        \
+        STDB_UNUSED ST *row = (ST *)obj;                                                     \
+        COLS(STDB__DEC)                                                                      \
+    }
 #define STDB__COUNT(a) ((uint16_t)(sizeof(a) / sizeof((a)[0])))
 
 /* Looks a column up by name (traps if absent: a declaration bug). */
 uint16_t stdb_table_column(const stdb_table *t, const char *name);
 
+/* Tables shared by several .c files: put the declarations in a header that starts with
+ * `#define STDB_SHARED_TABLES` (before including this file), include it everywhere, and in
+ * exactly one .c `#define STDB_DEFINE_TABLES` first. That file then holds the descriptors
+ * and their registration; the others see `extern` descriptors and the same helpers. */
+#if defined(STDB_SHARED_TABLES) && !defined(STDB_DEFINE_TABLES)
+#define STDB__STORAGE extern
+#define STDB__DEF(...)
+#elif defined(STDB_SHARED_TABLES)
+#define STDB__STORAGE
+#define STDB__DEF(...) __VA_ARGS__
+#else
+#define STDB__STORAGE static
+#define STDB__DEF(...) __VA_ARGS__
+#endif
+
 #define STDB_TABLE(T, COLS, is_public_)                                                      \
     typedef struct T { COLS(STDB__FIELD) } T;                                                \
-    static stdb_table T##__table = {#T, 0, 0, sizeof(T), (is_public_), -1, {{0, 0, 0}}, 0,    \
-                                    {0}, 0, -1, 0, 0, 0, 0};                                 \
+    STDB__STORAGE stdb_table T##__table STDB__DEF(= {#T, 0, 0, sizeof(T), (is_public_), -1,  \
+                                                     {{0}}, 0, {0}, 0, -1, 0, 0, 0, 0, 0, 0}); \
+    STDB__DEF(STDB__CODECS(T##__row, T, COLS)                                                \
     __attribute__((constructor(101))) static void T##__register(void)                        \
     {                                                                                        \
         typedef T stdb__row;                                                                 \
         static const stdb_column cols[] = { COLS(STDB__COL) };                               \
         T##__table.cols = cols;                                                              \
         T##__table.col_count = STDB__COUNT(cols);                                            \
+        T##__table.encode = T##__row_enc;                                                    \
+        T##__table.decode = T##__row_dec;                                                    \
         stdb_register_table(&T##__table);                                                    \
-    }                                                                                        \
+    })                                                                                       \
     static STDB_UNUSED int T##_insert(T *row) { return stdb_insert(&T##__table, row); }      \
     static STDB_UNUSED uint64_t T##_count(void) { return stdb_count(&T##__table); }          \
     static STDB_UNUSED uint64_t T##_clear(void) { return stdb_clear(&T##__table); }          \
@@ -259,13 +385,13 @@ uint16_t stdb_table_column(const stdb_table *t, const char *name);
 
 /* Shared by the per-column declarations: resolves the column once at start-up. */
 #define STDB__COLUMN_DECL(T, c, what, call)                                                  \
-    static uint16_t T##__##what##_##c;                                                       \
-    __attribute__((constructor(102))) static void T##__##what##_reg_##c(void)                \
+    STDB__STORAGE uint16_t T##__##what##_##c;                                                \
+    STDB__DEF(__attribute__((constructor(102))) static void T##__##what##_reg_##c(void)      \
     {                                                                                        \
         (void)sizeof(STDB__KEY_TYPE(T, c)); /* compile-time: c is a column of T */           \
         T##__##what##_##c = stdb_table_column(&T##__table, #c);                              \
         call;                                                                                \
-    }
+    })
 
 #define STDB__UNIQUE_HELPERS(T, c, what)                                                     \
     static STDB_UNUSED bool T##_find_by_##c(STDB__KEY_TYPE(T, c) key, T *out)                \
@@ -303,6 +429,28 @@ uint16_t stdb_table_column(const stdb_table *t, const char *name);
     }                                                                                        \
     typedef int T##__ix_semicolon_sink_##c
 
+/* A two-column btree index on (a, b), accessor `name`: T_filter_by_name(&it, a_value, &lo, &hi)
+ * iterates the rows with column a == a_value and b in [lo, hi] (NULL = unbounded). */
+#define STDB_INDEX2(T, name, a, b)                                                           \
+    STDB__STORAGE uint16_t T##__i2a_##name, T##__i2b_##name;                                 \
+    static uint32_t T##__i2id_##name; /* index id cache, per file */                         \
+    STDB__DEF(__attribute__((constructor(102))) static void T##__i2reg_##name(void)          \
+    {                                                                                        \
+        (void)sizeof(STDB__KEY_TYPE(T, a));                                                  \
+        (void)sizeof(STDB__KEY_TYPE(T, b));                                                  \
+        T##__i2a_##name = stdb_table_column(&T##__table, #a);                                \
+        T##__i2b_##name = stdb_table_column(&T##__table, #b);                                \
+        stdb_table_add_index2(&T##__table, T##__i2a_##name, T##__i2b_##name, #name);         \
+    })                                                                                       \
+    static STDB_UNUSED void T##_filter_by_##name(stdb_iter *it, STDB__KEY_TYPE(T, a) first,  \
+                                                 const STDB__KEY_TYPE(T, b) *lo,             \
+                                                 const STDB__KEY_TYPE(T, b) *hi)             \
+    {                                                                                        \
+        stdb_iter_prefix(it, &T##__table, #T "_" #a "_" #b "_idx_btree", &T##__i2id_##name,   \
+                         T##__i2a_##name, &first, T##__i2b_##name, lo, hi);                  \
+    }                                                                                        \
+    typedef int T##__i2_semicolon_sink_##name
+
 #define STDB_AUTO_INC(T, c)                                                                  \
     STDB__COLUMN_DECL(T, c, seq, stdb_table_add_sequence(&T##__table, T##__seq_##c))         \
     typedef int T##__seq_semicolon_sink_##c
@@ -317,13 +465,15 @@ uint16_t stdb_table_column(const stdb_table *t, const char *name);
     static int R##__impl(stdb_ctx *ctx, ARGT *args);                                         \
     static int R##__thunk(stdb_ctx *ctx, void *args) { return R##__impl(ctx, (ARGT *)args); } \
     static stdb_reducer R##__reducer = {#R, 0, 0, sizeof(ARGT), lifecycle_, sched_,          \
-                                        R##__thunk, 0};                                      \
+                                        R##__thunk, 0, 0};                                   \
+    STDB__CODECS(R##__args, ARGT, ARGS)                                                      \
     __attribute__((constructor(103))) static void R##__register(void)                        \
     {                                                                                        \
         typedef ARGT stdb__row __attribute__((unused));                                      \
         static const stdb_column params[] = { ARGS(STDB__COL) {0, 0, 0} };                   \
         R##__reducer.params = params;                                                        \
         R##__reducer.param_count = (uint16_t)(STDB__COUNT(params) - 1);                      \
+        R##__reducer.decode = R##__args_dec;                                                 \
         stdb_register_reducer(&R##__reducer);                                                \
     }                                                                                        \
     static int R##__impl(STDB_UNUSED stdb_ctx *ctx, STDB_UNUSED ARGT *args)
@@ -343,6 +493,7 @@ uint16_t stdb_table_column(const stdb_table *t, const char *name);
 #define STDB_CLIENT_CONNECTED(R) STDB__NULLARY(R, STDB_LIFECYCLE_CONNECTED)
 #define STDB_CLIENT_DISCONNECTED(R) STDB__NULLARY(R, STDB_LIFECYCLE_DISCONNECTED)
 /* A reducer called by the scheduler with one argument: the row of schedule table T. */
-#define STDB_SCHEDULED(R, T) STDB__REDUCER_COMMON(R, T, STDB__NO_ARGS, STDB_LIFECYCLE_NONE, &T##__table)
+#define STDB_SCHEDULED(R, T)                                                                 \
+    STDB__REDUCER_COMMON(R, T, STDB__NO_ARGS, STDB_LIFECYCLE_NONE, &T##__table)
 
 #endif /* STDB_SPACETIMEDB_H */

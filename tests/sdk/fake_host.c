@@ -719,7 +719,8 @@ static int check_unique(const fh_table *t, const u8 *row, u32 len, int except)
 {
     for (u32 k = 0; k < t->def->constraint_count; k++) {
         for (u32 i = 0; i < t->n; i++) {
-            if ((int)i != except && same_key(t, &t->def->constraints[k].cols, &t->rows[i], row, len))
+            const md_cols *cols = &t->def->constraints[k].cols;
+            if ((int)i != except && same_key(t, cols, &t->rows[i], row, len))
                 return STDB_ERRNO_UNIQUE_ALREADY_EXISTS;
         }
     }

@@ -82,24 +82,28 @@ TEST(features_describe_kinds)
 
     const md_table *s = moddef_table(&g_md, "score");
     CHECK(s);
-    CHECK_EQ(s->index_count, 3);
+    CHECK_EQ(s->index_count, 4);
     static const char *ix[] = {"score_player_id_idx_btree", "score_name_idx_btree",
-                               "score_points_idx_btree"};
-    static const char *acc[] = {"player_id", "name", "points"};
-    for (u32 i = 0; i < 3; i++) {
+                               "score_points_idx_btree", "score_points_name_idx_btree"};
+    static const char *acc[] = {"player_id", "name", "points", "by_points_name"};
+    for (u32 i = 0; i < 4; i++) {
         CHECK_STR(s->indexes[i].source_name, ix[i]);
         CHECK_STR(s->indexes[i].accessor_name, acc[i]);
-        CHECK_EQ(s->indexes[i].cols.cols[0], i);
+        CHECK_EQ(s->indexes[i].algorithm, 0);
+        CHECK_EQ(s->indexes[i].cols.cols[0], i < 3 ? i : 2);
     }
+    CHECK_EQ(s->indexes[3].cols.count, 2);
+    CHECK_EQ(s->indexes[3].cols.cols[1], 1);
     CHECK_EQ(s->constraint_count, 2);
     CHECK_EQ(s->constraints[0].cols.cols[0], 0);
     CHECK_EQ(s->constraints[1].cols.cols[0], 1);
     CHECK_EQ(s->pk.cols[0], 0);
-    static const char *order[] = {"add_player", "delete_range", "list_range", "put_all",
-                                  "remove_player", "rename", "update_missing", "whoami"};
-    CHECK_EQ(g_md.reducer_count, 8);
-    for (u32 i = 0; i < 8; i++) CHECK_STR(g_md.reducers[i].name, order[i]);
-    CHECK_EQ(g_md.reducers[3].params->count, 18);
+    static const char *order[] = {"add_player", "delete_range", "first_player", "list_prefix",
+                                  "list_range", "many_finds", "put_all", "remove_player",
+                                  "rename", "update_missing", "whoami"};
+    CHECK_EQ(g_md.reducer_count, 11);
+    for (u32 i = 0; i < 11; i++) CHECK_STR(g_md.reducers[i].name, order[i]);
+    CHECK_EQ(g_md.reducers[6].params->count, 18);
 }
 
 static void put_all_args(lc_buf *b, u8 seed)
@@ -196,6 +200,21 @@ TEST(features_unique_and_ranges)
     CHECK_EQ(range("list_range", 0, 0, false, false).rc, 0);
     CHECK_STR(last_log(), "range [eve:-5 alice:10 bob:20 dave:20 carol:30 ] of 5");
 
+    lc_buf b;
+    lc_buf_init(&b);
+    lc_buf_put_u32(&b, 20);
+    put_str(&b, "");
+    r = call("list_prefix", &b); /* points == 20, names in order */
+    lc_buf_reset(&b);
+    lc_buf_put_u32(&b, 20);
+    put_str(&b, "c");
+    fh_result r2 = call("list_prefix", &b); /* points == 20, name >= "c" */
+    lc_buf_deinit(&b);
+    CHECK_EQ(r.rc, 0);
+    CHECK_EQ(r2.rc, 0);
+    CHECK_STR(fh_log_get(fh_log_count() - 2)->message, "prefix [bob dave ]");
+    CHECK_STR(last_log(), "prefix [dave ]");
+
     CHECK_EQ(range("delete_range", 20, 20, true, true).rc, 0);
     CHECK_STR(last_log(), "deleted 2");
     CHECK_EQ(fh_row_count("score"), 3);
@@ -260,5 +279,31 @@ TEST(features_random_args_never_crash)
         CHECK(r.rc == 0 || r.rc == 1);
         if (r.rc == 1) CHECK(r.error[0] != 0);
     }
+    CHECK_EQ(fh_open_iters(), 0);
+}
+
+TEST(features_early_break_closes_the_iterator)
+{
+    CHECK(sdk_setup());
+    CHECK_EQ(call("first_player", NULL).rc, 0);
+    CHECK_STR(last_log(), "first -");
+    CHECK_EQ(add_player("ann", 1).rc, 0);
+    CHECK_EQ(add_player("ben", 2).rc, 0);
+    CHECK_EQ(add_player("cat", 3).rc, 0);
+    fh_set_chunk_rows(1); /* the first advance leaves rows behind */
+    CHECK_EQ(call("first_player", NULL).rc, 0);
+    CHECK_STR(last_log(), "first ann");
+    CHECK_EQ(fh_open_iters(), 0);
+}
+
+TEST(features_many_lookups_in_one_call)
+{
+    CHECK(sdk_setup());
+    CHECK_EQ(add_player("ann", 1).rc, 0); /* id 1 */
+    CHECK_EQ(add_player("ben", 2).rc, 0); /* id 2 */
+    u8 args[4];
+    lc_store_u32(args, 40000); /* 40,000 x 4 KiB would exceed the 16 MiB native arena */
+    CHECK_EQ(fh_call("many_finds", who, NO_CONN, 1, args, 4).rc, 0);
+    CHECK_STR(last_log(), "found 20000");
     CHECK_EQ(fh_open_iters(), 0);
 }

@@ -30,6 +30,10 @@ done
 check_wasm() { # $1 = file; prints a reason and returns 1 on failure
     local w=$1 dump imports exports
     wasm-validate "$w" || { echo "$w: wasm-validate failed"; return 1; }
+    # -mcpu=mvp: the modules must not need any post-1.0 feature
+    wasm-validate --disable-sign-extension --disable-mutable-globals --disable-multi-value \
+        --disable-saturating-float-to-int --disable-bulk-memory --disable-reference-types \
+        --disable-simd "$w" || { echo "$w: uses a post-MVP feature"; return 1; }
     dump=$(wasm-objdump -x "$w") || return 1
     # every import of any kind (function, memory, table, global) has " <- module.name"
     imports=$(printf '%s\n' "$dump" | awk '/^Import\[/{on=1;next} /^[A-Z][a-z]*\[/{on=0} on' \

@@ -2,7 +2,8 @@
  * tests/sdk/modules/features/features.c — a test-only module that uses every column kind and
  * every typed helper of the C SDK the examples leave out: unique and non-unique indexes,
  * range filters and range deletes, delete by key, count, update errors, auto_inc on a
- * non-primary column type, module identity, connection id, and the formatter.
+ * non-primary column type, a two-column index with prefix scans, module identity, connection
+ * id, and the formatter.
  */
 #include "spacetimedb.h"
 
@@ -39,6 +40,7 @@ STDB_PRIMARY_KEY(score, player_id);
 STDB_AUTO_INC(score, player_id);
 STDB_UNIQUE(score, name);
 STDB_INDEX(score, points);
+STDB_INDEX2(score, by_points_name, points, name);
 
 #define ADD_PLAYER_ARGS(X) X(name, STRING) X(points, I32)
 STDB_REDUCER(add_player, ADD_PLAYER_ARGS)
@@ -99,5 +101,41 @@ STDB_REDUCER0(whoami)
     STDB_LOG_D("sender %x conn %d:%x module %x at %lld %c%% %.*s|%s|%i|%lu", ctx->sender.bytes[0],
                ctx->has_connection_id, ctx->connection_id.bytes[0], me.bytes[0],
                (long long)ctx->timestamp.micros, 'Z', 3, "abcdef", "str", -42, 7ul);
+    return STDB_OK;
+}
+
+#define PREFIX_ARGS(X) X(points, I32) X(from, STRING)
+STDB_REDUCER(list_prefix, PREFIX_ARGS)
+{
+    stdb_iter it;
+    score s;
+    score_filter_by_by_points_name(&it, args->points, args->from.len ? &args->from : 0, 0);
+    stdb_str out = stdb_format("");
+    while (score_next(&it, &s)) out = stdb_format("%S%S ", out, s.name);
+    STDB_LOG_I("prefix [%S]", out);
+    return STDB_OK;
+}
+
+/* Stops a scan early: the iterator must be closed, or the host keeps it. */
+STDB_REDUCER0(first_player)
+{
+    stdb_iter it;
+    score s;
+    score_iter(&it);
+    bool found = score_next(&it, &s);
+    stdb_iter_close(&it);
+    STDB_LOG_I("first %S", found ? s.name : stdb_str_from("-"));
+    return STDB_OK;
+}
+
+/* Many point lookups in one call must not exhaust the per-call arena. */
+#define MANY_ARGS(X) X(n, U32)
+STDB_REDUCER(many_finds, MANY_ARGS)
+{
+    uint32_t found = 0;
+    score s;
+    if (args->n > 100000) return stdb_fail(ctx, "n too large"); /* random-args test */
+    for (uint32_t i = 0; i < args->n; i++) found += score_find_by_player_id(i % 4, &s);
+    STDB_LOG_I("found %u", found);
     return STDB_OK;
 }
