@@ -162,8 +162,7 @@ static int apply_remove_table(store_txn *txn, const host_table_def *t, lc_errbuf
     if (rc) return rc;
     if (rows) return lc_errf(eb, LC_ESTATE, "migration: cannot remove table %s: table contains "
                              "data (%llu rows)", t->name, (unsigned long long)rows);
-    return lc_errf(eb, LC_ENOTSUP, "migration: remove table %s: the store cannot drop tables yet",
-                   t->name);
+    return store_table_drop_empty(txn, id, eb);
 }
 
 static int apply_step(store_txn *txn, const host_migrate_plan *p, const host_migrate_step *s,

@@ -154,6 +154,50 @@ TEST(store_ddl_ext_replays)
     CHECK_OK(store_row_count(&txn, tid, &n));
     CHECK_EQ(n, 1);
     store_read_end(&txn);
+    store_txn_begin(&txn, s);
+    CHECK_OK(store_clear(&txn, tid, &n));
+    CHECK_OK(commit_replay(&txn, r));
+    store_txn_begin(&txn, s);
+    CHECK_OK(store_table_drop_empty(&txn, tid, &eb));
+    CHECK_OK(commit_replay(&txn, r));
+    CHECK(store_table_get(r, tid) == NULL);
     store_destroy(s);
     store_destroy(r);
+}
+
+/* store_table_drop_empty: refused while rows exist; drops the table and its index otherwise;
+ * abort restores it. */
+TEST(store_table_drop_empty)
+{
+    store *s = NULL;
+    CHECK_OK(store_create(&s));
+    u32 ix = 0, tid = 0, x = 0;
+    CHECK_OK(make_table(s, &ix));
+    lc_errbuf eb;
+    store_txn txn;
+    store_txn_begin(&txn, s);
+    CHECK_OK(store_table_id_from_name(&txn, "t", 1, &tid));
+    CHECK_ERR(store_table_drop_empty(&txn, tid, &eb), LC_ESTATE);
+    store_txn_abort(&txn);
+    store_txn_begin(&txn, s); /* empty it in its own committed transaction */
+    u64 n = 0;
+    CHECK_OK(store_clear(&txn, tid, &n));
+    const store_txdata *txd;
+    CHECK_OK(store_txn_commit(&txn, &txd));
+    for (int commit = 0; commit < 2; commit++) {
+        store_txn_begin(&txn, s);
+        CHECK_OK(store_table_drop_empty(&txn, tid, &eb));
+        CHECK(!store_table_exists(&txn, tid));
+        if (commit) CHECK_OK(store_txn_commit(&txn, &txd));
+        else store_txn_abort(&txn);
+        store_read_begin(&txn, s);
+        CHECK_EQ(store_table_exists(&txn, tid), !commit);
+        CHECK_EQ(store_index_id_from_name(&txn, "t_id_idx_btree", 14, &x) == 0, !commit);
+        store_read_end(&txn);
+    }
+    store_txn_begin(&txn, s);
+    CHECK_ERR(store_table_drop_empty(&txn, STORE_ST_TABLE, &eb), LC_EPERM);
+    CHECK_ERR(store_table_drop_empty(&txn, tid, &eb), LC_ENOTFOUND);
+    store_txn_abort(&txn);
+    store_destroy(s);
 }
