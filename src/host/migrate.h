@@ -20,13 +20,14 @@
  *
  * Applying. host_migrate_apply runs the steps through the store API in the caller's open write
  * transaction; the caller commits, or aborts on error so a failed apply changes nothing.
- * Supported: ADD_TABLE (not schedule tables yet), ADD_INDEX, REMOVE_INDEX (store_index_drop,
- * store/store_ddl_ext.c), ADD_/REMOVE_CONSTRAINT when carried by an added / removed index on
- * the same columns, CHANGE_RLS and DISCONNECT_ALL (no store change; the caller acts). The
- * store cannot yet drop tables nor rebuild a table with new columns: the other steps
- * (REMOVE_TABLE of an empty table, other REMOVE_CONSTRAINT, REMOVE/ADD_SEQUENCE on an
- * existing table, CHANGE_ACCESS, CHANGE_PK, CHANGE_COLUMNS, ADD_COLUMNS, adding a schedule
- * table) fail with LC_ENOTSUP naming the step,
+ * Supported: ADD_TABLE (not schedule tables yet); REMOVE_TABLE when empty
+ * (store_table_drop_empty, "table contains data" otherwise); ADD_INDEX; REMOVE_INDEX
+ * (store_index_drop); ADD_/REMOVE_CONSTRAINT when carried by an added / removed index on the
+ * same columns; CHANGE_ACCESS and CHANGE_PK (store_table_set_access_pk); CHANGE_RLS and
+ * DISCONNECT_ALL (no store change: the caller acts). The store/store_ddl_ext.c operations
+ * cannot yet rebuild a table: the other steps (other REMOVE_CONSTRAINT, REMOVE/ADD_SEQUENCE
+ * on an existing table, CHANGE_COLUMNS, ADD_COLUMNS, adding a schedule table) fail with
+ * LC_ENOTSUP naming the step,
  * so such republishes are refused cleanly at apply time until the store grows those
  * operations. "Clear data" (publish -c) needs none of them: host_migrate_clear builds a fresh
  * store with the new schema, which the caller swaps in (the reference also destroys the log).

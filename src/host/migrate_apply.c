@@ -146,6 +146,13 @@ static bool constraint_dropped(const host_migrate_plan *p, const host_migrate_st
     return false;
 }
 
+static int apply_access_pk(store_txn *txn, const host_table_def *t, lc_errbuf *eb)
+{
+    u32 id = 0;
+    int rc = table_id(txn, t->name, &id, eb);
+    return rc ? rc : store_table_set_access_pk(txn, id, t->is_public, t->pk_col, eb);
+}
+
 static int apply_remove_table(store_txn *txn, const host_table_def *t, lc_errbuf *eb)
 {
     u32 id = 0;
@@ -155,8 +162,7 @@ static int apply_remove_table(store_txn *txn, const host_table_def *t, lc_errbuf
     if (rc) return rc;
     if (rows) return lc_errf(eb, LC_ESTATE, "migration: cannot remove table %s: table contains "
                              "data (%llu rows)", t->name, (unsigned long long)rows);
-    return lc_errf(eb, LC_ENOTSUP, "migration: remove table %s: the store cannot drop tables yet",
-                   t->name);
+    return store_table_drop_empty(txn, id, eb);
 }
 
 static int apply_step(store_txn *txn, const host_migrate_plan *p, const host_migrate_step *s,
@@ -182,6 +188,8 @@ static int apply_step(store_txn *txn, const host_migrate_plan *p, const host_mig
     case HOST_MIG_REMOVE_CONSTRAINT:
         if (constraint_dropped(p, s, o)) return 0;
         break;
+    case HOST_MIG_CHANGE_ACCESS:
+    case HOST_MIG_CHANGE_PK: return apply_access_pk(txn, &n->tables[s->new_table], eb);
     case HOST_MIG_CHANGE_RLS:    /* RLS filters live in the moddef the host swaps in */
     case HOST_MIG_DISCONNECT_ALL: /* the caller disconnects clients after commit */
         return 0;

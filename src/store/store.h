@@ -302,5 +302,12 @@ u64 store_table_mem_bytes(store_txn *txn, u32 table_id);
  * one, in the write transaction (undone by abort, logged as st_* row deletes). LC_ENOTFOUND
  * for an unknown index, LC_EPERM for a system table's. */
 int store_index_drop(store_txn *txn, u32 index_id, lc_errbuf *eb) LC_MUST_USE;
+/* Rewrites a user table's st_table row with the given access and primary key column (-1:
+ * none), in the write transaction. Rows and indexes are untouched. */
+int store_table_set_access_pk(store_txn *txn, u32 table_id, bool is_public, i32 pk_col,
+                              lc_errbuf *eb) LC_MUST_USE;
+/* Drops an EMPTY user table not otherwise changed in this transaction, with its columns,
+ * indexes, constraints and sequences (LC_ESTATE otherwise). Undone by abort. */
+int store_table_drop_empty(store_txn *txn, u32 table_id, lc_errbuf *eb) LC_MUST_USE;
 
 #endif

@@ -1,6 +1,9 @@
 /*
  * store/store_ddl_ext.c — DDL the module host's republish migration needs beyond creating
- * tables and indexes (host/migrate.c): dropping an index.
+ * tables and indexes (host/migrate.c): dropping an index; changing a table's access
+ * (public / private) and primary key (the reference's ChangeAccess / ChangePrimaryKey, which
+ * only rewrite st_table); dropping an empty table (its st_table, st_column, st_index,
+ * st_constraint and st_sequence rows).
  *
  * Design: like every DDL of the store, the change is made to the st_* rows through the normal
  * row API (so it is undone by a rollback and logged in the transaction's TxData like any
@@ -119,5 +122,144 @@ int store_index_drop(store_txn *txn, u32 index_id, lc_errbuf *eb)
     }
     lc_free(ix.bytes);
     lc_free(uc.bytes);
+    return rc;
+}
+
+/* Copies the st_table row of table_id and the offset just past its access byte. */
+static int find_table_row(store_txn *txn, u32 table_id, ddl_row *out, size_t *access_end)
+{
+    store_iter it;
+    int rc = store_scan(txn, STORE_ST_TABLE, &it);
+    if (rc) return rc;
+    const u8 *row;
+    u32 len;
+    rc = LC_ENOTFOUND;
+    while (rc == LC_ENOTFOUND && store_iter_next(&it, &row, &len)) {
+        lc_rd r;
+        lc_rd_init(&r, row, len);
+        if (lc_rd_u32(&r) != table_id) continue;
+        (void)lc_rd_take(&r, lc_rd_u32(&r));
+        (void)lc_rd_take(&r, 2); /* table_type, table_access */
+        *access_end = (size_t)(r.p - row);
+        out->bytes = r.err ? NULL : lc_memdup(row, len);
+        out->len = len;
+        rc = r.err ? LC_ECORRUPT : out->bytes ? 0 : LC_ENOMEM;
+    }
+    store_iter_close(&it);
+    return rc;
+}
+
+/* The new st_table row: same id, name and type; the given access and primary key; whatever
+ * followed the old primary key kept. */
+static int table_row_rebuild(const ddl_row *old, size_t access_end, bool is_public, i32 pk_col,
+                             lc_buf *b)
+{
+    lc_rd r;
+    lc_rd_init(&r, old->bytes + access_end, old->len - access_end);
+    if (lc_rd_u8(&r) == 0) {
+        u16 n = 0, cols[LC_INDEX_COLS_MAX];
+        if (!rd_cols(&r, &n, cols)) return LC_ECORRUPT;
+    }
+    if (r.err) return LC_ECORRUPT;
+    lc_buf_put(b, old->bytes, access_end - 1);
+    lc_buf_put_u8(b, is_public ? 0 : 1);
+    if (pk_col >= 0) {
+        lc_buf_put_u8(b, 0);
+        lc_buf_put_u32(b, 1);
+        lc_buf_put_u16(b, (u16)pk_col);
+    } else {
+        lc_buf_put_u8(b, 1);
+    }
+    lc_buf_put(b, r.p, lc_rd_left(&r));
+    return b->err;
+}
+
+int store_table_set_access_pk(store_txn *txn, u32 table_id, bool is_public, i32 pk_col,
+                              lc_errbuf *eb)
+{
+    if (txn->is_failed) return LC_ETXFAILED;
+    if (!txn->is_write) return LC_ESTATE;
+    store *s = txn->s;
+    store_table *t = store_table_get(s, table_id);
+    if (!t || table_id < STORE_USER_TABLE_ID_MIN)
+        return lc_errf(eb, t ? LC_EPERM : LC_ENOTFOUND, "table %u: not a user table", table_id);
+    if (pk_col >= (i32)t->col_count) return lc_errf(eb, LC_EINVAL, "bad primary key column");
+    ddl_row old = {0};
+    size_t access_end = 0;
+    lc_buf b;
+    lc_buf_init(&b);
+    int rc = find_table_row(txn, table_id, &old, &access_end);
+    if (!rc) rc = table_row_rebuild(&old, access_end, is_public, pk_col, &b);
+    u32 mark = s->undo_count;
+    if (!rc) rc = store_delete_row(txn, STORE_ST_TABLE, old.bytes, old.len, NULL);
+    if (!rc) rc = store_insert(txn, STORE_ST_TABLE, b.data, b.len, NULL, NULL);
+    if (!rc) rc = catalog_reconcile(s, eb);
+    if (rc && s->undo_count != mark) {
+        txn_rollback_to(s, mark);
+        if (catalog_reconcile(s, NULL) || rc == LC_ENOMEM) txn->is_failed = true;
+    }
+    lc_buf_deinit(&b);
+    lc_free(old.bytes);
+    return rc;
+}
+
+/* Where a system row keeps its table id: first; after a u32 id; after a u32 id and a name. */
+enum { TID_FIRST, TID_AFTER_ID, TID_AFTER_ID_NAME };
+
+/* Deletes every row of system table `sys` whose table id is table_id. */
+static int delete_rows_of(store_txn *txn, u32 sys, int layout, u32 table_id)
+{
+    lc_buf rows; /* u32 len | bytes, back to back: copies, deleted after the scan */
+    lc_buf_init(&rows);
+    store_iter it;
+    int rc = store_scan(txn, sys, &it);
+    if (rc) return rc;
+    const u8 *row;
+    u32 len;
+    while (store_iter_next(&it, &row, &len)) {
+        lc_rd r;
+        lc_rd_init(&r, row, len);
+        if (layout != TID_FIRST) lc_rd_u32(&r);
+        if (layout == TID_AFTER_ID_NAME) (void)lc_rd_take(&r, lc_rd_u32(&r));
+        if (lc_rd_u32(&r) != table_id || r.err) continue;
+        lc_buf_put_u32(&rows, len);
+        lc_buf_put(&rows, row, len);
+    }
+    store_iter_close(&it);
+    rc = rows.err;
+    for (size_t at = 0; !rc && at < rows.len;) {
+        u32 n = lc_load_u32(rows.data + at);
+        rc = store_delete_row(txn, sys, rows.data + at + 4, n, NULL);
+        at += 4 + (size_t)n;
+    }
+    lc_buf_deinit(&rows);
+    return rc;
+}
+
+int store_table_drop_empty(store_txn *txn, u32 table_id, lc_errbuf *eb)
+{
+    if (txn->is_failed) return LC_ETXFAILED;
+    if (!txn->is_write) return LC_ESTATE;
+    store *s = txn->s;
+    store_table *t = store_table_get(s, table_id);
+    if (!t || table_id < STORE_USER_TABLE_ID_MIN)
+        return lc_errf(eb, t ? LC_EPERM : LC_ENOTFOUND, "table %u: not a user table", table_id);
+    u64 n = 0;
+    int rc = store_row_count(txn, table_id, &n);
+    if (rc) return rc;
+    if (n || t->tx_mark)
+        return lc_errf(eb, LC_ESTATE, "table %s contains data or was changed in this "
+                       "transaction", t->name);
+    u32 mark = s->undo_count;
+    rc = delete_rows_of(txn, STORE_ST_SEQUENCE, TID_AFTER_ID_NAME, table_id);
+    if (!rc) rc = delete_rows_of(txn, STORE_ST_CONSTRAINT, TID_AFTER_ID_NAME, table_id);
+    if (!rc) rc = delete_rows_of(txn, STORE_ST_INDEX, TID_AFTER_ID, table_id);
+    if (!rc) rc = delete_rows_of(txn, STORE_ST_COLUMN, TID_FIRST, table_id);
+    if (!rc) rc = delete_rows_of(txn, STORE_ST_TABLE, TID_FIRST, table_id);
+    if (!rc) rc = catalog_reconcile(s, eb);
+    if (rc && s->undo_count != mark) {
+        txn_rollback_to(s, mark);
+        if (catalog_reconcile(s, NULL) || rc == LC_ENOMEM) txn->is_failed = true;
+    }
     return rc;
 }

@@ -382,6 +382,61 @@ TEST(migrate_remove_index)
     host_moddef_destroy(b);
 }
 
+/* Public -> private: one CHANGE_ACCESS step, applied by rewriting st_table; rows kept. */
+TEST(migrate_change_access_applied)
+{
+    tspec n = ACCOUNT;
+    n.is_private = true;
+    host_moddef *a = build(&ACCOUNT, 1, R1, 1), *b = build(&n, 1, R1, 1);
+    CHECK(a && b);
+    host_migrate_plan p;
+    lc_errbuf eb;
+    CHECK_OK(host_migrate_plan_make(a, b, &p, &eb));
+    CHECK_EQ(p.step_count, 1);
+    CHECK_EQ(p.steps[0].kind, HOST_MIG_CHANGE_ACCESS);
+    store *s = store_with(a);
+    store_txn txn;
+    store_txn_begin(&txn, s);
+    CHECK_OK(host_migrate_apply(&txn, &p, a, b, &eb));
+    const store_txdata *td;
+    CHECK_OK(store_txn_commit(&txn, &td));
+    CHECK_EQ(rows_of(s, "account"), 2);
+    store_destroy(s);
+    host_migrate_plan_free(&p);
+    host_moddef_destroy(a);
+    host_moddef_destroy(b);
+}
+
+/* Removing an empty table: dropped (breaks clients); abort restores it, commit keeps the
+ * other table's rows. */
+TEST(migrate_remove_empty_table)
+{
+    tspec o[2] = {ACCOUNT, {"gone", 1, {"a"}, {LC_T_U8}, .seq0 = false}};
+    host_moddef *a = build(o, 2, R1, 1), *b = build(&ACCOUNT, 1, R1, 1);
+    CHECK(a && b);
+    host_migrate_plan p;
+    lc_errbuf eb;
+    CHECK_OK(host_migrate_plan_make(a, b, &p, &eb));
+    CHECK_EQ(p.step_count, 2);
+    CHECK_EQ(p.steps[0].kind, HOST_MIG_REMOVE_TABLE);
+    CHECK_EQ(p.steps[1].kind, HOST_MIG_DISCONNECT_ALL);
+    store *s = store_with(a);
+    for (int commit = 0; commit < 2; commit++) {
+        store_txn txn;
+        store_txn_begin(&txn, s);
+        CHECK_OK(host_migrate_apply(&txn, &p, a, b, &eb));
+        const store_txdata *td;
+        if (commit) CHECK_OK(store_txn_commit(&txn, &td));
+        else store_txn_abort(&txn);
+        CHECK_EQ(rows_of(s, "gone"), commit ? ~0ull : 0);
+        CHECK_EQ(rows_of(s, "account"), 2);
+    }
+    store_destroy(s);
+    host_migrate_plan_free(&p);
+    host_moddef_destroy(a);
+    host_moddef_destroy(b);
+}
+
 /* Columns are matched by name: swapping two columns is a reorder, refused. */
 TEST(migrate_reorder_refused)
 {

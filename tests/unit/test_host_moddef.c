@@ -10,6 +10,27 @@
 #include "harness.h"
 #include "host/moddef.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+
+/* host_moddef_decode, and with LC_MODDEF_SEED_DIR set, each accepted description is also
+ * written there (seed-<n>.bin): how tests/fuzz/corpus/moddef got its V9 / V8 seeds. */
+static int decode_seed(const u8 *p, size_t n, host_moddef **md, lc_errbuf *eb)
+{
+    static int seq;
+    const char *dir = getenv("LC_MODDEF_SEED_DIR");
+    if (dir) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/seed-%d.bin", dir, seq++);
+        FILE *f = fopen(path, "wb");
+        if (f) {
+            fwrite(p, 1, n, f);
+            fclose(f);
+        }
+    }
+    return host_moddef_decode(p, n, md, eb);
+}
+
 /* ---- a tiny BSATN writer ---- */
 
 static void w_str(lc_buf *b, const char *s) { lc_buf_put_str(b, s, (u32)strlen(s)); }
@@ -93,7 +114,7 @@ TEST(moddef_basic_cpp_example)
     CHECK_EQ(b.len, 299); /* the spec's byte count: the writer follows the annotation */
     host_moddef *md = NULL;
     lc_errbuf eb;
-    CHECK_OK(host_moddef_decode(b.data, b.len, &md, &eb));
+    CHECK_OK(decode_seed(b.data, b.len, &md, &eb));
     CHECK_EQ(md->version, 10);
     CHECK_EQ(md->table_count, 1);
     const host_table_def *t = host_moddef_table(md, "person", 6);
@@ -230,7 +251,7 @@ TEST(moddef_v10_typespace_case_conversion)
         build_fruit(&b, none);
         host_moddef *md = NULL;
         lc_errbuf eb;
-        CHECK_OK(host_moddef_decode(b.data, b.len, &md, &eb));
+        CHECK_OK(decode_seed(b.data, b.len, &md, &eb));
         const host_table_def *t = &md->tables[0];
         CHECK_STR(t->name, none ? "FruitBasket" : "fruit_basket");
         const lc_type *row = t->row_type;
@@ -293,7 +314,7 @@ TEST(moddef_table_alias_in_global_namespace)
             CHECK_ERR(host_moddef_decode(b.data, b.len, &md, &eb), LC_EINVALID);
             CHECK(strstr(eb.msg, "duplicate name 'FooBar'") != NULL);
         } else {
-            CHECK_OK(host_moddef_decode(b.data, b.len, &md, &eb));
+            CHECK_OK(decode_seed(b.data, b.len, &md, &eb));
             CHECK_STR(md->tables[0].name, "foo_bar");
             CHECK_STR(md->tables[1].name, "other_table");
             host_moddef_destroy(md);
@@ -370,7 +391,7 @@ TEST(moddef_v10_canonical_and_generated_names)
     build_accounts(&b, BREAK_NONE);
     host_moddef *md = NULL;
     lc_errbuf eb;
-    CHECK_OK(host_moddef_decode(b.data, b.len, &md, &eb));
+    CHECK_OK(decode_seed(b.data, b.len, &md, &eb));
     const host_table_def *t = &md->tables[0];
     CHECK_STR(t->name, "accounts");
     CHECK_STR(t->alias, "Accounts");
@@ -489,7 +510,7 @@ TEST(moddef_v9_decodes_with_schedule_and_defaults)
     w_str(&b, "SELECT * FROM Tick WHERE Count = 1");
     host_moddef *md = NULL;
     lc_errbuf eb;
-    CHECK_OK(host_moddef_decode(b.data, b.len, &md, &eb));
+    CHECK_OK(decode_seed(b.data, b.len, &md, &eb));
     lc_buf_deinit(&b);
     CHECK_EQ(md->version, 9);
     const host_table_def *t = &md->tables[0];
@@ -539,7 +560,7 @@ TEST(moddef_v8_flags_become_keys)
     lc_buf_put_u32(&b, 0); /* misc */
     host_moddef *md = NULL;
     lc_errbuf eb;
-    CHECK_OK(host_moddef_decode(b.data, b.len, &md, &eb));
+    CHECK_OK(decode_seed(b.data, b.len, &md, &eb));
     const host_table_def *t = &md->tables[0];
     CHECK_STR(t->name, "Person");
     CHECK_EQ(t->pk_col, 0);
