@@ -57,6 +57,9 @@ CLI_SRCS := $(wildcard src/cli/*.c)
 CLI_BIN := $(BUILD)/lightcone
 
 TEST_DEPS := $(UNIT_BIN) $(CLI_BIN)
+# Fuzz targets (tests/fuzz/fuzz_<input>.c) link libFuzzer in MODE=fuzz and the shared corpus
+# replayer tests/fuzz/replay_main.c in every other mode (fragments add $(FUZZ_MAIN)).
+FUZZ_MAIN := $(if $(filter fuzz,$(MODE)),,$(BUILD)/tests/fuzz/replay_main.o)
 BENCH_BINS :=
 
 .PHONY: all test bench run clean tidy deps

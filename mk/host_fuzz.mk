@@ -13,8 +13,8 @@ FUZZ_MODDEF_LDFLAGS :=
 TEST_DEPS += $(FUZZ_MODDEF)
 endif
 
-$(FUZZ_MODDEF): $(BUILD)/tests/fuzz/fuzz_moddef.o $(LIB)
-	$(CC) $(LDFLAGS) $(FUZZ_MODDEF_LDFLAGS) -o $@ $< $(LIB) $(LIBS)
+$(FUZZ_MODDEF): $(BUILD)/tests/fuzz/fuzz_moddef.o $(FUZZ_MAIN) $(LIB)
+	$(CC) $(LDFLAGS) $(FUZZ_MODDEF_LDFLAGS) -o $@ $< $(FUZZ_MAIN) $(LIB) $(LIBS)
 
 FUZZ_SECONDS ?= 60
 .PHONY: fuzz-moddef

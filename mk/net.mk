@@ -4,7 +4,7 @@
 #       builds build/fuzz/fuzz_<input> with clang + libFuzzer and runs it for FUZZ_SECONDS,
 #       writing new inputs to build/fuzz/corpus-<input>/ (seeds: tests/fuzz/corpus/<input>/).
 #   make test
-#       builds build/$(MODE)/net_replay_<input> (the same target code with a plain main) and
+#       builds build/$(MODE)/net_replay_<input> (the same target code with tests/fuzz/replay_main.c) and
 #       tests/suites/45-net-fuzz-replay.sh replays the seed corpora under the current MODE.
 NET_FUZZ_INPUTS := ws http token
 NET_FUZZ_BINS := $(NET_FUZZ_INPUTS:%=$(BUILD)/fuzz_%)
@@ -14,10 +14,8 @@ FUZZ_SECONDS ?= 60
 $(NET_FUZZ_BINS): $(BUILD)/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(LIB)
 	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $< $(LIB) $(LIBS)
 
-$(NET_REPLAY_BINS): $(BUILD)/net_replay_%: $(BUILD)/tests/fuzz/fuzz_%.o \
-                    $(BUILD)/tests/fuzz/net_replay.o $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $(BUILD)/tests/fuzz/fuzz_$*.o $(BUILD)/tests/fuzz/net_replay.o \
-	    $(LIB) $(LIBS)
+$(NET_REPLAY_BINS): $(BUILD)/net_replay_%: $(BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_MAIN) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $< $(FUZZ_MAIN) $(LIB) $(LIBS)
 
 ifneq ($(MODE),fuzz)
 TEST_DEPS += $(NET_REPLAY_BINS)

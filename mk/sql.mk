@@ -10,8 +10,8 @@ ifeq ($(MODE),fuzz)
 $(BUILD)/fuzz_sql: $(BUILD)/tests/fuzz/fuzz_sql.o $(LIB)
 	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $< $(LIB) $(LIBS)
 else
-$(BUILD)/fuzz_sql_replay: $(BUILD)/tests/fuzz/fuzz_sql.o $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS)
+$(BUILD)/fuzz_sql_replay: $(BUILD)/tests/fuzz/fuzz_sql.o $(FUZZ_MAIN) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $< $(FUZZ_MAIN) $(LIB) $(LIBS)
 TEST_DEPS += $(BUILD)/fuzz_sql_replay
 endif
 

@@ -20,8 +20,8 @@ FUZZ_STORE_LDFLAGS :=
 TEST_DEPS += $(FUZZ_STORE)
 endif
 
-$(FUZZ_STORE): $(BUILD)/tests/fuzz/fuzz_store.o $(LIB)
-	$(CC) $(LDFLAGS) $(FUZZ_STORE_LDFLAGS) -o $@ $< $(LIB) $(LIBS)
+$(FUZZ_STORE): $(BUILD)/tests/fuzz/fuzz_store.o $(FUZZ_MAIN) $(LIB)
+	$(CC) $(LDFLAGS) $(FUZZ_STORE_LDFLAGS) -o $@ $< $(FUZZ_MAIN) $(LIB) $(LIBS)
 
 .PHONY: fuzz-store
 fuzz-store:

@@ -12,8 +12,8 @@ FUZZ_BSATN_LDFLAGS :=
 TEST_DEPS += $(FUZZ_BSATN)
 endif
 
-$(FUZZ_BSATN): $(BUILD)/tests/fuzz/fuzz_bsatn.o $(LIB)
-	$(CC) $(LDFLAGS) $(FUZZ_BSATN_LDFLAGS) -o $@ $< $(LIB) $(LIBS)
+$(FUZZ_BSATN): $(BUILD)/tests/fuzz/fuzz_bsatn.o $(FUZZ_MAIN) $(LIB)
+	$(CC) $(LDFLAGS) $(FUZZ_BSATN_LDFLAGS) -o $@ $< $(FUZZ_MAIN) $(LIB) $(LIBS)
 
 FUZZ_SECONDS ?= 60
 .PHONY: fuzz-bsatn

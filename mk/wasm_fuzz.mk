@@ -15,8 +15,8 @@ TEST_DEPS += $(FUZZ_WASM)
 endif
 endif
 
-$(FUZZ_WASM): $(BUILD)/tests/fuzz/fuzz_wasm.o $(LIB)
-	$(CC) $(LDFLAGS) $(FUZZ_WASM_LDFLAGS) -o $@ $< $(LIB) $(LIBS)
+$(FUZZ_WASM): $(BUILD)/tests/fuzz/fuzz_wasm.o $(FUZZ_MAIN) $(LIB)
+	$(CC) $(LDFLAGS) $(FUZZ_WASM_LDFLAGS) -o $@ $< $(FUZZ_MAIN) $(LIB) $(LIBS)
 
 FUZZ_SECONDS ?= 60
 .PHONY: fuzz-wasm

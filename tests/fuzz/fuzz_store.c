@@ -76,9 +76,6 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t n)
 }
 
 #ifndef LC_FUZZ
-#include <dirent.h>
-#include <sys/stat.h>
-
 static void write_seed(const char *dir, const char *name, u8 mode, const lc_buf *b)
 {
     char path[4096];
@@ -129,52 +126,13 @@ static int make_seeds(const char *dir)
     return 0;
 }
 
-static int replay_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return 1;
-    u8 *buf = lc_alloc(1 << 20);
-    size_t n = buf ? fread(buf, 1, 1 << 20, f) : 0;
-    fclose(f);
-    if (!buf) return 1;
-    LLVMFuzzerTestOneInput(buf, n);
-    /* every truncation and a few bit flips of each seed, too */
-    for (size_t cut = 1; cut < n; cut += 1 + n / 64) LLVMFuzzerTestOneInput(buf, cut);
-    for (size_t i = 1; i < n; i += 1 + n / 32) {
-        buf[i] ^= 0x41;
-        LLVMFuzzerTestOneInput(buf, n);
-        buf[i] ^= 0x41;
-    }
-    lc_free(buf);
-    return 0;
-}
+/* The shared replayer (tests/fuzz/replay_main.c) also tries cuts and bit flips of each seed,
+ * and `--make-seeds DIR` writes the seed corpus. */
+const bool lc_fuzz_replay_mutate = true;
 
-int main(int argc, char **argv)
+int lc_fuzz_replay_hook(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "--make-seeds") == 0) return make_seeds(argv[2]);
-    int files = 0, failed = 0;
-    for (int i = 1; i < argc; i++) {
-        struct stat st;
-        if (stat(argv[i], &st) != 0) {
-            failed++;
-            continue;
-        }
-        if (!S_ISDIR(st.st_mode)) {
-            failed += replay_file(argv[i]);
-            files++;
-            continue;
-        }
-        DIR *d = opendir(argv[i]);
-        for (struct dirent *e; d && (e = readdir(d));) {
-            if (e->d_name[0] == '.') continue;
-            char path[4096];
-            snprintf(path, sizeof path, "%s/%s", argv[i], e->d_name);
-            failed += replay_file(path);
-            files++;
-        }
-        if (d) closedir(d);
-    }
-    printf("fuzz-store: %d passed, %d failed\n", files - failed, failed);
-    return failed ? 1 : 0;
+    return -1;
 }
 #endif
