@@ -50,6 +50,7 @@ int plan_table_add(plan_ctx *c, const sql_ident *name, const sql_ident *alias, u
     t->id = id;
     t->rt = store_table_row_type(c->txn, id);
     t->name = *name;
+    t->ix_col = -1;
     if (alias) t->alias = *alias;
     const sql_ident *vis = t->alias.len ? &t->alias : &t->name;
     for (u32 i = 0; i < c->ntab; i++) {
@@ -287,7 +288,7 @@ static bool pred_eval(plan_ctx *c, const plan_pred *p)
 }
 
 /* A single-column index of `table_id` on `col` (btree when need_btree); 0 when none. */
-static u32 index_find(plan_ctx *c, u32 table_id, u16 col, bool need_btree)
+static u32 index_find_uncached(plan_ctx *c, u32 table_id, u16 col, bool need_btree)
 {
     store_iter it;
     if (store_scan(c->txn, STORE_ST_INDEX, &it) != 0) return 0;
@@ -306,6 +307,18 @@ static u32 index_find(plan_ctx *c, u32 table_id, u16 col, bool need_btree)
     return found;
 }
 
+/* index_find_uncached, remembered per slot (the inner side of a join asks once per outer row). */
+static u32 index_find(plan_ctx *c, u16 slot, u16 col, bool need_btree)
+{
+    plan_table *t = &c->tabs[slot];
+    if (t->ix_col != (i32)col || t->ix_btree != need_btree) {
+        t->ix_id = index_find_uncached(c, t->id, col, need_btree);
+        t->ix_col = col;
+        t->ix_btree = need_btree;
+    }
+    return t->ix_id;
+}
+
 /* Index candidates among the top-level conjuncts for slot `slot`. */
 static bool pred_is_eq_for(const plan_pred *p, u16 slot)
 {
@@ -318,7 +331,7 @@ static bool pred_is_eq_for(const plan_pred *p, u16 slot)
 static int scan_eq(plan_ctx *c, u16 slot, const plan_pred *p, store_iter *it, bool *done)
 {
     u16 col = p->kind == PP_CMP_LIT || p->slot == slot ? p->col : p->col_b;
-    u32 ix = index_find(c, c->tabs[slot].id, col, false);
+    u32 ix = index_find(c, slot, col, false);
     if (!ix) return 0;
     const u8 *key = p->lit;
     u32 klen;
@@ -336,7 +349,7 @@ static int scan_range(plan_ctx *c, u16 slot, const plan_pred *p, store_iter *it,
 {
     if (p->kind != PP_CMP_LIT || p->slot != slot || p->op == SQL_CMP_EQ || p->op == SQL_CMP_NE)
         return 0;
-    u32 ix = index_find(c, c->tabs[slot].id, p->col, true);
+    u32 ix = index_find(c, slot, p->col, true);
     if (!ix) return 0;
     u32 n = (u32)lc_bsatn_size(p->type, p->lit);
     u8 unb = 2;

@@ -36,6 +36,9 @@ typedef struct plan_table {
     const u8 *row;
     u32 *offs; /* elem_count + 1 offsets of the current row, valid when has_offs */
     bool has_offs;
+    i32 ix_col;      /* index_find cache: column (-1: empty), kind, answer */
+    bool ix_btree;
+    u32 ix_id;
 } plan_table;
 
 typedef struct plan_ctx {
