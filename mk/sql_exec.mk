@@ -3,3 +3,8 @@
 $(BUILD)/slt_runner: $(BUILD)/tests/slt/slt_runner.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS)
 TEST_DEPS += $(BUILD)/slt_runner
+
+# Benchmark: SQL execution (see bench/bench_sql_exec.c for the command and output).
+$(BUILD)/bench_sql_exec: $(BUILD)/bench/bench_sql_exec.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS)
+BENCH_BINS += $(BUILD)/bench_sql_exec

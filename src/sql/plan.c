@@ -345,25 +345,45 @@ static int scan_eq(plan_ctx *c, u16 slot, const plan_pred *p, store_iter *it, bo
     return store_index_point(c->txn, ix, key, klen, it);
 }
 
-static int scan_range(plan_ctx *c, u16 slot, const plan_pred *p, store_iter *it, bool *done)
+static bool is_bound_for(const plan_pred *p, u16 slot, bool lower)
 {
-    if (p->kind != PP_CMP_LIT || p->slot != slot || p->op == SQL_CMP_EQ || p->op == SQL_CMP_NE)
-        return 0;
+    if (p->kind != PP_CMP_LIT || p->slot != slot) return false;
+    return lower ? (p->op == SQL_CMP_GT || p->op == SQL_CMP_GE)
+                 : (p->op == SQL_CMP_LT || p->op == SQL_CMP_LE);
+}
+
+/* Appends a BSATN Bound for p (NULL: Unbounded). */
+static void bound_put(lc_buf *b, const plan_pred *p)
+{
+    if (!p) {
+        lc_buf_put_u8(b, 2);
+        return;
+    }
+    lc_buf_put_u8(b, p->op == SQL_CMP_LE || p->op == SQL_CMP_GE ? 0 : 1);
+    lc_buf_put(b, p->lit, lc_bsatn_size(p->type, p->lit));
+}
+
+/* Range scan for bound `p`, narrowed by an opposite bound on the same column among the
+ * conjuncts items[0..n) when there is one. */
+static int scan_range(plan_ctx *c, u16 slot, const plan_pred *p, plan_pred *const *items,
+                      u32 n, store_iter *it, bool *done)
+{
+    bool lower = is_bound_for(p, slot, true);
+    if (!lower && !is_bound_for(p, slot, false)) return 0;
     u32 ix = index_find(c, slot, p->col, true);
     if (!ix) return 0;
-    u32 n = (u32)lc_bsatn_size(p->type, p->lit);
-    u8 unb = 2;
-    lc_buf b;
-    lc_buf_init(&b);
-    lc_buf_put_u8(&b, p->op == SQL_CMP_LE || p->op == SQL_CMP_GE ? 0 : 1);
-    lc_buf_put(&b, p->lit, n);
-    int rc = b.err;
-    if (!rc) {
-        bool lower = p->op == SQL_CMP_GT || p->op == SQL_CMP_GE;
-        rc = store_index_range(c->txn, ix, NULL, 0, 0, lower ? b.data : &unb, lower ? b.len : 1,
-                               lower ? &unb : b.data, lower ? 1 : b.len, it);
-    }
-    lc_buf_deinit(&b);
+    const plan_pred *other = NULL;
+    for (u32 i = 0; i < n && !other; i++)
+        if (is_bound_for(items[i], slot, !lower) && items[i]->col == p->col) other = items[i];
+    lc_buf lo, hi;
+    lc_buf_init(&lo);
+    lc_buf_init(&hi);
+    bound_put(&lo, lower ? p : other);
+    bound_put(&hi, lower ? other : p);
+    int rc = lo.err ? lo.err : hi.err;
+    if (!rc) rc = store_index_range(c->txn, ix, NULL, 0, 0, lo.data, lo.len, hi.data, hi.len, it);
+    lc_buf_deinit(&lo);
+    lc_buf_deinit(&hi);
     *done = rc == 0;
     return rc;
 }
@@ -378,8 +398,9 @@ static int scan_open(plan_ctx *c, u16 slot, store_iter *it)
         for (u32 i = 0; i < n && !done; i++) {
             const plan_pred *p = w->kind == PP_AND ? w->items[i] : w;
             if (p->kind != PP_CMP_LIT && p->kind != PP_CMP_COL) continue;
+            plan_pred *const *items = w->kind == PP_AND ? w->items : &c->where;
             int rc = pass == 0 ? (pred_is_eq_for(p, slot) ? scan_eq(c, slot, p, it, &done) : 0)
-                               : scan_range(c, slot, p, it, &done);
+                               : scan_range(c, slot, p, items, n, it, &done);
             if (rc) return lc_errf(c->eb, rc, "index scan failed: %s", lc_strerror(rc));
         }
     }

@@ -185,6 +185,9 @@ TEST(sql_exec_index_scan_matches_full_scan)
             snprintf(a, sizeof a, "%d %s k AND k > -10", v, ops[o]);
             snprintf(b, sizeof b, "%d %s k2 AND k2 > -10", v, ops[o]);
             CHECK_EQ(count_of(s, a), count_of(s, b));
+            snprintf(a, sizeof a, "k > %d AND k <= %d AND k %s 3", v, v + 7, ops[o]);
+            snprintf(b, sizeof b, "k2 > %d AND k2 <= %d AND k2 %s 3", v, v + 7, ops[o]);
+            CHECK_EQ(count_of(s, a), count_of(s, b));
             if (v >= 0) {
                 snprintf(a, sizeof a, "h %s %d", ops[o], v / 2);
                 snprintf(b, sizeof b, "h2 %s %d", ops[o], v / 2);
