@@ -1,0 +1,69 @@
+/*
+ * sql/sql_exec.h — SQL name/type resolution and execution over the in-memory store: the
+ * contract between sql/ and the layers that answer HTTP /sql and one-off queries.
+ *
+ * Design:
+ *   - sql_exec() parses one statement of the general dialect (sql_parse), resolves it against
+ *     the store inside the right transaction (a read transaction for SELECT / SHOW, one write
+ *     transaction for INSERT / UPDATE / DELETE / SET that is rolled back on any error) and
+ *     streams the result to a caller sink: first the result columns (names and types), then
+ *     each row as the BSATN encoding of the product of those columns. Rendering (SATS-JSON,
+ *     psql text) is the caller's job (value.h has the renderers).
+ *   - Literals are typed by context (sql_lit_encode, resolve.c); every resolution error says
+ *     where it happened ("... at 1:15"), using SpacetimeDB's wording where it has one.
+ *   - What is and is not supported is listed at the top of exec.c.
+ */
+#ifndef LC_SQL_SQL_EXEC_H
+#define LC_SQL_SQL_EXEC_H
+
+#include "base/buf.h"
+#include "base/error.h"
+#include "base/types.h"
+#include "sql/sql.h"
+#include "store/store.h"
+#include "value/value.h"
+
+typedef struct sql_result_col {
+    const char *name; /* NUL-terminated; valid during the sink callbacks only */
+    const lc_type *type;
+} sql_result_col;
+
+/* Callbacks; a non-zero return stops execution and is returned by sql_exec (a write statement
+ * is then rolled back). Rows are borrowed for the duration of the call. */
+typedef struct sql_sink {
+    int (*on_columns)(void *ctx, const sql_result_col *cols, u32 count);
+    int (*on_row)(void *ctx, const u8 *row, u32 len);
+    void *ctx;
+} sql_sink;
+
+typedef struct sql_exec_opts {
+    u64 row_limit;        /* 0: none; a SELECT producing more rows fails with LC_ELIMIT */
+    const u8 *caller_id;  /* 32 bytes (Identity, little-endian u256) for :sender, or NULL */
+} sql_exec_opts;
+
+typedef struct sql_exec_stats {
+    u64 rows_inserted, rows_deleted, rows_updated;
+} sql_exec_stats;
+
+/* Parses and runs one statement. opts, sink, stats may be NULL (sink NULL: rows dropped).
+ * Errors: the parser's, LC_ENOTFOUND (unknown table/column), LC_ETYPE (literal or operand
+ * type), LC_ENOTSUP, LC_ERANGE (integer literal out of range), LC_ELIMIT (row limit),
+ * LC_EUNIQUE, LC_ENOMEM; message in eb. */
+int sql_exec(store *s, const char *sql, size_t len, const sql_exec_opts *opts,
+             const sql_sink *sink, sql_exec_stats *stats, lc_errbuf *eb) LC_MUST_USE;
+
+/* Runs an already parsed statement (the text is only used for error positions). */
+int sql_exec_stmt(store *s, const sql_stmt *st, const char *sql, size_t len,
+                  const sql_exec_opts *opts, const sql_sink *sink, sql_exec_stats *stats,
+                  lc_errbuf *eb) LC_MUST_USE;
+
+/* Appends the BSATN of literal `lit` typed as `t` to out (resolve.c). Errors LC_ETYPE /
+ * LC_ERANGE / LC_ENOTSUP with SpacetimeDB's wording (no position; callers add it). */
+int sql_lit_encode(const lc_type *t, const sql_lit *lit, lc_buf *out, lc_errbuf *eb)
+    LC_MUST_USE;
+
+/* True when comparisons are allowed on values of t (bool, integers, floats, strings, bytes,
+ * Identity, ConnectionId, Timestamp, TimeDuration, Uuid). */
+bool sql_type_is_comparable(const lc_type *t);
+
+#endif
