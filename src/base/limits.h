@@ -86,4 +86,12 @@
  * one-byte tokens would otherwise be ~4M tokens). */
 #define LC_SQL_TOKENS_MAX (1u << 20)
 
+/* Query strings in one Subscribe message (one query set). The SDK sends one per table for
+ * subscribeToAllTables; 4096 matches LC_TABLES_MAX's order for real modules and bounds the
+ * allocation made for the list before any query is compiled. */
+#define LC_PROTO_QUERIES_MAX 4096
+/* Reducer / procedure name in CallReducer / CallProcedure: identifiers are short; 1 KiB
+ * leaves room for any real name and bounds the lookup key. */
+#define LC_PROTO_NAME_MAX 1024
+
 #endif
