@@ -84,7 +84,7 @@ static void write_done(uv_write_t *req, int status)
 /* Queues out's bytes on the socket (out is emptied). */
 static void conn_send(conn *c, lc_buf *out)
 {
-    if (out->err || !out->len) return;
+    if (out->err || !out->len || c->closing) return;
     wreq *w = lc_alloc(sizeof *w);
     if (!w) { conn_close(c); return; }
     size_t n;
@@ -93,6 +93,13 @@ static void conn_send(conn *c, lc_buf *out)
     if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, write_done)) {
         lc_free(w->data);
         lc_free(w);
+        conn_close(c);
+        return;
+    }
+    size_t q = uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp);
+    if (q > c->srv->cfg.outq_max) {
+        LC_LOG_W("server", "dropping a slow client: %zu bytes unsent (limit %zu)", q,
+                 c->srv->cfg.outq_max);
         conn_close(c);
     }
 }
@@ -245,6 +252,7 @@ int server_start(const server_config *cfg, server **out, lc_errbuf *eb)
     if (!srv) return lc_errf(eb, LC_ENOMEM, "out of memory");
     srv->cfg = *cfg;
     if (!srv->cfg.issuer) srv->cfg.issuer = "localhost";
+    if (!srv->cfg.outq_max) srv->cfg.outq_max = SERVER_OUTQ_MAX;
     uv_loop_init(&srv->loop);
     uv_tcp_init(&srv->loop, &srv->listener);
     srv->listener.data = srv;
@@ -415,13 +423,15 @@ static void ws_message(conn *c, const u8 *p, size_t n, lc_buf *out)
         }
         ws_handle(c, &m, out);
         net_proto_cmsg_free(&m);
+        if (out->len >= 64 * 1024) conn_send(c, out); /* keeps the outq check per 64 KiB */
+        if (c->closing) return;
         if (c->proto != NET_WS_PROTO_V3) break;
     }
 }
 
 static void ws_feed(conn *c, const u8 *p, size_t n, lc_buf *out)
 {
-    while (!c->closing_ws) {
+    while (!c->closing_ws && !c->closing) {
         size_t used = 0;
         net_ws_event ev;
         int rc = net_ws_parser_feed(&c->wsp, p, n, &used, &ev);

@@ -23,11 +23,18 @@
 /* An idle keep-alive connection (no bytes received) is closed after this long. */
 #define SERVER_IDLE_MS 30000
 
+/* Default bound on a connection's unsent output: a client that stops reading is disconnected
+ * instead of growing server memory (the reference closes slow clients likewise). 16 MiB holds
+ * a large initial subscription plus some updates. */
+#define SERVER_OUTQ_MAX (16u << 20)
+
 typedef struct server_config {
     const char *host;   /* "127.0.0.1" if NULL */
     u16 port;           /* 0 = pick a free port */
     net_keys *keys;     /* borrowed; signs and verifies tokens */
     const char *issuer; /* JWT iss of minted tokens, e.g. "localhost" */
+    size_t outq_max;    /* bytes queued unsent to one client before it is dropped as too slow;
+                         * 0 = SERVER_OUTQ_MAX */
 } server_config;
 
 typedef struct server server;

@@ -369,3 +369,45 @@ TEST(server_ws_initial_connection_calls_and_malformed)
     server_stop(s);
     net_keys_destroy(keys);
 }
+
+/* A client that never reads is dropped once its unsent output passes outq_max, and other
+ * clients are unaffected. */
+TEST(server_ws_slow_client_dropped)
+{
+    net_keys *keys = make_keys();
+    CHECK(keys != NULL);
+    server_config cfg = {.keys = keys, .outq_max = 64 * 1024};
+    server *s;
+    CHECK_OK(server_start(&cfg, &s, NULL));
+    u16 port = server_port(s);
+    static wsc a, b;
+    lc_buf body;
+    lc_buf_init(&body);
+    CHECK_EQ(wsc_open(&a, port, "?compression=None"), 101);
+    CHECK_EQ(wsc_next(&a, &body, NULL), NET_WS_OP_BINARY);
+    /* 100k calls in one v3 frame: ~8 MB of replies, far beyond socket buffers + 64 KiB. */
+    enum { CALLS = 100000 };
+    lc_buf m;
+    lc_buf_init(&m);
+    for (u32 i = 0; i < CALLS; i++) net_proto_put_call(&m, NET_CMSG_CALL_REDUCER, i, "r", 1, "", 0);
+    wsc_send(&a, NET_WS_OP_BINARY, m.data, m.len);
+    lc_buf_deinit(&m);
+    usleep(300 * 1000);
+    /* Now read everything: the stream must end well before all replies arrived. */
+    size_t got = 0;
+    u8 tmp[65536];
+    for (;;) {
+        ssize_t r = read(a.fd, tmp, sizeof tmp);
+        if (r <= 0) break;
+        got += (size_t)r;
+    }
+    CHECK(got < (size_t)CALLS * 60);
+    CHECK_EQ(wsc_open(&b, port, ""), 101);
+    CHECK_EQ(wsc_next(&b, &body, NULL), NET_WS_OP_BINARY);
+    CHECK_EQ(body.data[0], NET_SMSG_INITIAL_CONNECTION);
+    wsc_close(&a);
+    wsc_close(&b);
+    lc_buf_deinit(&body);
+    server_stop(s);
+    net_keys_destroy(keys);
+}
