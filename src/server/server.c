@@ -47,6 +47,7 @@ struct server {
     pthread_t thread;
     u16 port;
     conn *conns;
+    _Atomic u64 slow_drops;
 };
 
 typedef struct wreq {
@@ -100,6 +101,7 @@ static void conn_send(conn *c, lc_buf *out)
     if (q > c->srv->cfg.outq_max) {
         LC_LOG_W("server", "dropping a slow client: %zu bytes unsent (limit %zu)", q,
                  c->srv->cfg.outq_max);
+        c->srv->slow_drops++;
         conn_close(c);
     }
 }
@@ -276,6 +278,8 @@ int server_start(const server_config *cfg, server **out, lc_errbuf *eb)
 }
 
 u16 server_port(const server *s) { return s->port; }
+
+u64 server_slow_drops(const server *s) { return s->slow_drops; }
 
 void server_stop(server *s)
 {

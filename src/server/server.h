@@ -42,6 +42,8 @@ typedef struct server server;
 int server_start(const server_config *cfg, server **out, lc_errbuf *eb) LC_MUST_USE;
 /* The bound port (useful with port 0). */
 u16 server_port(const server *s);
+/* How many clients were dropped for not reading (outq_max exceeded); any thread. */
+u64 server_slow_drops(const server *s);
 /* Stops the loop, closes connections, joins the loop thread and frees s. */
 void server_stop(server *s);
 

@@ -392,7 +392,9 @@ TEST(server_ws_slow_client_dropped)
     for (u32 i = 0; i < CALLS; i++) net_proto_put_call(&m, NET_CMSG_CALL_REDUCER, i, "r", 1, "", 0);
     wsc_send(&a, NET_WS_OP_BINARY, m.data, m.len);
     lc_buf_deinit(&m);
-    usleep(300 * 1000);
+    /* Without reading, wait (up to 20 s, sanitizers are slow) for the server to drop us. */
+    for (int i = 0; i < 200 && server_slow_drops(s) == 0; i++) usleep(100 * 1000);
+    CHECK_EQ(server_slow_drops(s), 1);
     /* Now read everything: the stream must end well before all replies arrived. */
     size_t got = 0;
     u8 tmp[65536];
