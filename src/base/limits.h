@@ -105,4 +105,13 @@
  * of real modules are tens of KiB; the cap keeps a hostile guest from exhausting host memory. */
 #define LC_HOST_SINK_MAX (64u << 20)
 
+/* Client protocol (net/proto.c) */
+/* Query strings in one Subscribe message (one query set). The SDK sends one per table for
+ * subscribeToAllTables; 4096 matches LC_TABLES_MAX's order for real modules and bounds the
+ * allocation made for the list before any query is compiled. */
+#define LC_PROTO_QUERIES_MAX 4096
+/* Reducer / procedure name in CallReducer / CallProcedure: identifiers are short; 1 KiB
+ * leaves room for any real name and bounds the lookup key. */
+#define LC_PROTO_NAME_MAX 1024
+
 #endif

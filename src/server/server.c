@@ -1,0 +1,462 @@
+/*
+ * server/server.c — the libuv event loop: listener, connections, shutdown (server/server.h).
+ *
+ * One loop thread owns every handle. A connection is a uv_tcp_t + net_http_reader + idle
+ * timer; bytes read are fed to the reader, each complete request is routed and its response
+ * written with uv_write (the write request owns the response bytes). A reader error writes
+ * the reader's status and closes; a request without keep-alive (or an upgrade, until the
+ * WebSocket path exists) closes after its response. server_stop signals a uv_async_t that
+ * closes the listener and every connection, then the loop runs out and the thread exits.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <uv.h>
+
+#include "base/alloc.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "net/proto.h"
+#include "net/ws.h"
+#include "server/server.h"
+
+typedef struct conn conn;
+struct conn {
+    uv_tcp_t tcp;
+    uv_timer_t idle;
+    net_http_reader rd;
+    server *srv;
+    conn *prev, *next;
+    bool closing;
+    int open_handles;
+    bool is_ws;
+    bool closing_ws; /* a close frame is queued: flush, then close */
+    net_ws_parser wsp;
+    net_ws_proto proto;
+    net_ws_compression comp;
+};
+
+static void ws_feed(conn *c, const u8 *p, size_t n, lc_buf *out);
+static bool conn_upgrade(conn *c, const net_http_request *req, lc_buf *out);
+
+struct server {
+    server_config cfg;
+    uv_loop_t loop;
+    uv_tcp_t listener;
+    uv_async_t stop;
+    pthread_t thread;
+    u16 port;
+    conn *conns;
+    _Atomic u64 slow_drops;
+};
+
+typedef struct wreq {
+    uv_write_t req;
+    u8 *data;
+} wreq;
+
+static void conn_handle_closed(uv_handle_t *h)
+{
+    conn *c = h->data;
+    if (--c->open_handles) return;
+    net_http_reader_deinit(&c->rd);
+    if (c->is_ws) net_ws_parser_deinit(&c->wsp);
+    lc_free(c);
+}
+
+static void conn_close(conn *c)
+{
+    if (c->closing) return;
+    c->closing = true;
+    if (c->prev) c->prev->next = c->next; else c->srv->conns = c->next;
+    if (c->next) c->next->prev = c->prev;
+    uv_timer_stop(&c->idle);
+    uv_close((uv_handle_t *)&c->idle, conn_handle_closed);
+    uv_close((uv_handle_t *)&c->tcp, conn_handle_closed);
+}
+
+static void write_done(uv_write_t *req, int status)
+{
+    wreq *w = (wreq *)req;
+    lc_free(w->data);
+    lc_free(w);
+}
+
+/* Queues out's bytes on the socket (out is emptied). */
+static void conn_send(conn *c, lc_buf *out)
+{
+    if (out->err || !out->len || c->closing) return;
+    wreq *w = lc_alloc(sizeof *w);
+    if (!w) { conn_close(c); return; }
+    size_t n;
+    w->data = lc_buf_take(out, &n);
+    uv_buf_t b = uv_buf_init((char *)w->data, (unsigned)n);
+    if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, write_done)) {
+        lc_free(w->data);
+        lc_free(w);
+        conn_close(c);
+        return;
+    }
+    size_t q = uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp);
+    if (q > c->srv->cfg.outq_max) {
+        LC_LOG_W("server", "dropping a slow client: %zu bytes unsent (limit %zu)", q,
+                 c->srv->cfg.outq_max);
+        c->srv->slow_drops++;
+        conn_close(c);
+    }
+}
+
+static void shutdown_done(uv_shutdown_t *req, int status)
+{
+    conn *c = req->data;
+    lc_free(req);
+    conn_close(c);
+}
+
+/* Closes after the queued responses are flushed. */
+static void conn_finish(conn *c)
+{
+    uv_shutdown_t *req = lc_alloc(sizeof *req);
+    if (!req) { conn_close(c); return; }
+    req->data = c;
+    uv_read_stop((uv_stream_t *)&c->tcp);
+    if (uv_shutdown(req, (uv_stream_t *)&c->tcp, shutdown_done)) {
+        lc_free(req);
+        conn_close(c);
+    }
+}
+
+static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
+{
+    enum { READ_CHUNK = 64 * 1024 };
+    b->base = lc_alloc(READ_CHUNK);
+    b->len = b->base ? READ_CHUNK : 0;
+}
+
+/* Feeds bytes; returns false when the connection is done (closing or finishing). */
+static bool conn_feed(conn *c, const char *p, size_t n)
+{
+    lc_buf out;
+    lc_buf_init(&out);
+    bool keep = true;
+    while (keep && !c->closing) {
+        size_t used = 0;
+        net_http_request *req = NULL;
+        int rc = net_http_reader_feed(&c->rd, p, n, &used, &req);
+        p += used;
+        n -= used;
+        if (rc < 0) {
+            net_http_write_reader_error(&out, &c->rd);
+            keep = false;
+        } else if (rc == NET_HTTP_CONTINUE) {
+            lc_buf_put(&out, NET_HTTP_100_CONTINUE, strlen(NET_HTTP_100_CONTINUE));
+        } else if (rc == 1 && req->is_upgrade) {
+            keep = conn_upgrade(c, req, &out);
+            if (keep) ws_feed(c, (const u8 *)p, n, &out);
+            break;
+        } else if (rc == 1) {
+            keep = server_route(&c->srv->cfg, req, lc_now_micros() / 1000000, &out);
+            LC_LOG_D("server", "%s %.*s", req->method_name, (int)req->path_len, req->path);
+        } else {
+            break;
+        }
+    }
+    conn_send(c, &out);
+    lc_buf_deinit(&out);
+    if ((!keep || c->closing_ws) && !c->closing) conn_finish(c);
+    return keep;
+}
+
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
+{
+    conn *c = s->data;
+    if (nread < 0) {
+        conn_close(c);
+    } else if (nread > 0 && !c->closing) {
+        uv_timer_again(&c->idle);
+        if (c->is_ws) {
+            lc_buf out;
+            lc_buf_init(&out);
+            ws_feed(c, (const u8 *)b->base, (size_t)nread, &out);
+            conn_send(c, &out);
+            lc_buf_deinit(&out);
+            if (c->closing_ws && !c->closing) conn_finish(c);
+        } else {
+            conn_feed(c, b->base, (size_t)nread);
+        }
+    }
+    lc_free(b->base);
+}
+
+static void on_idle(uv_timer_t *t)
+{
+    conn *c = t->data;
+    LC_LOG_D("server", "closing an idle connection");
+    conn_close(c);
+}
+
+static void on_connection(uv_stream_t *l, int status)
+{
+    server *srv = l->data;
+    if (status < 0) return;
+    conn *c = lc_calloc(1, sizeof *c);
+    if (!c) return;
+    c->srv = srv;
+    net_http_reader_init(&c->rd, LC_HTTP_BODY_MAX);
+    uv_tcp_init(&srv->loop, &c->tcp);
+    uv_timer_init(&srv->loop, &c->idle);
+    c->tcp.data = c->idle.data = c;
+    c->open_handles = 2;
+    c->next = srv->conns;
+    if (c->next) c->next->prev = c;
+    srv->conns = c;
+    if (uv_accept(l, (uv_stream_t *)&c->tcp) ||
+        uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read)) {
+        conn_close(c);
+        return;
+    }
+    uv_timer_start(&c->idle, on_idle, SERVER_IDLE_MS, SERVER_IDLE_MS);
+}
+
+static void on_stop(uv_async_t *a)
+{
+    server *srv = a->data;
+    while (srv->conns) conn_close(srv->conns);
+    uv_close((uv_handle_t *)&srv->listener, NULL);
+    uv_close((uv_handle_t *)&srv->stop, NULL);
+}
+
+static void *loop_main(void *arg)
+{
+    server *srv = arg;
+    uv_run(&srv->loop, UV_RUN_DEFAULT);
+    return NULL;
+}
+
+static int server_bind(server *srv, lc_errbuf *eb)
+{
+    struct sockaddr_in addr;
+    const char *host = srv->cfg.host ? srv->cfg.host : "127.0.0.1";
+    int rc = uv_ip4_addr(host, srv->cfg.port, &addr);
+    if (!rc) rc = uv_tcp_bind(&srv->listener, (const struct sockaddr *)&addr, 0);
+    if (!rc) rc = uv_listen((uv_stream_t *)&srv->listener, 128, on_connection);
+    if (rc) return lc_errf(eb, LC_EIO, "listen on %s:%u: %s", host, srv->cfg.port, uv_strerror(rc));
+    struct sockaddr_in got;
+    int len = sizeof got;
+    uv_tcp_getsockname(&srv->listener, (struct sockaddr *)&got, &len);
+    srv->port = ntohs(got.sin_port);
+    return 0;
+}
+
+int server_start(const server_config *cfg, server **out, lc_errbuf *eb)
+{
+    server *srv = lc_calloc(1, sizeof *srv);
+    if (!srv) return lc_errf(eb, LC_ENOMEM, "out of memory");
+    srv->cfg = *cfg;
+    if (!srv->cfg.issuer) srv->cfg.issuer = "localhost";
+    if (!srv->cfg.outq_max) srv->cfg.outq_max = SERVER_OUTQ_MAX;
+    uv_loop_init(&srv->loop);
+    uv_tcp_init(&srv->loop, &srv->listener);
+    srv->listener.data = srv;
+    uv_async_init(&srv->loop, &srv->stop, on_stop);
+    srv->stop.data = srv;
+    int rc = server_bind(srv, eb);
+    if (!rc && pthread_create(&srv->thread, NULL, loop_main, srv))
+        rc = lc_errf(eb, LC_EIO, "cannot start the loop thread");
+    if (rc) {
+        uv_close((uv_handle_t *)&srv->listener, NULL);
+        uv_close((uv_handle_t *)&srv->stop, NULL);
+        uv_run(&srv->loop, UV_RUN_DEFAULT);
+        uv_loop_close(&srv->loop);
+        lc_free(srv);
+        return rc;
+    }
+    LC_LOG_I("server", "listening on %s:%u", srv->cfg.host ? srv->cfg.host : "127.0.0.1",
+             srv->port);
+    *out = srv;
+    return 0;
+}
+
+u16 server_port(const server *s) { return s->port; }
+
+u64 server_slow_drops(const server *s) { return s->slow_drops; }
+
+void server_stop(server *s)
+{
+    uv_async_send(&s->stop);
+    pthread_join(s->thread, NULL);
+    uv_loop_close(&s->loop);
+    lc_free(s);
+}
+
+/* ---- WebSocket connections (spec-client-protocol.md §2) ---- */
+
+static bool is_subscribe_path(const net_http_request *req)
+{
+    const char *pre = "/v1/database/", *suf = "/subscribe";
+    size_t np = strlen(pre), ns = strlen(suf);
+    return req->path_len > np + ns && memcmp(req->path, pre, np) == 0 &&
+           memcmp(req->path + req->path_len - ns, suf, ns) == 0;
+}
+
+static void ws_send_msg(conn *c, lc_buf *out, const lc_buf *body)
+{
+    lc_buf env;
+    lc_buf_init(&env);
+    if (!body->err && net_ws_msg_encode(&env, c->comp, body->data, body->len) == 0)
+        net_ws_write_frame(out, NET_WS_OP_BINARY, env.data, env.len);
+    lc_buf_deinit(&env);
+}
+
+/* Credential check or anonymous mint; writes 101 + InitialConnection, or an error reply. */
+static bool conn_upgrade(conn *c, const net_http_request *req, lc_buf *out)
+{
+    const server_config *cfg = &c->srv->cfg;
+    char accept[NET_WS_ACCEPT_LEN + 1];
+    int status = 404;
+    lc_errbuf eb;
+    snprintf(eb.msg, sizeof eb.msg, "Not Found");
+    if (!is_subscribe_path(req) || net_ws_handshake_check(req, accept, &c->proto, &status, &eb)) {
+        net_http_write_response(out, status, "text/plain", eb.msg, strlen(eb.msg), false, NULL, 0);
+        return false;
+    }
+    c->comp = NET_WS_COMPRESS_GZIP;
+    size_t cl;
+    const char *cs = net_http_query_get(req, "compression", &cl);
+    if (cs && net_ws_compression_parse(cs, cl, &c->comp)) {
+        net_http_write_response(out, 400, "text/plain", "bad compression", 15, false, NULL, 0);
+        return false;
+    }
+    const char *tok;
+    size_t tn;
+    char *minted = NULL;
+    net_identity id;
+    i64 now_s = lc_now_micros() / 1000000;
+    int rc = net_http_bearer_token(req, &tok, &tn);
+    if (rc == 0) {
+        net_token_claims cl2;
+        if (net_token_verify(cfg->keys, tok, tn, now_s, &cl2, &eb)) {
+            net_http_write_response(out, 401, "text/plain", eb.msg, strlen(eb.msg), false, NULL,
+                                    0);
+            return false;
+        }
+        id = cl2.identity;
+        net_token_claims_deinit(&cl2);
+    } else if (rc == LC_ENOTFOUND &&
+               net_token_mint_new(cfg->keys, cfg->issuer, now_s, &minted, &id, &eb) == 0) {
+        tok = minted;
+        tn = strlen(minted);
+    } else {
+        net_http_write_response(out, 400, "text/plain", "bad credential", 14, false, NULL, 0);
+        return false;
+    }
+    char hex[NET_IDENTITY_HEX_LEN + 1];
+    net_identity_to_hex(&id, hex);
+    net_http_header extra = {"spacetime-identity", 18, hex, strlen(hex)};
+    net_ws_write_101(out, accept, c->proto, &extra, 1);
+    u8 wire[32], cid[16];
+    u128 connid = 0;
+    if (net_connid_generate(&connid)) connid = 1;
+    memcpy(cid, &connid, 16); /* little-endian on the wire */
+    net_identity_to_wire(&id, wire);
+    lc_buf body;
+    lc_buf_init(&body);
+    net_proto_put_initial_connection(&body, wire, cid, tok, (u32)tn);
+    ws_send_msg(c, out, &body);
+    lc_buf_deinit(&body);
+    lc_free(minted);
+    net_ws_parser_init(&c->wsp, true, LC_WS_MESSAGE_MAX);
+    c->is_ws = true;
+    LC_LOG_I("server", "websocket %s for %s", net_ws_proto_name(c->proto), hex);
+    return true;
+}
+
+/* Replies to one client message. No database is attached yet: every request gets the
+ * protocol's error reply for its kind (the integrator wires the database interface here). */
+static void ws_handle(conn *c, const net_cmsg *m, lc_buf *out)
+{
+    static const char nodb[] = "no database is attached to this server yet";
+    u32 nl = (u32)strlen(nodb);
+    lc_buf body;
+    lc_buf_init(&body);
+    switch (m->tag) {
+    case NET_CMSG_CALL_REDUCER: {
+        net_reducer_outcome o = {.kind = NET_REDUCER_INTERNAL_ERROR,
+                                 .err = {(const u8 *)nodb, nl}};
+        net_proto_put_reducer_result(&body, m->request_id, lc_now_micros(), &o);
+        break;
+    }
+    case NET_CMSG_CALL_PROCEDURE:
+        net_proto_put_procedure_result(&body, NET_PROC_INTERNAL_ERROR, nodb, nl, 0, 0,
+                                       m->request_id);
+        break;
+    case NET_CMSG_ONE_OFF_QUERY:
+        net_proto_put_one_off_result(&body, m->request_id, NULL, nodb, nl);
+        break;
+    default:
+        net_proto_put_subscription_error(&body, &m->request_id, m->query_set_id, nodb, nl);
+        break;
+    }
+    ws_send_msg(c, out, &body);
+    lc_buf_deinit(&body);
+}
+
+static void ws_close_with(conn *c, lc_buf *out, u16 code, const char *reason)
+{
+    LC_LOG_I("server", "closing websocket: %u %s", code, reason);
+    net_ws_write_close(out, code, reason);
+    c->closing_ws = true;
+}
+
+static void ws_message(conn *c, const u8 *p, size_t n, lc_buf *out)
+{
+    lc_rd r;
+    lc_rd_init(&r, p, n);
+    lc_errbuf eb;
+    if (n == 0) {
+        ws_close_with(c, out, NET_WS_CLOSE_INTERNAL, "empty message");
+        return;
+    }
+    while (lc_rd_left(&r)) {
+        net_cmsg m;
+        int rc = c->proto == NET_WS_PROTO_V3 ? net_proto_client_decode_next(&r, &m, &eb)
+                                             : net_proto_client_decode(p, n, &m, &eb);
+        if (rc) {
+            ws_close_with(c, out, NET_WS_CLOSE_INTERNAL, eb.msg);
+            return;
+        }
+        ws_handle(c, &m, out);
+        net_proto_cmsg_free(&m);
+        if (out->len >= 64 * 1024) conn_send(c, out); /* keeps the outq check per 64 KiB */
+        if (c->closing) return;
+        if (c->proto != NET_WS_PROTO_V3) break;
+    }
+}
+
+static void ws_feed(conn *c, const u8 *p, size_t n, lc_buf *out)
+{
+    while (!c->closing_ws && !c->closing) {
+        size_t used = 0;
+        net_ws_event ev;
+        int rc = net_ws_parser_feed(&c->wsp, p, n, &used, &ev);
+        p += used;
+        n -= used;
+        if (rc < 0) {
+            if (rc != LC_ECLOSED) ws_close_with(c, out, c->wsp.close_code, c->wsp.reason);
+            else c->closing_ws = true;
+        } else if (rc == 0) {
+            break;
+        } else if (ev.opcode == NET_WS_OP_BINARY) {
+            ws_message(c, ev.data, ev.len, out);
+        } else if (ev.opcode == NET_WS_OP_TEXT) {
+            ws_close_with(c, out, NET_WS_CLOSE_INTERNAL,
+                          "v2/v3 websocket does not support text messages");
+        } else if (ev.opcode == NET_WS_OP_PING) {
+            net_ws_write_frame(out, NET_WS_OP_PONG, ev.data, ev.len);
+        } else if (ev.opcode == NET_WS_OP_CLOSE) {
+            net_ws_write_close(out, ev.close_code == NET_WS_CLOSE_NO_STATUS ? 0 : ev.close_code,
+                               "");
+            c->closing_ws = true;
+        }
+    }
+}

@@ -1,0 +1,415 @@
+/*
+ * tests/unit/test_server.c — the libuv HTTP server end to end over loopback: a server on a
+ * free port (bind 0, read back), plain POSIX sockets as the client. Checks ping + CORS, the
+ * identity flow (create -> websocket-token -> verify), public key, pipelined keep-alive
+ * requests, limits (431), unknown routes (404) and unwired database routes (501).
+ */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "base/alloc.h"
+#include "base/clock.h"
+#include "harness.h"
+#include "net/proto.h"
+#include "net/ws.h"
+#include "server/server.h"
+
+static void rm_tree(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *e;
+    char p[512];
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        unlink(p);
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+static net_keys *make_keys(void)
+{
+    char dir[] = "/tmp/lc-test-srv-XXXXXX";
+    if (!mkdtemp(dir)) return NULL;
+    char sub[64];
+    snprintf(sub, sizeof sub, "%s/k", dir);
+    net_keys *k = NULL;
+    lc_errbuf eb;
+    if (net_keys_open_dir(sub, &k, &eb)) k = NULL;
+    rm_tree(sub);
+    rm_tree(dir);
+    return k;
+}
+
+/* Sends req on a new connection and reads until the server closes; returns bytes read. */
+static size_t http_exchange(u16 port, const char *req, size_t req_len, char *out, size_t cap)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, (struct sockaddr *)&a, sizeof a)) {
+        close(fd);
+        return 0;
+    }
+    size_t off = 0;
+    while (off < req_len) {
+        ssize_t w = write(fd, req + off, req_len - off);
+        if (w <= 0) break;
+        off += (size_t)w;
+    }
+    size_t n = 0;
+    for (;;) {
+        ssize_t r = read(fd, out + n, cap - 1 - n);
+        if (r <= 0) break;
+        n += (size_t)r;
+        if (n == cap - 1) break;
+    }
+    out[n] = 0;
+    close(fd);
+    return n;
+}
+
+static size_t http_do(u16 port, const char *req, char *out, size_t cap)
+{
+    return http_exchange(port, req, strlen(req), out, cap);
+}
+
+/* Copies the JSON string value of "key" into out. */
+static bool json_str(const char *body, const char *key, char *out, size_t cap)
+{
+    char pat[64];
+    snprintf(pat, sizeof pat, "\"%s\":\"", key);
+    const char *p = strstr(body, pat);
+    if (!p) return false;
+    p += strlen(pat);
+    const char *e = strchr(p, '"');
+    if (!e || (size_t)(e - p) >= cap) return false;
+    memcpy(out, p, (size_t)(e - p));
+    out[e - p] = 0;
+    return true;
+}
+
+TEST(server_http_identity_flow)
+{
+    net_keys *keys = make_keys();
+    CHECK(keys != NULL);
+    server_config cfg = {.port = 0, .keys = keys, .issuer = "localhost"};
+    server *s;
+    lc_errbuf eb;
+    CHECK_OK(server_start(&cfg, &s, &eb));
+    u16 port = server_port(s);
+    CHECK(port != 0);
+    static char out[65536];
+
+    http_do(port, "GET /v1/ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", out, sizeof out);
+    CHECK(strncmp(out, "HTTP/1.1 200", 12) == 0);
+    CHECK(strstr(out, "ccess-control-allow-origin") || strstr(out, "ccess-Control-Allow-Origin"));
+
+    http_do(port, "POST /v1/identity HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n"
+                  "Connection: close\r\n\r\n", out, sizeof out);
+    CHECK(strncmp(out, "HTTP/1.1 200", 12) == 0);
+    char ident[80], token[4096];
+    CHECK(json_str(out, "identity", ident, sizeof ident));
+    CHECK_EQ(strlen(ident), 64);
+    CHECK(json_str(out, "token", token, sizeof token));
+
+    static char req[8192];
+    snprintf(req, sizeof req, "POST /v1/identity/websocket-token HTTP/1.1\r\nHost: x\r\n"
+             "Authorization: Bearer %s\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", token);
+    http_do(port, req, out, sizeof out);
+    CHECK(strncmp(out, "HTTP/1.1 200", 12) == 0);
+    char wstok[4096];
+    CHECK(json_str(out, "token", wstok, sizeof wstok));
+
+    /* verify: the websocket token carries the same identity */
+    snprintf(req, sizeof req, "GET /v1/identity/%s/verify HTTP/1.1\r\nHost: x\r\n"
+             "Authorization: Bearer %s\r\nConnection: close\r\n\r\n", ident, wstok);
+    http_do(port, req, out, sizeof out);
+    CHECK(strncmp(out, "HTTP/1.1 204", 12) == 0);
+    snprintf(req, sizeof req, "GET /v1/identity/%064d/verify HTTP/1.1\r\nHost: x\r\n"
+             "Authorization: Bearer %s\r\nConnection: close\r\n\r\n", 1, token);
+    http_do(port, req, out, sizeof out);
+    CHECK(strncmp(out, "HTTP/1.1 400", 12) == 0);
+    http_do(port, "POST /v1/identity/websocket-token HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n"
+                  "Connection: close\r\n\r\n", out, sizeof out);
+    CHECK(strncmp(out, "HTTP/1.1 401", 12) == 0);
+    http_do(port, "POST /v1/identity/websocket-token HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n"
+                  "Authorization: Bearer a.b.c\r\nConnection: close\r\n\r\n", out, sizeof out);
+    CHECK(strncmp(out, "HTTP/1.1 401", 12) == 0);
+
+    http_do(port, "GET /v1/identity/public-key HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+            out, sizeof out);
+    CHECK(strncmp(out, "HTTP/1.1 200", 12) == 0);
+    CHECK(strstr(out, "-----BEGIN PUBLIC KEY-----") != NULL);
+    server_stop(s);
+    net_keys_destroy(keys);
+}
+
+TEST(server_http_keepalive_limits_routes)
+{
+    net_keys *keys = make_keys();
+    CHECK(keys != NULL);
+    server_config cfg = {.keys = keys};
+    server *s;
+    CHECK_OK(server_start(&cfg, &s, NULL));
+    u16 port = server_port(s);
+    static char out[65536];
+
+    /* Three pipelined requests on one connection; the last one closes it. */
+    http_do(port, "GET /v1/ping HTTP/1.1\r\nHost: x\r\n\r\n"
+                  "OPTIONS /v1/identity HTTP/1.1\r\nHost: x\r\n\r\n"
+                  "GET /nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", out, sizeof out);
+    const char *p = strstr(out, "HTTP/1.1 200");
+    CHECK(p == out);
+    p = strstr(p + 1, "HTTP/1.1 200");
+    CHECK(p != NULL);
+    CHECK(strstr(p + 1, "HTTP/1.1 404") != NULL);
+
+    http_do(port, "GET /v1/database/x/sql HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+            out, sizeof out);
+    CHECK(strncmp(out, "HTTP/1.1 501", 12) == 0);
+
+    /* A header block over LC_HTTP_HEADER_SIZE_MAX -> 431, and the connection closes. */
+    size_t big = LC_HTTP_HEADER_SIZE_MAX + 100;
+    char *req = lc_alloc(big + 128);
+    int n = snprintf(req, 128, "GET /v1/ping HTTP/1.1\r\nX-Big: ");
+    memset(req + n, 'a', big);
+    memcpy(req + n + big, "\r\n\r\n", 4);
+    http_exchange(port, req, (size_t)n + big + 4, out, sizeof out);
+    lc_free(req);
+    CHECK(strncmp(out, "HTTP/1.1 431", 12) == 0);
+
+    /* Garbage -> 400 and close; the server keeps serving others. */
+    http_do(port, "\x01\x02 nonsense\r\n\r\n", out, sizeof out);
+    CHECK(strncmp(out, "HTTP/1.1 400", 12) == 0);
+    http_do(port, "GET /v1/ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", out, sizeof out);
+    CHECK(strncmp(out, "HTTP/1.1 200", 12) == 0);
+    server_stop(s);
+    net_keys_destroy(keys);
+}
+
+/* ---- WebSocket: a tiny blocking client over net/ws.h ---- */
+
+typedef struct wsc {
+    int fd;
+    net_ws_parser p;
+    u8 pend[65536];
+    size_t pend_len;
+} wsc;
+
+static int tcp_connect(u16 port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, (struct sockaddr *)&a, sizeof a)) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Upgrades; returns the HTTP status line code (101 on success). */
+static int wsc_open(wsc *w, u16 port, const char *query)
+{
+    memset(w, 0, sizeof *w);
+    w->fd = tcp_connect(port);
+    if (w->fd < 0) return -1;
+    char req[2048];
+    int n = snprintf(req, sizeof req,
+                     "GET /v1/database/chat/subscribe%s HTTP/1.1\r\nHost: x\r\n"
+                     "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                     "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                     "Sec-WebSocket-Version: 13\r\n"
+                     "Sec-WebSocket-Protocol: v3.bsatn.spacetimedb, v2.bsatn.spacetimedb\r\n\r\n",
+                     query);
+    if (write(w->fd, req, (size_t)n) != n) return -1;
+    char *end = NULL;
+    while (!end) {
+        ssize_t r = read(w->fd, w->pend + w->pend_len, sizeof w->pend - 1 - w->pend_len);
+        if (r <= 0) return -1;
+        w->pend_len += (size_t)r;
+        w->pend[w->pend_len] = 0;
+        end = strstr((char *)w->pend, "\r\n\r\n");
+    }
+    int status = atoi((char *)w->pend + 9);
+    size_t hl = (size_t)(end + 4 - (char *)w->pend);
+    memmove(w->pend, w->pend + hl, w->pend_len - hl);
+    w->pend_len -= hl;
+    net_ws_parser_init(&w->p, false, LC_WS_MESSAGE_MAX);
+    return status;
+}
+
+/* Next event; a binary message is decompressed into body. Returns the opcode or -1. */
+static int wsc_next(wsc *w, lc_buf *body, u16 *close_code)
+{
+    for (;;) {
+        size_t used = 0;
+        net_ws_event ev;
+        int rc = net_ws_parser_feed(&w->p, w->pend, w->pend_len, &used, &ev);
+        memmove(w->pend, w->pend + used, w->pend_len - used);
+        w->pend_len -= used;
+        if (rc < 0) return -1;
+        if (rc == 1) {
+            if (ev.opcode == NET_WS_OP_CLOSE && close_code) *close_code = ev.close_code;
+            if (ev.opcode == NET_WS_OP_BINARY) {
+                lc_buf_reset(body);
+                if (net_ws_msg_decode(ev.data, ev.len, LC_WS_DECOMPRESSED_MAX, body, NULL))
+                    return -1;
+            }
+            return ev.opcode;
+        }
+        ssize_t r = read(w->fd, w->pend + w->pend_len, sizeof w->pend - w->pend_len);
+        if (r <= 0) return -1;
+        w->pend_len += (size_t)r;
+    }
+}
+
+static void wsc_send(wsc *w, u8 opcode, const void *p, size_t n)
+{
+    lc_buf f;
+    lc_buf_init(&f);
+    static const u8 mask[4] = {1, 2, 3, 4};
+    net_ws_write_frame_masked(&f, opcode, true, p, n, mask);
+    if (write(w->fd, f.data, f.len) != (ssize_t)f.len) f.err = LC_EIO;
+    lc_buf_deinit(&f);
+}
+
+static void wsc_close(wsc *w)
+{
+    close(w->fd);
+    net_ws_parser_deinit(&w->p);
+}
+
+TEST(server_ws_initial_connection_calls_and_malformed)
+{
+    net_keys *keys = make_keys();
+    CHECK(keys != NULL);
+    server_config cfg = {.keys = keys};
+    server *s;
+    CHECK_OK(server_start(&cfg, &s, NULL));
+    u16 port = server_port(s);
+    static wsc a, b;
+    lc_buf body;
+    lc_buf_init(&body);
+
+    /* Anonymous: InitialConnection first, with a minted token that verifies. */
+    CHECK_EQ(wsc_open(&a, port, "?compression=Gzip"), 101);
+    CHECK_EQ(wsc_next(&a, &body, NULL), NET_WS_OP_BINARY);
+    CHECK(body.len > 1 + 32 + 16 + 4);
+    CHECK_EQ(body.data[0], NET_SMSG_INITIAL_CONNECTION);
+    u32 tl = lc_load_u32(body.data + 49);
+    CHECK_EQ(body.len, 53 + tl);
+    net_token_claims cl;
+    CHECK_OK(net_token_verify(keys, (const char *)body.data + 53, tl, lc_now_micros() / 1000000,
+                              &cl, NULL));
+    u8 wire[32];
+    net_identity_to_wire(&cl.identity, wire);
+    CHECK(memcmp(wire, body.data + 1, 32) == 0);
+    net_token_claims_deinit(&cl);
+
+    /* A reducer call gets a ReducerResult for its request id (no database: InternalError). */
+    lc_buf m;
+    lc_buf_init(&m);
+    net_proto_put_call(&m, NET_CMSG_CALL_REDUCER, 41, "add", 3, "", 0);
+    net_proto_put_call(&m, NET_CMSG_CALL_PROCEDURE, 42, "p", 1, "", 0); /* v3: batched */
+    wsc_send(&a, NET_WS_OP_BINARY, m.data, m.len);
+    CHECK_EQ(wsc_next(&a, &body, NULL), NET_WS_OP_BINARY);
+    u8 tag;
+    bool has;
+    u32 req;
+    CHECK_OK(net_proto_server_peek(body.data, body.len, &tag, &has, &req));
+    CHECK_EQ(tag, NET_SMSG_REDUCER_RESULT);
+    CHECK_EQ(req, 41);
+    CHECK_EQ(body.data[13], NET_REDUCER_INTERNAL_ERROR);
+    CHECK_EQ(wsc_next(&a, &body, NULL), NET_WS_OP_BINARY);
+    CHECK_OK(net_proto_server_peek(body.data, body.len, &tag, &has, &req));
+    CHECK_EQ(tag, NET_SMSG_PROCEDURE_RESULT);
+    CHECK_EQ(req, 42);
+
+    /* Second client with a token; then a malformed frame closes only the first. */
+    char q[4096];
+    lc_buf_reset(&m);
+    CHECK_EQ(wsc_open(&b, port, "?compression=None"), 101);
+    CHECK_EQ(wsc_next(&b, &body, NULL), NET_WS_OP_BINARY);
+    snprintf(q, sizeof q, "?token=%.*s", (int)lc_load_u32(body.data + 49), body.data + 53);
+    wsc_close(&b);
+    CHECK_EQ(wsc_open(&b, port, q), 101);
+    CHECK_EQ(wsc_next(&b, &body, NULL), NET_WS_OP_BINARY);
+    CHECK_EQ(body.data[0], NET_SMSG_INITIAL_CONNECTION);
+
+    wsc_send(&a, NET_WS_OP_BINARY, "\x09\x00", 2);
+    u16 code = 0;
+    CHECK_EQ(wsc_next(&a, &body, &code), NET_WS_OP_CLOSE);
+    CHECK_EQ(code, NET_WS_CLOSE_INTERNAL);
+
+    net_proto_put_one_off_query(&m, 7, "SELECT 1", 8);
+    wsc_send(&b, NET_WS_OP_BINARY, m.data, m.len);
+    CHECK_EQ(wsc_next(&b, &body, NULL), NET_WS_OP_BINARY);
+    CHECK_OK(net_proto_server_peek(body.data, body.len, &tag, &has, &req));
+    CHECK_EQ(tag, NET_SMSG_ONE_OFF_QUERY_RESULT);
+    CHECK_EQ(req, 7);
+
+    /* A bad token is refused with 401 before the upgrade. */
+    static wsc c;
+    CHECK_EQ(wsc_open(&c, port, "?token=a.b.c"), 401);
+    close(c.fd);
+    wsc_close(&a);
+    wsc_close(&b);
+    lc_buf_deinit(&m);
+    lc_buf_deinit(&body);
+    server_stop(s);
+    net_keys_destroy(keys);
+}
+
+/* A client that never reads is dropped once its unsent output passes outq_max, and other
+ * clients are unaffected. */
+TEST(server_ws_slow_client_dropped)
+{
+    net_keys *keys = make_keys();
+    CHECK(keys != NULL);
+    server_config cfg = {.keys = keys, .outq_max = 64 * 1024};
+    server *s;
+    CHECK_OK(server_start(&cfg, &s, NULL));
+    u16 port = server_port(s);
+    static wsc a, b;
+    lc_buf body;
+    lc_buf_init(&body);
+    CHECK_EQ(wsc_open(&a, port, "?compression=None"), 101);
+    CHECK_EQ(wsc_next(&a, &body, NULL), NET_WS_OP_BINARY);
+    /* 100k calls in one v3 frame: ~8 MB of replies, far beyond socket buffers + 64 KiB. */
+    enum { CALLS = 100000 };
+    lc_buf m;
+    lc_buf_init(&m);
+    for (u32 i = 0; i < CALLS; i++) net_proto_put_call(&m, NET_CMSG_CALL_REDUCER, i, "r", 1, "", 0);
+    wsc_send(&a, NET_WS_OP_BINARY, m.data, m.len);
+    lc_buf_deinit(&m);
+    /* Without reading, wait (up to 20 s, sanitizers are slow) for the server to drop us. */
+    for (int i = 0; i < 200 && server_slow_drops(s) == 0; i++) usleep(100 * 1000);
+    CHECK_EQ(server_slow_drops(s), 1);
+    /* Now read everything: the stream must end well before all replies arrived. */
+    size_t got = 0;
+    u8 tmp[65536];
+    for (;;) {
+        ssize_t r = read(a.fd, tmp, sizeof tmp);
+        if (r <= 0) break;
+        got += (size_t)r;
+    }
+    CHECK(got < (size_t)CALLS * 60);
+    CHECK_EQ(wsc_open(&b, port, ""), 101);
+    CHECK_EQ(wsc_next(&b, &body, NULL), NET_WS_OP_BINARY);
+    CHECK_EQ(body.data[0], NET_SMSG_INITIAL_CONNECTION);
+    wsc_close(&a);
+    wsc_close(&b);
+    lc_buf_deinit(&body);
+    server_stop(s);
+    net_keys_destroy(keys);
+}
