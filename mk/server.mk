@@ -4,7 +4,7 @@
 #       builds build/fuzz/fuzz_proto (clang + libFuzzer) and runs it, new inputs going to
 #       build/fuzz/corpus-proto/ (seeds: tests/fuzz/corpus/proto/).
 #   make test
-#       builds build/$(MODE)/proto_replay (the same target with a plain main, net_replay.c);
+#       builds build/$(MODE)/proto_replay (the same target with tests/fuzz/replay_main.c);
 #       tests/suites/60-server.sh replays the seed corpus under the current MODE.
 PROTO_FUZZ_BIN := $(BUILD)/fuzz_proto
 PROTO_REPLAY_BIN := $(BUILD)/proto_replay
@@ -12,9 +12,8 @@ PROTO_REPLAY_BIN := $(BUILD)/proto_replay
 $(PROTO_FUZZ_BIN): $(BUILD)/tests/fuzz/fuzz_proto.o $(LIB)
 	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $< $(LIB) $(LIBS)
 
-$(PROTO_REPLAY_BIN): $(BUILD)/tests/fuzz/fuzz_proto.o $(BUILD)/tests/fuzz/net_replay.o $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $(BUILD)/tests/fuzz/fuzz_proto.o $(BUILD)/tests/fuzz/net_replay.o \
-	    $(LIB) $(LIBS)
+$(PROTO_REPLAY_BIN): $(BUILD)/tests/fuzz/fuzz_proto.o $(FUZZ_MAIN) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $< $(FUZZ_MAIN) $(LIB) $(LIBS)
 
 ifneq ($(MODE),fuzz)
 TEST_DEPS += $(PROTO_REPLAY_BIN)
