@@ -535,16 +535,17 @@ static void sink_write_all(uint32_t sink, const uint8_t *p, uint32_t n)
     }
 }
 
-/* Reads a whole BytesSource (0 = empty) into the arena. Small payloads (reducer arguments
- * usually are) take one host call: read into 256 bytes first, and only when that fills up
- * ask bytes_source_remaining_length for the rest. */
-static uint8_t *source_read_all(uint32_t source, uint32_t *out_len)
+/* Reads a whole BytesSource (0 = empty). Small payloads (reducer arguments usually are) take
+ * one host call: read into the caller's `first` buffer (a stack array: no arena use), and
+ * only when that fills up ask bytes_source_remaining_length for the rest (into the arena). */
+static uint8_t *source_read_all(uint32_t source, uint8_t *first, uint32_t first_cap,
+                                uint32_t *out_len)
 {
     static uint8_t empty[1];
     *out_len = 0;
     if (source == 0) return empty;
-    uint32_t cap = 256, len = 0;
-    uint8_t *buf = stdb_arena_alloc(cap);
+    uint32_t cap = first_cap, len = 0;
+    uint8_t *buf = first;
     for (;;) {
         uint32_t n = cap - len;
         int32_t rc = bytes_source_read(source, buf + len, &n);
@@ -817,16 +818,23 @@ static void u64_to_le(uint8_t *out, uint64_t v) /* all our targets are little-en
 
 static int32_t call_reducer(const stdb_reducer *r, stdb_ctx *ctx, uint32_t args_source)
 {
+    uint8_t first[256]; /* strings decoded from it are copied to the arena: stack is fine */
+    _Alignas(16) uint8_t small_args[128];
     uint32_t len = 0;
-    uint8_t *bytes = source_read_all(args_source, &len);
-    void *args = stdb_arena_alloc(r->args_size);
-    rd rr = {bytes, bytes + len, false};
-    if (r->schedule_table)
-        r->schedule_table->decode(&rr, args);
-    else
-        r->decode(&rr, args);
-    if (rr.err || rr.p != rr.end)
-        return stdb_fail(ctx, "invalid arguments for reducer %s", r->name);
+    uint8_t *bytes = source_read_all(args_source, first, sizeof first, &len);
+    void *args = r->args_size <= sizeof small_args ? small_args : stdb_arena_alloc(r->args_size);
+    bool ok;
+    if (!r->schedule_table && r->fixed_size) { /* all-fixed arguments: one length check */
+        ok = len == r->fixed_size - 1 && r->decodex(bytes, args);
+    } else {
+        rd rr = {bytes, bytes + len, false};
+        if (r->schedule_table)
+            r->schedule_table->decode(&rr, args);
+        else
+            r->decode(&rr, args);
+        ok = !rr.err && rr.p == rr.end;
+    }
+    if (!ok) return stdb_fail(ctx, "invalid arguments for reducer %s", r->name);
     int rc = r->fn(ctx, args);
     if (rc == 0) return 0;
     if (!ctx->has_error) stdb_fail(ctx, "reducer %s failed", r->name);
@@ -1007,7 +1015,18 @@ static uint32_t table_id(stdb_table *t)
     return t->id - 1;
 }
 
-static uint32_t index_id(stdb_table *t, uint16_t col)
+static uint32_t index_id_slow(stdb_table *t, uint16_t col);
+
+static inline uint32_t index_id(stdb_table *t, uint16_t col)
+{
+    if (t->hot_index && t->hot_col == col) return t->hot_index - 1;
+    uint32_t id = index_id_slow(t, col);
+    t->hot_col = col;
+    t->hot_index = id + 1;
+    return id;
+}
+
+__attribute__((noinline)) static uint32_t index_id_slow(stdb_table *t, uint16_t col)
 {
     for (uint16_t i = 0; i < t->index_count; i++) {
         stdb_index_decl *ix = &t->indexes[i];
@@ -1055,7 +1074,12 @@ static int write_row(stdb_table *t, void *row, int32_t update_col)
     }
     uint8_t scratch[128]; /* most rows fit: no arena allocation on the hot path */
     wbuf b = {scratch, 0, sizeof scratch};
-    t->encode(&b, row);
+    if (t->fixed_size && t->fixed_size - 1 <= sizeof scratch) {
+        t->encodex(scratch, row); /* all-fixed row: straight-line stores, no checks */
+        b.len = t->fixed_size - 1;
+    } else {
+        t->encode(&b, row);
+    }
     uint32_t len = b.len;
     int32_t rc = update_col < 0
                      ? datastore_insert_bsatn(table_id(t), b.p, &len)
@@ -1195,13 +1219,36 @@ void stdb_iter_close(stdb_iter *it)
     it->len = it->pos = 0;
 }
 
+/* A point lookup. Fixed-width keys are passed as they are (their C bytes are their BSATN);
+ * a fixed-size row that comes back whole in one advance (the usual case: unique index) is
+ * decoded straight from the stack buffer; anything else goes through the general iterator. */
 bool stdb_find(stdb_table *t, uint16_t col, const void *key, void *out_row)
 {
     uint8_t scratch[64];
     wbuf k = {scratch, 0, sizeof scratch};
-    stdb__enc_value(&k, t->cols[col].kind, key);
+    uint32_t w = kind_width(t->cols[col].kind);
+    if (w) {
+        k.p = (uint8_t *)(uintptr_t)key;
+        k.len = w;
+    } else {
+        stdb__enc_value(&k, t->cols[col].kind, key);
+    }
     uint32_t h = 0;
     if (datastore_index_scan_point_bsatn(index_id(t, col), k.p, k.len, &h) != 0) STDB_TRAP();
+    if (t->fixed_size && t->fixed_size - 1 <= 256) {
+        uint8_t row[256];
+        uint32_t n = sizeof row;
+        int32_t rc = row_iter_bsatn_advance(h, row, &n);
+        if (rc != 0 && rc != STDB_EXHAUSTED) STDB_TRAP();
+        if (n == 0) {
+            if (rc == 0) STDB_TRAP(); /* "more" with no bytes would loop forever */
+            return false;
+        }
+        /* the first row is the answer (a non-unique column may send more: ignored) */
+        if (n < t->fixed_size - 1 || !t->decodex(row, out_row)) STDB_TRAP(); /* not our type */
+        if (rc == 0) row_iter_bsatn_close(h);
+        return true;
+    }
     stdb_iter it;
     iter_start(&it, t, h);
     uint8_t rows[256]; /* a point lookup's row usually fits: no arena use per lookup, so a */
