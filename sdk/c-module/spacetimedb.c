@@ -505,20 +505,23 @@ static void validate_registry(void)
 
 /* Called at the start of every export. The reducer-id table lives below the arena base so the
  * per-call reset keeps it. */
-static void stdb_boot(void)
+__attribute__((noinline)) static void stdb_boot_first(void) /* once: kept out of line */
 {
-    if (!is_sealed) {
 #ifdef __wasm__
-        __wasm_call_ctors();
+    __wasm_call_ctors();
 #endif
-        seal_registry();
-        arena_setup();
-        validate_registry();
-        reducer_by_id = stdb_arena_alloc((reducer_count + 1) * (uint32_t)sizeof(void *));
-        uint32_t i = 0;
-        for (stdb_reducer *r = reducers; r; r = r->next) reducer_by_id[i++] = r;
-        arena_base = arena_top;
-    }
+    seal_registry();
+    arena_setup();
+    validate_registry();
+    reducer_by_id = stdb_arena_alloc((reducer_count + 1) * (uint32_t)sizeof(void *));
+    uint32_t i = 0;
+    for (stdb_reducer *r = reducers; r; r = r->next) reducer_by_id[i++] = r;
+    arena_base = arena_top;
+}
+
+static inline void stdb_boot(void)
+{
+    if (!is_sealed) stdb_boot_first();
     arena_reset();
 }
 
@@ -538,32 +541,45 @@ static void sink_write_all(uint32_t sink, const uint8_t *p, uint32_t n)
 /* Reads a whole BytesSource (0 = empty). Small payloads (reducer arguments usually are) take
  * one host call: read into the caller's `first` buffer (a stack array: no arena use), and
  * only when that fills up ask bytes_source_remaining_length for the rest (into the arena). */
-static uint8_t *source_read_all(uint32_t source, uint8_t *first, uint32_t first_cap,
-                                uint32_t *out_len)
+/* The rest of a read that the first bytes_source_read did not finish (rc 0 after it read
+ * `len` bytes, the last read giving `n`): out of line, arguments rarely need it. */
+__attribute__((noinline)) static uint8_t *source_read_more(uint32_t source, uint8_t *buf,
+                                                           uint32_t cap, uint32_t len,
+                                                           uint32_t n, uint32_t *out_len)
+{
+    for (;;) {
+        if (len < cap) {
+            if (n == 0) break; /* no progress: do not spin */
+        } else {
+            uint32_t more = 0;
+            if (bytes_source_remaining_length(source, &more) != 0 || more == 0) break;
+            uint8_t *bigger = stdb_arena_alloc(len + more);
+            memcpy(bigger, buf, len);
+            buf = bigger;
+            cap = len + more;
+        }
+        n = cap - len;
+        int32_t rc = bytes_source_read(source, buf + len, &n);
+        len += n;
+        if (rc != 0) break; /* -1: exhausted (the normal end); other: no such source */
+    }
+    *out_len = len;
+    return buf;
+}
+
+static inline uint8_t *source_read_all(uint32_t source, uint8_t *first, uint32_t first_cap,
+                                       uint32_t *out_len)
 {
     static uint8_t empty[1];
     *out_len = 0;
     if (source == 0) return empty;
-    uint32_t cap = first_cap, len = 0;
-    uint8_t *buf = first;
-    for (;;) {
-        uint32_t n = cap - len;
-        int32_t rc = bytes_source_read(source, buf + len, &n);
-        len += n;
-        if (rc != 0) break; /* -1: exhausted (the normal end); other: no such source */
-        if (len < cap) {
-            if (n == 0) break; /* no progress: do not spin */
-            continue;
-        }
-        uint32_t more = 0;
-        if (bytes_source_remaining_length(source, &more) != 0 || more == 0) break;
-        uint8_t *bigger = stdb_arena_alloc(len + more);
-        memcpy(bigger, buf, len);
-        buf = bigger;
-        cap = len + more;
+    uint32_t n = first_cap;
+    int32_t rc = bytes_source_read(source, first, &n);
+    if (rc != 0) { /* -1: exhausted (the normal end); other: no such source */
+        *out_len = n;
+        return first;
     }
-    *out_len = len;
-    return buf;
+    return source_read_more(source, first, first_cap, n, n, out_len);
 }
 
 /* ---------------------------------------------------------------- module description */
@@ -1092,7 +1108,15 @@ static int write_row(stdb_table *t, void *row, int32_t update_col)
 
 int stdb_insert(stdb_table *t, void *row) { return write_row(t, row, -1); }
 
-int stdb_update(stdb_table *t, uint16_t col, void *row) { return write_row(t, row, col); }
+/* All-fixed rows without sequences (nothing is written back): encode on the stack, one call. */
+int stdb_update(stdb_table *t, uint16_t col, void *row)
+{
+    if (!t->fixed_size || t->seq_count || t->fixed_size - 1 > 128) return write_row(t, row, col);
+    uint8_t buf[128];
+    t->encodex(buf, row);
+    uint32_t len = t->fixed_size - 1;
+    return datastore_update_bsatn(table_id(t), index_id(t, col), buf, &len);
+}
 
 uint64_t stdb_count(stdb_table *t)
 {
@@ -1222,21 +1246,19 @@ void stdb_iter_close(stdb_iter *it)
 /* A point lookup. Fixed-width keys are passed as they are (their C bytes are their BSATN);
  * a fixed-size row that comes back whole in one advance (the usual case: unique index) is
  * decoded straight from the stack buffer; anything else goes through the general iterator. */
+#define STDB_FIND_FAST_MAX 256 /* largest fixed-size row read into find's stack buffer */
+
+static bool find_general(stdb_table *t, uint16_t col, const void *key, void *out_row);
+
 bool stdb_find(stdb_table *t, uint16_t col, const void *key, void *out_row)
 {
-    uint8_t scratch[64];
-    wbuf k = {scratch, 0, sizeof scratch};
     uint32_t w = kind_width(t->cols[col].kind);
-    if (w) {
-        k.p = (uint8_t *)(uintptr_t)key;
-        k.len = w;
-    } else {
-        stdb__enc_value(&k, t->cols[col].kind, key);
-    }
+    if (!w || !t->fixed_size || t->fixed_size - 1 > STDB_FIND_FAST_MAX)
+        return find_general(t, col, key, out_row);
     uint32_t h = 0;
-    if (datastore_index_scan_point_bsatn(index_id(t, col), k.p, k.len, &h) != 0) STDB_TRAP();
-    if (t->fixed_size && t->fixed_size - 1 <= 256) {
-        uint8_t row[256];
+    if (datastore_index_scan_point_bsatn(index_id(t, col), key, w, &h) != 0) STDB_TRAP();
+    {
+        uint8_t row[STDB_FIND_FAST_MAX];
         uint32_t n = sizeof row;
         int32_t rc = row_iter_bsatn_advance(h, row, &n);
         if (rc != 0 && rc != STDB_EXHAUSTED) STDB_TRAP();
@@ -1249,6 +1271,17 @@ bool stdb_find(stdb_table *t, uint16_t col, const void *key, void *out_row)
         if (rc == 0) row_iter_bsatn_close(h);
         return true;
     }
+}
+
+/* Any key and row: the key is encoded, the row read through the general iterator. */
+__attribute__((noinline)) static bool find_general(stdb_table *t, uint16_t col, const void *key,
+                                                   void *out_row)
+{
+    uint8_t scratch[64];
+    wbuf k = {scratch, 0, sizeof scratch};
+    stdb__enc_value(&k, t->cols[col].kind, key);
+    uint32_t h = 0;
+    if (datastore_index_scan_point_bsatn(index_id(t, col), k.p, k.len, &h) != 0) STDB_TRAP();
     stdb_iter it;
     iter_start(&it, t, h);
     uint8_t rows[256]; /* a point lookup's row usually fits: no arena use per lookup, so a */
