@@ -16,7 +16,13 @@
  *      declaration macros (STDB__CODECS in the header: one inline copy per fixed-width
  *      column, stdb__enc_value / stdb__dec_value for the others); the stdb_column arrays
  *      (name, kind, offset) describe them for __describe_module__ and key encoding. Decoded
- *      strings are copied into the arena.
+ *      strings are copied into the arena. When every column is fixed-width the macros also
+ *      generate "x" codecs (STDB__CODECSX: loads and stores only, the length is checked once
+ *      by the caller), and the hot paths use them: argument decoding, point lookups (the key's
+ *      own bytes are its BSATN, the row is read into a stack buffer and decoded there, no
+ *      iterator), updates (encoded on the stack, one host call). Anything else (strings,
+ *      sequences, big rows) takes the general code, kept out of line so that it costs the
+ *      fast paths nothing.
  *   4. Exports (spec §1.8): __describe_module__(sink) writes RawModuleDef::V10 with the
  *      sections Typespace, Types, Tables, Reducers, Schedules, LifeCycleReducers in that order
  *      (the order the C++ bindings use), and __call_reducer__(id, sender[4], conn[2],
@@ -26,7 +32,8 @@
  *      without names (the host generates "{table}_{col}_key" / "{table}_{col}_seq"), schedule
  *      named "{table}_sched", the row type named in PascalCase, custom_ordering = true.
  *   5. Host ids. Table and index ids are looked up by name on first use and cached in the
- *      descriptors (they are stable for the life of the schema, spec §1.4).
+ *      descriptors (they are stable for the life of the schema, spec §1.4); a one-entry
+ *      (column, index id) cache per table answers the repeated lookups of one column.
  */
 #include "spacetimedb.h"
 
