@@ -16,7 +16,13 @@
  *      declaration macros (STDB__CODECS in the header: one inline copy per fixed-width
  *      column, stdb__enc_value / stdb__dec_value for the others); the stdb_column arrays
  *      (name, kind, offset) describe them for __describe_module__ and key encoding. Decoded
- *      strings are copied into the arena.
+ *      strings are copied into the arena. When every column is fixed-width the macros also
+ *      generate "x" codecs (STDB__CODECSX: loads and stores only, the length is checked once
+ *      by the caller), and the hot paths use them: argument decoding, point lookups (the key's
+ *      own bytes are its BSATN, the row is read into a stack buffer and decoded there, no
+ *      iterator), updates (encoded on the stack, one host call). Anything else (strings,
+ *      sequences, big rows) takes the general code, kept out of line so that it costs the
+ *      fast paths nothing.
  *   4. Exports (spec §1.8): __describe_module__(sink) writes RawModuleDef::V10 with the
  *      sections Typespace, Types, Tables, Reducers, Schedules, LifeCycleReducers in that order
  *      (the order the C++ bindings use), and __call_reducer__(id, sender[4], conn[2],
@@ -26,7 +32,8 @@
  *      without names (the host generates "{table}_{col}_key" / "{table}_{col}_seq"), schedule
  *      named "{table}_sched", the row type named in PascalCase, custom_ordering = true.
  *   5. Host ids. Table and index ids are looked up by name on first use and cached in the
- *      descriptors (they are stable for the life of the schema, spec §1.4).
+ *      descriptors (they are stable for the life of the schema, spec §1.4); a one-entry
+ *      (column, index id) cache per table answers the repeated lookups of one column.
  */
 #include "spacetimedb.h"
 
@@ -505,20 +512,23 @@ static void validate_registry(void)
 
 /* Called at the start of every export. The reducer-id table lives below the arena base so the
  * per-call reset keeps it. */
-static void stdb_boot(void)
+__attribute__((noinline)) static void stdb_boot_first(void) /* once: kept out of line */
 {
-    if (!is_sealed) {
 #ifdef __wasm__
-        __wasm_call_ctors();
+    __wasm_call_ctors();
 #endif
-        seal_registry();
-        arena_setup();
-        validate_registry();
-        reducer_by_id = stdb_arena_alloc((reducer_count + 1) * (uint32_t)sizeof(void *));
-        uint32_t i = 0;
-        for (stdb_reducer *r = reducers; r; r = r->next) reducer_by_id[i++] = r;
-        arena_base = arena_top;
-    }
+    seal_registry();
+    arena_setup();
+    validate_registry();
+    reducer_by_id = stdb_arena_alloc((reducer_count + 1) * (uint32_t)sizeof(void *));
+    uint32_t i = 0;
+    for (stdb_reducer *r = reducers; r; r = r->next) reducer_by_id[i++] = r;
+    arena_base = arena_top;
+}
+
+static inline void stdb_boot(void)
+{
+    if (!is_sealed) stdb_boot_first();
     arena_reset();
 }
 
@@ -535,34 +545,48 @@ static void sink_write_all(uint32_t sink, const uint8_t *p, uint32_t n)
     }
 }
 
-/* Reads a whole BytesSource (0 = empty) into the arena. Small payloads (reducer arguments
- * usually are) take one host call: read into 256 bytes first, and only when that fills up
- * ask bytes_source_remaining_length for the rest. */
-static uint8_t *source_read_all(uint32_t source, uint32_t *out_len)
+/* Reads a whole BytesSource (0 = empty). Small payloads (reducer arguments usually are) take
+ * one host call: read into the caller's `first` buffer (a stack array: no arena use), and
+ * only when that fills up ask bytes_source_remaining_length for the rest (into the arena). */
+/* The rest of a read that the first bytes_source_read did not finish (rc 0 after it read
+ * `len` bytes, the last read giving `n`): out of line, arguments rarely need it. */
+__attribute__((noinline)) static uint8_t *source_read_more(uint32_t source, uint8_t *buf,
+                                                           uint32_t cap, uint32_t len,
+                                                           uint32_t n, uint32_t *out_len)
+{
+    for (;;) {
+        if (len < cap) {
+            if (n == 0) break; /* no progress: do not spin */
+        } else {
+            uint32_t more = 0;
+            if (bytes_source_remaining_length(source, &more) != 0 || more == 0) break;
+            uint8_t *bigger = stdb_arena_alloc(len + more);
+            memcpy(bigger, buf, len);
+            buf = bigger;
+            cap = len + more;
+        }
+        n = cap - len;
+        int32_t rc = bytes_source_read(source, buf + len, &n);
+        len += n;
+        if (rc != 0) break; /* -1: exhausted (the normal end); other: no such source */
+    }
+    *out_len = len;
+    return buf;
+}
+
+static inline uint8_t *source_read_all(uint32_t source, uint8_t *first, uint32_t first_cap,
+                                       uint32_t *out_len)
 {
     static uint8_t empty[1];
     *out_len = 0;
     if (source == 0) return empty;
-    uint32_t cap = 256, len = 0;
-    uint8_t *buf = stdb_arena_alloc(cap);
-    for (;;) {
-        uint32_t n = cap - len;
-        int32_t rc = bytes_source_read(source, buf + len, &n);
-        len += n;
-        if (rc != 0) break; /* -1: exhausted (the normal end); other: no such source */
-        if (len < cap) {
-            if (n == 0) break; /* no progress: do not spin */
-            continue;
-        }
-        uint32_t more = 0;
-        if (bytes_source_remaining_length(source, &more) != 0 || more == 0) break;
-        uint8_t *bigger = stdb_arena_alloc(len + more);
-        memcpy(bigger, buf, len);
-        buf = bigger;
-        cap = len + more;
+    uint32_t n = first_cap;
+    int32_t rc = bytes_source_read(source, first, &n);
+    if (rc != 0) { /* -1: exhausted (the normal end); other: no such source */
+        *out_len = n;
+        return first;
     }
-    *out_len = len;
-    return buf;
+    return source_read_more(source, first, first_cap, n, n, out_len);
 }
 
 /* ---------------------------------------------------------------- module description */
@@ -817,16 +841,23 @@ static void u64_to_le(uint8_t *out, uint64_t v) /* all our targets are little-en
 
 static int32_t call_reducer(const stdb_reducer *r, stdb_ctx *ctx, uint32_t args_source)
 {
+    uint8_t first[256]; /* strings decoded from it are copied to the arena: stack is fine */
+    _Alignas(16) uint8_t small_args[128];
     uint32_t len = 0;
-    uint8_t *bytes = source_read_all(args_source, &len);
-    void *args = stdb_arena_alloc(r->args_size);
-    rd rr = {bytes, bytes + len, false};
-    if (r->schedule_table)
-        r->schedule_table->decode(&rr, args);
-    else
-        r->decode(&rr, args);
-    if (rr.err || rr.p != rr.end)
-        return stdb_fail(ctx, "invalid arguments for reducer %s", r->name);
+    uint8_t *bytes = source_read_all(args_source, first, sizeof first, &len);
+    void *args = r->args_size <= sizeof small_args ? small_args : stdb_arena_alloc(r->args_size);
+    bool ok;
+    if (!r->schedule_table && r->fixed_size) { /* all-fixed arguments: one length check */
+        ok = len == r->fixed_size - 1 && r->decodex(bytes, args);
+    } else {
+        rd rr = {bytes, bytes + len, false};
+        if (r->schedule_table)
+            r->schedule_table->decode(&rr, args);
+        else
+            r->decode(&rr, args);
+        ok = !rr.err && rr.p == rr.end;
+    }
+    if (!ok) return stdb_fail(ctx, "invalid arguments for reducer %s", r->name);
     int rc = r->fn(ctx, args);
     if (rc == 0) return 0;
     if (!ctx->has_error) stdb_fail(ctx, "reducer %s failed", r->name);
@@ -1007,7 +1038,18 @@ static uint32_t table_id(stdb_table *t)
     return t->id - 1;
 }
 
-static uint32_t index_id(stdb_table *t, uint16_t col)
+static uint32_t index_id_slow(stdb_table *t, uint16_t col);
+
+static inline uint32_t index_id(stdb_table *t, uint16_t col)
+{
+    if (t->hot_index && t->hot_col == col) return t->hot_index - 1;
+    uint32_t id = index_id_slow(t, col);
+    t->hot_col = col;
+    t->hot_index = id + 1;
+    return id;
+}
+
+__attribute__((noinline)) static uint32_t index_id_slow(stdb_table *t, uint16_t col)
 {
     for (uint16_t i = 0; i < t->index_count; i++) {
         stdb_index_decl *ix = &t->indexes[i];
@@ -1055,7 +1097,12 @@ static int write_row(stdb_table *t, void *row, int32_t update_col)
     }
     uint8_t scratch[128]; /* most rows fit: no arena allocation on the hot path */
     wbuf b = {scratch, 0, sizeof scratch};
-    t->encode(&b, row);
+    if (t->fixed_size && t->fixed_size - 1 <= sizeof scratch) {
+        t->encodex(scratch, row); /* all-fixed row: straight-line stores, no checks */
+        b.len = t->fixed_size - 1;
+    } else {
+        t->encode(&b, row);
+    }
     uint32_t len = b.len;
     int32_t rc = update_col < 0
                      ? datastore_insert_bsatn(table_id(t), b.p, &len)
@@ -1068,7 +1115,15 @@ static int write_row(stdb_table *t, void *row, int32_t update_col)
 
 int stdb_insert(stdb_table *t, void *row) { return write_row(t, row, -1); }
 
-int stdb_update(stdb_table *t, uint16_t col, void *row) { return write_row(t, row, col); }
+/* All-fixed rows without sequences (nothing is written back): encode on the stack, one call. */
+int stdb_update(stdb_table *t, uint16_t col, void *row)
+{
+    if (!t->fixed_size || t->seq_count || t->fixed_size - 1 > 128) return write_row(t, row, col);
+    uint8_t buf[128];
+    t->encodex(buf, row);
+    uint32_t len = t->fixed_size - 1;
+    return datastore_update_bsatn(table_id(t), index_id(t, col), buf, &len);
+}
 
 uint64_t stdb_count(stdb_table *t)
 {
@@ -1195,7 +1250,39 @@ void stdb_iter_close(stdb_iter *it)
     it->len = it->pos = 0;
 }
 
+/* A point lookup. Fixed-width keys are passed as they are (their C bytes are their BSATN);
+ * a fixed-size row that comes back whole in one advance (the usual case: unique index) is
+ * decoded straight from the stack buffer; anything else goes through the general iterator. */
+#define STDB_FIND_FAST_MAX 256 /* largest fixed-size row read into find's stack buffer */
+
+static bool find_general(stdb_table *t, uint16_t col, const void *key, void *out_row);
+
 bool stdb_find(stdb_table *t, uint16_t col, const void *key, void *out_row)
+{
+    uint32_t w = kind_width(t->cols[col].kind);
+    if (!w || !t->fixed_size || t->fixed_size - 1 > STDB_FIND_FAST_MAX)
+        return find_general(t, col, key, out_row);
+    uint32_t h = 0;
+    if (datastore_index_scan_point_bsatn(index_id(t, col), key, w, &h) != 0) STDB_TRAP();
+    {
+        uint8_t row[STDB_FIND_FAST_MAX];
+        uint32_t n = sizeof row;
+        int32_t rc = row_iter_bsatn_advance(h, row, &n);
+        if (rc != 0 && rc != STDB_EXHAUSTED) STDB_TRAP();
+        if (n == 0) {
+            if (rc == 0) STDB_TRAP(); /* "more" with no bytes would loop forever */
+            return false;
+        }
+        /* the first row is the answer (a non-unique column may send more: ignored) */
+        if (n < t->fixed_size - 1 || !t->decodex(row, out_row)) STDB_TRAP(); /* not our type */
+        if (rc == 0) row_iter_bsatn_close(h);
+        return true;
+    }
+}
+
+/* Any key and row: the key is encoded, the row read through the general iterator. */
+__attribute__((noinline)) static bool find_general(stdb_table *t, uint16_t col, const void *key,
+                                                   void *out_row)
 {
     uint8_t scratch[64];
     wbuf k = {scratch, 0, sizeof scratch};

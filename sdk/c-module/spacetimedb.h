@@ -129,6 +129,10 @@ typedef struct stdb__wbuf { uint8_t *p; uint32_t len, cap; } stdb__wbuf;
 typedef struct stdb__rd { const uint8_t *p, *end; bool err; } stdb__rd;
 typedef void (*stdb__enc_fn)(stdb__wbuf *b, const void *obj);
 typedef void (*stdb__dec_fn)(stdb__rd *r, void *obj);
+/* Fixed-size codecs (every column of fixed width): no bounds or capacity checks, the caller
+ * checked the length once. The decoder returns false on an invalid bool byte. */
+typedef void (*stdb__encx_fn)(uint8_t *p, const void *obj);
+typedef bool (*stdb__decx_fn)(const uint8_t *p, void *obj);
 void stdb__wb_grow(stdb__wbuf *b, uint32_t n);
 void stdb__enc_value(stdb__wbuf *b, uint8_t kind, const void *p); /* any kind */
 void stdb__dec_value(stdb__rd *r, uint8_t kind, void *p);        /* any kind */
@@ -164,6 +168,21 @@ static inline void stdb__copy_w(void *d, const void *s, uint32_t w)
     case 8: __builtin_memcpy(d, s, 8); break;
     case 16: __builtin_memcpy(d, s, 16); break;
     default: __builtin_memcpy(d, s, 32); break;
+    }
+}
+
+/* Constant-size copy for the fixed-size codecs; width 0 (variable kinds, never reached when a
+ * codec is fixed-size) copies nothing. */
+static inline void stdb__copy_fixed(void *d, const void *s, uint32_t w)
+{
+    switch (w) {
+    case 1: __builtin_memcpy(d, s, 1); break;
+    case 2: __builtin_memcpy(d, s, 2); break;
+    case 4: __builtin_memcpy(d, s, 4); break;
+    case 8: __builtin_memcpy(d, s, 8); break;
+    case 16: __builtin_memcpy(d, s, 16); break;
+    case 32: __builtin_memcpy(d, s, 32); break;
+    default: break;
     }
 }
 
@@ -228,6 +247,11 @@ typedef struct stdb_table {
     struct stdb_table *next;
     stdb__enc_fn encode; /* generated row codecs (straight-line code per column) */
     stdb__dec_fn decode;
+    uint32_t fixed_size;   /* BSATN size + 1 when every column is fixed-width, else 0 */
+    stdb__encx_fn encodex; /* fixed-size codecs, used when fixed_size != 0 */
+    stdb__decx_fn decodex;
+    uint16_t hot_col;      /* one-entry cache of index_id(): last column looked up ... */
+    uint32_t hot_index;    /* ... and its index id + 1 (0 = empty) */
 } stdb_table;
 
 typedef struct stdb_ctx {
@@ -254,6 +278,8 @@ typedef struct stdb_reducer {
     stdb_reducer_fn fn;
     struct stdb_reducer *next;
     stdb__dec_fn decode; /* generated argument decoder (unused for scheduled reducers) */
+    uint32_t fixed_size;   /* argument BSATN size + 1 when every one is fixed-width, else 0 */
+    stdb__decx_fn decodex; /* fixed-size argument decoder, used when fixed_size != 0 */
 } stdb_reducer;
 
 /* Iterator over rows of a table scan or index scan. Rows come from a growable buffer. */
@@ -337,6 +363,30 @@ void stdb_log(uint32_t level, const char *file, uint32_t line, const char *fmt, 
         STDB_UNUSED ST *row = (ST *)obj;                                                     \
         COLS(STDB__DEC)                                                                      \
     }
+/* Fixed-size codecs `fn##_encx` / `fn##_decx` and `fn##_fixed`, the BSATN size + 1 when every
+ * column has a fixed width (0 otherwise). Straight-line loads and stores, nothing else. */
+#define STDB__ENCX(name, kind)                                                               \
+    stdb__copy_fixed(p, &row->name, STDB_WIDTH_##kind);                                      \
+    p += STDB_WIDTH_##kind;
+#define STDB__DECX(name, kind)                                                               \
+    if (STDB_KIND_##kind == STDB_KIND_BOOL && *p > 1) return false;                          \
+    stdb__copy_fixed(&row->name, p, STDB_WIDTH_##kind);                                      \
+    p += STDB_WIDTH_##kind;
+#define STDB__WSUM(name, kind) +STDB_WIDTH_##kind
+#define STDB__WVAR(name, kind) +(STDB_WIDTH_##kind == 0)
+#define STDB__CODECSX(fn, ST, COLS)                                                          \
+    enum { fn##_fixed = (0 COLS(STDB__WVAR)) ? 0 : 1 + (0 COLS(STDB__WSUM)) };               \
+    static STDB_UNUSED void fn##_encx(STDB_UNUSED uint8_t *p, STDB_UNUSED const void *obj)   \
+    {                                                                                        \
+        STDB_UNUSED const ST *row = (const ST *)obj;                                         \
+        COLS(STDB__ENCX)                                                                     \
+    }                                                                                        \
+    static STDB_UNUSED bool fn##_decx(STDB_UNUSED const uint8_t *p, STDB_UNUSED void *obj)   \
+    {                                                                                        \
+        STDB_UNUSED ST *row = (ST *)obj;                                                     \
+        COLS(STDB__DECX)                                                                     \
+        return true;                                                                         \
+    }
 #define STDB__COUNT(a) ((uint16_t)(sizeof(a) / sizeof((a)[0])))
 
 /* Looks a column up by name (traps if absent: a declaration bug). */
@@ -360,8 +410,9 @@ uint16_t stdb_table_column(const stdb_table *t, const char *name);
 #define STDB_TABLE(T, COLS, is_public_)                                                      \
     typedef struct T { COLS(STDB__FIELD) } T;                                                \
     STDB__STORAGE stdb_table T##__table STDB__DEF(= {#T, 0, 0, sizeof(T), (is_public_), -1,  \
-                                                     {{0}}, 0, {0}, 0, -1, 0, 0, 0, 0, 0, 0}); \
-    STDB__DEF(STDB__CODECS(T##__row, T, COLS)                                                \
+                                                     {{0}}, 0, {0}, 0, -1, 0, 0, 0, 0, 0, 0, \
+                                                     0, 0, 0, 0, 0});                        \
+    STDB__DEF(STDB__CODECS(T##__row, T, COLS) STDB__CODECSX(T##__row, T, COLS)               \
     __attribute__((constructor(101))) static void T##__register(void)                        \
     {                                                                                        \
         typedef T stdb__row;                                                                 \
@@ -370,6 +421,9 @@ uint16_t stdb_table_column(const stdb_table *t, const char *name);
         T##__table.col_count = STDB__COUNT(cols);                                            \
         T##__table.encode = T##__row_enc;                                                    \
         T##__table.decode = T##__row_dec;                                                    \
+        T##__table.fixed_size = T##__row_fixed;                                              \
+        T##__table.encodex = T##__row_encx;                                                  \
+        T##__table.decodex = T##__row_decx;                                                  \
         stdb_register_table(&T##__table);                                                    \
     })                                                                                       \
     static STDB_UNUSED int T##_insert(T *row) { return stdb_insert(&T##__table, row); }      \
@@ -465,8 +519,9 @@ uint16_t stdb_table_column(const stdb_table *t, const char *name);
     static int R##__impl(stdb_ctx *ctx, ARGT *args);                                         \
     static int R##__thunk(stdb_ctx *ctx, void *args) { return R##__impl(ctx, (ARGT *)args); } \
     static stdb_reducer R##__reducer = {#R, 0, 0, sizeof(ARGT), lifecycle_, sched_,          \
-                                        R##__thunk, 0, 0};                                   \
+                                        R##__thunk, 0, 0, 0, 0};                             \
     STDB__CODECS(R##__args, ARGT, ARGS)                                                      \
+    STDB__CODECSX(R##__args, ARGT, ARGS)                                                     \
     __attribute__((constructor(103))) static void R##__register(void)                        \
     {                                                                                        \
         typedef ARGT stdb__row __attribute__((unused));                                      \
@@ -474,6 +529,8 @@ uint16_t stdb_table_column(const stdb_table *t, const char *name);
         R##__reducer.params = params;                                                        \
         R##__reducer.param_count = (uint16_t)(STDB__COUNT(params) - 1);                      \
         R##__reducer.decode = R##__args_dec;                                                 \
+        R##__reducer.fixed_size = R##__args_fixed;                                           \
+        R##__reducer.decodex = R##__args_decx;                                               \
         stdb_register_reducer(&R##__reducer);                                                \
     }                                                                                        \
     static int R##__impl(STDB_UNUSED stdb_ctx *ctx, STDB_UNUSED ARGT *args)
