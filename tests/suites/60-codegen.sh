@@ -3,7 +3,8 @@
 # example modules (build/wasm/*.wasm) and checks the file layout and key contents of
 # spec-client-protocol.md §5.2; checks that an unknown --lang and a missing module fail
 # cleanly; with npm available and tests/codegen/ts/node_modules installed (`npm ci` there),
-# type-checks the output against the real spacetimedb package with tsc.
+# type-checks the output (and tests/codegen/ts/use.ts, app code using it) against the real
+# spacetimedb@2.10.1 package with tsc.
 # Last line: "codegen: N passed, N failed".
 set -u
 export LC_ALL=C
