@@ -58,6 +58,18 @@ d=$out/ticker
 check "$d/tick_count_table.ts" "lastTick: __t.timestamp().name('last_tick'),"
 check "$d/index.ts" "__reducerSchema('schedule_once', ScheduleOnceReducer)"
 
+# --include-private adds the private schedule table and its scheduled reducer
+if "$bin" generate --lang ts --include-private --out-dir "$out/priv" \
+    --bin-path build/wasm/ticker.wasm >/dev/null; then ok; else bad "--include-private"; fi
+check "$out/priv/tick_timer_table.ts" "scheduledAt: __t.scheduleAt().name('scheduled_at'),"
+check "$out/priv/index.ts" "__reducerSchema('tick', TickReducer)"
+# --module-path builds the folder with sdk/c-module/build-module.sh first
+if command -v "${WASM_CC:-clang}" >/dev/null 2>&1; then
+    if "$bin" generate --lang ts --out-dir "$out/mp" --module-path examples/ticker >/dev/null
+    then ok; else bad "--module-path"; fi
+    if cmp -s "$out/mp/index.ts" "$out/ticker/index.ts"; then ok; else bad "--module-path output differs"; fi
+fi
+
 # errors: unknown language, missing file, garbage file
 if "$bin" generate --lang cobol --out-dir "$out/x" --bin-path build/wasm/ticker.wasm 2>&1 \
     | grep -q "unknown --lang 'cobol'"; then ok; else bad "unknown --lang not reported"; fi
