@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -112,6 +113,11 @@ static int reducer_build(lc_arena *a, const host_reducer_def *d, codegen_reducer
     return fields_build(a, d->params, &r->field_count, &r->fields);
 }
 
+static int table_cmp(const void *a, const void *b)
+{
+    return strcmp(((const codegen_table *)a)->wire, ((const codegen_table *)b)->wire);
+}
+
 int codegen_schema_build(const host_moddef *md, bool include_private, codegen_schema **out,
                          lc_errbuf *eb)
 {
@@ -138,6 +144,8 @@ int codegen_schema_build(const host_moddef *md, bool include_private, codegen_sc
         codegen_schema_free(s);
         return lc_errf(eb, rc, "codegen: out of memory building the schema");
     }
+    /* The reference generator lists tables by name; reducers keep module order. */
+    qsort(ts, s->table_count, sizeof *ts, table_cmp);
     s->tables = ts;
     s->reducers = rs;
     *out = s;

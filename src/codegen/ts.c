@@ -288,12 +288,39 @@ static void cols_list(lc_buf *b, const codegen_table *t, u16 n, const u16 *cols)
     put(b, "]");
 }
 
-static void index_table(lc_buf *b, const codegen_table *t)
+/* Indexes and constraints are listed by name, as the reference generator does. */
+static void order_by_name(u32 n, const char *(*name_of)(const host_table_def *, u32),
+                          const host_table_def *d, u32 *ord)
+{
+    for (u32 i = 0; i < n; i++) {
+        u32 k = i;
+        while (k > 0 && strcmp(name_of(d, ord[k - 1]), name_of(d, i)) > 0) {
+            ord[k] = ord[k - 1];
+            k--;
+        }
+        ord[k] = i;
+    }
+}
+
+static const char *index_name(const host_table_def *d, u32 i) { return d->indexes[i].name; }
+static const char *constraint_name(const host_table_def *d, u32 i)
+{
+    return d->constraints[i].name;
+}
+
+static void index_table(lc_buf *b, lc_arena *a, const codegen_table *t)
 {
     const host_table_def *d = t->def;
+    u32 max = d->index_count > d->constraint_count ? d->index_count : d->constraint_count;
+    u32 *ord = lc_arena_alloc(a, sizeof *ord * (max + 1));
+    if (!ord) {
+        b->err = LC_ENOMEM;
+        return;
+    }
     put(b, "  %s: __table(\n    {\n      name: '%s',\n      indexes: [\n", t->camel, t->wire);
+    order_by_name(d->index_count, index_name, d, ord);
     for (u32 i = 0; i < d->index_count; i++) {
-        const host_index_def *x = &d->indexes[i];
+        const host_index_def *x = &d->indexes[ord[i]];
         const char *acc = x->accessor ? x->accessor : x->alias ? x->alias : x->name;
         put(b, "        {\n          accessor: '%s',\n          name: '%s',\n"
                "          algorithm: 'btree',\n          columns: ", acc, x->name);
@@ -301,8 +328,9 @@ static void index_table(lc_buf *b, const codegen_table *t)
         put(b, ",\n        },\n");
     }
     put(b, "      ],\n      constraints: [\n");
+    order_by_name(d->constraint_count, constraint_name, d, ord);
     for (u32 i = 0; i < d->constraint_count; i++) {
-        const host_constraint_def *c = &d->constraints[i];
+        const host_constraint_def *c = &d->constraints[ord[i]];
         put(b, "        {\n          name: '%s',\n          constraint: 'unique',\n"
                "          columns: ", c->name);
         cols_list(b, t, c->col_count, c->cols);
@@ -347,12 +375,13 @@ static const char *const INDEX_TAIL =
     "  override subscriptionBuilder = (): SubscriptionBuilder => {\n"
     "    return new SubscriptionBuilder(this);\n  };\n}\n";
 
-static int emit_index(const codegen_schema *s, lc_buf *b, const char *dir, lc_errbuf *eb)
+static int emit_index(const codegen_schema *s, lc_buf *b, lc_arena *a, const char *dir,
+                      lc_errbuf *eb)
 {
     index_imports(s, b);
     put(b, "/** The schema information for all tables in this module. */\n"
            "const tablesSchema = __schema({\n");
-    for (u32 i = 0; i < s->table_count; i++) index_table(b, &s->tables[i]);
+    for (u32 i = 0; i < s->table_count; i++) index_table(b, a, &s->tables[i]);
     put(b, "});\n\n/** The schema information for all reducers in this module. */\n"
            "const reducersSchema = __reducers(\n");
     for (u32 i = 0; i < s->reducer_count; i++)
@@ -371,7 +400,7 @@ int codegen_ts_emit(const codegen_schema *s, const char *out_dir, lc_errbuf *eb)
     int rc = emit_table_files(s, &b, &a, out_dir, eb);
     if (rc == 0) rc = emit_reducer_files(s, &b, &a, out_dir, eb);
     if (rc == 0) rc = emit_types_files(s, &b, &a, out_dir, eb);
-    if (rc == 0) rc = emit_index(s, &b, out_dir, eb);
+    if (rc == 0) rc = emit_index(s, &b, &a, out_dir, eb);
     lc_arena_deinit(&a);
     lc_buf_deinit(&b);
     return rc;
