@@ -90,7 +90,16 @@ static int fields_build(lc_arena *a, const lc_type *prod, u32 *out_count,
     return 0;
 }
 
-static int table_build(lc_arena *a, const host_table_def *d, codegen_table *t)
+static const char *type_name_of(const host_moddef *md, u32 ref)
+{
+    for (u32 i = 0; i < md->type_name_count; i++)
+        if (md->type_names[i].ref == ref && md->type_names[i].name[0])
+            return md->type_names[i].name;
+    return NULL;
+}
+
+static int table_build(lc_arena *a, const host_moddef *md, const host_table_def *d,
+                       codegen_table *t)
 {
     const char *acc = d->alias ? d->alias : d->name;
     t->def = d;
@@ -99,6 +108,8 @@ static int table_build(lc_arena *a, const host_table_def *d, codegen_table *t)
     t->pascal = codegen_pascal(a, acc);
     t->snake = snake(a, acc);
     if (!t->camel || !t->pascal || !t->snake) return LC_ENOMEM;
+    t->type_name = type_name_of(md, d->type_ref);
+    if (!t->type_name) t->type_name = t->pascal;
     return fields_build(a, d->row_type, &t->field_count, &t->fields);
 }
 
@@ -132,7 +143,7 @@ int codegen_schema_build(const host_moddef *md, bool include_private, codegen_sc
     for (u32 i = 0; rc == 0 && i < md->table_count; i++) {
         const host_table_def *d = &md->tables[i];
         if (!d->is_public && !include_private) continue;
-        rc = table_build(&s->arena, d, &ts[s->table_count++]);
+        rc = table_build(&s->arena, md, d, &ts[s->table_count++]);
     }
     for (u32 i = 0; rc == 0 && i < md->reducer_count; i++) {
         const host_reducer_def *d = &md->reducers[i];

@@ -33,6 +33,7 @@ typedef struct codegen_table {
     const char *camel;   /* accessor key on conn.db */
     const char *pascal;  /* symbol stem: <Pascal>Row */
     const char *snake;   /* file stem: <snake>_table */
+    const char *type_name; /* the row type's declared name (Types section), else pascal */
     u32 field_count;
     const codegen_field *fields;
 } codegen_table;

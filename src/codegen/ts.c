@@ -6,9 +6,11 @@
  * tables / reducers / procedures, context types, SubscriptionBuilder, DbConnectionBuilder,
  * DbConnection), <table>_table.ts (`__t.row({...})`), <reducer>_reducer.ts (params object),
  * types.ts (one named `__t.object` per table row), types/reducers.ts and types/procedures.ts.
- * Every SATS type maps to a `__t.*` builder (the table of §5.2). The description the host keeps
- * has no type names, so named products and sums nested inside a row are named after where they
- * occur (<Table><Column>), and types.ts lists the row types under the table's Pascal name.
+ * Every SATS type maps to a `__t.*` builder (the table of §5.2). types.ts lists each table's
+ * row type under its declared name (the Types section, host_moddef.type_names; the table's
+ * Pascal name when the module declares none, as the C SDK's modules do). Row types are
+ * ref-free, so products and sums nested in a row are written inline and named after where they
+ * occur (<Table><Column>), not by their declared names.
  * Procedures and views are not emitted yet (proceduresSchema is empty).
  * Text is accumulated in one lc_buf per file, then written whole.
  */
@@ -224,9 +226,9 @@ static int emit_types_files(const codegen_schema *s, lc_buf *b, lc_arena *a, con
     put(b, "%s%s", HEADER, TYPE_IMPORTS);
     for (u32 i = 0; i < s->table_count; i++) {
         const codegen_table *t = &s->tables[i];
-        put(b, "export const %s = __t.object('%s', {\n", t->pascal, t->pascal);
-        emit_fields(b, a, t->fields, t->field_count, t->pascal, -2);
-        put(b, "});\nexport type %s = __Infer<typeof %s>;\n\n", t->pascal, t->pascal);
+        put(b, "export const %s = __t.object('%s', {\n", t->type_name, t->type_name);
+        emit_fields(b, a, t->fields, t->field_count, t->type_name, -2);
+        put(b, "});\nexport type %s = __Infer<typeof %s>;\n\n", t->type_name, t->type_name);
     }
     int rc = flush(b, dir, "types.ts", eb);
     if (rc != 0) return rc;
