@@ -124,6 +124,67 @@ static int reducer_build(lc_arena *a, const host_reducer_def *d, codegen_reducer
     return fields_build(a, d->params, &r->field_count, &r->fields);
 }
 
+/* Every name an emitter writes into source text (as an identifier, a key or inside a quoted
+ * literal) comes from the untrusted module: accept only identifier bytes (ASCII letters,
+ * digits, '_', and any byte >= 0x80 as moddef's identifier rule does), so no name can close a
+ * string or inject code. */
+static bool name_safe(const char *s)
+{
+    if (!s || !*s) return false;
+    for (const u8 *p = (const u8 *)s; *p; p++) {
+        u8 c = *p;
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '_' || c >= 0x80;
+        if (!ok) return false;
+    }
+    return true;
+}
+
+/* Element and variant names at any depth (bounded by LC_VALUE_DEPTH_MAX). */
+static const char *type_unsafe_name(const lc_type *t)
+{
+    if (t->kind == LC_T_ARRAY) return type_unsafe_name(t->array_elem);
+    if (t->kind != LC_T_PRODUCT && t->kind != LC_T_SUM) return NULL;
+    for (u32 i = 0; i < t->elem_count; i++) {
+        if (t->elems[i].name && !name_safe(t->elems[i].name)) return t->elems[i].name;
+        const char *bad = type_unsafe_name(t->elems[i].type);
+        if (bad) return bad;
+    }
+    return NULL;
+}
+
+static const char *table_unsafe_name(const codegen_table *t)
+{
+    const host_table_def *d = t->def;
+    if (!name_safe(t->wire)) return t->wire;
+    if (!name_safe(t->camel)) return t->camel;
+    if (!name_safe(t->type_name)) return t->type_name;
+    for (u32 i = 0; i < d->index_count; i++) {
+        const host_index_def *x = &d->indexes[i];
+        if (!name_safe(x->name)) return x->name;
+        if (x->accessor && !name_safe(x->accessor)) return x->accessor;
+        if (x->alias && !name_safe(x->alias)) return x->alias;
+    }
+    for (u32 i = 0; i < d->constraint_count; i++)
+        if (!name_safe(d->constraints[i].name)) return d->constraints[i].name;
+    return d->row_type ? type_unsafe_name(d->row_type) : NULL;
+}
+
+static const char *schema_unsafe_name(const codegen_schema *s)
+{
+    for (u32 i = 0; i < s->table_count; i++) {
+        const char *bad = table_unsafe_name(&s->tables[i]);
+        if (bad) return bad;
+    }
+    for (u32 i = 0; i < s->reducer_count; i++) {
+        const codegen_reducer *r = &s->reducers[i];
+        if (!name_safe(r->wire)) return r->wire;
+        const char *bad = r->def->params ? type_unsafe_name(r->def->params) : NULL;
+        if (bad) return bad;
+    }
+    return NULL;
+}
+
 static int table_cmp(const void *a, const void *b)
 {
     return strcmp(((const codegen_table *)a)->wire, ((const codegen_table *)b)->wire);
@@ -159,6 +220,12 @@ int codegen_schema_build(const host_moddef *md, bool include_private, codegen_sc
     qsort(ts, s->table_count, sizeof *ts, table_cmp);
     s->tables = ts;
     s->reducers = rs;
+    const char *bad = schema_unsafe_name(s);
+    if (bad) {
+        rc = lc_errf(eb, LC_EINVALID, "codegen: name '%.64s' is not an identifier", bad);
+        codegen_schema_free(s);
+        return rc;
+    }
     *out = s;
     return 0;
 }

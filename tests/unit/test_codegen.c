@@ -2,6 +2,8 @@
  * tests/unit/test_codegen.c — codegen name forms (the SDK's toCamelCase, PascalCase) and the
  * emitter table; whole-module output is checked by tests/suites/60-codegen.sh.
  */
+#include <string.h>
+
 #include "codegen/codegen.h"
 #include "harness.h"
 
@@ -117,6 +119,25 @@ TEST(codegen_schema_from_description)
     CHECK_EQ(s->reducer_count, 2); /* private tidy now, lifecycle init never */
     CHECK_STR(s->reducers[1].pascal, "Tidy");
     codegen_schema_free(s);
+    host_moddef_destroy(md);
+    lc_buf_deinit(&b);
+}
+
+/* A declared type name that is not an identifier must not reach generated source text. */
+TEST(codegen_rejects_unsafe_type_name)
+{
+    lc_buf b;
+    lc_buf_init(&b);
+    build_person(&b);
+    u8 *p = memmem(b.data, b.len, "Person", 6);
+    CHECK(p != NULL);
+    p[1] = '\''; /* "P'rson" */
+    host_moddef *md = NULL;
+    lc_errbuf eb;
+    CHECK_OK(host_moddef_decode(b.data, b.len, &md, &eb));
+    codegen_schema *s = NULL;
+    CHECK_ERR(codegen_schema_build(md, false, &s, &eb), LC_EINVALID);
+    CHECK(s == NULL);
     host_moddef_destroy(md);
     lc_buf_deinit(&b);
 }
