@@ -126,11 +126,11 @@ static int reducer_build(lc_arena *a, const host_reducer_def *d, codegen_reducer
 
 /* Every name an emitter writes into source text (as an identifier, a key or inside a quoted
  * literal) comes from the untrusted module: accept only identifier bytes (ASCII letters,
- * digits, '_', and any byte >= 0x80 as moddef's identifier rule does), so no name can close a
- * string or inject code. */
+ * digits but not first, '_', and any byte >= 0x80 as moddef's identifier rule does), so no
+ * name can close a string or inject code, and every key is a valid TypeScript identifier. */
 static bool name_safe(const char *s)
 {
-    if (!s || !*s) return false;
+    if (!s || !*s || (*s >= '0' && *s <= '9')) return false;
     for (const u8 *p = (const u8 *)s; *p; p++) {
         u8 c = *p;
         bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
