@@ -5,7 +5,8 @@
  * Loads the module through the host (host_module_load runs __describe_module__ and decodes
  * the description), builds the codegen schema once and hands it to the emitter for --lang.
  * --module-path first compiles the folder with sdk/c-module/build-module.sh (the script found
- * in sdk/c-module/ under the working directory, or in $LIGHTCONE_SDK) into a temporary .wasm
+ * in sdk/c-module/ under the working directory, or in $LIGHTCONE_SDK) into a .wasm in a fresh
+ * mkdtemp directory
  * that is removed afterwards.
  */
 #include <stdio.h>
@@ -49,7 +50,12 @@ static int build_folder(const char *folder, char *wasm_out, size_t cap)
         fprintf(stderr, "lightcone generate: %s not found (set LIGHTCONE_SDK)\n", script);
         return -1;
     }
-    snprintf(wasm_out, cap, "/tmp/lightcone-gen-%ld.wasm", (long)getpid());
+    char dir[] = "/tmp/lightcone-gen-XXXXXX"; /* private directory: no guessable file */
+    if (!mkdtemp(dir)) {
+        fprintf(stderr, "lightcone generate: cannot create a temporary directory\n");
+        return -1;
+    }
+    snprintf(wasm_out, cap, "%s/module.wasm", dir);
     pid_t pid = fork();
     if (pid == 0) {
         execlp("sh", "sh", script, folder, wasm_out, (char *)NULL);
@@ -58,6 +64,9 @@ static int build_folder(const char *folder, char *wasm_out, size_t cap)
     int st = 0;
     if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
         fprintf(stderr, "lightcone generate: building %s failed\n", folder);
+        unlink(wasm_out);
+        *strrchr(wasm_out, '/') = 0;
+        rmdir(wasm_out);
         return -1;
     }
     return 0;
@@ -128,5 +137,7 @@ int cmd_generate(int argc, char **argv)
     if (build_folder(folder, tmp, sizeof tmp) != 0) return 1;
     int rc = generate(lang, out, tmp, priv);
     unlink(tmp);
+    *strrchr(tmp, '/') = 0;
+    rmdir(tmp);
     return rc;
 }
