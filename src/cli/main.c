@@ -19,6 +19,7 @@ static int cmd_version(int argc, char **argv)
 }
 
 static int cmd_help(int argc, char **argv);
+int cmd_generate(int argc, char **argv); /* cli/cmd_generate.c */
 
 static const struct {
     const char *name;
@@ -27,6 +28,7 @@ static const struct {
 } commands[] = {
     {"version", cmd_version, "print the version"},
     {"help", cmd_help, "list the subcommands"},
+    {"generate", cmd_generate, "client bindings from a module (--lang typescript)"},
 };
 
 static int cmd_help(int argc, char **argv)

@@ -127,6 +127,12 @@ typedef struct host_view_def {
     const lc_type *return_type;
 } host_view_def;
 
+/* One entry of the Types section (V9/V10): the declared name of a typespace entry. */
+typedef struct host_type_name {
+    const char *name; /* the name, without its scope */
+    u32 ref;          /* index into typespace (not checked against its count) */
+} host_type_name;
+
 typedef struct host_moddef {
     u8 version;             /* 8, 9 or 10 */
     lc_arena arena;         /* names and arrays */
@@ -143,6 +149,8 @@ typedef struct host_moddef {
     u32 rls_count;          /* row-level-security filters (SQL text) */
     const char *const *rls_sql;
     i32 lifecycle_reducer[4]; /* indexed by host_lifecycle: reducer id, or -1 */
+    u32 type_name_count;    /* Types section, as declared (0 for V8): used by codegen */
+    const host_type_name *type_names;
 } host_moddef;
 
 /* Decodes and validates `len` bytes of BSATN RawModuleDef. On success *out_def is owned by the

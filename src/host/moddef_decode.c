@@ -248,18 +248,23 @@ static void md_table_type_access(md_reader *mr, raw_table *t)
 }
 
 /* RawTypeDefV9/V10: { { scope: Vec<String>, name }, ty: u32, custom_ordering: bool }. The
- * host needs none of it beyond checking it decodes. */
+ * host only checks it decodes; the names and refs are kept in md->type_names for codegen. */
 static void md_skip_typedefs(md_reader *mr)
 {
     u32 n = md_count(mr);
+    host_type_name *names = n ? md_alloc(mr, sizeof *names * n) : NULL;
+    u32 kept = 0;
     for (u32 i = 0; i < n && !md_failed(mr); i++) {
         mr->where = "type definition";
         u32 scope = md_count(mr);
         for (u32 k = 0; k < scope && !md_failed(mr); k++) md_string(mr);
-        md_string(mr);
-        md_u32(mr);
+        const char *name = md_string(mr);
+        u32 ref = md_u32(mr);
         md_bool(mr);
+        if (names && !md_failed(mr)) names[kept++] = (host_type_name){name, ref};
     }
+    mr->md->type_names = names;
+    mr->md->type_name_count = names ? kept : 0;
 }
 
 /* ------------------------------------------------------------ V10 -------------------------- */
