@@ -69,6 +69,8 @@ typedef struct cc {
     u32 fuse_d;
     u32 op_pos, prev_op_pos;  /* starts of the last two emit_op instructions */
     u32 label_pos;       /* last code position a branch target was bound to */
+    u32 param_count;     /* of the function being compiled */
+    u64 locals_written;  /* bit x: local x (< 64) may have been written since entry */
     ctl *ctls;
     u32 ctl_count, ctl_cap;
     lc_wasm_word *code;
@@ -775,6 +777,18 @@ static void store_local(cc *c, u32 x, u32 loc, u64 k)
             materialize_at(c, i);
     if (loc == x)
         return;
+    /* Storing numeric zero into a declared local that still holds its zero from the call:
+     * nothing to do while no branch target has been bound yet (code so far runs once, in
+     * order, from the entry). */
+    bool is_fresh = x < 64 && !(c->locals_written >> x & 1);
+    if (x < 64)
+        c->locals_written |= 1ull << x;
+    if (is_fresh && loc == LOC_CONST && k == 0 && x >= c->param_count &&
+        c->label_pos == NO_FIXUP && c->fn->local_types[x] != 0x70 &&
+        c->fn->local_types[x] != 0x6f) {
+        no_fuse(c);
+        return;
+    }
     if (loc == LOC_CONST) {
         emit_op(c, OP_CONST, x, 0, 0);
         emit(c, k);
@@ -1306,6 +1320,8 @@ static int read_locals(cc *c, lc_wasm_code *fn, const lc_wasm_type *ty)
 static int compile_body(lc_wasm_module *m, lc_wasm_code *fn, cc *c)
 {
     const lc_wasm_type *ty = &m->types[fn->type_index];
+    c->param_count = ty->param_count;
+    c->locals_written = 0;
     c->r = (wasm_rd){fn->body, fn->body + fn->body_len, 0, NULL};
     int err = read_locals(c, fn, ty);
     if (err)
