@@ -363,9 +363,20 @@ static void take_cmp(cc *c, u32 cond, fused_cmp *out)
     u32 p = c->prev_op_pos;
     if (c->op_pos == c->fuse_pos && p != NO_FIXUP && c->label_pos != c->fuse_pos &&
         ((c->code[p].u & 0xffff) == OP_IMM + 0x6a ? p + 2 : p + 1) == c->fuse_pos &&
-        ((c->code[p].u & 0xffff) == OP_IMM + 0x6a || (c->code[p].u & 0xffff) == 0x6a) &&
-        ((c->code[p].u >> 16) & 0xffff) == ((w >> 32) & 0xffff))
-        out->add_pos = p;
+        ((c->code[p].u & 0xffff) == OP_IMM + 0x6a || (c->code[p].u & 0xffff) == 0x6a)) {
+        u64 add_d = (c->code[p].u >> 16) & 0xffff;
+        if (add_d == ((w >> 32) & 0xffff)) {
+            out->add_pos = p;
+        } else if (op < OP_IMM && base != 0x45 && add_d == (w >> 48)) {
+            /* cmp(y, x) right after x = ...: swap to the mirrored cmp(x, y), so the add
+             * can fuse (also in the compare restored when the branch cannot fuse). */
+            static const u8 mirror[11] = {0, 1, 2, 5, 6, 3, 4, 9, 10, 7, 8};
+            out->idx = mirror[out->idx];
+            out->w0 = (0x45u + out->idx) | (w & 0xffff0000ull) | (w >> 48) << 32 |
+                      ((w >> 32) & 0xffff) << 48;
+            out->add_pos = p;
+        }
+    }
     c->code_len = c->fuse_pos;
     out->ok = true;
     no_fuse(c);

@@ -626,3 +626,51 @@ TEST(wasm_add_compare_and_store_fusion)
     lc_wasm_instance_destroy(inst);
     lc_wasm_module_destroy(m);
 }
+
+/* A compare whose right operand is the add just before it is mirrored so the add fuses
+ * (cmp(y, x) -> cmp'(x, y)). Source:
+ * (module
+ *   (func (export "mirror") (param i32 i32) (result i32)
+ *     (block (br_if 0 (i32.lt_u (local.get 1)
+ *                               (local.tee 0 (i32.add (local.get 0) (i32.const 1)))))
+ *       (return (i32.const 1)))
+ *     (i32.const 2))
+ *   (func (export "mirrors") (param i32 i32 i32) (result i32)   ;; i32.le_s, add of 2 slots
+ *     ...))
+ */
+/* clang-format off */
+static const u8 mirror_wasm[] = {
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x0e, 0x02, 0x60,
+  0x02, 0x7f, 0x7f, 0x01, 0x7f, 0x60, 0x03, 0x7f, 0x7f, 0x7f, 0x01, 0x7f,
+  0x03, 0x03, 0x02, 0x00, 0x01, 0x07, 0x14, 0x02, 0x06, 0x6d, 0x69, 0x72,
+  0x72, 0x6f, 0x72, 0x00, 0x00, 0x07, 0x6d, 0x69, 0x72, 0x72, 0x6f, 0x72,
+  0x73, 0x00, 0x01, 0x0a, 0x2f, 0x02, 0x16, 0x00, 0x02, 0x40, 0x20, 0x01,
+  0x20, 0x00, 0x41, 0x01, 0x6a, 0x22, 0x00, 0x49, 0x0d, 0x00, 0x41, 0x01,
+  0x0f, 0x0b, 0x41, 0x02, 0x0b, 0x16, 0x00, 0x02, 0x40, 0x20, 0x01, 0x20,
+  0x00, 0x20, 0x02, 0x6a, 0x22, 0x00, 0x4c, 0x0d, 0x00, 0x41, 0x01, 0x0f,
+  0x0b, 0x41, 0x02, 0x0b
+};
+/* clang-format on */
+
+TEST(wasm_mirrored_compare_fusion)
+{
+    lc_wasm_module *m;
+    lc_wasm_instance *inst;
+    lc_errbuf eb;
+    CHECK_OK(lc_wasm_module_load(mirror_wasm, sizeof(mirror_wasm), NULL, &m, &eb));
+    CHECK_OK(lc_wasm_instantiate(m, NULL, NULL, &inst, &eb));
+    lc_wasm_func *f = lc_wasm_instance_func(inst, "mirror");
+    lc_wasm_func *g = lc_wasm_instance_func(inst, "mirrors");
+    static const u32 ys[4] = {3, 6, 9, 0xffffffffu};
+    static const u64 want_u[4] = {2, 1, 1, 1};  /* taken iff y < 5 + 1 (unsigned) */
+    static const u64 want_s[4] = {2, 2, 1, 2};  /* taken iff y <= 5 + 1 (signed) */
+    for (u32 i = 0; i < 4; i++) {
+        u64 a[3] = {5, ys[i], 1}, r = 0;
+        CHECK_OK(lc_wasm_call(inst, f, a, 2, &r, 1, &eb));
+        CHECK_EQ(r, want_u[i]);
+        CHECK_OK(lc_wasm_call(inst, g, a, 3, &r, 1, &eb));
+        CHECK_EQ(r, want_s[i]);
+    }
+    lc_wasm_instance_destroy(inst);
+    lc_wasm_module_destroy(m);
+}
