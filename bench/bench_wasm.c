@@ -267,6 +267,8 @@ static int run_kernels(wasm_env *env, double scale, double *out_geomean, double 
            "wasm ms", "wasm/cc", "wasm/clg", "check");
     for (size_t i = 0; i < LC_ARRAY_LEN(KERNELS); i++) {
         const kernel *k = &KERNELS[i];
+        const char *only = getenv("BENCH_WASM_ONLY");  /* profiling: one kernel */
+        if (only && strcmp(only, k->name) != 0) continue;
         u64 cc_sum = 0, clang_sum = 0, wasm_sum = 0;
         u32 reps = kernel_reps(k, scale);
         lc_errbuf eb = {{0}};

@@ -69,6 +69,8 @@ typedef struct cc {
     u32 fuse_d;
     u32 op_pos, prev_op_pos;  /* starts of the last two emit_op instructions */
     u32 label_pos;       /* last code position a branch target was bound to */
+    u32 param_count;     /* of the function being compiled */
+    u64 locals_written;  /* bit x: local x (< 64) may have been written since entry */
     ctl *ctls;
     u32 ctl_count, ctl_cap;
     lc_wasm_word *code;
@@ -359,10 +361,22 @@ static void take_cmp(cc *c, u32 cond, fused_cmp *out)
     out->w1 = op >= OP_IMM ? c->code[c->fuse_pos + 1].u : 0;
     out->add_pos = NO_FIXUP;
     u32 p = c->prev_op_pos;
-    if (c->op_pos == c->fuse_pos && p + 2 == c->fuse_pos && c->label_pos != c->fuse_pos &&
-        (c->code[p].u & 0xffff) == OP_IMM + 0x6a &&
-        ((c->code[p].u >> 16) & 0xffff) == ((w >> 32) & 0xffff))
-        out->add_pos = p;
+    if (c->op_pos == c->fuse_pos && p != NO_FIXUP && c->label_pos != c->fuse_pos &&
+        ((c->code[p].u & 0xffff) == OP_IMM + 0x6a ? p + 2 : p + 1) == c->fuse_pos &&
+        ((c->code[p].u & 0xffff) == OP_IMM + 0x6a || (c->code[p].u & 0xffff) == 0x6a)) {
+        u64 add_d = (c->code[p].u >> 16) & 0xffff;
+        if (add_d == ((w >> 32) & 0xffff)) {
+            out->add_pos = p;
+        } else if (op < OP_IMM && base != 0x45 && add_d == (w >> 48)) {
+            /* cmp(y, x) right after x = ...: swap to the mirrored cmp(x, y), so the add
+             * can fuse (also in the compare restored when the branch cannot fuse). */
+            static const u8 mirror[11] = {0, 1, 2, 5, 6, 3, 4, 9, 10, 7, 8};
+            out->idx = mirror[out->idx];
+            out->w0 = (0x45u + out->idx) | (w & 0xffff0000ull) | (w >> 48) << 32 |
+                      ((w >> 32) & 0xffff) << 48;
+            out->add_pos = p;
+        }
+    }
     c->code_len = c->fuse_pos;
     out->ok = true;
     no_fuse(c);
@@ -392,13 +406,15 @@ static void emit_brc(cc *c, const fused_cmp *f, bool negate)
     u32 k = negate ? neg[f->idx] : f->idx;
     bool imm = (f->w0 & 0xffff) >= OP_IMM;
     u64 ab = f->w0 & ~(u64)0xffffffffull;
-    if (f->add_pos != NO_FIXUP && f->add_pos + 2 == c->code_len) {
-        /* x = a + k; branch on cmp(x, b): OP_BRCA/OP_BRCAI d=x a b [k] ([imm]) */
+    bool add_slot = f->add_pos != NO_FIXUP && (c->code[f->add_pos].u & 0xffff) == 0x6a;
+    if (f->add_pos != NO_FIXUP && f->add_pos + (add_slot ? 1 : 2) == c->code_len) {
+        /* x = a + k (or a + slot); branch on cmp(x, b): OP_BRCA/OP_BRCAI d=x a b [k]
+         * ([imm]), OP_BRCAS/OP_BRCASI d=x a b [slot] ([imm]) */
         u64 add = c->code[f->add_pos].u;
-        u64 kk = c->code[f->add_pos + 1].u;
+        u64 kk = add_slot ? add >> 48 : c->code[f->add_pos + 1].u;
+        u32 base = add_slot ? (imm ? OP_BRCASI : OP_BRCAS) : (imm ? OP_BRCAI : OP_BRCA);
         c->code_len = f->add_pos;
-        emit(c, (imm ? OP_BRCAI : OP_BRCA) + k + (add & 0xffffffff0000ull) +
-                    (f->w0 & 0xffff000000000000ull));
+        emit(c, base + k + (add & 0xffffffff0000ull) + (f->w0 & 0xffff000000000000ull));
         emit(c, kk);
         if (imm)
             emit(c, f->w1);
@@ -772,6 +788,18 @@ static void store_local(cc *c, u32 x, u32 loc, u64 k)
             materialize_at(c, i);
     if (loc == x)
         return;
+    /* Storing numeric zero into a declared local that still holds its zero from the call:
+     * nothing to do while no branch target has been bound yet (code so far runs once, in
+     * order, from the entry). */
+    bool is_fresh = x < 64 && !(c->locals_written >> x & 1);
+    if (x < 64)
+        c->locals_written |= 1ull << x;
+    if (is_fresh && loc == LOC_CONST && k == 0 && x >= c->param_count &&
+        c->label_pos == NO_FIXUP && c->fn->local_types[x] != 0x70 &&
+        c->fn->local_types[x] != 0x6f) {
+        no_fuse(c);
+        return;
+    }
     if (loc == LOC_CONST) {
         emit_op(c, OP_CONST, x, 0, 0);
         emit(c, k);
@@ -907,6 +935,15 @@ static void op_mem(cc *c, u8 op)
         u32 a = pop_slot(c, 0x7f);
         if (!emitting(c))
             return;
+        u64 w0, w1;
+        if (vl == LOC_CONST && c->fuse_end == c->code_len &&
+            (c->code[c->fuse_pos].u & 0xffff) == 0x6a && take_add(c, a, &w0, &w1)) {
+            /* address = a + b (slots): OP_STXK a b [offset] [value] */
+            emit(c, OP_STXK + (u64)(op - 0x36) + (w0 & ~(u64)0xffffffffull));
+            emit(c, offset);
+            emit(c, vk);
+            return;
+        }
         if (vl == LOC_CONST) {  /* store of a constant: OP_IMM + op a [offset] [value] */
             emit_op(c, OP_IMM + op, 0, a, 0);
             emit(c, offset);
@@ -914,7 +951,6 @@ static void op_mem(cc *c, u8 op)
             return;
         }
         LC_UNUSED(vh);
-        u64 w0, w1;
         if (take_add(c, a, &w0, &w1)) {
             bool imm = (w0 & 0xffff) >= OP_IMM;
             if (vl > SLOT_MAX)
@@ -965,6 +1001,35 @@ static bool has_imm_form(u8 op)
            op == 0x7d || op == 0x7e || (op >= 0x83 && op <= 0x88);
 }
 
+/* An add (i32, i64, f64) of slots a and b where one of them is the result of the mul just
+ * emitted (nothing after it, no label in between): replaces the mul by OP_MADD*. Returns
+ * the position of the fused instruction, or NO_FIXUP. */
+static u32 try_madd(cc *c, u8 op, u32 d, u32 a, u32 b)
+{
+    u32 mop = op == 0x6a ? 0x6c : op == 0x7c ? 0x7e : op == 0xa0 ? 0xa2 : 0;
+    if (!mop || c->fuse_end != c->code_len || c->label_pos == c->code_len ||
+        c->op_pos != c->fuse_pos)
+        return NO_FIXUP;
+    u64 mw = c->code[c->fuse_pos].u;
+    if ((mw & 0xffff) != mop || c->fuse_d != ((mw >> 16) & 0xffff))
+        return NO_FIXUP;
+    u32 other;
+    if (c->fuse_d == a && a == d)
+        other = b;
+    else if (c->fuse_d == b && b == d + 1)
+        other = a;
+    else
+        return NO_FIXUP;
+    u32 pos = c->fuse_pos;
+    c->code_len = pos;
+    c->op_pos = c->prev_op_pos;
+    no_fuse(c);
+    u32 nop = op == 0x6a ? OP_MADD32 : op == 0x7c ? OP_MADD64 : OP_MADDF64;
+    emit_op(c, nop, d, (u32)(mw >> 32) & 0xffff, (u32)(mw >> 48));
+    emit(c, other);
+    return pos;
+}
+
 static void op_numeric(cc *c, u8 op, u32 nargs, u8 arg, u8 res)
 {
     if (nargs == 1) {
@@ -993,8 +1058,11 @@ static void op_numeric(cc *c, u8 op, u32 nargs, u8 arg, u8 res)
                 emit(c, bk);
                 bl = bh;
             }
-            pos = c->code_len;
-            emit_op(c, op, d, a, bl);
+            pos = bl == bh || a == d ? try_madd(c, op, d, a, bl) : NO_FIXUP;
+            if (pos == NO_FIXUP) {
+                pos = c->code_len;
+                emit_op(c, op, d, a, bl);
+            }
         }
     }
     push_result(c, res, pos);
@@ -1263,6 +1331,8 @@ static int read_locals(cc *c, lc_wasm_code *fn, const lc_wasm_type *ty)
 static int compile_body(lc_wasm_module *m, lc_wasm_code *fn, cc *c)
 {
     const lc_wasm_type *ty = &m->types[fn->type_index];
+    c->param_count = ty->param_count;
+    c->locals_written = 0;
     c->r = (wasm_rd){fn->body, fn->body + fn->body_len, 0, NULL};
     int err = read_locals(c, fn, ty);
     if (err)

@@ -162,10 +162,38 @@ static int host_call(lc_wasm_instance *inst, lc_wasm_instance *ci, const lc_wasm
 #define D_ ((u32)(w >> 16) & 0xffffu)
 #define A_ ((u32)(w >> 32) & 0xffffu)
 #define B_ ((u32)(w >> 48))
+#ifdef LC_WASM_OPSTATS
+/* Developer aid (-DLC_WASM_OPSTATS): counts executed op pairs, printed at exit. */
+#include <stdlib.h>
+static u64 opstats[OP_COUNT][OP_COUNT];
+static u32 opstats_prev;
+static void opstats_dump(void)
+{
+    for (int n = 0; n < 60; n++) {
+        u64 best = 0; u32 bi = 0, bj = 0;
+        for (u32 i = 0; i < OP_COUNT; i++)
+            for (u32 j = 0; j < OP_COUNT; j++)
+                if (opstats[i][j] > best) { best = opstats[i][j]; bi = i; bj = j; }
+        if (!best) break;
+        fprintf(stderr, "%12llu %03x -> %03x\n", (unsigned long long)best, bi, bj);
+        opstats[bi][bj] = 0;
+    }
+}
+#define OPSTAT(op)                                                                  \
+    do {                                                                            \
+        static int reg_;                                                            \
+        if (!reg_) { reg_ = 1; atexit(opstats_dump); }                              \
+        opstats[opstats_prev][op]++;                                                \
+        opstats_prev = (u32)(op);                                                   \
+    } while (0)
+#else
+#define OPSTAT(op) ((void)0)
+#endif
 #define NEXT()                                                                      \
     do {                                                                            \
         w = pc->u;                                                                  \
         pc++;                                                                       \
+        OPSTAT(w & (OP_COUNT - 1));                                                 \
         goto *labels[w & (OP_COUNT - 1)];                                           \
     } while (0)
 /* Fuel is charged on every taken branch (so on every loop back-edge) and on every call. */
@@ -304,8 +332,9 @@ static int host_call(lc_wasm_instance *inst, lc_wasm_instance *ci, const lc_wasm
 /* i32.add-immediate into slot d, then compare-and-branch on it (OP_BRCA / OP_BRCAI). */
 #define BRCA(k, expr)                                                               \
     A##k : {                                                                        \
-        u32 a = (u32)(fp[A_] + pc->u), b = (u32)fp[B_];                             \
+        u32 a = (u32)(fp[A_] + pc->u);                                              \
         fp[D_] = a;                                                                 \
+        u32 b = (u32)fp[B_]; /* after the write: b may be slot d */                 \
         pc++;                                                                       \
         if (expr)                                                                   \
             JUMP();                                                                 \
@@ -321,6 +350,40 @@ static int host_call(lc_wasm_instance *inst, lc_wasm_instance *ci, const lc_wasm
             JUMP();                                                                 \
         else                                                                        \
             pc++;                                                                   \
+        NEXT();                                                                     \
+    }
+/* i32.add of two slots into slot d, then compare-and-branch (OP_BRCAS / OP_BRCASI). */
+#define BRCAS(k, expr)                                                              \
+    AS##k : {                                                                       \
+        u32 a = (u32)(fp[A_] + fp[pc->u]);                                          \
+        fp[D_] = a;                                                                 \
+        u32 b = (u32)fp[B_];                                                        \
+        pc++;                                                                       \
+        if (expr)                                                                   \
+            JUMP();                                                                 \
+        else                                                                        \
+            pc++;                                                                   \
+        NEXT();                                                                     \
+    }                                                                               \
+    ASI##k : {                                                                      \
+        u32 a = (u32)(fp[A_] + fp[pc[0].u]), b = (u32)pc[1].u;                      \
+        fp[D_] = a;                                                                 \
+        pc += 2;                                                                    \
+        if (expr)                                                                   \
+            JUMP();                                                                 \
+        else                                                                        \
+            pc++;                                                                   \
+        NEXT();                                                                     \
+    }
+/* Store of a constant at a + b (slots) + offset (OP_STXK). */
+#define STOREXK(k, T, N)                                                            \
+    SK##k : {                                                                       \
+        u64 ea = (u64)(u32)(fp[A_] + fp[B_]) + pc[0].u;                             \
+        if (LC_UNLIKELY(ea + N > mem_size))                                         \
+            TRAP(LC_ETRAP_MEM_OOB);                                                 \
+        T v = (T)pc[1].u;                                                           \
+        pc += 2;                                                                    \
+        memcpy(mem + ea, &v, N);                                                    \
         NEXT();                                                                     \
     }
 #define UN32(expr) { u32 a = (u32)fp[A_]; fp[D_] = (u32)(expr); NEXT(); }
@@ -453,6 +516,18 @@ LC_NO_MEMSET_IDIOM int wasm_exec(lc_wasm_instance *inst, const lc_wasm_func *fun
         [OP_STX + 6] = &&SX6, [OP_STI + 6] = &&SY6,
         [OP_STX + 7] = &&SX7, [OP_STI + 7] = &&SY7,
         [OP_STX + 8] = &&SX8, [OP_STI + 8] = &&SY8,
+        [OP_BRCAS + 0] = &&AS0, [OP_BRCAS + 1] = &&AS1, [OP_BRCASI + 1] = &&ASI1,
+        [OP_BRCAS + 2] = &&AS2, [OP_BRCASI + 2] = &&ASI2, [OP_BRCAS + 3] = &&AS3,
+        [OP_BRCASI + 3] = &&ASI3, [OP_BRCAS + 4] = &&AS4, [OP_BRCASI + 4] = &&ASI4,
+        [OP_BRCAS + 5] = &&AS5, [OP_BRCASI + 5] = &&ASI5, [OP_BRCAS + 6] = &&AS6,
+        [OP_BRCASI + 6] = &&ASI6, [OP_BRCAS + 7] = &&AS7, [OP_BRCASI + 7] = &&ASI7,
+        [OP_BRCAS + 8] = &&AS8, [OP_BRCASI + 8] = &&ASI8, [OP_BRCAS + 9] = &&AS9,
+        [OP_BRCASI + 9] = &&ASI9, [OP_BRCAS + 10] = &&AS10, [OP_BRCASI + 10] = &&ASI10,
+        [OP_BRCAS + 11] = &&AS11, [OP_STXK + 0] = &&SK0, [OP_STXK + 1] = &&SK1,
+        [OP_STXK + 2] = &&SK2, [OP_STXK + 3] = &&SK3, [OP_STXK + 4] = &&SK4,
+        [OP_STXK + 5] = &&SK5, [OP_STXK + 6] = &&SK6, [OP_STXK + 7] = &&SK7,
+        [OP_STXK + 8] = &&SK8,
+        [OP_MADD32] = &&Lmadd32, [OP_MADD64] = &&Lmadd64, [OP_MADDF64] = &&Lmaddf64,
     };
 #undef IMM
 
@@ -600,6 +675,22 @@ do_call: {
     }
     NEXT();
 }
+Lmadd32: { /* d a b [c]: fp[d] = fp[a] * fp[b] + fp[c] */
+    u32 r = (u32)fp[A_] * (u32)fp[B_];
+    fp[D_] = (u32)(r + (u32)fp[(pc++)->u]);
+    NEXT();
+}
+Lmadd64: {
+    u64 r = fp[A_] * fp[B_];
+    fp[D_] = r + fp[(pc++)->u];
+    NEXT();
+}
+Lmaddf64: {
+    f64 r = as_f64(fp[A_]) * as_f64(fp[B_]);  /* own statement: never contracted to fma */
+    f64 s = r + as_f64(fp[(pc++)->u]);
+    fp[D_] = from_f64(s);
+    NEXT();
+}
 L1b: { /* select d a b [cond] */
     u32 c = (u32)fp[(pc++)->u];
     fp[D_] = c ? fp[A_] : fp[B_];
@@ -711,6 +802,45 @@ A11: {
         pc++;
     NEXT();
 }
+AS0: {
+    u32 a = (u32)(fp[A_] + fp[pc->u]);
+    fp[D_] = a;
+    pc++;
+    if (!a)
+        JUMP();
+    else
+        pc++;
+    NEXT();
+}
+AS11: {
+    u32 a = (u32)(fp[A_] + fp[pc->u]);
+    fp[D_] = a;
+    pc++;
+    if (a)
+        JUMP();
+    else
+        pc++;
+    NEXT();
+}
+BRCAS(1, a == b)
+BRCAS(2, a != b)
+BRCAS(3, (i32)a < (i32)b)
+BRCAS(4, a < b)
+BRCAS(5, (i32)a > (i32)b)
+BRCAS(6, a > b)
+BRCAS(7, (i32)a <= (i32)b)
+BRCAS(8, a <= b)
+BRCAS(9, (i32)a >= (i32)b)
+BRCAS(10, a >= b)
+STOREXK(0, u32, 4)
+STOREXK(1, u64, 8)
+STOREXK(2, u32, 4)
+STOREXK(3, u64, 8)
+STOREXK(4, u8, 1)
+STOREXK(5, u16, 2)
+STOREXK(6, u8, 1)
+STOREXK(7, u16, 2)
+STOREXK(8, u32, 4)
 BRCA(1, a == b)
 BRCA(2, a != b)
 BRCA(3, (i32)a < (i32)b)

@@ -89,6 +89,18 @@ enum {
      * OP_STI + (store - 0x36): d=value a [imm] [offset]. */
     OP_STX = 0x220,
     OP_STI = 0x230,
+    /* Multiply-add: a mul whose result is consumed at once by an add of the same type
+     * becomes fp[d] = fp[a] * fp[b] + fp[c], d a b [c slot] (f64: two roundings, as wasm). */
+    OP_MADD32 = 0x240,
+    OP_MADD64 = 0x241,
+    OP_MADDF64 = 0x242,
+    /* Like OP_BRCA / OP_BRCAI for an i32.add of two slots: OP_BRCAS + k, d a b [add slot]
+     * [offset]; OP_BRCASI + k, d a [add slot] [cmp imm] [offset]. */
+    OP_BRCAS = 0x250,
+    OP_BRCASI = 0x260,
+    /* Store of a constant whose address is an i32.add of two slots: OP_STXK + (store -
+     * 0x36), a b [offset] [value]. */
+    OP_STXK = 0x270,
     OP_COUNT = 0x400,
 };
 

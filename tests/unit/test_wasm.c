@@ -502,3 +502,175 @@ TEST(wasm_host_reentry)
     lc_wasm_linker_destroy(lk);
     lc_wasm_module_destroy(m);
 }
+
+/* Multiply-add fusion (OP_MADD*): mul result on either side of the add, i32/i64 wrap-around,
+ * f64 rounded twice (never an fma), and a tee between mul and add that must not fuse. Source:
+ * (module
+ *   (func (export "madd32") (param i32 i32 i32) (result i32)
+ *     (i32.add (i32.mul (local.get 0) (local.get 1)) (local.get 2)))
+ *   (func (export "madd32r") (param i32 i32 i32) (result i32)
+ *     (i32.add (local.get 2) (i32.mul (local.get 0) (local.get 1))))
+ *   (func (export "madd64") (param i64 i64 i64) (result i64)
+ *     (i64.add (i64.mul (local.get 0) (local.get 1)) (local.get 2)))
+ *   (func (export "maddf64") (param f64 f64 f64) (result f64)
+ *     (f64.add (local.get 2) (f64.mul (local.get 0) (local.get 1))))
+ *   (func (export "maddtee") (param i32 i32) (result i32)
+ *     (i32.add (i32.mul (local.get 0) (local.get 1)) (local.tee 0 (i32.const 7)))))
+ */
+/* clang-format off */
+static const u8 madd_wasm[] = {
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x1c, 0x04, 0x60,
+  0x03, 0x7f, 0x7f, 0x7f, 0x01, 0x7f, 0x60, 0x03, 0x7e, 0x7e, 0x7e, 0x01,
+  0x7e, 0x60, 0x03, 0x7c, 0x7c, 0x7c, 0x01, 0x7c, 0x60, 0x02, 0x7f, 0x7f,
+  0x01, 0x7f, 0x03, 0x06, 0x05, 0x00, 0x00, 0x01, 0x02, 0x03, 0x07, 0x31,
+  0x05, 0x06, 0x6d, 0x61, 0x64, 0x64, 0x33, 0x32, 0x00, 0x00, 0x07, 0x6d,
+  0x61, 0x64, 0x64, 0x33, 0x32, 0x72, 0x00, 0x01, 0x06, 0x6d, 0x61, 0x64,
+  0x64, 0x36, 0x34, 0x00, 0x02, 0x07, 0x6d, 0x61, 0x64, 0x64, 0x66, 0x36,
+  0x34, 0x00, 0x03, 0x07, 0x6d, 0x61, 0x64, 0x64, 0x74, 0x65, 0x65, 0x00,
+  0x04, 0x0a, 0x3a, 0x05, 0x0a, 0x00, 0x20, 0x00, 0x20, 0x01, 0x6c, 0x20,
+  0x02, 0x6a, 0x0b, 0x0a, 0x00, 0x20, 0x02, 0x20, 0x00, 0x20, 0x01, 0x6c,
+  0x6a, 0x0b, 0x0a, 0x00, 0x20, 0x00, 0x20, 0x01, 0x7e, 0x20, 0x02, 0x7c,
+  0x0b, 0x0a, 0x00, 0x20, 0x02, 0x20, 0x00, 0x20, 0x01, 0xa2, 0xa0, 0x0b,
+  0x0c, 0x00, 0x20, 0x00, 0x20, 0x01, 0x6c, 0x41, 0x07, 0x22, 0x00, 0x6a,
+  0x0b
+};
+/* clang-format on */
+
+TEST(wasm_multiply_add_fusion)
+{
+    lc_wasm_module *m;
+    lc_wasm_instance *inst;
+    lc_errbuf eb;
+    CHECK_OK(lc_wasm_module_load(madd_wasm, sizeof(madd_wasm), NULL, &m, &eb));
+    CHECK_OK(lc_wasm_instantiate(m, NULL, NULL, &inst, &eb));
+    u64 a[3] = {0x10001, 0x10000, 5}, r = 0;
+    CHECK_OK(lc_wasm_call(inst, lc_wasm_instance_func(inst, "madd32"), a, 3, &r, 1, &eb));
+    CHECK_EQ(r, 0x10005);  /* 0x100010000 wraps to 0x10000, plus 5 */
+    CHECK_OK(lc_wasm_call(inst, lc_wasm_instance_func(inst, "madd32r"), a, 3, &r, 1, &eb));
+    CHECK_EQ(r, 0x10005);
+    u64 b[3] = {0x100000001ull, 0x100000000ull, 3};
+    CHECK_OK(lc_wasm_call(inst, lc_wasm_instance_func(inst, "madd64"), b, 3, &r, 1, &eb));
+    CHECK_EQ(r, 0x100000003ull);
+    /* (1 + 2^-52)^2 rounds to 1 + 2^-51, so adding -(1 + 2^-51) gives exactly 0 (an fma
+     * would give 2^-104). */
+    u64 c[3] = {0x3ff0000000000001ull, 0x3ff0000000000001ull, 0xbff0000000000002ull};
+    CHECK_OK(lc_wasm_call(inst, lc_wasm_instance_func(inst, "maddf64"), c, 3, &r, 1, &eb));
+    CHECK_EQ(r, 0);
+    u64 d[2] = {3, 4};
+    CHECK_OK(lc_wasm_call(inst, lc_wasm_instance_func(inst, "maddtee"), d, 2, &r, 1, &eb));
+    CHECK_EQ(r, 19);
+    lc_wasm_instance_destroy(inst);
+    lc_wasm_module_destroy(m);
+}
+
+/* Add+compare-branch fusion (OP_BRCA / OP_BRCAS: the compare's right operand may be the
+ * add's own destination, read after the write) and constant stores at a fused a + b
+ * address (OP_STXK: wrap-around of the i32.add, bounds trap). Source:
+ * (module (memory 1)
+ *   (func (export "addcmp") (param i32 i32) (result i32)
+ *     (block (loop
+ *       (br_if 1 (i32.ge_u (local.tee 0 (i32.add (local.get 0) (local.get 1))) (i32.const 100)))
+ *       (br 0)))
+ *     (local.get 0))
+ *   (func (export "selfcmp") (param i32 i32) (result i32)
+ *     (block (br_if 0 (i32.lt_u (local.tee 0 (i32.add (local.get 0) (local.get 1)))
+ *                               (local.get 0)))
+ *       (return (i32.const 1)))
+ *     (i32.const 2))
+ *   (func (export "selfcmpi") (param i32) (result i32)   ;; the same with (i32.const 2)
+ *   (func (export "stk") (param i32 i32) (result i32)
+ *     (i32.store8 offset=1 (i32.add (local.get 0) (local.get 1)) (i32.const 0xab))
+ *     (i32.load8_u offset=1 (i32.add (local.get 0) (local.get 1)))))
+ */
+/* clang-format off */
+static const u8 addcmp_wasm[] = {
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x0c, 0x02, 0x60,
+  0x02, 0x7f, 0x7f, 0x01, 0x7f, 0x60, 0x01, 0x7f, 0x01, 0x7f, 0x03, 0x05,
+  0x04, 0x00, 0x00, 0x01, 0x00, 0x05, 0x03, 0x01, 0x00, 0x01, 0x07, 0x25,
+  0x04, 0x06, 0x61, 0x64, 0x64, 0x63, 0x6d, 0x70, 0x00, 0x00, 0x07, 0x73,
+  0x65, 0x6c, 0x66, 0x63, 0x6d, 0x70, 0x00, 0x01, 0x08, 0x73, 0x65, 0x6c,
+  0x66, 0x63, 0x6d, 0x70, 0x69, 0x00, 0x02, 0x03, 0x73, 0x74, 0x6b, 0x00,
+  0x03, 0x0a, 0x5f, 0x04, 0x19, 0x00, 0x02, 0x40, 0x03, 0x40, 0x20, 0x00,
+  0x20, 0x01, 0x6a, 0x22, 0x00, 0x41, 0xe4, 0x00, 0x4f, 0x0d, 0x01, 0x0c,
+  0x00, 0x0b, 0x0b, 0x20, 0x00, 0x0b, 0x16, 0x00, 0x02, 0x40, 0x20, 0x00,
+  0x20, 0x01, 0x6a, 0x22, 0x00, 0x20, 0x00, 0x49, 0x0d, 0x00, 0x41, 0x01,
+  0x0f, 0x0b, 0x41, 0x02, 0x0b, 0x16, 0x00, 0x02, 0x40, 0x20, 0x00, 0x41,
+  0x02, 0x6a, 0x22, 0x00, 0x20, 0x00, 0x49, 0x0d, 0x00, 0x41, 0x01, 0x0f,
+  0x0b, 0x41, 0x02, 0x0b, 0x15, 0x00, 0x20, 0x00, 0x20, 0x01, 0x6a, 0x41,
+  0xab, 0x01, 0x3a, 0x00, 0x01, 0x20, 0x00, 0x20, 0x01, 0x6a, 0x2d, 0x00,
+  0x01, 0x0b
+};
+/* clang-format on */
+
+TEST(wasm_add_compare_and_store_fusion)
+{
+    lc_wasm_module *m;
+    lc_wasm_instance *inst;
+    lc_errbuf eb;
+    CHECK_OK(lc_wasm_module_load(addcmp_wasm, sizeof(addcmp_wasm), NULL, &m, &eb));
+    CHECK_OK(lc_wasm_instantiate(m, NULL, NULL, &inst, &eb));
+    u64 a[2] = {1, 7}, r = 0;
+    CHECK_OK(lc_wasm_call(inst, lc_wasm_instance_func(inst, "addcmp"), a, 2, &r, 1, &eb));
+    CHECK_EQ(r, 106);
+    u64 b[2] = {0xffffffffu, 2};  /* x wraps to 1: lt_u(x, x) is false */
+    CHECK_OK(lc_wasm_call(inst, lc_wasm_instance_func(inst, "selfcmp"), b, 2, &r, 1, &eb));
+    CHECK_EQ(r, 1);
+    CHECK_OK(lc_wasm_call(inst, lc_wasm_instance_func(inst, "selfcmpi"), b, 1, &r, 1, &eb));
+    CHECK_EQ(r, 1);
+    u64 c[2] = {0xffffffffu, 5};  /* address wraps to 4 (+ offset 1) */
+    CHECK_OK(lc_wasm_call(inst, lc_wasm_instance_func(inst, "stk"), c, 2, &r, 1, &eb));
+    CHECK_EQ(r, 0xab);
+    u64 d[2] = {65534, 1};  /* 65535 + 1 is out of bounds */
+    CHECK_ERR(lc_wasm_call(inst, lc_wasm_instance_func(inst, "stk"), d, 2, &r, 1, &eb),
+              LC_ETRAP_MEM_OOB);
+    lc_wasm_instance_destroy(inst);
+    lc_wasm_module_destroy(m);
+}
+
+/* A compare whose right operand is the add just before it is mirrored so the add fuses
+ * (cmp(y, x) -> cmp'(x, y)). Source:
+ * (module
+ *   (func (export "mirror") (param i32 i32) (result i32)
+ *     (block (br_if 0 (i32.lt_u (local.get 1)
+ *                               (local.tee 0 (i32.add (local.get 0) (i32.const 1)))))
+ *       (return (i32.const 1)))
+ *     (i32.const 2))
+ *   (func (export "mirrors") (param i32 i32 i32) (result i32)   ;; i32.le_s, add of 2 slots
+ *     ...))
+ */
+/* clang-format off */
+static const u8 mirror_wasm[] = {
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x0e, 0x02, 0x60,
+  0x02, 0x7f, 0x7f, 0x01, 0x7f, 0x60, 0x03, 0x7f, 0x7f, 0x7f, 0x01, 0x7f,
+  0x03, 0x03, 0x02, 0x00, 0x01, 0x07, 0x14, 0x02, 0x06, 0x6d, 0x69, 0x72,
+  0x72, 0x6f, 0x72, 0x00, 0x00, 0x07, 0x6d, 0x69, 0x72, 0x72, 0x6f, 0x72,
+  0x73, 0x00, 0x01, 0x0a, 0x2f, 0x02, 0x16, 0x00, 0x02, 0x40, 0x20, 0x01,
+  0x20, 0x00, 0x41, 0x01, 0x6a, 0x22, 0x00, 0x49, 0x0d, 0x00, 0x41, 0x01,
+  0x0f, 0x0b, 0x41, 0x02, 0x0b, 0x16, 0x00, 0x02, 0x40, 0x20, 0x01, 0x20,
+  0x00, 0x20, 0x02, 0x6a, 0x22, 0x00, 0x4c, 0x0d, 0x00, 0x41, 0x01, 0x0f,
+  0x0b, 0x41, 0x02, 0x0b
+};
+/* clang-format on */
+
+TEST(wasm_mirrored_compare_fusion)
+{
+    lc_wasm_module *m;
+    lc_wasm_instance *inst;
+    lc_errbuf eb;
+    CHECK_OK(lc_wasm_module_load(mirror_wasm, sizeof(mirror_wasm), NULL, &m, &eb));
+    CHECK_OK(lc_wasm_instantiate(m, NULL, NULL, &inst, &eb));
+    lc_wasm_func *f = lc_wasm_instance_func(inst, "mirror");
+    lc_wasm_func *g = lc_wasm_instance_func(inst, "mirrors");
+    static const u32 ys[4] = {3, 6, 9, 0xffffffffu};
+    static const u64 want_u[4] = {2, 1, 1, 1};  /* taken iff y < 5 + 1 (unsigned) */
+    static const u64 want_s[4] = {2, 2, 1, 2};  /* taken iff y <= 5 + 1 (signed) */
+    for (u32 i = 0; i < 4; i++) {
+        u64 a[3] = {5, ys[i], 1}, r = 0;
+        CHECK_OK(lc_wasm_call(inst, f, a, 2, &r, 1, &eb));
+        CHECK_EQ(r, want_u[i]);
+        CHECK_OK(lc_wasm_call(inst, g, a, 3, &r, 1, &eb));
+        CHECK_EQ(r, want_s[i]);
+    }
+    lc_wasm_instance_destroy(inst);
+    lc_wasm_module_destroy(m);
+}
