@@ -287,6 +287,11 @@ static bool pred_eval(plan_ctx *c, const plan_pred *p)
     }
 }
 
+bool plan_pred_eval(plan_ctx *c, const plan_pred *p)
+{
+    return pred_eval(c, p);
+}
+
 /* A single-column index of `table_id` on `col` (btree when need_btree); 0 when none. */
 static u32 index_find_uncached(plan_ctx *c, u32 table_id, u16 col, bool need_btree)
 {

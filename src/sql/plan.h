@@ -68,6 +68,8 @@ int plan_pred_and(plan_ctx *c, plan_pred *a, plan_pred *b, plan_pred **out);
 /* Pointer to column `col` of the current row of `slot` and its size. */
 const u8 *plan_col(plan_ctx *c, u16 slot, u16 col, u32 *out_len);
 const lc_type *plan_col_type(const plan_ctx *c, u16 slot, u16 col);
+/* Evaluates p on the current rows of the slots (tabs[i].row, has_offs reset by the caller). */
+bool plan_pred_eval(plan_ctx *c, const plan_pred *p);
 /* Runs the nested-loop scan over every table, calling on_match; 0 or PLAN_STOP -> 0. */
 int plan_run(plan_ctx *c);
 

@@ -66,4 +66,21 @@ int sql_lit_encode(const lc_type *t, const sql_lit *lit, lc_buf *out, lc_errbuf 
  * Identity, ConnectionId, Timestamp, TimeDuration, Uuid). */
 bool sql_type_is_comparable(const lc_type *t);
 
+/* ---- single-table row filters (for the subscription layer) ----
+ * A compiled `SELECT * | t.* FROM t [WHERE ...]` over ONE table, resolved with the same binder
+ * and predicate evaluator as sql_exec (filter.c). It owns its memory (the caller's AST and text
+ * may be freed after compiling) and a copy of the caller identity for :sender. It borrows the
+ * table's row type from the store: destroy it before the table is dropped. Not thread-safe
+ * (matching caches column offsets in the filter). */
+typedef struct sql_filter sql_filter;
+
+/* Binds sel inside txn (any transaction). sql/len are used for error positions only. Joins
+ * and any projection other than * / t.* are refused with LC_ENOTSUP. Errors as sql_exec. */
+int sql_filter_compile(store_txn *txn, const sql_select *sel, const char *sql, size_t len,
+                       const u8 *caller_id, sql_filter **out, lc_errbuf *eb) LC_MUST_USE;
+void sql_filter_destroy(sql_filter *f);
+u32 sql_filter_table_id(const sql_filter *f);
+/* True when the BSATN row (of the filter's table) satisfies the WHERE clause. */
+bool sql_filter_match(sql_filter *f, const u8 *row, u32 len);
+
 #endif
