@@ -18,7 +18,7 @@
 #define ROW 16
 #define NQ 12
 
-/* r(id U32 pk, a I32 btree, b U32, c I32) */
+/* r(id U32 pk, a I32 btree, b U32, c I32); other(x U32) */
 static store *mk_store(u32 *out_id)
 {
     store *s;
@@ -151,6 +151,11 @@ static int random_txn(store *s, u32 tid, rset *model, const store_txdata **td)
     store_txn_begin(&txn, s);
     u32 nops = 1 + rnd(5);
     int rc = 0;
+    if (rnd(64) == 0) { /* a truncate, then maybe some inserts */
+        u64 n;
+        rc = store_clear(&txn, tid, &n);
+        memset(model, 0, sizeof *model);
+    }
     for (u32 i = 0; i < nops && !rc; i++) {
         u32 id = rnd(NID);
         bool del;
@@ -325,4 +330,99 @@ TEST(sub_refused_queries)
     CHECK_EQ(sub_registry_count(reg), 0);
     sub_registry_destroy(reg);
     store_destroy(s);
+}
+
+static int count_q(void *ctx, const sub_query *q, const u8 *row, u32 len)
+{
+    (void)q;
+    (void)row;
+    (void)len;
+    ++*(u32 *)ctx;
+    return 0;
+}
+
+TEST(sub_prune_other_table)
+{
+    u32 tid;
+    store *s = mk_store(&tid);
+    CHECK(s);
+    sub_registry *reg;
+    CHECK_OK(sub_registry_create(&reg));
+    lc_errbuf eb = {{0}};
+    sub_query *q;
+    CHECK_OK(acquire(reg, s, "SELECT * FROM r", &q, &eb));
+    u32 oid;
+    store_txn txn;
+    store_txn_begin(&txn, s);
+    CHECK_OK(store_table_id_from_name(&txn, "other", 5, &oid));
+    u8 x[4] = {1, 0, 0, 0};
+    CHECK_OK(store_insert(&txn, oid, x, 4, NULL, NULL));
+    const store_txdata *td;
+    CHECK_OK(store_txn_commit(&txn, &td));
+    CHECK_EQ(td->table_count, 1);
+    u32 n = 0;
+    sub_delta_sink sink = {count_q, count_q, &n};
+    CHECK_OK(sub_registry_eval_tx(reg, td, &sink));
+    CHECK_EQ(n, 0);
+    /* a change to r reaches it; a sink error stops evaluation and is returned */
+    store_txn_begin(&txn, s);
+    u8 row[ROW];
+    row_make(row, 1, 2, 3, 4);
+    CHECK_OK(store_insert(&txn, tid, row, ROW, NULL, NULL));
+    CHECK_OK(store_txn_commit(&txn, &td));
+    CHECK_OK(sub_registry_eval_tx(reg, td, &sink));
+    CHECK_EQ(n, 1);
+    sub_query_release(reg, q);
+    sub_registry_destroy(reg);
+    store_destroy(s);
+}
+
+TEST(sub_sender_is_per_caller)
+{
+    store *s;
+    CHECK_OK(store_create(&s));
+    lc_typespace ts;
+    lc_typespace_init(&ts);
+    store_column_def cols[] = {{"n", lc_type_prim(LC_T_U32)},
+                               {"who", lc_type_special_get(&ts, LC_TS_IDENTITY)}};
+    store_table_def def = {.name = "p", .is_public = true, .pk_col = -1, .col_count = 2,
+                           .cols = cols};
+    store_txn txn;
+    store_txn_begin(&txn, s);
+    u32 tid;
+    lc_errbuf eb = {{0}};
+    CHECK_OK(store_table_create(&txn, &def, &tid, &eb));
+    u8 row[36] = {0};
+    for (u32 i = 0; i < 3; i++) {
+        lc_store_u32(row, i);
+        memset(row + 4, (int)(i % 2) + 1, 32); /* callers 0x01.. and 0x02.. */
+        CHECK_OK(store_insert(&txn, tid, row, sizeof row, NULL, NULL));
+    }
+    CHECK_OK(store_txn_commit(&txn, NULL));
+    sub_registry *reg;
+    CHECK_OK(sub_registry_create(&reg));
+    u8 c1[32], c2[32];
+    memset(c1, 1, 32);
+    memset(c2, 2, 32);
+    const char *sql = "SELECT * FROM p WHERE who = :sender";
+    sub_query *q1, *q2, *q1b;
+    store_read_begin(&txn, s);
+    CHECK_OK(sub_query_acquire(reg, &txn, sql, strlen(sql), c1, &q1, &eb));
+    CHECK_OK(sub_query_acquire(reg, &txn, sql, strlen(sql), c2, &q2, &eb));
+    CHECK_OK(sub_query_acquire(reg, &txn, sql, strlen(sql), c1, &q1b, &eb));
+    CHECK(q1 != q2);
+    CHECK(q1 == q1b);
+    u32 n1 = 0, n2 = 0;
+    CHECK_OK(sub_query_eval_initial(q1, &txn, count_q, &n1));
+    CHECK_OK(sub_query_eval_initial(q2, &txn, count_q, &n2));
+    store_read_end(&txn);
+    CHECK_EQ(n1, 2); /* i = 0, 2 */
+    CHECK_EQ(n2, 1); /* i = 1 */
+    sub_query_release(reg, q1);
+    sub_query_release(reg, q1b);
+    sub_query_release(reg, q2);
+    CHECK_EQ(sub_registry_count(reg), 0);
+    sub_registry_destroy(reg);
+    store_destroy(s);
+    lc_typespace_deinit(&ts);
 }
