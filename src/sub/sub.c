@@ -1,10 +1,11 @@
 /*
  * sub/sub.c — subscription query registry and evaluation (see sub.h).
  *
- * Design: the registry is an array of query pointers; lookup compares the 64-bit hash first,
- * then the full key bytes. Subscribing is rare next to commits, so the linear lookup is fine
- * for now; evaluation per commit is O(queries * log(changed tables)) plus the matching work
- * on the changed rows only.
+ * Design: the registry is an array of query pointers sorted by table id, so a commit visits
+ * only the queries of the tables in its TxData (binary search per changed table; the rest are
+ * pruned without being touched), then matches only the changed rows. Lookup by key is linear
+ * (hash first, then the key bytes): subscribing is rare next to commits; a hash map can come
+ * when subscriber counts call for it.
  */
 #include <string.h>
 
@@ -79,6 +80,18 @@ static sub_query *registry_find(sub_registry *r, u64 h, const u8 *key, size_t n)
     return NULL;
 }
 
+/* First position whose query's table id is >= table_id (the array is sorted by table id). */
+static u32 registry_lower(const sub_registry *r, u32 table_id)
+{
+    u32 lo = 0, hi = r->count;
+    while (lo < hi) {
+        u32 mid = lo + (hi - lo) / 2;
+        if (r->q[mid]->table_id < table_id) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
 static int registry_add(sub_registry *r, sub_query *q)
 {
     if (r->count == r->cap) {
@@ -88,7 +101,10 @@ static int registry_add(sub_registry *r, sub_query *q)
         r->q = nq;
         r->cap = ncap;
     }
-    r->q[r->count++] = q;
+    u32 at = registry_lower(r, q->table_id);
+    memmove(&r->q[at + 1], &r->q[at], sizeof *r->q * (r->count - at));
+    r->q[at] = q;
+    r->count++;
     return 0;
 }
 
@@ -150,9 +166,10 @@ void sub_query_release(sub_registry *r, sub_query *q)
 {
     LC_ASSERT(q->refs > 0);
     if (--q->refs) return;
-    for (u32 i = 0; i < r->count; i++) {
+    for (u32 i = registry_lower(r, q->table_id); i < r->count; i++) {
         if (r->q[i] == q) {
-            r->q[i] = r->q[--r->count];
+            memmove(&r->q[i], &r->q[i + 1], sizeof *r->q * (r->count - i - 1));
+            r->count--;
             break;
         }
     }
@@ -210,10 +227,14 @@ int sub_query_eval_tx(sub_query *q, const store_txdata *td, const sub_delta_sink
 
 int sub_registry_eval_tx(sub_registry *r, const store_txdata *td, const sub_delta_sink *sink)
 {
-    if (!td->table_count) return 0;
-    for (u32 i = 0; i < r->count; i++) {
-        int rc = sub_query_eval_tx(r->q[i], td, sink);
-        if (rc) return rc;
+    for (u32 t = 0; t < td->table_count; t++) {
+        const store_txdata_table *tt = &td->tables[t];
+        for (u32 i = registry_lower(r, tt->table_id);
+             i < r->count && r->q[i]->table_id == tt->table_id; i++) {
+            int rc = rows_eval(r->q[i], &tt->deletes, sink->on_delete, sink->ctx);
+            if (!rc) rc = rows_eval(r->q[i], &tt->inserts, sink->on_insert, sink->ctx);
+            if (rc) return rc;
+        }
     }
     return 0;
 }

@@ -223,6 +223,11 @@ TEST(sub_random_incremental_vs_full)
         CHECK_OK(rc);
         CHECK_EQ(sub_query_table_id(qs[i]), tid);
     }
+    /* queries on a table no transaction touches: pruned, never reported (the sink fails on
+     * a query it does not know) */
+    sub_query *oq1, *oq2;
+    CHECK_OK(acquire(reg, s, "SELECT * FROM other", &oq1, &eb));
+    CHECK_OK(acquire(reg, s, "SELECT * FROM other WHERE x > 3", &oq2, &eb));
     static rset before[NQ], after[NQ];
     static delta d;
     rset model;
@@ -247,6 +252,9 @@ TEST(sub_random_incremental_vs_full)
         }
     }
     for (int i = 0; i < NQ; i++) sub_query_release(reg, qs[i]);
+    CHECK_EQ(sub_registry_count(reg), 2);
+    sub_query_release(reg, oq1);
+    sub_query_release(reg, oq2);
     CHECK_EQ(sub_registry_count(reg), 0);
     sub_registry_destroy(reg);
     store_destroy(s);
