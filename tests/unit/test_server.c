@@ -564,3 +564,45 @@ TEST(server_db_publish_call_http_ws_republish_restart)
     net_keys_destroy(keys);
     nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
+
+/* client_connected refusing (hosttest refuses once an item named "refuse" exists) closes the
+ * WebSocket with 1008; before that, connections are accepted and calls run. */
+TEST(server_db_ws_connect_refused)
+{
+    size_t wlen = 0;
+    u8 *wasm = host_test_wasm("hosttest", &wlen);
+    CHECK(wasm != NULL);
+    net_keys *keys = make_keys();
+    CHECK(keys != NULL);
+    server_config cfg = {.keys = keys}; /* databases in memory */
+    server *s;
+    CHECK_OK(server_start(&cfg, &s, NULL));
+    u16 port = server_port(s);
+    static char out[65536];
+    CHECK_EQ(http_post(port, "POST", "/v1/database/ht", wasm, wlen, out, sizeof out), 200);
+    static wsc a, b;
+    lc_buf body, m;
+    lc_buf_init(&body);
+    lc_buf_init(&m);
+    CHECK_EQ(wsc_open_db(&a, port, "ht", "?compression=None"), 101);
+    CHECK_EQ(wsc_next(&a, &body, NULL), NET_WS_OP_BINARY);
+    net_proto_put_call(&m, NET_CMSG_CALL_REDUCER, 9, "noop", 4, "", 0);
+    wsc_send(&a, NET_WS_OP_BINARY, m.data, m.len);
+    CHECK_EQ(wsc_next(&a, &body, NULL), NET_WS_OP_BINARY);
+    CHECK_EQ(body.data[0], NET_SMSG_REDUCER_RESULT);
+    CHECK_EQ(body.data[13], NET_REDUCER_OK);
+    wsc_close(&a);
+    CHECK_EQ(call_json(port, "ht", "add", "[\"refuse\", 1]", out, sizeof out), 200);
+    CHECK_EQ(call_json(port, "ht", "on_connect", "[]", out, sizeof out), 400);
+    CHECK_EQ(wsc_open_db(&b, port, "ht", "?compression=None"), 101);
+    CHECK_EQ(wsc_next(&b, &body, NULL), NET_WS_OP_BINARY); /* InitialConnection */
+    u16 code = 0;
+    CHECK_EQ(wsc_next(&b, &body, &code), NET_WS_OP_CLOSE);
+    CHECK_EQ(code, NET_WS_CLOSE_POLICY);
+    wsc_close(&b);
+    lc_buf_deinit(&m);
+    lc_buf_deinit(&body);
+    server_stop(s);
+    lc_free(wasm);
+    net_keys_destroy(keys);
+}
