@@ -2,7 +2,9 @@
  * tests/unit/test_server.c — the libuv HTTP server end to end over loopback: a server on a
  * free port (bind 0, read back), plain POSIX sockets as the client. Checks ping + CORS, the
  * identity flow (create -> websocket-token -> verify), public key, pipelined keep-alive
- * requests, limits (431), unknown routes (404) and unwired database routes (501).
+ * requests, limits (431), unknown routes (404) and unwired database routes (501); databases:
+ * publish / republish / call over HTTP (status codes), CallReducer over WebSocket, pipelining
+ * around a database call, restart on the same data dir, client_connected refusal.
  */
 #include <arpa/inet.h>
 #include <dirent.h>
