@@ -39,6 +39,7 @@ struct conn {
     int jobs;          /* submitted, not yet returned: the conn is freed only at 0 */
     bool waiting;      /* an HTTP request is at the database: reads paused */
     lc_buf stash;      /* bytes received after that request, fed once it is answered */
+    lc_buf held;       /* WebSocket: 101 + InitialConnection, held until client_connected */
     char db[SERVER_DB_NAME_MAX + 1]; /* WebSocket: the database */
     u8 identity[32], connid[16];     /* WebSocket: the client (wire bytes) */
     u8 conn_state;     /* WebSocket: 0 none, 1 connect pending, 2 connected, 3 refused */
@@ -79,6 +80,7 @@ static void conn_handle_closed(uv_handle_t *h)
     conn *c = h->data;
     if (--c->open_handles || c->jobs) return;
     lc_buf_deinit(&c->stash);
+    lc_buf_deinit(&c->held);
     net_http_reader_deinit(&c->rd);
     if (c->is_ws) net_ws_parser_deinit(&c->wsp);
     lc_free(c);
@@ -174,7 +176,14 @@ static bool conn_feed(conn *c, const char *p, size_t n)
             lc_buf_put(&out, NET_HTTP_100_CONTINUE, strlen(NET_HTTP_100_CONTINUE));
         } else if (rc == 1 && req->is_upgrade) {
             keep = conn_upgrade(c, req, &out);
-            if (keep) ws_feed(c, (const u8 *)p, n, &out);
+            if (keep && c->conn_state == 1) { /* wait for client_connected */
+                c->waiting = true;
+                lc_buf_reset(&c->stash);
+                lc_buf_put(&c->stash, p, n);
+                uv_read_stop((uv_stream_t *)&c->tcp);
+            } else if (keep) {
+                ws_feed(c, (const u8 *)p, n, &out);
+            }
             break;
         } else if (rc == 1 && (dr = db_route(c, req, p, n, &out)) != 0) {
             if (dr == 1) break; /* answered by job_done; the rest of the bytes is stashed */
@@ -403,13 +412,14 @@ static bool conn_upgrade(conn *c, const net_http_request *req, lc_buf *out)
     char hex[NET_IDENTITY_HEX_LEN + 1];
     net_identity_to_hex(&id, hex);
     net_http_header extra = {"spacetime-identity", 18, hex, strlen(hex)};
-    net_ws_write_101(out, accept, c->proto, &extra, 1);
     u8 wire[32], cid[16];
     u128 connid = 0;
     if (net_connid_generate(&connid)) connid = 1;
     memcpy(cid, &connid, 16); /* little-endian on the wire */
     net_identity_to_wire(&id, wire);
     ws_connect(c, req, wire, cid);
+    if (c->conn_state == 1) out = &c->held; /* sent once client_connected accepts */
+    net_ws_write_101(out, accept, c->proto, &extra, 1);
     lc_buf body;
     lc_buf_init(&body);
     net_proto_put_initial_connection(&body, wire, cid, tok, (u32)tn);
@@ -664,9 +674,19 @@ static void ws_job_done(conn *c, dbjob *j)
         if (j->out.len) ws_send_msg(c, &out, &j->out);
     } else if (j->kind == DBJOB_CONNECT && j->ok) {
         c->conn_state = 2;
-    } else if (j->kind == DBJOB_CONNECT) {
+        c->waiting = false;
+        conn_send(c, &c->held);
+        size_t n = c->stash.len;
+        u8 *rest = n ? lc_buf_take(&c->stash, &n) : NULL;
+        if (n) ws_feed(c, rest, n, &out);
+        lc_free(rest);
+        if (!c->closing_ws && !c->closing)
+            uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+    } else if (j->kind == DBJOB_CONNECT) { /* refused: an HTTP error instead of the 101 */
+        static const char msg[] = "client_connected refused the connection";
         c->conn_state = 3;
-        ws_close_with(c, &out, NET_WS_CLOSE_POLICY, "connection refused by the database");
+        net_http_write_response(&out, 403, "text/plain", msg, strlen(msg), false, NULL, 0);
+        c->closing_ws = true;
     }
     conn_send(c, &out);
     lc_buf_deinit(&out);
@@ -686,6 +706,7 @@ static void job_done(dbjob *j, void *user)
             }
             if (!c->jobs && !c->open_handles) {
                 lc_buf_deinit(&c->stash);
+                lc_buf_deinit(&c->held);
                 net_http_reader_deinit(&c->rd);
                 if (c->is_ws) net_ws_parser_deinit(&c->wsp);
                 lc_free(c);

@@ -10,7 +10,8 @@
  *
  * Databases (server/dbwork.h): POST|PUT /v1/database/:name publishes, POST
  * /v1/database/:name/call/:reducer calls (JSON args); WebSocket CallReducer calls with BSATN
- * args; a WebSocket open/close runs client_connected/disconnected. All of it runs on the one
+ * args; a WebSocket open/close runs client_connected/disconnected (the 101 is held until
+ * client_connected commits; a refusal answers 403 instead). All of it runs on the one
  * database worker thread; an HTTP connection waiting on it pauses reading, so pipelined
  * responses stay in order.
  */
