@@ -1,7 +1,9 @@
 /*
  * server/routes.c — the HTTP routing table (spec-client-protocol.md §3): /v1/ping and
- * /v1/identity (create, websocket-token, public-key, :identity/verify). Database routes
- * answer 501 with a JSON error until the database interface is wired. Every handler writes a
+ * /v1/identity (create, websocket-token, public-key, :identity/verify). Publish and call
+ * (/v1/database/:name, .../call/:reducer) never reach here: server.c hands them to the
+ * database worker (server/dbwork.h); every other database route answers 501 with a JSON
+ * error until it is wired. Every handler writes a
  * complete response (net_http_write_response adds the CORS headers) and never blocks.
  */
 #include <stdio.h>

@@ -18,6 +18,7 @@
 #include "base/log.h"
 #include "net/proto.h"
 #include "net/ws.h"
+#include "server/dbwork.h"
 #include "server/server.h"
 
 typedef struct conn conn;
@@ -34,7 +35,25 @@ struct conn {
     net_ws_parser wsp;
     net_ws_proto proto;
     net_ws_compression comp;
+    /* database side */
+    int jobs;          /* submitted, not yet returned: the conn is freed only at 0 */
+    bool waiting;      /* an HTTP request is at the database: reads paused */
+    lc_buf stash;      /* bytes received after that request, fed once it is answered */
+    lc_buf held;       /* WebSocket: 101 + InitialConnection, held until client_connected */
+    char db[SERVER_DB_NAME_MAX + 1]; /* WebSocket: the database */
+    u8 identity[32], connid[16];     /* WebSocket: the client (wire bytes) */
+    u8 conn_state;     /* WebSocket: 0 none, 1 connect pending, 2 connected, 3 refused */
 };
+
+static void ws_disconnect(conn *c);
+static bool conn_submit(conn *c, dbjob *j);
+static void ws_close_with(conn *c, lc_buf *out, u16 code, const char *reason);
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b);
+static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b);
+static void ws_send_msg(conn *c, lc_buf *out, const lc_buf *body);
+static int db_route(conn *c, const net_http_request *req, const char *rest, size_t rn,
+                    lc_buf *out);
+static void job_done(dbjob *j, void *user);
 
 static void ws_feed(conn *c, const u8 *p, size_t n, lc_buf *out);
 static bool conn_upgrade(conn *c, const net_http_request *req, lc_buf *out);
@@ -48,6 +67,7 @@ struct server {
     u16 port;
     conn *conns;
     _Atomic u64 slow_drops;
+    dbwork *dbw;
 };
 
 typedef struct wreq {
@@ -58,7 +78,9 @@ typedef struct wreq {
 static void conn_handle_closed(uv_handle_t *h)
 {
     conn *c = h->data;
-    if (--c->open_handles) return;
+    if (--c->open_handles || c->jobs) return;
+    lc_buf_deinit(&c->stash);
+    lc_buf_deinit(&c->held);
     net_http_reader_deinit(&c->rd);
     if (c->is_ws) net_ws_parser_deinit(&c->wsp);
     lc_free(c);
@@ -70,6 +92,7 @@ static void conn_close(conn *c)
     c->closing = true;
     if (c->prev) c->prev->next = c->next; else c->srv->conns = c->next;
     if (c->next) c->next->prev = c->prev;
+    if (c->conn_state == 2) ws_disconnect(c);
     uv_timer_stop(&c->idle);
     uv_close((uv_handle_t *)&c->idle, conn_handle_closed);
     uv_close((uv_handle_t *)&c->tcp, conn_handle_closed);
@@ -139,6 +162,7 @@ static bool conn_feed(conn *c, const char *p, size_t n)
     lc_buf out;
     lc_buf_init(&out);
     bool keep = true;
+    int dr;
     while (keep && !c->closing) {
         size_t used = 0;
         net_http_request *req = NULL;
@@ -152,8 +176,18 @@ static bool conn_feed(conn *c, const char *p, size_t n)
             lc_buf_put(&out, NET_HTTP_100_CONTINUE, strlen(NET_HTTP_100_CONTINUE));
         } else if (rc == 1 && req->is_upgrade) {
             keep = conn_upgrade(c, req, &out);
-            if (keep) ws_feed(c, (const u8 *)p, n, &out);
+            if (keep && c->conn_state == 1) { /* wait for client_connected */
+                c->waiting = true;
+                lc_buf_reset(&c->stash);
+                lc_buf_put(&c->stash, p, n);
+                uv_read_stop((uv_stream_t *)&c->tcp);
+            } else if (keep) {
+                ws_feed(c, (const u8 *)p, n, &out);
+            }
             break;
+        } else if (rc == 1 && (dr = db_route(c, req, p, n, &out)) != 0) {
+            if (dr == 1) break; /* answered by job_done; the rest of the bytes is stashed */
+            keep = req->keep_alive;
         } else if (rc == 1) {
             keep = server_route(&c->srv->cfg, req, lc_now_micros() / 1000000, &out);
             LC_LOG_D("server", "%s %.*s", req->method_name, (int)req->path_len, req->path);
@@ -221,6 +255,7 @@ static void on_connection(uv_stream_t *l, int status)
 static void on_stop(uv_async_t *a)
 {
     server *srv = a->data;
+    dbwork_close(srv->dbw); /* returns the unrun jobs through job_done first */
     while (srv->conns) conn_close(srv->conns);
     uv_close((uv_handle_t *)&srv->listener, NULL);
     uv_close((uv_handle_t *)&srv->stop, NULL);
@@ -261,9 +296,14 @@ int server_start(const server_config *cfg, server **out, lc_errbuf *eb)
     uv_async_init(&srv->loop, &srv->stop, on_stop);
     srv->stop.data = srv;
     int rc = server_bind(srv, eb);
+    if (!rc) rc = dbwork_start(cfg->data_dir, &srv->loop, job_done, srv, &srv->dbw, eb);
     if (!rc && pthread_create(&srv->thread, NULL, loop_main, srv))
         rc = lc_errf(eb, LC_EIO, "cannot start the loop thread");
     if (rc) {
+        if (srv->dbw) {
+            dbwork_stop_worker(srv->dbw);
+            dbwork_close(srv->dbw);
+        }
         uv_close((uv_handle_t *)&srv->listener, NULL);
         uv_close((uv_handle_t *)&srv->stop, NULL);
         uv_run(&srv->loop, UV_RUN_DEFAULT);
@@ -283,6 +323,7 @@ u64 server_slow_drops(const server *s) { return s->slow_drops; }
 
 void server_stop(server *s)
 {
+    dbwork_stop_worker(s->dbw); /* databases are closed on this thread after the join */
     uv_async_send(&s->stop);
     pthread_join(s->thread, NULL);
     uv_loop_close(&s->loop);
@@ -306,6 +347,24 @@ static void ws_send_msg(conn *c, lc_buf *out, const lc_buf *body)
     if (!body->err && net_ws_msg_encode(&env, c->comp, body->data, body->len) == 0)
         net_ws_write_frame(out, NET_WS_OP_BINARY, env.data, env.len);
     lc_buf_deinit(&env);
+}
+
+/* Remembers the client and queues client_connected (its refusal closes the socket). */
+static void ws_connect(conn *c, const net_http_request *req, const u8 wire[32], const u8 cid[16])
+{
+    const char *name = req->path + strlen("/v1/database/");
+    size_t nn = req->path_len - strlen("/v1/database/") - strlen("/subscribe");
+    memcpy(c->identity, wire, 32);
+    memcpy(c->connid, cid, 16);
+    if (!dbwork_name_valid(name, nn)) return; /* no database: calls answer "no such database" */
+    memcpy(c->db, name, nn);
+    c->db[nn] = 0;
+    dbjob *j = dbjob_new(DBJOB_CONNECT);
+    if (!j) return;
+    memcpy(j->db, c->db, sizeof j->db);
+    memcpy(j->identity, wire, 32);
+    memcpy(j->connection_id, cid, 16);
+    if (conn_submit(c, j)) c->conn_state = 1;
 }
 
 /* Credential check or anonymous mint; writes 101 + InitialConnection, or an error reply. */
@@ -353,12 +412,14 @@ static bool conn_upgrade(conn *c, const net_http_request *req, lc_buf *out)
     char hex[NET_IDENTITY_HEX_LEN + 1];
     net_identity_to_hex(&id, hex);
     net_http_header extra = {"spacetime-identity", 18, hex, strlen(hex)};
-    net_ws_write_101(out, accept, c->proto, &extra, 1);
     u8 wire[32], cid[16];
     u128 connid = 0;
     if (net_connid_generate(&connid)) connid = 1;
     memcpy(cid, &connid, 16); /* little-endian on the wire */
     net_identity_to_wire(&id, wire);
+    ws_connect(c, req, wire, cid);
+    if (c->conn_state == 1) out = &c->held; /* sent once client_connected accepts */
+    net_ws_write_101(out, accept, c->proto, &extra, 1);
     lc_buf body;
     lc_buf_init(&body);
     net_proto_put_initial_connection(&body, wire, cid, tok, (u32)tn);
@@ -371,6 +432,25 @@ static bool conn_upgrade(conn *c, const net_http_request *req, lc_buf *out)
     return true;
 }
 
+/* CallReducer to the worker; the ReducerResult comes back through job_done. */
+static bool ws_call(conn *c, const net_cmsg *m)
+{
+    dbjob *j = dbjob_new(DBJOB_CALL_BSATN);
+    if (!j) return false;
+    memcpy(j->db, c->db, sizeof j->db);
+    memcpy(j->identity, c->identity, 32);
+    memcpy(j->connection_id, c->connid, 16);
+    j->request_id = m->request_id;
+    j->fn = lc_alloc((size_t)m->name.n + 1);
+    j->in = lc_alloc((size_t)m->args.n + 1);
+    if (!j->fn || !j->in) { dbjob_free(j); return false; }
+    if (m->name.n) memcpy(j->fn, m->name.p, m->name.n);
+    j->fn[m->name.n] = 0;
+    if (m->args.n) memcpy(j->in, m->args.p, m->args.n);
+    j->in_len = m->args.n;
+    return conn_submit(c, j);
+}
+
 /* Replies to one client message. No database is attached yet: every request gets the
  * protocol's error reply for its kind (the integrator wires the database interface here). */
 static void ws_handle(conn *c, const net_cmsg *m, lc_buf *out)
@@ -379,6 +459,7 @@ static void ws_handle(conn *c, const net_cmsg *m, lc_buf *out)
     u32 nl = (u32)strlen(nodb);
     lc_buf body;
     lc_buf_init(&body);
+    if (m->tag == NET_CMSG_CALL_REDUCER && c->db[0] && ws_call(c, m)) return;
     switch (m->tag) {
     case NET_CMSG_CALL_REDUCER: {
         net_reducer_outcome o = {.kind = NET_REDUCER_INTERNAL_ERROR,
@@ -459,4 +540,182 @@ static void ws_feed(conn *c, const u8 *p, size_t n, lc_buf *out)
             c->closing_ws = true;
         }
     }
+}
+
+/* ---- the database worker's side (server/dbwork.h) ---- */
+
+static bool conn_submit(conn *c, dbjob *j)
+{
+    j->owner = c;
+    if (!dbwork_submit(c->srv->dbw, j)) {
+        dbjob_free(j);
+        return false;
+    }
+    c->jobs++;
+    return true;
+}
+
+static void ws_disconnect(conn *c)
+{
+    dbjob *j = dbjob_new(DBJOB_DISCONNECT);
+    if (!j) return;
+    memcpy(j->db, c->db, sizeof j->db);
+    memcpy(j->identity, c->identity, 32);
+    memcpy(j->connection_id, c->connid, 16);
+    if (!dbwork_submit(c->srv->dbw, j)) dbjob_free(j); /* owner stays NULL: nobody waits */
+    c->conn_state = 0;
+}
+
+static dbjob *job_for(const net_http_request *req, u8 kind, const char *name, size_t nn)
+{
+    dbjob *j = dbjob_new(kind);
+    if (!j) return NULL;
+    memcpy(j->db, name, nn);
+    j->keep_alive = req->keep_alive;
+    j->in = lc_alloc(req->body_len + 1);
+    if (!j->in) { dbjob_free(j); return NULL; }
+    if (req->body_len) memcpy(j->in, req->body, req->body_len);
+    j->in_len = req->body_len;
+    return j;
+}
+
+/* Caller identity for an HTTP database request: the token's, or all zero without one. */
+static bool http_caller(conn *c, const net_http_request *req, u8 out[32], lc_buf *resp)
+{
+    const char *tok;
+    size_t tn;
+    memset(out, 0, 32);
+    int rc = net_http_bearer_token(req, &tok, &tn);
+    if (rc == LC_ENOTFOUND) return true;
+    net_token_claims cl;
+    lc_errbuf eb;
+    snprintf(eb.msg, sizeof eb.msg, "Authorization is invalid: malformed token");
+    if (rc || net_token_verify(c->srv->cfg.keys, tok, tn, lc_now_micros() / 1000000, &cl, &eb)) {
+        net_http_write_response(resp, rc ? 400 : 401, "text/plain", eb.msg, strlen(eb.msg),
+                                req->keep_alive, NULL, 0);
+        return false;
+    }
+    net_identity_to_wire(&cl.identity, out);
+    net_token_claims_deinit(&cl);
+    return true;
+}
+
+/* Parses /v1/database/:name[/call/:fn]; returns the job to run (NULL: not a database job). */
+static dbjob *db_job_of(const net_http_request *req)
+{
+    const char *pre = "/v1/database/";
+    size_t np = strlen(pre);
+    if (req->path_len <= np || memcmp(req->path, pre, np) != 0) return NULL;
+    const char *name = req->path + np, *end = req->path + req->path_len;
+    const char *slash = memchr(name, '/', (size_t)(end - name));
+    size_t nn = (size_t)((slash ? slash : end) - name);
+    if (!dbwork_name_valid(name, nn)) return NULL;
+    if (!slash && (req->method == HTTP_POST || req->method == HTTP_PUT))
+        return job_for(req, DBJOB_PUBLISH, name, nn);
+    const char *call = "/call/";
+    size_t nc = strlen(call);
+    if (!slash || req->method != HTTP_POST || (size_t)(end - slash) <= nc ||
+        memcmp(slash, call, nc) != 0)
+        return NULL;
+    const char *fn = slash + nc;
+    size_t fl = (size_t)(end - fn);
+    if (fl > LC_PROTO_NAME_MAX || memchr(fn, '/', fl)) return NULL;
+    dbjob *j = job_for(req, DBJOB_CALL_JSON, name, nn);
+    if (j && !(j->fn = lc_alloc(fl + 1))) { dbjob_free(j); return NULL; }
+    if (j) { memcpy(j->fn, fn, fl); j->fn[fl] = 0; }
+    return j;
+}
+
+/* A database request goes to the worker (1): reads pause and the unparsed rest is stashed.
+ * 2: answered at once into out (bad credential, shutting down); 0: not a database request. */
+static int db_route(conn *c, const net_http_request *req, const char *rest, size_t rn,
+                    lc_buf *out)
+{
+    dbjob *j = db_job_of(req);
+    if (!j) return 0;
+    if (!http_caller(c, req, j->identity, out)) {
+        dbjob_free(j);
+        return 2;
+    }
+    if (!conn_submit(c, j)) {
+        net_http_write_response(out, 503, "text/plain", "shutting down", 13, req->keep_alive,
+                                NULL, 0);
+        return 2;
+    }
+    c->waiting = true;
+    lc_buf_reset(&c->stash);
+    lc_buf_put(&c->stash, rest, rn);
+    uv_read_stop((uv_stream_t *)&c->tcp);
+    return 1;
+}
+
+static void http_job_done(conn *c, dbjob *j)
+{
+    c->waiting = false;
+    conn_send(c, &j->out);
+    if (!j->keep_alive) {
+        if (!c->closing) conn_finish(c);
+        return;
+    }
+    size_t n = c->stash.len;
+    u8 *rest = n ? lc_buf_take(&c->stash, &n) : NULL;
+    bool keep = true;
+    if (n) keep = conn_feed(c, (const char *)rest, n);
+    lc_free(rest);
+    if (keep && !c->waiting && !c->closing && !c->is_ws)
+        uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+}
+
+static void ws_job_done(conn *c, dbjob *j)
+{
+    lc_buf out;
+    lc_buf_init(&out);
+    if (j->kind == DBJOB_CALL_BSATN) {
+        if (j->out.len) ws_send_msg(c, &out, &j->out);
+    } else if (j->kind == DBJOB_CONNECT && j->ok) {
+        c->conn_state = 2;
+        c->waiting = false;
+        conn_send(c, &c->held);
+        size_t n = c->stash.len;
+        u8 *rest = n ? lc_buf_take(&c->stash, &n) : NULL;
+        if (n) ws_feed(c, rest, n, &out);
+        lc_free(rest);
+        if (!c->closing_ws && !c->closing)
+            uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+    } else if (j->kind == DBJOB_CONNECT) { /* refused: an HTTP error instead of the 101 */
+        static const char msg[] = "client_connected refused the connection";
+        c->conn_state = 3;
+        net_http_write_response(&out, 403, "text/plain", msg, strlen(msg), false, NULL, 0);
+        c->closing_ws = true;
+    }
+    conn_send(c, &out);
+    lc_buf_deinit(&out);
+    if (c->closing_ws && !c->closing) conn_finish(c);
+}
+
+static void job_done(dbjob *j, void *user)
+{
+    (void)user;
+    conn *c = j->owner;
+    if (c) {
+        c->jobs--;
+        if (c->closing) {
+            if (j->kind == DBJOB_CONNECT && j->ok) { /* closed before it was connected */
+                c->conn_state = 2;
+                ws_disconnect(c);
+            }
+            if (!c->jobs && !c->open_handles) {
+                lc_buf_deinit(&c->stash);
+                lc_buf_deinit(&c->held);
+                net_http_reader_deinit(&c->rd);
+                if (c->is_ws) net_ws_parser_deinit(&c->wsp);
+                lc_free(c);
+            }
+        } else if (j->kind == DBJOB_PUBLISH || j->kind == DBJOB_CALL_JSON) {
+            http_job_done(c, j);
+        } else {
+            ws_job_done(c, j);
+        }
+    }
+    dbjob_free(j);
 }

@@ -8,8 +8,12 @@
  * the request so routes are unit-testable without sockets. Keep-alive and pipelining are
  * supported; an idle connection is closed after SERVER_IDLE_MS.
  *
- * Not yet here (see the branch report): the WebSocket upgrade on /v1/database/:name/subscribe
- * (answered 501 for now) and the database worker interface.
+ * Databases (server/dbwork.h): POST|PUT /v1/database/:name publishes, POST
+ * /v1/database/:name/call/:reducer calls (JSON args); WebSocket CallReducer calls with BSATN
+ * args; a WebSocket open/close runs client_connected/disconnected (the 101 is held until
+ * client_connected commits; a refusal answers 403 instead). All of it runs on the one
+ * database worker thread; an HTTP connection waiting on it pauses reading, so pipelined
+ * responses stay in order.
  */
 #ifndef LC_SERVER_SERVER_H
 #define LC_SERVER_SERVER_H
@@ -35,6 +39,7 @@ typedef struct server_config {
     const char *issuer; /* JWT iss of minted tokens, e.g. "localhost" */
     size_t outq_max;    /* bytes queued unsent to one client before it is dropped as too slow;
                          * 0 = SERVER_OUTQ_MAX */
+    const char *data_dir; /* databases live in <data_dir>/<name>; NULL = in memory */
 } server_config;
 
 typedef struct server server;

@@ -1,0 +1,370 @@
+/*
+ * server/dbwork.c — database registry + worker thread (server/dbwork.h).
+ *
+ * The queue and the done list are singly linked FIFOs under one mutex; the worker sleeps on
+ * a condition variable. The registry is touched only by the worker, so it needs no lock.
+ * Replies are built on the worker: HTTP jobs get a complete HTTP response (a pure encoder),
+ * WebSocket calls get the ReducerResult message body (the loop adds the envelope/frame).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "base/alloc.h"
+#include "base/blake3.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "host/db.h"
+#include "net/http.h"
+#include "net/identity.h"
+#include "net/proto.h"
+#include "server/dbwork.h"
+
+typedef struct dbentry {
+    char name[SERVER_DB_NAME_MAX + 1];
+    host_db *db;
+} dbentry;
+
+struct dbwork {
+    char *data_dir;
+    uv_async_t async;
+    dbwork_done_fn done;
+    void *user;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    dbjob *q_head, *q_tail;
+    dbjob *d_head, *d_tail;
+    bool stopping, stopped;
+    dbentry dbs[SERVER_DB_MAX];
+    u32 ndbs;
+};
+
+bool dbwork_name_valid(const char *s, size_t n)
+{
+    if (n == 0 || n > SERVER_DB_NAME_MAX) return false;
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i];
+        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                  (ch >= '0' && ch <= '9') || ch == '_' || ch == '-';
+        if (!ok) return false;
+    }
+    return true;
+}
+
+dbjob *dbjob_new(u8 kind)
+{
+    dbjob *j = lc_calloc(1, sizeof *j);
+    if (!j) return NULL;
+    j->kind = kind;
+    lc_buf_init(&j->out);
+    return j;
+}
+
+void dbjob_free(dbjob *j)
+{
+    if (!j) return;
+    lc_free(j->fn);
+    lc_free(j->in);
+    lc_buf_deinit(&j->out);
+    lc_free(j);
+}
+
+/* The database identity: BLAKE3("lightcone database|" + name) — stable per name. */
+static void db_identity_of(const char *name, u8 out[32])
+{
+    lc_blake3 h;
+    lc_blake3_init(&h);
+    lc_blake3_update(&h, "lightcone database|", 19);
+    lc_blake3_update(&h, name, strlen(name));
+    lc_blake3_finalize(&h, out, 32);
+}
+
+/* Finds `name`; opens it when `create` or when its directory exists. *out NULL: not found. */
+static int registry_get(dbwork *w, const char *name, bool create, host_db **out, lc_errbuf *eb)
+{
+    *out = NULL;
+    for (u32 i = 0; i < w->ndbs; i++)
+        if (strcmp(w->dbs[i].name, name) == 0) { *out = w->dbs[i].db; return 0; }
+    char path[4096];
+    if (w->data_dir) {
+        snprintf(path, sizeof path, "%s/%s", w->data_dir, name);
+        struct stat st;
+        if (!create && stat(path, &st) != 0) return 0;
+    } else if (!create) {
+        return 0;
+    }
+    if (w->ndbs == SERVER_DB_MAX) return lc_errf(eb, LC_ELIMIT, "too many databases");
+    host_db_opts o;
+    memset(&o, 0, sizeof o);
+    db_identity_of(name, o.db_identity);
+    host_db *db = NULL;
+    int rc = host_db_open(w->data_dir ? path : NULL, &o, &db, eb);
+    if (rc) return rc;
+    dbentry *e = &w->dbs[w->ndbs++];
+    snprintf(e->name, sizeof e->name, "%s", name);
+    e->db = db;
+    *out = db;
+    LC_LOG_I("server", "database %s opened", name);
+    return 0;
+}
+
+static void http_text(dbjob *j, int status, const char *msg)
+{
+    net_http_write_response(&j->out, status, "text/plain; charset=utf-8", msg, strlen(msg),
+                            j->keep_alive, NULL, 0);
+}
+
+static void job_publish(dbwork *w, dbjob *j)
+{
+    lc_errbuf eb;
+    host_db *db = NULL;
+    int rc = registry_get(w, j->db, false, &db, &eb);
+    bool existed = db && host_db_module(db) != NULL;
+    if (!rc && !db) rc = registry_get(w, j->db, true, &db, &eb);
+    if (rc) { http_text(j, 500, eb.msg); return; }
+    host_outcome o;
+    memset(&o, 0, sizeof o);
+    rc = host_db_publish(db, j->in, j->in_len, j->identity, &o, &eb);
+    if (rc) {
+        char msg[1200];
+        snprintf(msg, sizeof msg, "Database update rejected: %s", rc == LC_EINVALID && o.message_len
+                 ? o.message : eb.msg);
+        http_text(j, rc == LC_ENOMEM || rc == LC_EIO ? 500 : 400, msg);
+        return;
+    }
+    u8 id[32];
+    db_identity_of(j->db, id);
+    net_identity nid;
+    memcpy(nid.be, id, 32);
+    char hex[NET_IDENTITY_HEX_LEN + 1];
+    net_identity_to_hex(&nid, hex);
+    char body[512];
+    int n = snprintf(body, sizeof body,
+                     "{\"Success\":{\"domain\":\"%s\",\"database_identity\":\"%s\",\"op\":\"%s\"}}",
+                     j->db, hex, existed ? "updated" : "created");
+    net_http_write_response(&j->out, 200, "application/json", body, (size_t)n, j->keep_alive,
+                            NULL, 0);
+    j->ok = true;
+}
+
+static void caller_of(const dbjob *j, host_caller *c)
+{
+    memcpy(c->identity, j->identity, 32);
+    memcpy(c->connection_id, j->connection_id, 16);
+    c->timestamp_micros = lc_now_micros();
+}
+
+static void job_call_json(dbwork *w, dbjob *j)
+{
+    lc_errbuf eb;
+    host_db *db = NULL;
+    if (registry_get(w, j->db, false, &db, &eb) || !db) {
+        http_text(j, 404, "no such database");
+        return;
+    }
+    host_caller c;
+    caller_of(j, &c);
+    host_outcome o;
+    memset(&o, 0, sizeof o);
+    int rc = host_db_call_json(db, j->fn, (const char *)j->in, j->in_len, &c, &o, &eb);
+    if (rc == LC_ENOTFOUND) http_text(j, 404, eb.msg);
+    else if (rc == LC_ENOMEM || rc == LC_EIO) http_text(j, 500, eb.msg);
+    else if (rc) http_text(j, 400, eb.msg); /* bad args, lifecycle reducer by name */
+    else if (o.kind == HOST_OUTCOME_COMMITTED) {
+        net_http_write_response(&j->out, 200, NULL, NULL, 0, j->keep_alive, NULL, 0);
+        j->ok = true;
+    } else if (o.kind == HOST_OUTCOME_OUT_OF_ENERGY) {
+        http_text(j, 402, "Module energy budget exhausted.");
+    } else {
+        http_text(j, 530, o.message);
+    }
+}
+
+static void job_call_bsatn(dbwork *w, dbjob *j)
+{
+    lc_errbuf eb;
+    host_db *db = NULL;
+    host_outcome o;
+    memset(&o, 0, sizeof o);
+    net_reducer_outcome r;
+    memset(&r, 0, sizeof r);
+    lc_buf err;
+    lc_buf_init(&err);
+    int rc = registry_get(w, j->db, false, &db, &eb);
+    if (!rc && !db)
+        rc = lc_errf(&eb, LC_ENOTFOUND, "no database named %s is attached to this server", j->db);
+    if (!rc) {
+        host_caller c;
+        caller_of(j, &c);
+        rc = host_db_call(db, j->fn, j->in, j->in_len, &c, &o, &eb);
+    }
+    if (rc) {
+        r.kind = NET_REDUCER_INTERNAL_ERROR;
+        r.err = (net_pbytes){(const u8 *)eb.msg, (u32)strlen(eb.msg)};
+    } else if (o.kind == HOST_OUTCOME_COMMITTED) {
+        r.kind = NET_REDUCER_OK;
+        j->ok = true;
+    } else if (o.kind == HOST_OUTCOME_USER_ERROR) {
+        u32 n = (u32)strlen(o.message);
+        lc_buf_put_str(&err, o.message, n); /* BSATN String: u32 length + bytes */
+        r.kind = NET_REDUCER_ERR;
+        r.err = (net_pbytes){err.data, (u32)err.len};
+    } else {
+        r.kind = NET_REDUCER_INTERNAL_ERROR;
+        r.err = (net_pbytes){(const u8 *)o.message, (u32)strlen(o.message)};
+    }
+    net_proto_put_reducer_result(&j->out, j->request_id, lc_now_micros(), &r);
+    lc_buf_deinit(&err);
+}
+
+static void job_lifecycle(dbwork *w, dbjob *j)
+{
+    lc_errbuf eb;
+    host_db *db = NULL;
+    if (registry_get(w, j->db, false, &db, &eb)) return; /* ok stays false */
+    if (!db) { /* no such database: the socket stays, its calls answer "no such database" */
+        j->ok = true;
+        return;
+    }
+    host_outcome o;
+    memset(&o, 0, sizeof o);
+    int rc = j->kind == DBJOB_CONNECT
+                 ? host_db_connect(db, j->identity, j->connection_id, &o, &eb)
+                 : host_db_disconnect(db, j->identity, j->connection_id, &o, &eb);
+    j->ok = rc == 0 && o.kind == HOST_OUTCOME_COMMITTED;
+    if (!j->ok)
+        LC_LOG_I("server", "%s on %s refused: %s", j->kind == DBJOB_CONNECT ? "connect"
+                 : "disconnect", j->db, rc ? eb.msg : o.message);
+}
+
+static void job_run(dbwork *w, dbjob *j)
+{
+    switch (j->kind) {
+    case DBJOB_PUBLISH: job_publish(w, j); break;
+    case DBJOB_CALL_JSON: job_call_json(w, j); break;
+    case DBJOB_CALL_BSATN: job_call_bsatn(w, j); break;
+    default: job_lifecycle(w, j); break;
+    }
+}
+
+static void *worker_main(void *arg)
+{
+    dbwork *w = arg;
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        while (!w->q_head && !w->stopping) pthread_cond_wait(&w->cv, &w->mu);
+        if (w->stopping) break;
+        dbjob *j = w->q_head;
+        w->q_head = j->next;
+        if (!w->q_head) w->q_tail = NULL;
+        j->next = NULL;
+        pthread_mutex_unlock(&w->mu);
+        job_run(w, j);
+        pthread_mutex_lock(&w->mu);
+        if (w->d_tail) w->d_tail->next = j; else w->d_head = j;
+        w->d_tail = j;
+        uv_async_send(&w->async);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+static void on_done(uv_async_t *a)
+{
+    dbwork *w = a->data;
+    pthread_mutex_lock(&w->mu);
+    dbjob *j = w->d_head;
+    w->d_head = w->d_tail = NULL;
+    pthread_mutex_unlock(&w->mu);
+    while (j) {
+        dbjob *next = j->next;
+        j->next = NULL;
+        w->done(j, w->user); /* takes ownership */
+        j = next;
+    }
+}
+
+int dbwork_start(const char *data_dir, uv_loop_t *loop, dbwork_done_fn done, void *user,
+                 dbwork **out, lc_errbuf *eb)
+{
+    dbwork *w = lc_calloc(1, sizeof *w);
+    if (!w) return lc_errf(eb, LC_ENOMEM, "out of memory");
+    if (data_dir) {
+        size_t n = strlen(data_dir);
+        w->data_dir = lc_alloc(n + 1);
+        if (!w->data_dir) { lc_free(w); return lc_errf(eb, LC_ENOMEM, "out of memory"); }
+        memcpy(w->data_dir, data_dir, n + 1);
+        if (mkdir(data_dir, 0700) != 0 && errno != EEXIST) {
+            lc_free(w->data_dir);
+            lc_free(w);
+            return lc_errf(eb, LC_EIO, "cannot create %s", data_dir);
+        }
+    }
+    w->done = done;
+    w->user = user;
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->cv, NULL);
+    uv_async_init(loop, &w->async, on_done);
+    w->async.data = w;
+    if (pthread_create(&w->thread, NULL, worker_main, w)) {
+        w->stopped = true; /* dbwork_close still closes the handle */
+        *out = w;
+        return lc_errf(eb, LC_EIO, "cannot start the database thread");
+    }
+    *out = w;
+    return 0;
+}
+
+bool dbwork_submit(dbwork *w, dbjob *j)
+{
+    j->next = NULL;
+    pthread_mutex_lock(&w->mu);
+    if (w->stopping) {
+        pthread_mutex_unlock(&w->mu);
+        return false;
+    }
+    if (w->q_tail) w->q_tail->next = j; else w->q_head = j;
+    w->q_tail = j;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    return true;
+}
+
+void dbwork_stop_worker(dbwork *w)
+{
+    pthread_mutex_lock(&w->mu);
+    w->stopping = true;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    if (!w->stopped) pthread_join(w->thread, NULL);
+    w->stopped = true;
+    if (w->q_head) { /* unrun jobs go back to the loop (ok = false, no reply) */
+        if (w->d_tail) w->d_tail->next = w->q_head; else w->d_head = w->q_head;
+        w->d_tail = w->q_tail;
+    }
+    w->q_head = w->q_tail = NULL;
+    for (u32 i = 0; i < w->ndbs; i++) {
+        int rc = host_db_close(w->dbs[i].db);
+        if (rc) LC_LOG_W("server", "closing database %s: error %d", w->dbs[i].name, rc);
+    }
+    w->ndbs = 0;
+}
+
+static void async_closed(uv_handle_t *h)
+{
+    dbwork *w = h->data;
+    for (dbjob *j = w->d_head, *n; j; j = n) { n = j->next; dbjob_free(j); }
+    pthread_mutex_destroy(&w->mu);
+    pthread_cond_destroy(&w->cv);
+    lc_free(w->data_dir);
+    lc_free(w);
+}
+
+void dbwork_close(dbwork *w)
+{
+    on_done(&w->async);
+    uv_close((uv_handle_t *)&w->async, async_closed);
+}

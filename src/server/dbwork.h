@@ -1,0 +1,72 @@
+/*
+ * server/dbwork.h — the database side of the server: a registry of databases by name and the
+ * one worker thread that owns them (host_db is single-threaded, and database work must never
+ * run on the libuv loop thread).
+ *
+ * The loop thread fills a dbjob and submits it (mutex-protected FIFO); the worker runs it,
+ * writes the reply into job->out and pushes the job onto a done list, then wakes the loop
+ * with a uv_async_t; the loop's callback takes every finished job and hands each to the
+ * server's `done` function (on the loop thread). Jobs run strictly in submission order.
+ * The registry maps a name to a host_db in <data_dir>/<name> (in memory when data_dir is
+ * NULL); a database is created by its first publish and reopened on demand afterwards.
+ */
+#ifndef LC_SERVER_DBWORK_H
+#define LC_SERVER_DBWORK_H
+
+#include <uv.h>
+
+#include "base/buf.h"
+#include "base/error.h"
+#include "base/types.h"
+
+/* A database name: [A-Za-z0-9_-], 1..SERVER_DB_NAME_MAX bytes (it becomes a directory). */
+#define SERVER_DB_NAME_MAX 64
+/* Databases one server keeps open (each holds a module, a store and a log). */
+#define SERVER_DB_MAX 256
+
+typedef enum dbjob_kind {
+    DBJOB_PUBLISH = 0, /* in = wasm; out = full HTTP response */
+    DBJOB_CALL_JSON,   /* fn = reducer, in = JSON args; out = full HTTP response */
+    DBJOB_CALL_BSATN,  /* fn = reducer, in = BSATN args; out = ReducerResult message */
+    DBJOB_CONNECT,     /* ok = the connection is accepted */
+    DBJOB_DISCONNECT,
+} dbjob_kind;
+
+typedef struct dbjob dbjob;
+struct dbjob {
+    dbjob *next;
+    u8 kind;
+    bool keep_alive;               /* HTTP: the response keeps the connection */
+    bool ok;                       /* result: CONNECT accepted, CALL committed */
+    char db[SERVER_DB_NAME_MAX + 1];
+    char *fn;                      /* owned */
+    u8 *in;                        /* owned */
+    size_t in_len;
+    u8 identity[32];               /* caller, wire (little-endian) bytes */
+    u8 connection_id[16];
+    u32 request_id;
+    void *owner;                   /* the loop side's connection; NULL when it went away */
+    lc_buf out;                    /* reply */
+};
+
+typedef void (*dbwork_done_fn)(dbjob *job, void *user);
+typedef struct dbwork dbwork;
+
+bool dbwork_name_valid(const char *s, size_t n);
+/* Allocates a zeroed job (out initialised); NULL on OOM. */
+dbjob *dbjob_new(u8 kind);
+void dbjob_free(dbjob *j);
+
+/* Initialises the async handle on `loop` (call before the loop runs) and starts the worker. */
+int dbwork_start(const char *data_dir, uv_loop_t *loop, dbwork_done_fn done, void *user,
+                 dbwork **out, lc_errbuf *eb) LC_MUST_USE;
+/* Queues a job (any thread). Returns false (job not taken) after dbwork_stop_worker. */
+bool dbwork_submit(dbwork *w, dbjob *j);
+/* Stops and joins the worker and closes every database; jobs not run yet are moved to the
+ * done list with ok = false and an empty reply. Any thread but the loop's. */
+void dbwork_stop_worker(dbwork *w);
+/* On the loop thread after dbwork_stop_worker: hands the done jobs to `done`, closes the
+ * async handle and frees w. */
+void dbwork_close(dbwork *w);
+
+#endif
