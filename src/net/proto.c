@@ -11,6 +11,7 @@
 #include "base/alloc.h"
 #include "base/limits.h"
 #include "net/ws.h"
+#include "value/value.h"
 
 /* ---- decode helpers ---- */
 
@@ -29,7 +30,7 @@ static int rd_str(lc_rd *r, net_pbytes *out, u32 max, const char *what, lc_errbu
     if (n > lc_rd_left(r)) return lc_errf(eb, LC_ETRUNCATED, "%s: length %u past the end", what, n);
     if (n > max) return lc_errf(eb, LC_ELIMIT, "%s: %u bytes exceeds the limit %u", what, n, max);
     const u8 *p = lc_rd_take(r, n);
-    if (!net_utf8_valid(p, n)) return lc_errf(eb, LC_EDECODE, "%s: invalid UTF-8", what);
+    if (!lc_utf8_valid(p, n)) return lc_errf(eb, LC_EDECODE, "%s: invalid UTF-8", what);
     out->p = p;
     out->n = n;
     return 0;

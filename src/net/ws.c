@@ -17,6 +17,7 @@
 #include "net/ws.h"
 
 #include "base/assert.h"
+#include "value/value.h"
 
 /* Message buffer capacity kept between messages. */
 enum { RETAIN_MAX = 1 << 20 };
@@ -142,7 +143,7 @@ static int frame_end(net_ws_parser *p, net_ws_event *ev)
                     return fail(p, LC_EPROTOCOL, NET_WS_CLOSE_PROTOCOL, "invalid close code");
                 ev->data = p->ctl + 2;
                 ev->len = n - 2;
-                if (!net_utf8_valid(ev->data, ev->len))
+                if (!lc_utf8_valid(ev->data, ev->len))
                     return fail(p, LC_EUTF8, NET_WS_CLOSE_INVALID_DATA, "close reason not UTF-8");
             }
             p->closed = true;
@@ -150,7 +151,7 @@ static int frame_end(net_ws_parser *p, net_ws_event *ev)
         return 1;
     }
     if (!p->fin) return 0;
-    if (p->msg_opcode == NET_WS_OP_TEXT && !net_utf8_valid(p->msg.data, p->msg.len))
+    if (p->msg_opcode == NET_WS_OP_TEXT && !lc_utf8_valid(p->msg.data, p->msg.len))
         return fail(p, LC_EUTF8, NET_WS_CLOSE_INVALID_DATA, "text message not UTF-8");
     ev->opcode = p->msg_opcode;
     ev->close_code = 0;

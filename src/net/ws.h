@@ -114,8 +114,6 @@ void net_ws_write_frame_masked(lc_buf *out, u8 opcode, bool fin, const void *pay
  * code 0 writes an empty close frame (no status). */
 void net_ws_write_close(lc_buf *out, u16 code, const char *reason);
 
-/* True if [p, p+n) is well-formed UTF-8 (no overlongs, surrogates or values > U+10FFFF). */
-bool net_utf8_valid(const u8 *p, size_t n);
 
 /* ---- Handshake (ws_handshake.c) ---- */
 

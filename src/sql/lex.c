@@ -15,6 +15,7 @@
 #include "base/limits.h"
 #include "sql/lex.h"
 #include "sql/sql.h"
+#include "value/value.h"
 
 static const struct {
     const char *name;
@@ -50,39 +51,9 @@ sql_kw sql_kw_lookup(const char *p, u32 n)
 
 int sql_utf8_check(const char *s, u32 n, u32 *out_bad_off)
 {
-    const u8 *p = (const u8 *)s;
-    u32 i = 0;
-    while (i < n) {
-        u8 c = p[i];
-        u32 need;
-        u32 min;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if (c >= 0xc2 && c <= 0xdf) {
-            need = 1;
-            min = 0x80;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            need = 2;
-            min = 0x800;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            need = 3;
-            min = 0x10000;
-        } else
-            goto bad;
-        if (n - i <= need) goto bad;
-        u32 cp = c & (0x3f >> need);
-        for (u32 k = 1; k <= need; k++) {
-            if ((p[i + k] & 0xc0) != 0x80) goto bad;
-            cp = (cp << 6) | (p[i + k] & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) goto bad;
-        i += need + 1;
-    }
-    return 0;
-bad:
-    *out_bad_off = i;
+    size_t ok = lc_utf8_valid_prefix(s, n);
+    if (ok == n) return 0;
+    *out_bad_off = (u32)ok;
     return LC_EUTF8;
 }
 

@@ -27,8 +27,9 @@
 
 /* Returns the offset of the first invalid byte, or n if s[0..n) is valid UTF-8 (RFC 3629:
  * no overlongs, no surrogates, nothing above U+10FFFF). */
-static size_t utf8_check(const u8 *s, size_t n)
+size_t lc_utf8_valid_prefix(const void *str, size_t n)
 {
+    const u8 *s = str;
     size_t i = 0;
     while (i < n) {
         if (i + 8 <= n && (lc_load_u64(s + i) & 0x8080808080808080ull) == 0) {
@@ -64,7 +65,7 @@ static size_t utf8_check(const u8 *s, size_t n)
     return n;
 }
 
-bool lc_utf8_valid(const void *s, size_t n) { return utf8_check(s, n) == n; }
+bool lc_utf8_valid(const void *s, size_t n) { return lc_utf8_valid_prefix(s, n) == n; }
 
 /* ---- validate ---- */
 
@@ -134,7 +135,7 @@ static int validate_rec(const lc_type *t, lc_rd *r, vctx *c)
         if (lc_rd_left(r) < 4) return vtrunc(c, r, 4, "string length");
         u32 n = lc_rd_u32(r);
         if (lc_rd_left(r) < n) return vtrunc(c, r, n, "string");
-        size_t bad = utf8_check(r->p, n);
+        size_t bad = lc_utf8_valid_prefix(r->p, n);
         if (bad != n)
             return lc_errf(c->eb, LC_EUTF8, "invalid UTF-8 in string at byte offset %zu",
                            voff(c, r->p + bad));

@@ -150,6 +150,9 @@ int lc_bsatn_cmp(const lc_type *t, const u8 *a, const u8 *b);
 size_t lc_bsatn_size(const lc_type *t, const u8 *p);
 /* True when s[0..n) is valid UTF-8 (no overlongs, surrogates or code points over U+10FFFF). */
 bool lc_utf8_valid(const void *s, size_t n);
+/* Length of the longest valid UTF-8 prefix (n when all of it is valid): the byte offset of the
+ * first bad sequence, for error messages. Same strict rules as lc_utf8_valid. */
+size_t lc_utf8_valid_prefix(const void *s, size_t n);
 
 /* Renders one value as SATS-JSON exactly as SpacetimeDB's server does for HTTP /sql rows, v1
  * JSON rows and arguments: *untyped*, so products are arrays of their elements, sums are

@@ -9,6 +9,7 @@
 #include "base/limits.h"
 #include "harness.h"
 #include "net/ws.h"
+#include "value/value.h"
 
 /* Feeds everything in pieces of `step` bytes (0 = all at once) and records events into
  * evs[]; returns the number of events, or the error code. Data of message events is copied
@@ -289,12 +290,12 @@ TEST(net_ws_random_splits_match)
 
 TEST(net_ws_utf8)
 {
-    CHECK(net_utf8_valid((const u8 *)"h\xc3\xa9llo \xe2\x82\xac \xf0\x9f\x98\x80", 15));
-    CHECK(!net_utf8_valid((const u8 *)"\xc0\xaf", 2));         /* overlong */
-    CHECK(!net_utf8_valid((const u8 *)"\xed\xa0\x80", 3));     /* surrogate */
-    CHECK(!net_utf8_valid((const u8 *)"\xf4\x90\x80\x80", 4)); /* > U+10FFFF */
-    CHECK(!net_utf8_valid((const u8 *)"\xe2\x82", 2));         /* truncated */
-    CHECK(!net_utf8_valid((const u8 *)"\x80", 1));
+    CHECK(lc_utf8_valid((const u8 *)"h\xc3\xa9llo \xe2\x82\xac \xf0\x9f\x98\x80", 15));
+    CHECK(!lc_utf8_valid((const u8 *)"\xc0\xaf", 2));         /* overlong */
+    CHECK(!lc_utf8_valid((const u8 *)"\xed\xa0\x80", 3));     /* surrogate */
+    CHECK(!lc_utf8_valid((const u8 *)"\xf4\x90\x80\x80", 4)); /* > U+10FFFF */
+    CHECK(!lc_utf8_valid((const u8 *)"\xe2\x82", 2));         /* truncated */
+    CHECK(!lc_utf8_valid((const u8 *)"\x80", 1));
 }
 
 TEST(net_ws_compression_envelope)
