@@ -2,6 +2,7 @@
  * net/b64.c — strict base64url (no padding) and hex; see b64.h for the rules.
  */
 #include "net/b64.h"
+#include "base/hex.h"
 
 #include "base/assert.h"
 #include "base/error.h"
@@ -80,19 +81,11 @@ void net_hex_encode(const void *data, size_t n, char *out)
     out[2 * n] = 0;
 }
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 int net_hex_decode(const char *in, size_t in_len, u8 *out, size_t n)
 {
     if (in_len != 2 * n) return LC_EDECODE;
     for (size_t i = 0; i < n; i++) {
-        int hi = hex_value(in[2 * i]), lo = hex_value(in[2 * i + 1]);
+        int hi = lc_hex_digit(in[2 * i]), lo = lc_hex_digit(in[2 * i + 1]);
         if (hi < 0 || lo < 0) return LC_EDECODE;
         out[i] = (u8)(hi << 4 | lo);
     }

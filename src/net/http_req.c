@@ -5,16 +5,9 @@
 #include <strings.h>
 
 #include "base/assert.h"
+#include "base/hex.h"
 #include "net/http.h"
 #include "net/http_int.h"
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
 
 i64 net_http_percent_decode(const char *in, size_t n, char *out, bool plus_is_space)
 {
@@ -23,7 +16,7 @@ i64 net_http_percent_decode(const char *in, size_t n, char *out, bool plus_is_sp
         char c = in[i];
         if (c == '%') {
             if (n - i < 3) return -1;
-            int hi = hexval(in[i + 1]), lo = hexval(in[i + 2]);
+            int hi = lc_hex_digit(in[i + 1]), lo = lc_hex_digit(in[i + 2]);
             if (hi < 0 || lo < 0) return -1;
             out[o++] = (char)(hi << 4 | lo);
             i += 2;

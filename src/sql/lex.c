@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "base/assert.h"
+#include "base/hex.h"
 #include "base/limits.h"
 #include "sql/lex.h"
 #include "sql/sql.h"
@@ -121,14 +122,6 @@ static bool is_word_start(u8 c)
 }
 static bool is_word_char(u8 c) { return is_word_start(c) || (c >= '0' && c <= '9') || c == '$'; }
 static bool is_digit(u8 c) { return c >= '0' && c <= '9'; }
-static int hex_val(u8 c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 static u8 at(const sql_lexer *lx, u32 i) { return i < lx->len ? (u8)lx->src[i] : 0; }
 
 static int err_at(sql_lexer *lx, u32 off, const char *what)
@@ -206,7 +199,7 @@ static int hex_decode(sql_lexer *lx, sql_tok *t, u32 p, u32 n)
     u8 *out = lc_arena_alloc(lx->arena, n / 2 + 1);
     if (!out) return sql_lex_errf(lx, LC_ENOMEM, NULL, t->off, "out of memory for SQL literal");
     for (u32 i = 0; i < n; i += 2) {
-        int hi = hex_val(at(lx, p + i)), lo = hex_val(at(lx, p + i + 1));
+        int hi = lc_hex_digit(at(lx, p + i)), lo = lc_hex_digit(at(lx, p + i + 1));
         if (hi < 0 || lo < 0) return err_at(lx, p + i + (hi < 0 ? 0 : 1), "invalid hex digit");
         out[i / 2] = (u8)(hi << 4 | lo);
     }
@@ -232,7 +225,7 @@ static int lex_number(sql_lexer *lx, sql_tok *t)
     u32 p = lx->pos;
     if (at(lx, p) == '0' && (at(lx, p + 1) == 'x' || at(lx, p + 1) == 'X')) {
         u32 d = p + 2, e = d;
-        while (hex_val(at(lx, e)) >= 0) e++;
+        while (lc_hex_digit(at(lx, e)) >= 0) e++;
         if (e == d || is_word_char(at(lx, e))) return err_at(lx, p, "malformed hex literal");
         lx->pos = e;
         return hex_decode(lx, t, d, e - d);

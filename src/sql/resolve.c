@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "sql/sql_exec.h"
+#include "base/hex.h"
 
 static int lit_invalid(lc_errbuf *eb, const sql_lit *lit, const lc_type *t, int err)
 {
@@ -112,14 +113,6 @@ static int float_encode(const lc_type *t, const sql_lit *lit, lc_buf *out, lc_er
     return out->err;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 /* The literal's bytes (hex literal, or a string of hex digits); false if not hex. */
 static bool lit_hex_bytes(const sql_lit *lit, u8 *dst, u32 cap, u32 *out_n)
 {
@@ -135,7 +128,7 @@ static bool lit_hex_bytes(const sql_lit *lit, u8 *dst, u32 cap, u32 *out_n)
     if (n >= 2 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) { p += 2; n -= 2; }
     if (n % 2 || n / 2 > cap) return false;
     for (u32 i = 0; i < n / 2; i++) {
-        int hi = hexval(p[2 * i]), lo = hexval(p[2 * i + 1]);
+        int hi = lc_hex_digit(p[2 * i]), lo = lc_hex_digit(p[2 * i + 1]);
         if (hi < 0 || lo < 0) return false;
         dst[i] = (u8)(hi * 16 + lo);
     }

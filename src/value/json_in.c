@@ -23,6 +23,7 @@
  * LC_VALUE_SIZE_MAX when it has none.
  */
 #include "base/alloc.h"
+#include "base/hex.h"
 #include "base/assert.h"
 #include "base/limits.h"
 #include "value/value.h"
@@ -85,14 +86,6 @@ static bool wide_mul_add(wide *v, u32 base, u32 digit)
     return carry == 0;
 }
 
-static int hexval(char ch)
-{
-    if (ch >= '0' && ch <= '9') return ch - '0';
-    if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
-    return -1;
-}
-
 /* "[+-][0x]digits": hex after 0x (or always when is_hex), else decimal. 0 or -1. */
 static int wide_parse(const char *s, size_t n, bool is_hex, wide *v)
 {
@@ -105,7 +98,7 @@ static int wide_parse(const char *s, size_t n, bool is_hex, wide *v)
     }
     if (i == n) return -1;
     for (; i < n; i++) {
-        int d = is_hex ? hexval(s[i]) : (s[i] >= '0' && s[i] <= '9' ? s[i] - '0' : -1);
+        int d = is_hex ? lc_hex_digit(s[i]) : (s[i] >= '0' && s[i] <= '9' ? s[i] - '0' : -1);
         if (d < 0 || !wide_mul_add(v, is_hex ? 16 : 10, (u32)d)) return -1;
     }
     return 0;
@@ -217,7 +210,7 @@ static int bytes_from_hex(jctx *c, const json_t *j)
     u8 *d = lc_buf_reserve(c->out, n / 2);
     if (!d) return c->out->err;
     for (size_t i = 0; i < n; i += 2) {
-        int hi = hexval(s[i]), lo = hexval(s[i + 1]);
+        int hi = lc_hex_digit(s[i]), lo = lc_hex_digit(s[i + 1]);
         if (hi < 0 || lo < 0) return jerr(c, "invalid hex digit in byte string");
         d[i / 2] = (u8)(hi << 4 | lo);
     }
