@@ -41,6 +41,8 @@ struct host_db {
     u32 sched_table_count;
     db_sched_table *sched_tables;
     lc_buf scratch;
+    host_commit_fn on_commit; /* host_db_set_commit_hook */
+    void *on_commit_ctx;
 };
 
 static i64 db_now(const host_db *db)
@@ -114,7 +116,11 @@ static void db_arm_txdata(host_db *db, const store_txdata *td)
     }
 }
 
-/* Commits txn, arms timers, logs with inputs (name may be NULL: no inputs). */
+static int db_log(host_db *db, const store_txdata *td, const char *name, const host_caller *c,
+                  const u8 *args, size_t args_len, lc_errbuf *eb);
+
+/* Commits txn, arms timers, logs with inputs (name may be NULL: no inputs), then tells the
+ * commit hook (subscriptions) while the TxData is still valid. */
 static int db_commit(host_db *db, store_txn *txn, const char *name, const host_caller *c,
                      const u8 *args, size_t args_len, lc_errbuf *eb)
 {
@@ -122,6 +128,15 @@ static int db_commit(host_db *db, store_txn *txn, const char *name, const host_c
     int rc = store_txn_commit(txn, &td);
     if (rc) return lc_errf(eb, rc, "commit: %s", lc_strerror(rc));
     db_arm_txdata(db, td);
+    rc = db_log(db, td, name, c, args, args_len, eb);
+    if (!rc && db->on_commit && td) db->on_commit(db->on_commit_ctx, td);
+    return rc;
+}
+
+/* Appends a committed TxData to the log with the call's inputs (no-op in memory). */
+static int db_log(host_db *db, const store_txdata *td, const char *name, const host_caller *c,
+                  const u8 *args, size_t args_len, lc_errbuf *eb)
+{
     if (!db->has_dir || !td || !td->has_offset) return 0;
     lc_buf *in = &db->scratch;
     lc_buf_reset(in);
@@ -335,6 +350,17 @@ int host_db_close(host_db *db)
 }
 
 store *host_db_store(host_db *db) { return db->s; }
+
+void host_db_set_commit_hook(host_db *db, host_commit_fn fn, void *ctx)
+{
+    db->on_commit = fn;
+    db->on_commit_ctx = ctx;
+}
+
+u64 host_db_durable_end(const host_db *db)
+{
+    return db->has_dir ? clog_durable_end(db->cs.log) : UINT64_MAX;
+}
 host_module *host_db_module(host_db *db) { return db->m; }
 host_modlog *host_db_modlog(host_db *db) { return &db->log; }
 i64 host_db_next_due(const host_db *db) { return host_sched_next_due(&db->sched); }

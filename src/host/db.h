@@ -71,6 +71,14 @@ i64 host_db_next_due(const host_db *db);
 int host_db_run_due(host_db *db, u32 *out_ran, lc_errbuf *eb) LC_MUST_USE;
 
 store *host_db_store(host_db *db);
+
+/* Called after every committed transaction (reducers, lifecycle, scheduled, publish), once it
+ * is logged, with its TxData (valid during the call only). The subscription layer evaluates
+ * its queries here. One hook per database; NULL clears it. */
+typedef void (*host_commit_fn)(void *ctx, const store_txdata *td);
+void host_db_set_commit_hook(host_db *db, host_commit_fn fn, void *ctx);
+/* Transactions with offsets below this are durable (fsynced); UINT64_MAX in memory. */
+u64 host_db_durable_end(const host_db *db);
 host_module *host_db_module(host_db *db); /* NULL before the first publish */
 host_modlog *host_db_modlog(host_db *db);
 

@@ -21,6 +21,7 @@
 #include "base/buf.h"
 #include "base/error.h"
 #include "base/types.h"
+#include "clog/clog.h"
 #include "net/http.h"
 #include "net/token.h"
 
@@ -40,6 +41,8 @@ typedef struct server_config {
     size_t outq_max;    /* bytes queued unsent to one client before it is dropped as too slow;
                          * 0 = SERVER_OUTQ_MAX */
     const char *data_dir; /* databases live in <data_dir>/<name>; NULL = in memory */
+    const clog_options *clog; /* every database's log options (sync policy, test I/O hooks);
+                               * NULL = defaults. on_durable is the server's own. */
 } server_config;
 
 typedef struct server server;
