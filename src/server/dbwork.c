@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "base/alloc.h"
+#include "base/assert.h"
 #include "base/blake3.h"
 #include "base/clock.h"
 #include "base/log.h"
@@ -197,6 +198,7 @@ static void job_publish(dbwork *w, dbjob *j)
     bool existed = db && host_db_module(db) != NULL;
     if (!rc && !db) rc = registry_get(w, j->db, true, &db, &eb);
     if (rc) { http_text(j, 500, eb.msg); return; }
+    dbentry *e = registry_entry(w, db);
     host_outcome o;
     memset(&o, 0, sizeof o);
     rc = host_db_publish(db, j->in, j->in_len, j->identity, &o, &eb);
@@ -207,6 +209,7 @@ static void job_publish(dbwork *w, dbjob *j)
         http_text(j, rc == LC_ENOMEM || rc == LC_EIO ? 500 : 400, msg);
         return;
     }
+    if (existed && e) subs_reset(e->subs, "the database's module was updated; subscribe again");
     u8 id[32];
     db_identity_of(j->db, id);
     net_identity nid;
@@ -337,6 +340,7 @@ static void job_ws(dbwork *w, dbjob *j)
 
 static void job_run(dbwork *w, dbjob *j)
 {
+    LC_ASSERT(w->cur == NULL); /* a pending TICK was flushed */
     w->cur = j;
     switch (j->kind) {
     case DBJOB_PUBLISH: job_publish(w, j); break;
@@ -346,6 +350,20 @@ static void job_run(dbwork *w, dbjob *j)
     default: job_lifecycle(w, j); break;
     }
     w->cur = NULL;
+}
+
+/* Hands the loop the messages of commits made outside any job (subs.c made a TICK job). */
+static void tick_flush(dbwork *w)
+{
+    dbjob *t = w->cur;
+    if (!t) return;
+    w->cur = NULL;
+    t->next = NULL;
+    pthread_mutex_lock(&w->mu);
+    if (w->d_tail) w->d_tail->next = t; else w->d_head = t;
+    w->d_tail = t;
+    pthread_mutex_unlock(&w->mu);
+    uv_async_send(&w->async);
 }
 
 static void *worker_main(void *arg)
@@ -374,6 +392,7 @@ static void *worker_main(void *arg)
             pthread_mutex_unlock(&w->mu);
             uv_async_send(&w->async);
         }
+        tick_flush(w); /* (commits between jobs: none yet, scheduled reducers later) */
         pthread_mutex_lock(&w->mu);
     }
     pthread_mutex_unlock(&w->mu);
@@ -458,6 +477,7 @@ void dbwork_stop_worker(dbwork *w)
     pthread_mutex_unlock(&w->mu);
     if (!w->stopped) pthread_join(w->thread, NULL);
     w->stopped = true;
+    tick_flush(w);
     if (w->q_head) { /* unrun jobs go back to the loop (ok = false, no reply) */
         if (w->d_tail) w->d_tail->next = w->q_head; else w->d_head = w->q_head;
         w->d_tail = w->q_tail;

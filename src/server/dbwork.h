@@ -32,6 +32,7 @@ typedef enum dbjob_kind {
     DBJOB_CONNECT,     /* ok = the connection is accepted */
     DBJOB_DISCONNECT,  /* also drops the connection's subscriptions (owner = the conn) */
     DBJOB_WS,          /* in = one Subscribe / Unsubscribe / OneOffQuery message (subs.h) */
+    DBJOB_TICK,        /* made by the worker: messages of commits outside jobs (no owner) */
 } dbjob_kind;
 
 typedef struct dbdurable dbdurable;

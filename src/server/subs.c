@@ -89,7 +89,7 @@ typedef struct subs_tuple {
 
 struct subs {
     host_db *db;
-    dbjob *const *cur;
+    dbjob **cur;
     sub_registry *reg;
     subs_client *clients;
     u32 nclients, next_seq;
@@ -344,7 +344,7 @@ static void q_ref_remove(subs_q *q, const subs_client *c, u32 set_id)
 
 /* ---- lifetime ---- */
 
-int subs_create(host_db *db, dbjob *const *cur, subs **out)
+int subs_create(host_db *db, dbjob **cur, subs **out)
 {
     subs *s = lc_calloc(1, sizeof *s);
     if (!s) return LC_ENOMEM;
@@ -576,8 +576,14 @@ static int fan_emit(subs *s, subs_fan *f, const void *caller, u64 tx_end)
 void subs_on_commit(void *ctx, const store_txdata *td)
 {
     subs *s = ctx;
+    if (!s->clients || td->table_count == 0) return;
+    if (!*s->cur) *s->cur = dbjob_new(DBJOB_TICK); /* a commit outside any job */
     dbjob *j = *s->cur;
-    if (!j || !s->clients || td->table_count == 0) return;
+    if (!j) {
+        LC_LOG_E("server", "out of memory: subscription updates of tx %llu lost",
+                 (unsigned long long)td->tx_offset);
+        return;
+    }
     s->gen++;
     s->hits = NULL;
     s->last = NULL;
@@ -592,6 +598,27 @@ void subs_on_commit(void *ctx, const store_txdata *td)
     if (rc) /* subscribers miss this transaction; there is no way to tell them but closing */
         LC_LOG_E("server", "subscription updates of tx %llu lost: %s",
                  (unsigned long long)td->tx_offset, lc_strerror(rc));
+}
+
+void subs_reset(subs *s, const char *why)
+{
+    if (!s || !s->clients) return;
+    if (!*s->cur) *s->cur = dbjob_new(DBJOB_TICK);
+    subs_fan *f = *s->cur ? fan_of(*s->cur) : NULL;
+    u64 tx_end = store_next_tx_offset(host_db_store(s->db));
+    while (s->clients) {
+        subs_client *c = s->clients;
+        for (u32 i = 0; f && i < c->nsets; i++) {
+            size_t off = f->data.len;
+            net_proto_put_subscription_error(&f->data, NULL, c->sets[i].id, why,
+                                             (u32)strlen(why));
+            if (fan_push(f, c->owner, tx_end, off)) break;
+        }
+        s->clients = c->next;
+        s->nclients--;
+        client_free(s, c);
+    }
+    LC_ASSERT(s->map_count == 0);
 }
 
 void subs_put_reducer_ok(lc_buf *out, u32 request_id, i64 timestamp_us, const subs_fan *f)

@@ -57,9 +57,11 @@ typedef struct subs_fan {
     u32 caller_nsets;
 } subs_fan;
 
-/* cur points at the worker's "job being run" (NULL between jobs); it is read by the commit
- * hook to find where messages go and who the caller is. db is borrowed. */
-int subs_create(host_db *db, dbjob *const *cur, subs **out) LC_MUST_USE;
+/* cur points at the worker's "job being run"; the commit hook reads it to find where
+ * messages go and who the caller is. A commit outside any job (scheduled reducers) makes a
+ * DBJOB_TICK job there, which the worker must hand to the loop (dbwork.c tick_flush). db is
+ * borrowed. */
+int subs_create(host_db *db, dbjob **cur, subs **out) LC_MUST_USE;
 void subs_destroy(subs *s);
 void subs_fan_free(subs_fan *f);
 
@@ -71,6 +73,11 @@ void subs_on_commit(void *ctx, const store_txdata *td);
  * A protocol violation (duplicate query set id, undecodable message) sets j->ok = false with
  * the reason in j->out: the loop closes the connection with 1011. */
 void subs_ws_job(subs *s, dbjob *j);
+
+/* After the module was replaced: every query set ends with SubscriptionError{request_id:
+ * None} (compiled queries borrow row types the migration may have replaced; SDK 2.10.1
+ * disconnects on it and resubscribes when it reconnects). Messages go to the current job. */
+void subs_reset(subs *s, const char *why);
 
 /* Forgets a connection: its sets, and the queries nobody else holds. */
 void subs_client_drop(subs *s, const void *owner);

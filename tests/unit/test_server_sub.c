@@ -772,3 +772,37 @@ TEST(server_sub_confirmed_hold)
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     CHECK_EQ(system(cmd), 0);
 }
+
+/* Republishing replaces the module: every set ends with SubscriptionError{request_id: None};
+ * a new subscription afterwards works. */
+TEST(server_sub_republish_resets)
+{
+    net_keys *keys = sk_keys();
+    CHECK(keys != NULL);
+    server_config cfg = {.keys = keys};
+    server *s;
+    CHECK_OK(server_start(&cfg, &s, NULL));
+    u16 port = server_port(s);
+    CHECK_EQ(sk_publish(port, "bank", "keynote-bank"), 200);
+    static wsk a;
+    tmsg *m = lc_alloc(sizeof *m);
+    CHECK(wsk_join(&a, port, "bank", "?compression=None", false));
+    send_sub(&a, 1, 42, "SELECT * FROM accounts", NULL);
+    CHECK_EQ(wsk_msg(&a, m, 5000), 1);
+    CHECK_EQ(m->tag, NET_SMSG_SUBSCRIBE_APPLIED);
+    CHECK_EQ(sk_publish(port, "bank", "keynote-bank"), 200);
+    CHECK_EQ(wsk_msg(&a, m, 5000), 1);
+    CHECK_EQ(m->tag, NET_SMSG_SUBSCRIPTION_ERROR);
+    CHECK(!m->has_req);
+    CHECK_EQ(m->set, 42);
+    CHECK_EQ(sk_call_json(port, "bank", "seed", "[1, 5]"), 200); /* nothing for A now */
+    send_sub(&a, 2, 43, "SELECT * FROM accounts", NULL);
+    CHECK_EQ(wsk_msg(&a, m, 5000), 1);
+    CHECK_EQ(m->tag, NET_SMSG_SUBSCRIBE_APPLIED);
+    CHECK_EQ(m->set, 43);
+    CHECK(has_account(m, 'r', 0, 5));
+    wsk_close(&a);
+    lc_free(m);
+    server_stop(s);
+    net_keys_destroy(keys);
+}
