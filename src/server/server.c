@@ -294,6 +294,7 @@ static void on_connection(uv_stream_t *l, int status)
         conn_close(c);
         return;
     }
+    uv_tcp_nodelay(&c->tcp, 1); /* replies are coalesced per drain already: no Nagle wait */
     uv_timer_start(&c->idle, on_idle, SERVER_IDLE_MS, SERVER_IDLE_MS);
 }
 
