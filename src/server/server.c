@@ -401,15 +401,30 @@ static void ws_send_msg(conn *c, lc_buf *out, const lc_buf *body)
  * single bigger message still goes alone. */
 #define SERVER_V3_BATCH_MAX (512u << 10)
 
+/* Appends one binary frame [compression tag][body] to out. Bodies that stay uncompressed
+ * (small, or compression=None) are framed in place, without a temporary envelope. */
+static void ws_frame_body(conn *c, lc_buf *out, const u8 *body, size_t len)
+{
+    if (c->comp == NET_WS_COMPRESS_NONE || len <= NET_WS_COMPRESS_MIN) {
+        u8 h[14];
+        size_t hn = net_ws_frame_header(h, NET_WS_OP_BINARY, true, (u64)len + 1, NULL);
+        lc_buf_put(out, h, hn);
+        lc_buf_put_u8(out, NET_WS_COMPRESS_NONE);
+        lc_buf_put(out, body, len);
+        return;
+    }
+    lc_buf env;
+    lc_buf_init(&env);
+    if (net_ws_msg_encode(&env, c->comp, body, len) == 0)
+        net_ws_write_frame(out, NET_WS_OP_BINARY, env.data, env.len);
+    lc_buf_deinit(&env);
+}
+
 /* Frames the coalesced v3 messages into wout. */
 static void ws_acc_frame(conn *c)
 {
     if (!c->acc.len) return;
-    lc_buf env;
-    lc_buf_init(&env);
-    if (!c->acc.err && net_ws_msg_encode(&env, c->comp, c->acc.data, c->acc.len) == 0)
-        net_ws_write_frame(&c->wout, NET_WS_OP_BINARY, env.data, env.len);
-    lc_buf_deinit(&env);
+    if (!c->acc.err) ws_frame_body(c, &c->wout, c->acc.data, c->acc.len);
     lc_buf_reset(&c->acc);
 }
 
@@ -428,11 +443,7 @@ static void ws_out(conn *c, const u8 *body, size_t len)
         if (c->acc.len && c->acc.len + len > SERVER_V3_BATCH_MAX) ws_acc_frame(c);
         lc_buf_put(&c->acc, body, len);
     } else {
-        lc_buf env;
-        lc_buf_init(&env);
-        if (net_ws_msg_encode(&env, c->comp, body, len) == 0)
-            net_ws_write_frame(&c->wout, NET_WS_OP_BINARY, env.data, env.len);
-        lc_buf_deinit(&env);
+        ws_frame_body(c, &c->wout, body, len);
     }
     if (!c->is_dirty) {
         c->is_dirty = true;
