@@ -4,9 +4,23 @@
  * One loop thread owns every handle. A connection is a uv_tcp_t + net_http_reader + idle
  * timer; bytes read are fed to the reader, each complete request is routed and its response
  * written with uv_write (the write request owns the response bytes). A reader error writes
- * the reader's status and closes; a request without keep-alive (or an upgrade, until the
- * WebSocket path exists) closes after its response. server_stop signals a uv_async_t that
- * closes the listener and every connection, then the loop runs out and the thread exits.
+ * the reader's status and closes; a request without keep-alive closes after its response.
+ * server_stop signals a uv_async_t that closes the listener and every connection, then the
+ * loop runs out and the thread exits.
+ *
+ * WebSocket output path (spec-client-protocol.md §2.3, §2.8; engine semantics §2.5):
+ *
+ *   worker job done ──> job_done: fan messages (subs_fan, commit order) then the job's reply
+ *        │                 └─> ws_deliver(conn, body, tx_end)
+ *        │                        ├─ confirmed && (held non-empty || tx_end > durable end)
+ *        │                        │     -> c->hq  (released in order by on_durable)
+ *        │                        └─ else ws_out: v3 -> c->acc (one frame per drain, up to
+ *        │                              SERVER_V3_BATCH_MAX); v2 -> a frame in c->wout
+ *        └─ end of the drained batch (job NULL) -> ws_flush every dirty connection: one
+ *           uv_write per connection per drain.
+ *
+ * A connection is freed only after its DISCONNECT job returns (it counts in c->jobs), and the
+ * worker drops its subscriptions in that job, so no message can target a freed connection.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -467,7 +481,11 @@ static void ws_deliver(conn *c, const u8 *body, size_t len, u64 tx_end)
     lc_buf_put_u64(&c->hq, tx_end);
     lc_buf_put_u32(&c->hq, (u32)len);
     lc_buf_put(&c->hq, body, len);
-    if (c->hq.err) { /* cannot hold it: the client would miss a message */
+    if (c->hq.err || c->hq.len - c->hq_pos > c->srv->cfg.outq_max) {
+        /* cannot hold it (or holds too much): the client would miss a message */
+        LC_LOG_W("server", "dropping a confirmed-reads client: %zu bytes held",
+                 c->hq.len - c->hq_pos);
+        c->srv->slow_drops++;
         conn_close(c);
         return;
     }

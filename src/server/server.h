@@ -14,6 +14,12 @@
  * client_connected commits; a refusal answers 403 instead). All of it runs on the one
  * database worker thread; an HTTP connection waiting on it pauses reading, so pipelined
  * responses stay in order.
+ *
+ * Subscriptions (server/subs.h): Subscribe / Unsubscribe / OneOffQuery run on the worker;
+ * every committed transaction is evaluated once and fanned out (the caller's own updates
+ * inside its ReducerResult). ?confirmed=true (the default) holds a client's messages until
+ * the transaction is durable in the log; ?confirmed=false sends at once. v3 clients get every
+ * message of one loop drain coalesced into one frame.
  */
 #ifndef LC_SERVER_SERVER_H
 #define LC_SERVER_SERVER_H

@@ -31,8 +31,9 @@
 
 /* Bound on the rows of one SubscribeApplied / UnsubscribeApplied / OneOffQueryResult: a bigger
  * answer is refused with an error instead of a message no client can take (the reference has
- * a row_limit for the same reason; the loop's per-client outq_max is 16 MiB by default). */
-#define SUBS_RESULT_BYTES_MAX (32u << 20)
+ * a row_limit for the same reason). Below the loop's default per-client outq_max (16 MiB) so
+ * an uncompressed answer is not mistaken for a slow client. */
+#define SUBS_RESULT_BYTES_MAX (12u << 20)
 /* Rows one one-off query may return. */
 #define SUBS_ONE_OFF_ROWS_MAX 1000000u
 /* Query sets one connection may hold, and queries per set (the decoder caps a Subscribe at
