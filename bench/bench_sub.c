@@ -15,6 +15,13 @@
  * per-subscriber cost ratio.
  *
  * Usage: bench_sub [clients=1000] [seconds=5] [rows=100] [inflight=4]
+ *
+ * Second mode, the keynote call path (performance.md §1, uniform pairs): a database in a
+ * temporary directory (so confirmed reads wait for fsync), 100,000 accounts, `conns` clients
+ * each keeping `inflight` transfer(from, to, 1) calls outstanding; counts Ok ReducerResults.
+ * Run with confirmed=false (baseline) then confirmed=true in the same process.
+ *
+ * Usage: bench_sub keynote [conns=64] [seconds=5] [inflight=40]
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -118,15 +125,19 @@ static int bcl_wait(bcl *c, const u8 **body, size_t *n)
     }
 }
 
+static const char *g_query = "?compression=None&confirmed=false";
+
 static bool bcl_open(bcl *c, u16 port)
 {
     memset(c, 0, sizeof *c);
     c->fd = tcp_to(port);
     if (c->fd < 0) return false;
-    const char *req = "GET /v1/database/bank/subscribe?compression=None&confirmed=false HTTP/1.1"
-                      "\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13"
-                      "\r\nSec-WebSocket-Protocol: v2.bsatn.spacetimedb\r\n\r\n";
+    char req[512];
+    snprintf(req, sizeof req,
+             "GET /v1/database/bank/subscribe%s HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+             "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+             "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: v2.bsatn.spacetimedb\r\n\r\n",
+             g_query);
     if (write(c->fd, req, strlen(req)) != (ssize_t)strlen(req)) return false;
     char *end = NULL;
     while (!end) {
@@ -266,9 +277,151 @@ static u8 *read_file(const char *path, size_t *n)
     return p;
 }
 
+static u32 xorshift(u32 *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 17;
+    *s ^= *s << 5;
+    return *s;
+}
+
+/* v2: every message in m as its own frame, all in one write. */
+static void send_each(bcl *c, const lc_buf *m)
+{
+    lc_buf f;
+    lc_buf_init(&f);
+    static const u8 mask[4] = {1, 2, 3, 4};
+    lc_rd r;
+    lc_rd_init(&r, m->data, m->len);
+    while (lc_rd_left(&r)) {
+        net_cmsg cm;
+        const u8 *st = r.p;
+        lc_errbuf eb;
+        if (net_proto_client_decode_next(&r, &cm, &eb)) break;
+        net_proto_cmsg_free(&cm);
+        net_ws_write_frame_masked(&f, NET_WS_OP_BINARY, true, st, (size_t)(r.p - st), mask);
+    }
+    for (size_t off = 0; off < f.len;) {
+        ssize_t w = write(c->fd, f.data + off, f.len - off);
+        if (w <= 0) break;
+        off += (size_t)w;
+    }
+    lc_buf_deinit(&f);
+}
+
+/* Keynote closed loop: conns clients x inflight transfers; returns Ok results per second and
+ * latency percentiles in *out_p50 and *out_p99 (microseconds). */
+static double keynote_run(u16 port, u32 conns, double secs, u32 inflight, double *out_p50,
+                          double *out_p99)
+{
+    enum { ACCOUNTS = 100000 };
+    bcl *cl = lc_calloc(conns, sizeof *cl);
+    int ep = epoll_create1(0);
+    i64 *sent = lc_calloc((size_t)conns * inflight, sizeof *sent);
+    i64 *lat = lc_alloc(sizeof *lat * 8000000);
+    u64 nlat = 0, ok = 0;
+    u32 rng = 0x12345678;
+    lc_buf m;
+    lc_buf_init(&m);
+    for (u32 i = 0; i < conns; i++) {
+        if (!bcl_open(&cl[i], port)) return -1;
+        fcntl(cl[i].fd, F_SETFL, fcntl(cl[i].fd, F_GETFL) | O_NONBLOCK);
+        struct epoll_event ev = {.events = EPOLLIN, .data.u32 = i};
+        epoll_ctl(ep, EPOLL_CTL_ADD, cl[i].fd, &ev);
+    }
+    i64 t0 = lc_now_micros(), tend = t0 + (i64)(secs * 1e6);
+    for (u32 i = 0; i < conns; i++) {
+        lc_buf_reset(&m);
+        for (u32 k = 0; k < inflight; k++) {
+            u8 a[16];
+            u32 from = xorshift(&rng) % ACCOUNTS, to = xorshift(&rng) % ACCOUNTS;
+            lc_store_u32(a, from);
+            lc_store_u32(a + 4, to == from ? (to + 1) % ACCOUNTS : to);
+            lc_store_u64(a + 8, 1);
+            net_proto_put_call(&m, NET_CMSG_CALL_REDUCER, i * inflight + k, "transfer", 8, a, 16);
+            sent[i * inflight + k] = lc_now_micros();
+        }
+        send_each(&cl[i], &m);
+    }
+    while (lc_now_micros() < tend) {
+        struct epoll_event evs[256];
+        int k = epoll_wait(ep, evs, 256, 100);
+        for (int e = 0; e < k; e++) {
+            bcl *c = &cl[evs[e].data.u32];
+            while (bcl_fill(c)) {
+            }
+            const u8 *b;
+            size_t bn;
+            lc_buf_reset(&m);
+            while (bcl_next(c, &b, &bn) == 1) {
+                if (b[0] != NET_SMSG_REDUCER_RESULT || bn < 14) continue;
+                u32 req = lc_load_u32(b + 1);
+                if (b[13] == NET_REDUCER_OK) ok++;
+                i64 now = lc_now_micros();
+                if (nlat < 8000000) lat[nlat++] = now - sent[req];
+                u8 a[16];
+                u32 from = xorshift(&rng) % ACCOUNTS, to = xorshift(&rng) % ACCOUNTS;
+                lc_store_u32(a, from);
+                lc_store_u32(a + 4, to == from ? (to + 1) % ACCOUNTS : to);
+                lc_store_u64(a + 8, 1);
+                net_proto_put_call(&m, NET_CMSG_CALL_REDUCER, req, "transfer", 8, a, 16);
+                sent[req] = now;
+            }
+            send_each(c, &m);
+        }
+    }
+    double el = (double)(lc_now_micros() - t0) / 1e6;
+    qsort(lat, nlat, sizeof *lat, cmp_i64);
+    *out_p50 = nlat ? (double)lat[nlat / 2] : 0;
+    *out_p99 = nlat ? (double)lat[nlat * 99 / 100] : 0;
+    for (u32 i = 0; i < conns; i++) {
+        close(cl[i].fd);
+        net_ws_parser_deinit(&cl[i].p);
+        lc_free(cl[i].buf);
+    }
+    close(ep);
+    lc_buf_deinit(&m);
+    lc_free(lat);
+    lc_free(sent);
+    lc_free(cl);
+    return (double)ok / el;
+}
+
+static int keynote_main(int argc, char **argv, net_keys *keys, u8 *wasm, size_t wl)
+{
+    u32 conns = argc > 2 ? (u32)atoi(argv[2]) : 64;
+    double secs = argc > 3 ? atof(argv[3]) : 5;
+    u32 inflight = argc > 4 ? (u32)atoi(argv[4]) : 40;
+    char dir[] = "/tmp/lc-bench-keynote-XXXXXX";
+    if (!mkdtemp(dir)) return 1;
+    server_config cfg = {.keys = keys, .data_dir = dir};
+    server *s;
+    lc_errbuf eb;
+    if (server_start(&cfg, &s, &eb)) return 1;
+    u16 port = server_port(s);
+    if (http_post(port, "/v1/database/bank", wasm, wl) != 200 ||
+        http_post(port, "/v1/database/bank/call/seed", "[100000, 1000000000]", 20) != 200)
+        return 1;
+    printf("bench_sub keynote: %u connections x %u in flight, transfer(uniform, 1), %.1f s each, "
+           "database on disk (%s)\n", conns, inflight, secs, dir);
+    double p50, p99;
+    g_query = "?compression=None&confirmed=false";
+    double base = keynote_run(port, conns, secs, inflight, &p50, &p99);
+    printf("  confirmed=false (baseline) %9.0f tx/s  p50 %7.0f us  p99 %7.0f us\n", base, p50, p99);
+    g_query = "?compression=None&confirmed=true";
+    double conf = keynote_run(port, conns, secs, inflight, &p50, &p99);
+    printf("  confirmed=true             %9.0f tx/s  p50 %7.0f us  p99 %7.0f us  (x%.2f)\n", conf,
+           p50, p99, conf / base);
+    server_stop(s);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    return system(cmd) == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
-    u32 nclients = argc > 1 ? (u32)atoi(argv[1]) : 1000;
+    bool keynote = argc > 1 && strcmp(argv[1], "keynote") == 0;
+    u32 nclients = argc > 1 && !keynote ? (u32)atoi(argv[1]) : 1000;
     double secs = argc > 2 ? atof(argv[2]) : 5;
     u32 rows = argc > 3 ? (u32)atoi(argv[3]) : 100;
     u32 inflight = argc > 4 ? (u32)atoi(argv[4]) : 4;
@@ -279,6 +432,14 @@ int main(int argc, char **argv)
     if (!mkdtemp(kdir) || net_keys_open_dir(kdir, &keys, &eb)) {
         fprintf(stderr, "keys: %s\n", eb.msg);
         return 1;
+    }
+    if (keynote) {
+        size_t kl;
+        u8 *kw = read_file("build/wasm/keynote-bank.wasm", &kl);
+        int rc = kw ? keynote_main(argc, argv, keys, kw, kl) : 1;
+        lc_free(kw);
+        net_keys_destroy(keys);
+        return rc;
     }
     server_config cfg = {.keys = keys};
     server *s;
