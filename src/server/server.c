@@ -98,12 +98,17 @@ struct server {
     dbwork *dbw;
     conn *dirty; /* connections with output to flush at the end of this drain */
     conn *held;  /* connections holding messages for durability */
+    u8 rbuf[64 * 1024]; /* the loop's read buffer (on_alloc) */
 };
 
+/* A write request; small payloads live inline after it (one allocation, and the caller's
+ * buffer keeps its capacity for the next message), big ones are taken from the lc_buf. */
 typedef struct wreq {
     uv_write_t req;
-    u8 *data;
+    u8 *data; /* == inline bytes, or a taken buffer */
 } wreq;
+
+#define WREQ_INLINE_MAX (64u << 10)
 
 static void conn_free(conn *c)
 {
@@ -159,7 +164,7 @@ static void conn_close(conn *c)
 static void write_done(uv_write_t *req, int status)
 {
     wreq *w = (wreq *)req;
-    lc_free(w->data);
+    if (w->data != (u8 *)(w + 1)) lc_free(w->data);
     lc_free(w);
 }
 
@@ -167,14 +172,20 @@ static void write_done(uv_write_t *req, int status)
 static void conn_send(conn *c, lc_buf *out)
 {
     if (out->err || !out->len || c->closing) return;
-    wreq *w = lc_alloc(sizeof *w);
+    size_t n = out->len;
+    bool is_inline = n <= WREQ_INLINE_MAX;
+    wreq *w = lc_alloc(sizeof *w + (is_inline ? n : 0));
     if (!w) { conn_close(c); return; }
-    size_t n;
-    w->data = lc_buf_take(out, &n);
+    if (is_inline) {
+        w->data = (u8 *)(w + 1);
+        memcpy(w->data, out->data, n);
+        lc_buf_reset(out);
+    } else {
+        w->data = lc_buf_take(out, &n);
+    }
     uv_buf_t b = uv_buf_init((char *)w->data, (unsigned)n);
     if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, write_done)) {
-        lc_free(w->data);
-        lc_free(w);
+        write_done(&w->req, 0);
         conn_close(c);
         return;
     }
@@ -207,11 +218,13 @@ static void conn_finish(conn *c)
     }
 }
 
+/* One read buffer for the whole loop: libuv calls on_alloc then on_read synchronously, and
+ * on_read copies whatever it keeps (parsers, stash), so no allocation per read. */
 static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
 {
-    enum { READ_CHUNK = 64 * 1024 };
-    b->base = lc_alloc(READ_CHUNK);
-    b->len = b->base ? READ_CHUNK : 0;
+    conn *c = h->data;
+    b->base = (char *)c->srv->rbuf;
+    b->len = sizeof c->srv->rbuf;
 }
 
 /* Feeds bytes; returns false when the connection is done (closing or finishing). */
@@ -278,7 +291,6 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
             conn_feed(c, b->base, (size_t)nread);
         }
     }
-    lc_free(b->base);
 }
 
 static void on_idle(uv_timer_t *t)
