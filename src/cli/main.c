@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/cli.h"
+
 #define LIGHTCONE_VERSION "0.1.0-dev"
 
 static int cmd_version(int argc, char **argv)
@@ -19,7 +21,6 @@ static int cmd_version(int argc, char **argv)
 }
 
 static int cmd_help(int argc, char **argv);
-int cmd_generate(int argc, char **argv); /* cli/cmd_generate.c */
 
 static const struct {
     const char *name;
@@ -28,6 +29,7 @@ static const struct {
 } commands[] = {
     {"version", cmd_version, "print the version"},
     {"help", cmd_help, "list the subcommands"},
+    {"start", cmd_start, "run the server (--listen-addr, --data-dir, --web-root)"},
     {"generate", cmd_generate, "client bindings from a module (--lang typescript)"},
 };
 

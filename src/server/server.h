@@ -40,6 +40,7 @@ typedef struct server_config {
     size_t outq_max;    /* bytes queued unsent to one client before it is dropped as too slow;
                          * 0 = SERVER_OUTQ_MAX */
     const char *data_dir; /* databases live in <data_dir>/<name>; NULL = in memory */
+    const char *web_root; /* GET/HEAD outside /v1/ serve static files from here; NULL = 404 */
 } server_config;
 
 typedef struct server server;
