@@ -24,6 +24,9 @@
 #include "net/http.h"
 #include "net/token.h"
 
+/* Reported by GET /v1/health and `lightcone version`. */
+#define LIGHTCONE_SERVER_VERSION "0.1.0-dev"
+
 /* An idle keep-alive connection (no bytes received) is closed after this long. */
 #define SERVER_IDLE_MS 30000
 
