@@ -113,6 +113,15 @@ static void wire_hex(const u8 wire[32], char out[NET_IDENTITY_HEX_LEN + 1])
     net_identity_to_hex(&id, out);
 }
 
+/* The database identity bytes are used as big-endian, as the publish reply shows them
+ * (server/dbwork.c job_publish). */
+static void dbid_hex(const u8 be[32], char out[NET_IDENTITY_HEX_LEN + 1])
+{
+    net_identity id;
+    memcpy(id.be, be, 32);
+    net_identity_to_hex(&id, out);
+}
+
 static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *f)
 {
     (void)st;
@@ -170,7 +179,7 @@ static void admin_describe(dbjob *j, host_db *db)
     if (db_module_info(db, owner, dbid, hash)) { reply_text(j, 500, "st_module unreadable"); return; }
     char oh[NET_IDENTITY_HEX_LEN + 1], dh[NET_IDENTITY_HEX_LEN + 1], hh[65];
     wire_hex(owner, oh);
-    wire_hex(dbid, dh);
+    dbid_hex(dbid, dh);
     for (int i = 0; i < 32; i++) snprintf(hh + 2 * i, 3, "%02x", hash[i]);
     char body[512];
     int n = snprintf(body, sizeof body,
@@ -192,7 +201,7 @@ static void list_one(dbwork *w, const char *name, lc_buf *b, bool *first)
         return;
     char oh[NET_IDENTITY_HEX_LEN + 1], dh[NET_IDENTITY_HEX_LEN + 1];
     wire_hex(owner, oh);
-    wire_hex(dbid, dh);
+    dbid_hex(dbid, dh);
     char row[320];
     int n = snprintf(row, sizeof row,
                      "%s{\"name\":\"%s\",\"database_identity\":\"%s\",\"owner_identity\":\"%s\"}",
@@ -241,7 +250,7 @@ static void admin_db_route(dbwork *w, dbjob *j, host_db *db, bool is_owner)
     case SERVER_DB_IDENTITY: {
         u8 id[32];
         dbwork_db_identity(j->db, id);
-        wire_hex(id, hex);
+        dbid_hex(id, hex);
         reply_text(j, 200, hex);
         break;
     }
