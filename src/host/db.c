@@ -408,8 +408,14 @@ static int db_publish_update(host_db *db, host_module *m, const u8 *wasm, size_t
     }
     host_module_destroy(prev);
     rc = db_commit(db, &t, NULL, NULL, NULL, 0, eb);
-    if (rc == 0 && disconnect_all) LC_LOG_W("host", "republish breaks clients: they must reconnect");
-    return rc;
+    if (rc) return rc;
+    /* a new scheduler, re-armed from the tables (§5.5): schedule tables may have been added,
+     * removed or rebuilt under new ids */
+    host_sched_deinit(&db->sched);
+    host_sched_init(&db->sched);
+    db_sched_rearm(db);
+    if (disconnect_all) LC_LOG_W("host", "republish breaks clients: they must reconnect");
+    return 0;
 }
 
 int host_db_publish(host_db *db, const u8 *wasm, size_t len, const u8 owner[32],
