@@ -1,17 +1,18 @@
 /*
  * bench/load_common.h — helpers shared by the network load benchmarks (loadgen.c, fanout.c):
  * a latency histogram, a one-shot HTTP POST over a raw socket (publish a module, call a
- * reducer with JSON), reading a file, and an optional in-process server for runs without
- * `lightcone start`.
+ * reducer with JSON), reading a file, and the keynote (from, to) pairs generator, shared with
+ * the PostgreSQL and Redis peers (bench/keynote/peers.c) so all systems replay the same pairs.
  *
- * Histogram: 1 us buckets up to 10 ms, then 100 us buckets up to 1 s, then one overflow
- * bucket; percentiles are the upper edge of the bucket that crosses the rank, so a reported
+ * Histogram: 1 us buckets up to 10 ms, 100 us buckets up to 1 s, 1 ms buckets up to 10 s,
+ * then one overflow bucket; percentiles are the upper edge of the bucket that crosses the rank, so a reported
  * p99 is never below the true one by more than one bucket.
  */
 #ifndef LC_BENCH_LOAD_COMMON_H
 #define LC_BENCH_LOAD_COMMON_H
 
 #include <arpa/inet.h>
+#include <math.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,9 +22,15 @@
 
 #include "base/alloc.h"
 #include "base/clock.h"
+#include "base/error.h"
 #include "base/types.h"
 
-enum { HIST_FINE = 10000, HIST_COARSE = 9900, HIST_N = HIST_FINE + HIST_COARSE + 1 };
+enum {
+    HIST_FINE = 10000,   /* 1 us buckets: [0, 10 ms) */
+    HIST_MID = 9900,     /* 100 us buckets: [10 ms, 1 s) */
+    HIST_COARSE = 9000,  /* 1 ms buckets: [1 s, 10 s) */
+    HIST_N = HIST_FINE + HIST_MID + HIST_COARSE + 1,
+};
 
 typedef struct lat_hist {
     u64 n[HIST_N];
@@ -33,9 +40,10 @@ typedef struct lat_hist {
 static inline void lat_hist_add(lat_hist *h, u64 ns)
 {
     u64 us = ns / 1000;
-    size_t b = us < HIST_FINE ? (size_t)us
-               : us < 1000000  ? HIST_FINE + (size_t)((us - HIST_FINE) / 100)
-                               : HIST_N - 1;
+    size_t b = us < HIST_FINE   ? (size_t)us
+               : us < 1000000   ? HIST_FINE + (size_t)((us - HIST_FINE) / 100)
+               : us < 10000000  ? HIST_FINE + HIST_MID + (size_t)((us - 1000000) / 1000)
+                                : HIST_N - 1;
     h->n[b]++;
     h->count++;
 }
@@ -57,11 +65,12 @@ static inline double lat_hist_quantile_us(const lat_hist *h, double q)
         acc += h->n[i];
         if (acc > rank) {
             if (i < HIST_FINE) return (double)(i + 1);
-            if (i < HIST_N - 1) return (double)(HIST_FINE + (i - HIST_FINE + 1) * 100);
-            return 1e6;
+            if (i < HIST_FINE + HIST_MID) return (double)(HIST_FINE + (i - HIST_FINE + 1) * 100);
+            if (i < HIST_N - 1) return (double)(1000000 + (i - HIST_FINE - HIST_MID + 1) * 1000);
+            return 1e7;
         }
     }
-    return 1e6;
+    return 1e7;
 }
 
 /* Reads a whole file (lc_alloc'd); NULL on failure. */
@@ -132,6 +141,51 @@ static inline int load_parse_server(const char *s, char *hbuf, size_t hcap, u16 
     long p = strtol(colon + 1, NULL, 10);
     if (p <= 0 || p > 65535) return -1;
     *out_port = (u16)p;
+    return 0;
+}
+
+/* ---- keynote pairs (performance.md §1; the exact procedure is in bench/loadgen.c's header) */
+
+static inline u32 mulberry32(u32 *s)
+{
+    u32 t = (*s += 0x6D2B79F5u);
+    t = (t ^ (t >> 15)) * (t | 1u);
+    t ^= t + (t ^ (t >> 7)) * (t | 61u);
+    return t ^ (t >> 14);
+}
+
+static inline u32 zipf_draw(const double *cdf, u32 n, u32 *s)
+{
+    double u = (double)mulberry32(s) / 4294967296.0;
+    u32 lo = 0, hi = n - 1;
+    while (lo < hi) {
+        u32 mid = lo + (hi - lo) / 2;
+        if (cdf[mid] < u) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+static inline int make_pairs(u32 n, u32 count, double alpha, u32 **out_from, u32 **out_to)
+{
+    double *cdf = lc_alloc(sizeof *cdf * n);
+    u32 *from = lc_alloc(sizeof *from * count), *to = lc_alloc(sizeof *to * count);
+    if (!cdf || !from || !to) {
+        lc_free(cdf), lc_free(from), lc_free(to);
+        return LC_ENOMEM;
+    }
+    double sum = 0;
+    for (u32 i = 0; i < n; i++) cdf[i] = sum += pow((double)i + 1, -alpha);
+    for (u32 i = 0; i < n; i++) cdf[i] /= sum;
+    u32 s = 0x12345678u;
+    for (u32 i = 0; i < count; i++) {
+        from[i] = zipf_draw(cdf, n, &s);
+        to[i] = zipf_draw(cdf, n, &s);
+        for (int k = 0; k < 32 && to[i] == from[i]; k++) to[i] = zipf_draw(cdf, n, &s);
+    }
+    lc_free(cdf);
+    *out_from = from;
+    *out_to = to;
     return 0;
 }
 

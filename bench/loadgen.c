@@ -85,51 +85,6 @@ typedef struct lg_run {
     char first_err[160];
 } lg_run;
 
-/* ---- pairs ---- */
-
-static u32 mulberry32(u32 *s)
-{
-    u32 t = (*s += 0x6D2B79F5u);
-    t = (t ^ (t >> 15)) * (t | 1u);
-    t ^= t + (t ^ (t >> 7)) * (t | 61u);
-    return t ^ (t >> 14);
-}
-
-static u32 zipf_draw(const double *cdf, u32 n, u32 *s)
-{
-    double u = (double)mulberry32(s) / 4294967296.0;
-    u32 lo = 0, hi = n - 1;
-    while (lo < hi) {
-        u32 mid = lo + (hi - lo) / 2;
-        if (cdf[mid] < u) lo = mid + 1;
-        else hi = mid;
-    }
-    return lo;
-}
-
-static int make_pairs(u32 n, u32 count, double alpha, u32 **out_from, u32 **out_to)
-{
-    double *cdf = lc_alloc(sizeof *cdf * n);
-    u32 *from = lc_alloc(sizeof *from * count), *to = lc_alloc(sizeof *to * count);
-    if (!cdf || !from || !to) {
-        lc_free(cdf), lc_free(from), lc_free(to);
-        return LC_ENOMEM;
-    }
-    double sum = 0;
-    for (u32 i = 0; i < n; i++) cdf[i] = sum += pow((double)i + 1, -alpha);
-    for (u32 i = 0; i < n; i++) cdf[i] /= sum;
-    u32 s = 0x12345678u;
-    for (u32 i = 0; i < count; i++) {
-        from[i] = zipf_draw(cdf, n, &s);
-        to[i] = zipf_draw(cdf, n, &s);
-        for (int k = 0; k < 32 && to[i] == from[i]; k++) to[i] = zipf_draw(cdf, n, &s);
-    }
-    lc_free(cdf);
-    *out_from = from;
-    *out_to = to;
-    return 0;
-}
-
 /* ---- the run ---- */
 
 static int issue(lg_run *r, lg_conn *k, u32 slot)

@@ -31,3 +31,9 @@ fuzz-smsg:
 $(BUILD)/loadgen: $(BUILD)/bench/loadgen.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS)
 BENCH_BINS += $(BUILD)/loadgen
+
+# PostgreSQL and Redis peers of the keynote benchmark (needs libpq-dev: scripts/deps-bench).
+# Not in BENCH_BINS: CI does not install the peers; bench/keynote/run.sh builds it.
+$(BUILD)/bench/keynote/peers.o: CFLAGS += -I/usr/include/postgresql -Ibench
+$(BUILD)/keynote_peers: $(BUILD)/bench/keynote/peers.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIB) -lpq $(LIBS)
