@@ -22,6 +22,7 @@
 #include "net/http.h"
 #include "net/identity.h"
 #include "net/proto.h"
+#include "server/dbadmin.h"
 #include "server/dbwork.h"
 #include "server/subs.h"
 
@@ -85,6 +86,7 @@ void dbjob_free(dbjob *j)
     if (!j) return;
     lc_free(j->fn);
     lc_free(j->in);
+    lc_free(j->minted);
     lc_buf_deinit(&j->out);
     subs_fan_free(j->fan);
     lc_free(j);
@@ -198,7 +200,9 @@ static void job_publish(dbwork *w, dbjob *j)
     bool existed = db && host_db_module(db) != NULL;
     if (!rc && !db) rc = registry_get(w, j->db, true, &db, &eb);
     if (rc) { http_text(j, 500, eb.msg); return; }
+    /* Before the migration commits: compiled queries borrow row types it may free. */
     dbentry *e = registry_entry(w, db);
+    if (existed && e) subs_reset(e->subs, "the module is being updated; subscribe again");
     host_outcome o;
     memset(&o, 0, sizeof o);
     rc = host_db_publish(db, j->in, j->in_len, j->identity, &o, &eb);
@@ -209,7 +213,6 @@ static void job_publish(dbwork *w, dbjob *j)
         http_text(j, rc == LC_ENOMEM || rc == LC_EIO ? 500 : 400, msg);
         return;
     }
-    if (existed && e) subs_reset(e->subs, "the database's module was updated; subscribe again");
     u8 id[32];
     db_identity_of(j->db, id);
     net_identity nid;
@@ -343,7 +346,8 @@ static void job_run(dbwork *w, dbjob *j)
     LC_ASSERT(w->cur == NULL); /* a pending TICK was flushed */
     w->cur = j;
     switch (j->kind) {
-    case DBJOB_PUBLISH: job_publish(w, j); break;
+    case DBJOB_PUBLISH: if (dbadmin_publish_check(w, j)) job_publish(w, j); break;
+    case DBJOB_ADMIN: dbadmin_run(w, j); break;
     case DBJOB_CALL_JSON: job_call_json(w, j); break;
     case DBJOB_CALL_BSATN: job_call_bsatn(w, j); break;
     case DBJOB_WS: job_ws(w, j); break;
@@ -369,10 +373,20 @@ static void tick_flush(dbwork *w)
 static void *worker_main(void *arg)
 {
     dbwork *w = arg;
+    dbadmin_open_all(w); /* so their scheduled reducers run without waiting for a request */
     pthread_mutex_lock(&w->mu);
     for (;;) {
-        while (!w->q_head && !w->stopping) pthread_cond_wait(&w->cv, &w->mu);
+        pthread_mutex_unlock(&w->mu);
+        i64 due = dbadmin_run_due(w); /* scheduled reducers; earliest next due (Unix µs) */
+        tick_flush(w);                /* their subscription messages (a TICK job) */
+        pthread_mutex_lock(&w->mu);
+        while (!w->q_head && !w->stopping && due == INT64_MAX) pthread_cond_wait(&w->cv, &w->mu);
+        if (!w->q_head && !w->stopping) { /* sleep until a job or the next due schedule */
+            struct timespec ts = {(time_t)(due / 1000000), (long)(due % 1000000) * 1000};
+            pthread_cond_timedwait(&w->cv, &w->mu, &ts);
+        }
         if (w->stopping) break;
+        if (!w->q_head) continue;
         dbjob *batch = w->q_head; /* the whole queue in one lock */
         w->q_head = w->q_tail = NULL;
         pthread_mutex_unlock(&w->mu);
@@ -392,7 +406,6 @@ static void *worker_main(void *arg)
             pthread_mutex_unlock(&w->mu);
             uv_async_send(&w->async);
         }
-        tick_flush(w); /* (commits between jobs: none yet, scheduled reducers later) */
         pthread_mutex_lock(&w->mu);
     }
     pthread_mutex_unlock(&w->mu);
@@ -514,3 +527,36 @@ void dbwork_close(dbwork *w)
     on_done(&w->async);
     uv_close((uv_handle_t *)&w->async, async_closed);
 }
+
+/* ---- accessors for server/dbadmin.c (worker thread) ---- */
+
+int dbwork_db_get(dbwork *w, const char *name, bool create, host_db **out, lc_errbuf *eb)
+{
+    return registry_get(w, name, create, out, eb);
+}
+
+void dbwork_db_forget(dbwork *w, const char *name)
+{
+    for (u32 i = 0; i < w->ndbs; i++) {
+        if (strcmp(w->dbs[i].name, name) != 0) continue;
+        subs_reset(w->dbs[i].subs, "the database was deleted");
+        subs_destroy(w->dbs[i].subs);
+        host_db_set_commit_hook(w->dbs[i].db, NULL, NULL);
+        int rc = host_db_close(w->dbs[i].db);
+        if (rc) LC_LOG_W("server", "closing database %s: error %d", name, rc);
+        w->dbs[i] = w->dbs[--w->ndbs];
+        return;
+    }
+}
+
+const char *dbwork_data_dir(const dbwork *w) { return w->data_dir; }
+
+u32 dbwork_db_count(const dbwork *w) { return w->ndbs; }
+
+host_db *dbwork_db_at(const dbwork *w, u32 i, const char **out_name)
+{
+    *out_name = w->dbs[i].name;
+    return w->dbs[i].db;
+}
+
+void dbwork_db_identity(const char *name, u8 out[32]) { db_identity_of(name, out); }

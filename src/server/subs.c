@@ -302,12 +302,28 @@ static int q_new(subs *s, store_txn *txn, sub_query *sq, subs_q **out, lc_errbuf
     return 0;
 }
 
+/* Who is asking: the caller's identity (:sender), whether it owns the database (private
+ * tables, no row-level security) and the module's RLS rules. */
+static sub_auth auth_of(subs *s, const dbjob *j)
+{
+    sub_auth a = {.caller_id = j->identity};
+    u8 owner[32];
+    a.is_owner = host_db_owner(s->db, owner) == 0 && memcmp(owner, j->identity, 32) == 0;
+    host_module *m = host_db_module(s->db);
+    const host_moddef *def = m ? host_module_def(m) : NULL;
+    if (def) {
+        a.rls_sql = def->rls_sql;
+        a.rls_count = def->rls_count;
+    }
+    return a;
+}
+
 /* Compiles (or shares) one query and takes a reference for the caller. */
-static int q_acquire(subs *s, store_txn *txn, const char *sql, size_t len, const u8 *identity,
+static int q_acquire(subs *s, store_txn *txn, const char *sql, size_t len, const sub_auth *auth,
                      subs_q **out, lc_errbuf *eb)
 {
     sub_query *sq;
-    int rc = sub_query_acquire(s->reg, txn, sql, len, identity, &sq, eb);
+    int rc = sub_query_acquire_as(s->reg, txn, sql, len, auth, &sq, eb);
     if (rc) return rc;
     subs_q *q = map_get(s, sq);
     if (!q && (rc = q_new(s, txn, sq, &q, eb)) != 0) {
@@ -670,18 +686,19 @@ static void q_list_release(subs *s, q_list *l)
 }
 
 /* `SELECT * FROM *`: one `SELECT * FROM "t"` per public table of the module. */
-static int q_acquire_all(subs *s, store_txn *txn, const u8 *identity, q_list *l, lc_errbuf *eb)
+static int q_acquire_all(subs *s, store_txn *txn, const sub_auth *auth, q_list *l,
+                         lc_errbuf *eb)
 {
     host_module *m = host_db_module(s->db);
     const host_moddef *def = m ? host_module_def(m) : NULL;
     char sql[LC_MODDEF_NAME_MAX + 32];
     for (u32 i = 0; def && i < def->table_count; i++) {
         const host_table_def *t = &def->tables[i];
-        if (!t->is_public || strchr(t->name, '"')) continue;
+        if ((!t->is_public && !auth->is_owner) || strchr(t->name, '"')) continue;
         int n = snprintf(sql, sizeof sql, "SELECT * FROM \"%s\"", t->name);
         subs_q *q;
         int rc = n > 0 && (size_t)n < sizeof sql
-                     ? q_acquire(s, txn, sql, (size_t)n, identity, &q, eb)
+                     ? q_acquire(s, txn, sql, (size_t)n, auth, &q, eb)
                      : lc_errf(eb, LC_ELIMIT, "table name too long");
         if (!rc) rc = q_list_add(s, l, q);
         if (rc) return rc;
@@ -690,7 +707,7 @@ static int q_acquire_all(subs *s, store_txn *txn, const u8 *identity, q_list *l,
 }
 
 /* Compiles every query of a Subscribe; on error nothing stays acquired. */
-static int set_compile(subs *s, store_txn *txn, const net_cmsg *m, const u8 *identity,
+static int set_compile(subs *s, store_txn *txn, const net_cmsg *m, const sub_auth *auth,
                        q_list *l, lc_errbuf *eb)
 {
     int rc = 0;
@@ -699,9 +716,9 @@ static int set_compile(subs *s, store_txn *txn, const net_cmsg *m, const u8 *ide
         size_t len = m->queries[i].n;
         subs_q *q;
         if (sql_is_subscribe_all(sql, len)) {
-            rc = q_acquire_all(s, txn, identity, l, eb);
+            rc = q_acquire_all(s, txn, auth, l, eb);
         } else {
-            rc = q_acquire(s, txn, sql, len, identity, &q, eb);
+            rc = q_acquire(s, txn, sql, len, auth, &q, eb);
             if (!rc && (rc = q_list_add(s, l, q)) != 0) lc_errf(eb, rc, "out of memory");
         }
     }
@@ -798,7 +815,8 @@ static void ws_subscribe(subs *s, dbjob *j, const net_cmsg *m)
     store_txn txn;
     store_read_begin(&txn, host_db_store(s->db));
     q_list l = {0};
-    int rc = set_compile(s, &txn, m, j->identity, &l, &eb);
+    sub_auth auth = auth_of(s, j);
+    int rc = set_compile(s, &txn, m, &auth, &l, &eb);
     if (!rc) {
         lc_buf_put_u8(&j->out, NET_SMSG_SUBSCRIBE_APPLIED);
         lc_buf_put_u32(&j->out, m->request_id);
@@ -867,7 +885,10 @@ static int one_off_run(subs *s, const dbjob *j, const net_cmsg *m, lc_arena *are
     if (st->kind != SQL_STMT_SELECT)
         return lc_errf(eb, LC_EPERM, "a one-off query can only read (SELECT)");
     *out_table = st->u.select.from[0].table;
-    sql_exec_opts opts = {.row_limit = SUBS_ONE_OFF_ROWS_MAX, .caller_id = j->identity};
+    sub_auth auth = auth_of(s, j);
+    sql_exec_opts opts = {.row_limit = SUBS_ONE_OFF_ROWS_MAX, .caller_id = j->identity,
+                          .restricted = !auth.is_owner, .rls_sql = auth.rls_sql,
+                          .rls_count = auth.rls_count};
     sql_sink sink = {.on_row = one_off_row, .ctx = o};
     rc = sql_exec_stmt(host_db_store(s->db), st, sql, m->query.n, &opts, &sink, NULL, eb);
     if (rc && o->err == LC_ELIMIT)

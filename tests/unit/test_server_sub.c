@@ -57,15 +57,20 @@ static int sk_connect(u16 port)
     return fd;
 }
 
+/* The bearer token sk_post sends when set, and the token a response minted (an anonymous
+ * publish makes a new owner identity: republishing needs its token). */
+static char g_auth[4096], g_minted[4096];
+
 /* POST with Connection: close; returns the status code. */
 static int sk_post(u16 port, const char *path, const void *body, size_t n)
 {
     int fd = sk_connect(port);
     if (fd < 0) return -1;
-    char head[512];
+    char head[5000];
     int hl = snprintf(head, sizeof head,
-                      "POST %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-                      "Content-Length: %zu\r\n\r\n", path, n);
+                      "POST %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n%s%s%s"
+                      "Content-Length: %zu\r\n\r\n", path, g_auth[0] ? "Authorization: Bearer "
+                      : "", g_auth, g_auth[0] ? "\r\n" : "", n);
     bool ok = write(fd, head, (size_t)hl) == hl;
     for (size_t off = 0; ok && off < n;) {
         ssize_t w = write(fd, (const u8 *)body + off, n - off);
@@ -77,6 +82,12 @@ static int sk_post(u16 port, const char *path, const void *body, size_t n)
     for (ssize_t r; ok && (r = read(fd, out + got, sizeof out - 1 - got)) > 0;) got += (size_t)r;
     close(fd);
     out[got] = 0;
+    const char *mt = strstr(out, "spacetime-identity-token: ");
+    if (mt) {
+        mt += strlen("spacetime-identity-token: ");
+        size_t k = strcspn(mt, "\r\n");
+        snprintf(g_minted, sizeof g_minted, "%.*s", (int)k, mt);
+    }
     return got > 12 ? atoi(out + 9) : -1;
 }
 
@@ -790,7 +801,10 @@ TEST(server_sub_republish_resets)
     send_sub(&a, 1, 42, "SELECT * FROM accounts", NULL);
     CHECK_EQ(wsk_msg(&a, m, 5000), 1);
     CHECK_EQ(m->tag, NET_SMSG_SUBSCRIBE_APPLIED);
+    snprintf(g_auth, sizeof g_auth, "%s", g_minted); /* the owner republishes */
+    CHECK(g_auth[0] != 0);
     CHECK_EQ(sk_publish(port, "bank", "keynote-bank"), 200);
+    g_auth[0] = 0;
     CHECK_EQ(wsk_msg(&a, m, 5000), 1);
     CHECK_EQ(m->tag, NET_SMSG_SUBSCRIPTION_ERROR);
     CHECK(!m->has_req);
