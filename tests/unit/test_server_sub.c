@@ -820,3 +820,30 @@ TEST(server_sub_republish_resets)
     server_stop(s);
     net_keys_destroy(keys);
 }
+
+/* Scheduled reducers run on the worker outside any request: their commits still reach
+ * subscribers (ticker's init arms a one-second interval that bumps tick_count). */
+TEST(server_sub_scheduled_reducer_updates)
+{
+    net_keys *keys = sk_keys();
+    CHECK(keys != NULL);
+    server_config cfg = {.keys = keys};
+    server *s;
+    CHECK_OK(server_start(&cfg, &s, NULL));
+    u16 port = server_port(s);
+    CHECK_EQ(sk_publish(port, "tick", "ticker"), 200);
+    static wsk a;
+    tmsg *m = lc_alloc(sizeof *m);
+    CHECK(wsk_join(&a, port, "tick", "?compression=None", true));
+    send_sub(&a, 1, 1, "SELECT * FROM tick_count", NULL);
+    CHECK_EQ(wsk_msg(&a, m, 5000), 1);
+    CHECK_EQ(m->tag, NET_SMSG_SUBSCRIBE_APPLIED);
+    CHECK_EQ(wsk_msg(&a, m, 5000), 1); /* within about a second */
+    CHECK_EQ(m->tag, NET_SMSG_TRANSACTION_UPDATE);
+    CHECK_EQ(count_rows(m, "tick_count", 'i'), 1);
+    CHECK(memmem(m->rows[0].data, m->rows[0].len, "every_second", 12) != NULL);
+    wsk_close(&a);
+    lc_free(m);
+    server_stop(s);
+    net_keys_destroy(keys);
+}
