@@ -1,11 +1,11 @@
 /*
  * bench/bench_sub.c — subscription fan-out through the real server (performance.md §4).
  *
- * In process: a server (in-memory database, keynote-bank module, `rows` accounts), N
- * WebSocket clients (v2, no compression, confirmed=false) subscribed to
- * `SELECT * FROM accounts`, and one driver client calling seed(rows, v) with a new v each
- * time, so every transaction deletes and inserts `rows` rows (an update of every row, the
- * "move 100 entities" shape) and every subscriber gets a TransactionUpdate of 2*rows rows.
+ * In process: a server (in-memory database, examples/fanout module seeded with 10,000
+ * entities), N WebSocket clients (v2, no compression, confirmed=false) subscribed to
+ * `SELECT * FROM entity`, and one driver client calling move(rows): every transaction moves
+ * `rows` entities, so every subscriber gets a TransactionUpdate of `rows` deletes + `rows`
+ * inserts.
  * One thread reads every socket through epoll. A transaction is complete when all N
  * subscribers have its update; latency = driver send -> last subscriber's update (commit to
  * last delivery plus one call). `inflight` calls are kept outstanding.
@@ -45,7 +45,7 @@ typedef struct bcl {
     int fd;
     net_ws_parser p;
     u8 *buf;
-    size_t len, cap;
+    size_t off, len, cap; /* unparsed bytes are buf[off, len) */
     u64 updates; /* TransactionUpdates received */
 } bcl;
 
@@ -87,16 +87,11 @@ static int bcl_next(bcl *c, const u8 **body, size_t *n)
 {
     size_t used = 0;
     net_ws_event ev;
-    int rc = net_ws_parser_feed(&c->p, c->buf, c->len, &used, &ev);
+    int rc = net_ws_parser_feed(&c->p, c->buf + c->off, c->len - c->off, &used, &ev);
     if (rc < 0) return -1;
-    if (rc == 0) {
-        memmove(c->buf, c->buf + used, c->len - used);
-        c->len -= used;
-        return 0;
-    }
-    /* ev.data points into the parser or the buffer; consume after use by the caller. */
-    memmove(c->buf, c->buf + used, c->len - used);
-    c->len -= used;
+    c->off += used; /* the parser copied what it keeps; ev.data is its own */
+    if (c->off == c->len) c->off = c->len = 0;
+    if (rc == 0) return 0;
     if (ev.opcode != NET_WS_OP_BINARY || ev.len < 2) return bcl_next(c, body, n);
     *body = ev.data + 1;
     *n = ev.len - 1;
@@ -105,11 +100,16 @@ static int bcl_next(bcl *c, const u8 **body, size_t *n)
 
 static bool bcl_fill(bcl *c)
 {
-    if (c->cap - c->len < 65536) {
+    if (c->off) { /* keep only the unparsed tail (a partial frame) */
+        memmove(c->buf, c->buf + c->off, c->len - c->off);
+        c->len -= c->off;
+        c->off = 0;
+    }
+    if (c->cap - c->len < 4096) { /* grows only for a frame bigger than the buffer */
         c->cap = c->cap * 2 + 65536;
         c->buf = lc_realloc(c->buf, c->cap);
     }
-    ssize_t r = read(c->fd, c->buf + c->len, c->cap - c->len);
+    ssize_t r = read(c->fd, c->buf + c->len, c->cap - c->len - 1); /* 1 spare: a NUL */
     if (r <= 0) return false;
     c->len += (size_t)r;
     return true;
@@ -126,6 +126,7 @@ static int bcl_wait(bcl *c, const u8 **body, size_t *n)
 }
 
 static const char *g_query = "?compression=None&confirmed=false";
+static const char *g_db = "fanout";
 
 static bool bcl_open(bcl *c, u16 port)
 {
@@ -134,10 +135,10 @@ static bool bcl_open(bcl *c, u16 port)
     if (c->fd < 0) return false;
     char req[512];
     snprintf(req, sizeof req,
-             "GET /v1/database/bank/subscribe%s HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+             "GET /v1/database/%s/subscribe%s HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
              "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
              "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: v2.bsatn.spacetimedb\r\n\r\n",
-             g_query);
+             g_db, g_query);
     if (write(c->fd, req, strlen(req)) != (ssize_t)strlen(req)) return false;
     char *end = NULL;
     while (!end) {
@@ -203,11 +204,11 @@ static result run(bcl *cl, u32 n, bcl *drv, double secs, u32 rows, u32 inflight,
     i64 t0 = lc_now_micros(), tend = t0 + (i64)(secs * 1e6);
     while (lc_now_micros() < tend || done_tx < next_tx) {
         while (next_tx - done_tx < inflight && lc_now_micros() < tend) {
-            u8 a[12];
+            u8 a[4];
             lc_store_u32(a, rows);
-            lc_store_u64(a + 4, 1000 + ++*seq);
+            ++*seq;
             lc_buf_reset(&m);
-            net_proto_put_call(&m, NET_CMSG_CALL_REDUCER, (u32)next_tx, "seed", 4, a, 12);
+            net_proto_put_call(&m, NET_CMSG_CALL_REDUCER, (u32)next_tx, "move", 4, a, 4);
             sent_at[next_tx % WINDOW] = lc_now_micros();
             arrived[next_tx % WINDOW] = 0;
             next_tx++;
@@ -219,15 +220,15 @@ static result run(bcl *cl, u32 n, bcl *drv, double secs, u32 rows, u32 inflight,
             u32 i = evs[e].data.u32;
             bcl *c = i == UINT32_MAX ? drv : &cl[i];
             while (bcl_fill(c)) {
-            }
-            const u8 *b;
-            size_t bn;
-            while (bcl_next(c, &b, &bn) == 1) {
-                if (c == drv || b[0] != NET_SMSG_TRANSACTION_UPDATE) continue;
-                u64 tx = c->updates++;
-                if (++arrived[tx % WINDOW] == n) {
-                    lat[nlat++] = lc_now_micros() - sent_at[tx % WINDOW];
-                    done_tx++;
+                const u8 *b;
+                size_t bn;
+                while (bcl_next(c, &b, &bn) == 1) {
+                    if (c == drv || b[0] != NET_SMSG_TRANSACTION_UPDATE) continue;
+                    u64 tx = c->updates++;
+                    if (++arrived[tx % WINDOW] == n) {
+                        lat[nlat++] = lc_now_micros() - sent_at[tx % WINDOW];
+                        done_tx++;
+                    }
                 }
             }
         }
@@ -254,7 +255,7 @@ static bool subscribe(bcl *c)
 {
     lc_buf m;
     lc_buf_init(&m);
-    const char *q = "SELECT * FROM accounts";
+    const char *q = "SELECT * FROM entity";
     net_pbytes qs = {(const u8 *)q, (u32)strlen(q)};
     net_proto_put_subscribe(&m, 1, 1, &qs, 1);
     bcl_send(c, &m);
@@ -348,24 +349,24 @@ static double keynote_run(u16 port, u32 conns, double secs, u32 inflight, double
         int k = epoll_wait(ep, evs, 256, 100);
         for (int e = 0; e < k; e++) {
             bcl *c = &cl[evs[e].data.u32];
-            while (bcl_fill(c)) {
-            }
             const u8 *b;
             size_t bn;
             lc_buf_reset(&m);
-            while (bcl_next(c, &b, &bn) == 1) {
-                if (b[0] != NET_SMSG_REDUCER_RESULT || bn < 14) continue;
-                u32 req = lc_load_u32(b + 1);
-                if (b[13] == NET_REDUCER_OK) ok++;
-                i64 now = lc_now_micros();
-                if (nlat < 8000000) lat[nlat++] = now - sent[req];
-                u8 a[16];
-                u32 from = xorshift(&rng) % ACCOUNTS, to = xorshift(&rng) % ACCOUNTS;
-                lc_store_u32(a, from);
-                lc_store_u32(a + 4, to == from ? (to + 1) % ACCOUNTS : to);
-                lc_store_u64(a + 8, 1);
-                net_proto_put_call(&m, NET_CMSG_CALL_REDUCER, req, "transfer", 8, a, 16);
-                sent[req] = now;
+            while (bcl_fill(c)) {
+                while (bcl_next(c, &b, &bn) == 1) {
+                    if (b[0] != NET_SMSG_REDUCER_RESULT || bn < 14) continue;
+                    u32 req = lc_load_u32(b + 1);
+                    if (b[13] == NET_REDUCER_OK) ok++;
+                    i64 now = lc_now_micros();
+                    if (nlat < 8000000) lat[nlat++] = now - sent[req];
+                    u8 a[16];
+                    u32 from = xorshift(&rng) % ACCOUNTS, to = xorshift(&rng) % ACCOUNTS;
+                    lc_store_u32(a, from);
+                    lc_store_u32(a + 4, to == from ? (to + 1) % ACCOUNTS : to);
+                    lc_store_u64(a + 8, 1);
+                    net_proto_put_call(&m, NET_CMSG_CALL_REDUCER, req, "transfer", 8, a, 16);
+                    sent[req] = now;
+                }
             }
             send_each(c, &m);
         }
@@ -405,6 +406,7 @@ static int keynote_main(int argc, char **argv, net_keys *keys, u8 *wasm, size_t 
     printf("bench_sub keynote: %u connections x %u in flight, transfer(uniform, 1), %.1f s each, "
            "database on disk (%s)\n", conns, inflight, secs, dir);
     double p50, p99;
+    g_db = "bank";
     g_query = "?compression=None&confirmed=false";
     double base = keynote_run(port, conns, secs, inflight, &p50, &p99);
     printf("  confirmed=false (baseline) %9.0f tx/s  p50 %7.0f us  p99 %7.0f us\n", base, p50, p99);
@@ -449,11 +451,9 @@ int main(int argc, char **argv)
     }
     u16 port = server_port(s);
     size_t wl;
-    u8 *wasm = read_file("build/wasm/keynote-bank.wasm", &wl);
-    char args[64];
-    snprintf(args, sizeof args, "[%u, 1]", rows);
-    if (!wasm || http_post(port, "/v1/database/bank", wasm, wl) != 200 ||
-        http_post(port, "/v1/database/bank/call/seed", args, strlen(args)) != 200) {
+    u8 *wasm = read_file("build/wasm/fanout.wasm", &wl);
+    if (!wasm || http_post(port, "/v1/database/fanout", wasm, wl) != 200 ||
+        http_post(port, "/v1/database/fanout/call/seed", "[10000, 10]", 11) != 200) {
         fprintf(stderr, "publish/seed failed (run `make examples` first)\n");
         return 1;
     }
@@ -468,7 +468,7 @@ int main(int argc, char **argv)
         }
     }
     u64 seq = 0;
-    printf("bench_sub: %u rows per tx (delete + insert each), %u calls in flight, %.1f s each\n",
+    printf("bench_sub: move(%u) of 10,000 entities per tx, %u calls in flight, %.1f s each\n",
            rows, inflight, secs);
     result base = run(cl, 1, drv, secs, rows, inflight, &seq);
     for (u32 i = 1; i < nclients; i++) {
