@@ -6,7 +6,8 @@
  *
  * Delete = close the database (dbwork_db_forget) and remove <data_dir>/<name> recursively
  * (nftw, depth first, never following symlinks). publish?clear=true on an existing database
- * is delete + a first publish, owner only.
+ * is host_db_publish_opts' clear (every table dropped, the new module started, in one logged
+ * transaction), owner only.
  */
 #define _XOPEN_SOURCE 700
 #include <dirent.h>
@@ -166,11 +167,7 @@ bool dbadmin_publish_check(dbwork *w, dbjob *j)
         reply_text(j, 403, msg);
         return false;
     }
-    if (j->flag && db_drop(w, j->db)) {
-        reply_text(j, 500, "cannot remove the old database files");
-        return false;
-    }
-    return true;
+    return true; /* clear=true is host_db_publish_opts' clear: one logged transaction */
 }
 
 static void admin_describe(dbjob *j, host_db *db)

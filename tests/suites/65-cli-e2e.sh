@@ -124,6 +124,13 @@ expect "logs -n 1" A logs chat -n 1 --json
 expect "owner sql delete" A sql chat "DELETE FROM message WHERE text = 'third'"
 has "owner sql delete" "deleted: 1"
 
+# ---- publish -c clears the data ----
+expect "publish chat2" A publish chat2 --bin-path build/wasm/quickstart-chat.wasm
+expect "call chat2" A call chat2 send_message to-be-cleared
+expect "publish -c chat2" A publish chat2 -c --bin-path build/wasm/quickstart-chat.wasm
+expect "sql chat2 after clear" A sql chat2 "SELECT * FROM message"
+hasnt "publish -c dropped the rows" "to-be-cleared"
+
 # ---- logs -f streams new lines ----
 HOME=$T/a XDG_CONFIG_HOME= timeout 30 "$L" logs chat -f >"$T/follow.out" 2>&1 &
 FPID=$!
