@@ -8,9 +8,10 @@
  * ProductType (lc_product_type_to_json) so a client can format the cells. SQL errors -> 400
  * with the message. Authorization: the owner may run anything; another caller may run only
  * SELECT over public module tables (a write, SET/SHOW, a private table or an st_* system
- * table -> 403), and sql_exec runs it restricted (row-level security rules applied). A write statement commits through host_db_commit_external, so it is logged
- * to the commit log (durable, replayed on restart) like a reducer's transaction. Results
- * over SERVER_SQL_ROWS_MAX rows fail with 400 rather than build an unbounded response.
+ * table -> 403), and sql_exec runs it restricted (row-level security rules applied).
+ * A write statement commits through host_db_commit_external, so it is logged to the commit
+ * log (durable, replayed on restart) like a reducer's transaction. Results over
+ * SERVER_SQL_ROWS_MAX rows fail with 400 rather than build an unbounded response.
  */
 #include <stdio.h>
 #include <string.h>

@@ -172,6 +172,8 @@ if command -v curl >/dev/null; then
     curl -s "$URL/" >"$T/out" && has "web root index" "lightcone web root"
     code=$(curl -s -o /dev/null -w '%{http_code}' --path-as-is "$URL/../secret.txt")
     [ "$code" = 404 ] && ok || bad "traversal got $code"
+    curl -s "$URL/v1/identity/$id_a/databases" >"$T/out"
+    has "identity databases" '{"identities":["'
     code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/v1/health")
     [ "$code" = 200 ] && ok || bad "/v1/health got $code"
 fi
