@@ -594,16 +594,41 @@ static int h_identity(lc_wasm_host_ctx *c, const u64 *args, u64 *results)
     return 0;
 }
 
+/* A source over a copy of n bytes (kept in the slot's own buffer until the call ends). */
+static u32 source_copy(host_abi *a, const u8 *p, size_t n)
+{
+    if (n == 0 || a->source_count == HOST_SOURCES_MAX) return 0;
+    lc_buf *own = &a->sources[a->source_count].own;
+    lc_buf_reset(own);
+    lc_buf_put(own, p, n);
+    return own->err ? 0 : host_abi_source_new(a, own->data, own->len);
+}
+
+/* §1.7.3: the JWT payload stored for a connection id in st_connection_credentials (written
+ * at connect), else the caller's own payload when the id is the caller's connection (calls
+ * that did not go through connect, e.g. HTTP), else source 0. */
 static int h_get_jwt(lc_wasm_host_ctx *c, const u64 *args, u64 *results)
 {
     host_abi *a = abi_of(c);
     u32 cptr = ARG32(0), out = ARG32(1);
     MEM_OR_TRAP(cid, cptr, 16);
     MEM_OR_TRAP(o, out, 4);
-    (void)cid;
     if (!a->txn) RET(HOST_ERRNO_NOT_IN_TRANSACTION);
-    /* JWT payloads are not stored yet (st_connection_credentials): "none" is source 0. */
-    lc_store_u32(o, 0);
+    u32 src = 0;
+    store_iter it;
+    if (store_scan(a->txn, STORE_ST_CONNECTION_CREDENTIALS, &it) == 0) {
+        const u8 *row;
+        u32 len;
+        while (src == 0 && store_iter_next(&it, &row, &len)) {
+            if (len < 20 || memcmp(row, cid, 16) != 0) continue;
+            u32 n = lc_load_u32(row + 16);
+            if (n <= len - 20) src = source_copy(a, row + 20, n);
+        }
+        store_iter_close(&it);
+    }
+    if (src == 0 && a->caller_jwt_len && memcmp(cid, a->caller_conn, 16) == 0)
+        src = source_copy(a, a->caller_jwt, a->caller_jwt_len);
+    lc_store_u32(o, src);
     RET(0);
 }
 

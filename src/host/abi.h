@@ -116,6 +116,10 @@ typedef struct host_abi {
     host_timer timers[HOST_TIMERS_MAX];
     lc_buf gen;                 /* generated column values (insert/update write-back) */
     lc_buf immediate;           /* volatile_nonatomic_schedule_immediate queue (see abi.c) */
+    /* the running call's caller (get_jwt's fallback): borrowed for the call */
+    u8 caller_conn[16];
+    const u8 *caller_jwt;
+    u32 caller_jwt_len;
     char name_buf[256];
 } host_abi;
 

@@ -15,6 +15,7 @@
 
 #include "base/alloc.h"
 #include "base/clock.h"
+#include "base/limits.h"
 #include "base/log.h"
 #include "clog/clog_store.h"
 #include "host/migrate.h"
@@ -597,20 +598,75 @@ int host_db_call_json(host_db *db, const char *name, const char *json, size_t le
 
 /* ---------------------------------------------------------------- lifecycle -------------- */
 
+/* st_connection_credentials(connection_id, jwt_payload) row of a connection. */
+static int db_credentials_row(lc_buf *b, const u8 connection_id[16], const u8 *jwt, u32 len)
+{
+    lc_buf_reset(b);
+    lc_buf_put(b, connection_id, 16);
+    lc_buf_put_str(b, (const char *)jwt, len);
+    return b->err;
+}
+
+/* Removes the credentials of a connection (any payload). */
+static int db_credentials_delete(store_txn *t, const u8 connection_id[16])
+{
+    lc_buf rows;
+    lc_buf_init(&rows);
+    store_iter it;
+    int rc = store_scan(t, STORE_ST_CONNECTION_CREDENTIALS, &it);
+    if (rc) return rc;
+    const u8 *row;
+    u32 len;
+    while (store_iter_next(&it, &row, &len))
+        if (len >= 16 && memcmp(row, connection_id, 16) == 0) {
+            lc_buf_put_u32(&rows, len);
+            lc_buf_put(&rows, row, len);
+        }
+    store_iter_close(&it);
+    rc = rows.err;
+    for (size_t at = 0; rc == 0 && at + 4 <= rows.len;) {
+        u32 n = lc_load_u32(rows.data + at);
+        rc = store_delete_row(t, STORE_ST_CONNECTION_CREDENTIALS, rows.data + at + 4, n, NULL);
+        at += 4 + (size_t)n;
+    }
+    lc_buf_deinit(&rows);
+    return rc;
+}
+
 int host_db_connect(host_db *db, const u8 identity[32], const u8 connection_id[16],
                     host_outcome *out, lc_errbuf *eb)
 {
+    return host_db_connect_jwt(db, identity, connection_id, NULL, 0, out, eb);
+}
+
+/* client_connected (§5.2): st_client + st_connection_credentials rows and OnConnect in one
+ * transaction; always logged. */
+int host_db_connect_jwt(host_db *db, const u8 identity[32], const u8 connection_id[16],
+                        const u8 *jwt, u32 jwt_len, host_outcome *out, lc_errbuf *eb)
+{
     memset(out, 0, sizeof *out);
     if (!db->m) return lc_errf(eb, LC_ENOTFOUND, "no module published");
+    if (jwt && jwt_len > LC_JWT_PAYLOAD_MAX)
+        return lc_errf(eb, LC_ELIMIT, "JWT payload of %u bytes (max %u)", jwt_len,
+                       (unsigned)LC_JWT_PAYLOAD_MAX);
     host_caller c;
     caller_system(&c, identity, db_now(db));
     memcpy(c.connection_id, connection_id, 16);
+    c.jwt_payload = jwt;
+    c.jwt_len = jwt ? jwt_len : 0;
     u8 row[48];
     memcpy(row, identity, 32);
     memcpy(row + 32, connection_id, 16);
     store_txn t;
     store_txn_begin(&t, db->s);
     int rc = store_insert(&t, STORE_ST_CLIENT, row, sizeof row, NULL, NULL);
+    if (rc == 0 && jwt) {
+        rc = db_credentials_delete(&t, connection_id);
+        if (rc == 0) rc = db_credentials_row(&db->scratch, connection_id, jwt, jwt_len);
+        if (rc == 0)
+            rc = store_insert(&t, STORE_ST_CONNECTION_CREDENTIALS, db->scratch.data,
+                              db->scratch.len, NULL, NULL);
+    }
     if (rc) {
         store_txn_abort(&t);
         return lc_errf(eb, rc, "st_client insert: %s", lc_strerror(rc));
@@ -643,6 +699,7 @@ int host_db_disconnect(host_db *db, const u8 identity[32], const u8 connection_i
     store_txn_begin(&t, db->s);
     bool present = false;
     int rc = store_delete_row(&t, STORE_ST_CLIENT, row, sizeof row, &present);
+    if (rc == 0 && present) rc = db_credentials_delete(&t, connection_id);
     if (rc || !present) {
         store_txn_abort(&t);
         return rc ? lc_errf(eb, rc, "st_client: %s", lc_strerror(rc)) : 0;
@@ -656,6 +713,7 @@ int host_db_disconnect(host_db *db, const u8 identity[32], const u8 connection_i
             if (rc == 0) db_log_host(db, HOST_LOG_ERROR, "client_disconnected", out->message);
             store_txn_begin(&t, db->s);
             rc = store_delete_row(&t, STORE_ST_CLIENT, row, sizeof row, &present);
+            if (rc == 0) rc = db_credentials_delete(&t, connection_id);
             if (rc) {
                 store_txn_abort(&t);
                 return lc_errf(eb, rc, "st_client: %s", lc_strerror(rc));

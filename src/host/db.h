@@ -13,6 +13,7 @@
  *   host_db_call        a reducer by name with BSATN (or JSON: host_db_call_json) args, in its
  *                       own transaction; committed transactions are logged with their inputs
  *   host_db_connect / host_db_disconnect   client lifecycle with st_client bookkeeping
+ *                       (host_db_connect_jwt also stores the JWT payload for get_jwt)
  *   host_db_next_due / host_db_run_due     scheduled reducers for the server's event loop
  *   host_db_modlog      the module log (read_last / follow cursor, see modlog.h)
  *   host_db_close
@@ -81,6 +82,12 @@ int host_db_call_json(host_db *db, const char *name, const char *json, size_t le
  * means the connection must be rejected. */
 int host_db_connect(host_db *db, const u8 identity[32], const u8 connection_id[16],
                     host_outcome *out, lc_errbuf *eb) LC_MUST_USE;
+/* Same with the connection's JWT payload (decoded claims, JSON; jwt may be NULL): stored in
+ * st_connection_credentials(connection_id, jwt_payload) in the connect transaction (removed
+ * on disconnect), where the get_jwt import finds it. */
+int host_db_connect_jwt(host_db *db, const u8 identity[32], const u8 connection_id[16],
+                        const u8 *jwt, u32 jwt_len, host_outcome *out, lc_errbuf *eb)
+    LC_MUST_USE;
 int host_db_disconnect(host_db *db, const u8 identity[32], const u8 connection_id[16],
                        host_outcome *out, lc_errbuf *eb) LC_MUST_USE;
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "base/limits.h"
 
 struct host_module {
     lc_wasm_module *wm;
@@ -263,6 +264,10 @@ int host_module_call_reducer(host_module *m, store_txn *txn, u32 reducer_id,
     host_abi *a = &m->abi;
     a->txn = txn;
     a->func_name = r->name;
+    memcpy(a->caller_conn, caller->connection_id, 16);
+    a->caller_jwt = caller->jwt_payload;
+    bool has_jwt = caller->jwt_payload && caller->jwt_len <= LC_JWT_PAYLOAD_MAX;
+    a->caller_jwt_len = has_jwt ? caller->jwt_len : 0;
     lc_wasm_instance_set_fuel(m->inst, m->fuel_budget);
     u32 src = host_abi_source_new(a, args, args_len);
     u32 sink = host_abi_sink_new(a);
@@ -282,5 +287,7 @@ int host_module_call_reducer(host_module *m, store_txn *txn, u32 reducer_id,
     host_abi_call_end(a);
     a->txn = NULL;
     a->func_name = NULL;
+    a->caller_jwt = NULL;
+    a->caller_jwt_len = 0;
     return 0;
 }

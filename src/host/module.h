@@ -54,6 +54,11 @@ typedef struct host_caller {
     u8 identity[32];
     u8 connection_id[16]; /* all zero: none */
     i64 timestamp_micros;
+    /* Optional JWT payload (the token's decoded claims, JSON UTF-8) of the caller, borrowed
+     * for the call: get_jwt returns it for the caller's own connection id when
+     * st_connection_credentials has no row for it (host_db_connect_jwt stores one). */
+    const u8 *jwt_payload;
+    u32 jwt_len;
 } host_caller;
 
 typedef enum host_outcome_kind {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "base/limits.h"
 #include "harness.h"
 #include "host/db.h"
 #include "host/host_test_util.h"
@@ -390,4 +391,58 @@ TEST(host_db_private_reducer_owner_only)
     CHECK_ERR(host_db_call(db, "init", NULL, 0, &oc, &o, &eb), LC_EPERM);
     CHECK(strstr(eb.msg, "lifecycle") != NULL);
     CHECK_OK(host_db_close(db));
+}
+
+/* get_jwt (spacetime_10.2): the payload stored at connect (st_connection_credentials) for a
+ * connection id, else the caller's own payload for its own connection, else source 0; the
+ * row goes away with the disconnect, and with the restart-time disconnect too. */
+TEST(host_db_get_jwt_and_connection_credentials)
+{
+    char dir[64];
+    tmpdir(dir, sizeof dir);
+    lc_errbuf eb = {{0}};
+    host_db *db = db_open_at(dir, &eb);
+    CHECK(db != NULL);
+    if (!db) return;
+    CHECK_OK(publish_mini(db, false, OWNER, &eb));
+    static const char claims[] = "{\"iss\":\"lc\",\"sub\":\"alice\"}";
+    host_caller c = caller_of(5);
+    host_outcome o;
+    CHECK_OK(host_db_connect_jwt(db, c.identity, c.connection_id, (const u8 *)claims,
+                                 sizeof claims - 1, &o, &eb));
+    CHECK_EQ(o.kind, HOST_OUTCOME_COMMITTED);
+    CHECK_EQ(db_count(db, "st_connection_credentials"), 1);
+    CHECK_OK(host_db_call(db, "jwt", NULL, 0, &c, &o, &eb));
+    CHECK_EQ(o.kind, HOST_OUTCOME_USER_ERROR); /* the module hands the payload back */
+    CHECK_STR(o.message, claims);
+    /* another connection, not connected: its own payload from the caller, or none */
+    host_caller d = caller_of(6);
+    CHECK_OK(host_db_call(db, "jwt", NULL, 0, &d, &o, &eb));
+    CHECK_EQ(o.kind, HOST_OUTCOME_INTERNAL);
+    static const char other[] = "{\"sub\":\"bob\"}";
+    d.jwt_payload = (const u8 *)other;
+    d.jwt_len = sizeof other - 1;
+    CHECK_OK(host_db_call(db, "jwt", NULL, 0, &d, &o, &eb));
+    CHECK_EQ(o.kind, HOST_OUTCOME_USER_ERROR);
+    CHECK_STR(o.message, other);
+    /* too big a payload is refused at connect */
+    CHECK_ERR(host_db_connect_jwt(db, d.identity, d.connection_id, (const u8 *)claims,
+                                  LC_JWT_PAYLOAD_MAX + 1, &o, &eb), LC_ELIMIT);
+    CHECK_OK(host_db_disconnect(db, c.identity, c.connection_id, &o, &eb));
+    CHECK_EQ(db_count(db, "st_connection_credentials"), 0);
+    CHECK_OK(host_db_call(db, "jwt", NULL, 0, &c, &o, &eb));
+    CHECK_EQ(o.kind, HOST_OUTCOME_INTERNAL);
+    /* left connected across a restart: the restart's disconnect removes the row */
+    CHECK_OK(host_db_connect_jwt(db, c.identity, c.connection_id, (const u8 *)claims,
+                                 sizeof claims - 1, &o, &eb));
+    CHECK_EQ(db_count(db, "st_connection_credentials"), 1);
+    CHECK_OK(host_db_close(db));
+    db = db_open_at(dir, &eb);
+    CHECK(db != NULL);
+    if (db) {
+        CHECK_EQ(db_count(db, "st_connection_credentials"), 0);
+        CHECK_EQ(db_count(db, "st_client"), 0);
+        CHECK_OK(host_db_close(db));
+    }
+    rmrf(dir);
 }
