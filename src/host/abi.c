@@ -634,25 +634,61 @@ static int h_get_jwt(lc_wasm_host_ctx *c, const u64 *args, u64 *results)
 
 /* ---------------------------------------------------------------- procedures (10.3) ------ */
 
+/* A real sleep would block the database thread: only a time already reached is accepted. */
 static int h_procedure_sleep_until(lc_wasm_host_ctx *c, const u64 *args, u64 *results)
 {
-    (void)args; (void)results;
-    return lc_wasm_host_trap(c, "procedure_sleep_until called outside a procedure");
+    host_abi *a = abi_of(c);
+    i64 wake = (i64)args[0], now = lc_now_micros();
+    if (!a->in_procedure || a->txn)
+        return lc_wasm_host_trap(c, "procedure_sleep_until called outside a procedure or with "
+                                 "a transaction open");
+    if (wake > now)
+        return lc_wasm_host_trap(c, "procedure_sleep_until: sleeping is not supported by this "
+                                 "host");
+    results[0] = (u64)now;
+    return 0;
 }
 
 static int h_procedure_start_mut_tx(lc_wasm_host_ctx *c, const u64 *args, u64 *results)
 {
     host_abi *a = abi_of(c);
     MEM_OR_TRAP(o, ARG32(0), 8);
-    (void)o;
     if (a->txn) RET(HOST_ERRNO_WOULD_BLOCK_TRANSACTION);
-    return lc_wasm_host_trap(c, "procedure_start_mut_tx called outside a procedure");
+    if (!a->in_procedure || !a->proc_tx_fn)
+        return lc_wasm_host_trap(c, "procedure_start_mut_tx called outside a procedure");
+    store_txn *t = NULL;
+    i64 ts = 0;
+    if (a->proc_tx_fn(a->proc_tx_user, HOST_PROC_TX_BEGIN, &t, &ts) != 0 || !t)
+        RET(HOST_ERRNO_HOST_CALL_FAILURE);
+    a->txn = t;
+    a->proc_tx_open = true;
+    lc_store_u64(o, (u64)ts);
+    RET(0);
+}
+
+/* commit (is_commit) or abort the transaction procedure_start_mut_tx opened */
+static int proc_tx_end(lc_wasm_host_ctx *c, u64 *results, bool is_commit)
+{
+    host_abi *a = abi_of(c);
+    if (!a->in_procedure || !a->proc_tx_open) RET(HOST_ERRNO_TRANSACTION_NOT_ANONYMOUS);
+    store_txn *t = a->txn;
+    int rc = a->proc_tx_fn(a->proc_tx_user, is_commit ? HOST_PROC_TX_COMMIT : HOST_PROC_TX_ABORT,
+                           &t, NULL);
+    a->txn = NULL;
+    a->proc_tx_open = false;
+    RET(rc ? HOST_ERRNO_HOST_CALL_FAILURE : 0);
 }
 
 static int h_procedure_commit_mut_tx(lc_wasm_host_ctx *c, const u64 *args, u64 *results)
 {
-    (void)c; (void)args;
-    RET(HOST_ERRNO_TRANSACTION_NOT_ANONYMOUS);
+    (void)args;
+    return proc_tx_end(c, results, true);
+}
+
+static int h_procedure_abort_mut_tx(lc_wasm_host_ctx *c, const u64 *args, u64 *results)
+{
+    (void)args;
+    return proc_tx_end(c, results, false);
 }
 
 static int h_procedure_http_request(lc_wasm_host_ctx *c, const u64 *args, u64 *results)
@@ -707,7 +743,7 @@ static const abi_import abi_imports[] = {
     {3, "procedure_sleep_until", "I>I", h_procedure_sleep_until},
     {3, "procedure_start_mut_tx", "i>i", h_procedure_start_mut_tx},
     {3, "procedure_commit_mut_tx", ">i", h_procedure_commit_mut_tx},
-    {3, "procedure_abort_mut_tx", ">i", h_procedure_commit_mut_tx},
+    {3, "procedure_abort_mut_tx", ">i", h_procedure_abort_mut_tx},
     {3, "procedure_http_request", "iiiii>i", h_procedure_http_request},
     {4, "datastore_index_scan_point_bsatn", "iiii>i", h_index_scan_point},
     {4, "datastore_delete_by_index_scan_point_bsatn", "iiii>i", h_delete_by_index_scan_point},

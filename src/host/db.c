@@ -40,6 +40,8 @@ struct host_db {
     host_db_opts o;
     u8 db_identity[32];
     u8 owner[32];           /* st_module's owner_identity (valid when m != NULL) */
+    store_txn proc_txn;     /* the transaction a running procedure opened */
+    bool proc_txn_open;
     u32 sched_table_count;
     db_sched_table *sched_tables;
     lc_buf scratch;
@@ -204,6 +206,34 @@ static void db_sched_rearm(host_db *db)
     store_read_end(&t);
 }
 
+static int db_commit(host_db *db, store_txn *txn, const char *name, const host_caller *c,
+                     const u8 *args, size_t args_len, lc_errbuf *eb);
+
+/* abi hook: the transactions of a procedure (procedure_start/commit/abort_mut_tx). Each is an
+ * ordinary write transaction, committed (logged, timers armed) on its own. */
+static int db_proc_tx(void *user, int op, store_txn **io_txn, i64 *out_ts)
+{
+    host_db *db = user;
+    if (op == HOST_PROC_TX_BEGIN) {
+        if (db->proc_txn_open) return LC_ESTATE;
+        store_txn_begin(&db->proc_txn, db->s);
+        db->proc_txn_open = true;
+        *io_txn = &db->proc_txn;
+        if (out_ts) *out_ts = db_now(db);
+        return 0;
+    }
+    if (!db->proc_txn_open || *io_txn != &db->proc_txn) return LC_ESTATE;
+    db->proc_txn_open = false;
+    if (op == HOST_PROC_TX_ABORT) {
+        store_txn_abort(&db->proc_txn);
+        return 0;
+    }
+    lc_errbuf eb;
+    int rc = db_commit(db, &db->proc_txn, NULL, NULL, NULL, 0, &eb);
+    if (rc) LC_LOG_W("host", "procedure transaction: %s", eb.msg);
+    return rc;
+}
+
 static void db_attach(host_db *db, host_module *m)
 {
     db->m = m;
@@ -213,6 +243,8 @@ static void db_attach(host_db *db, host_module *m)
     a->log_user = &db->log;
     a->sched_fn = db_sched_check;
     a->sched_user = db;
+    a->proc_tx_fn = db_proc_tx;
+    a->proc_tx_user = db;
 }
 
 static void db_log_host(host_db *db, u8 level, const char *function, const char *msg)
@@ -594,6 +626,38 @@ int host_db_call_json(host_db *db, const char *name, const char *json, size_t le
     if (rc == 0) rc = db_run(db, (u32)id, caller, args.data, args.len, out, eb);
     lc_buf_deinit(&args);
     return rc;
+}
+
+/* ---------------------------------------------------------------- procedures ------------- */
+
+static i32 db_procedure_id(const host_moddef *def, const char *name)
+{
+    for (u32 i = 0; i < def->procedure_count; i++) {
+        const host_procedure_def *p = &def->procedures[i];
+        if (strcmp(p->name, name) == 0 || (p->alias && strcmp(p->alias, name) == 0))
+            return (i32)i;
+    }
+    return -1;
+}
+
+int host_db_call_procedure(host_db *db, const char *name, const u8 *args, size_t len,
+                           const host_caller *caller, lc_buf *out_result, host_outcome *out,
+                           lc_errbuf *eb)
+{
+    memset(out, 0, sizeof *out);
+    if (!db->m) return lc_errf(eb, LC_ENOTFOUND, "no module published");
+    const host_moddef *def = host_module_def(db->m);
+    i32 id = db_procedure_id(def, name);
+    if (id < 0) return lc_errf(eb, LC_ENOTFOUND, "no such procedure: %s", name);
+    const host_procedure_def *p = &def->procedures[id];
+    if (!p->is_public && memcmp(caller->identity, db->owner, 32) != 0)
+        return lc_errf(eb, LC_EPERM, "procedure %s is private", p->name);
+    int rc = host_module_call_procedure(db->m, (u32)id, caller, args, len, out_result, out);
+    if (rc) return lc_errf(eb, rc, "%s: %s", p->name, out->message);
+    if (out->kind != HOST_OUTCOME_COMMITTED || out->message_len)
+        db_log_host(db, HOST_LOG_ERROR, p->name, out->message);
+    db_drain_immediate(db);
+    return 0;
 }
 
 /* ---------------------------------------------------------------- lifecycle -------------- */

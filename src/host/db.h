@@ -12,6 +12,7 @@
  *                       module replaces the old; a refused one leaves everything as it was
  *   host_db_call        a reducer by name with BSATN (or JSON: host_db_call_json) args, in its
  *                       own transaction; committed transactions are logged with their inputs
+ *   host_db_call_procedure  a procedure: its own transactions, its return value
  *   host_db_connect / host_db_disconnect   client lifecycle with st_client bookkeeping
  *                       (host_db_connect_jwt also stores the JWT payload for get_jwt)
  *   host_db_next_due / host_db_run_due     scheduled reducers for the server's event loop
@@ -77,6 +78,16 @@ int host_db_call(host_db *db, const char *name, const u8 *args, size_t len,
 /* Same with SATS-JSON arguments (an array or object of the parameters). */
 int host_db_call_json(host_db *db, const char *name, const char *json, size_t len,
                       const host_caller *caller, host_outcome *out, lc_errbuf *eb) LC_MUST_USE;
+
+/* Calls procedure `name` (spec-module-abi §4.8): it runs with no transaction and commits its
+ * own (procedure_start_mut_tx ... commit), each logged like a reducer's. On out->kind ==
+ * COMMITTED the BSATN of its return value is appended to out_result (may be NULL). A private
+ * procedure is callable by the owner only (LC_EPERM). A failure, or a transaction left open
+ * (aborted), is written to the module log. LC_ENOTFOUND / LC_EDECODE as host_db_call. Not
+ * supported: procedure_sleep_until into the future (traps), outbound HTTP (HTTP_ERROR). */
+int host_db_call_procedure(host_db *db, const char *name, const u8 *args, size_t len,
+                           const host_caller *caller, lc_buf *out_result, host_outcome *out,
+                           lc_errbuf *eb) LC_MUST_USE;
 
 /* client_connected: st_client insert + OnConnect in one transaction. out->kind != COMMITTED
  * means the connection must be rejected. */
