@@ -861,3 +861,8 @@ int host_db_run_due(host_db *db, u32 *out_ran, lc_errbuf *eb)
     if (out_ran) *out_ran = ran;
     return rc;
 }
+
+int host_db_commit_external(void *db, store_txn *txn, lc_errbuf *eb)
+{
+    return db_commit(db, txn, NULL, NULL, NULL, 0, eb);
+}

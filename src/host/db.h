@@ -108,6 +108,10 @@ i64 host_db_next_due(const host_db *db);
 int host_db_run_due(host_db *db, u32 *out_ran, lc_errbuf *eb) LC_MUST_USE;
 
 store *host_db_store(host_db *db);
+/* Commits a write transaction begun on host_db_store(db) outside a reducer (HTTP SQL DML):
+ * timers re-armed, logged without reducer inputs, like any other commit. Matches the
+ * sql_exec_opts.commit signature (user = the host_db). */
+int host_db_commit_external(void *db, store_txn *txn, lc_errbuf *eb) LC_MUST_USE;
 host_module *host_db_module(host_db *db); /* NULL before the first publish */
 host_modlog *host_db_modlog(host_db *db);
 
