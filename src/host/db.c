@@ -26,7 +26,8 @@ typedef struct db_sched_table {
     u32 table_id;
     u32 pk_index;    /* unique index on the primary key (the timer key) */
     u16 pk_col, at_col;
-    i32 reducer_id;
+    i32 reducer_id;   /* the schedule's function: a reducer, or else */
+    i32 procedure_id; /* a procedure (-1 when none) */
     const lc_type *row_type;
 } db_sched_table;
 
@@ -175,6 +176,10 @@ static int db_sched_tables_build(host_db *db, store_txn *txn)
         st->row_type = td->row_type;
         st->reducer_id = host_moddef_reducer_id(def, td->schedule_function,
                                                 strlen(td->schedule_function));
+        st->procedure_id = -1;
+        for (u32 k = 0; st->reducer_id < 0 && k < def->procedure_count; k++)
+            if (strcmp(def->procedures[k].name, td->schedule_function) == 0)
+                st->procedure_id = (i32)k;
         db->sched_table_count++;
     }
     return 0;
@@ -505,6 +510,21 @@ static int db_publish_clear(host_db *db, host_module *m, const u8 *wasm, size_t 
     return rc;
 }
 
+/* Views (§6.4) are not materialised by this host: the module is accepted (its reducers and
+ * procedures work) but each view is reported, once per publish, in the module log; a query
+ * naming a view fails as an unknown table. */
+static void db_warn_views(host_db *db)
+{
+    const host_moddef *def = host_module_def(db->m);
+    for (u32 i = 0; i < def->view_count; i++) {
+        char msg[300];
+        snprintf(msg, sizeof msg, "view %s is not supported by this host: it is not "
+                 "materialised and cannot be queried or subscribed to", def->views[i].name);
+        db_log_host(db, HOST_LOG_WARN, "__spacetimedb__", msg);
+        LC_LOG_W("host", "%s", msg);
+    }
+}
+
 int host_db_publish_opts(host_db *db, const u8 *wasm, size_t len, const u8 owner[32],
                          const host_publish_opts *opts, host_outcome *out, lc_errbuf *eb)
 {
@@ -526,6 +546,7 @@ int host_db_publish_opts(host_db *db, const u8 *wasm, size_t len, const u8 owner
     memcpy(db->owner, owner, 32);
     db_log_host(db, HOST_LOG_INFO, "__spacetimedb__",
                 is_clear ? "module published (data cleared)" : "module published");
+    db_warn_views(db);
     return 0;
 }
 
@@ -846,6 +867,47 @@ static int db_fire(host_db *db, const db_sched_table *st, const host_timer_entry
                           host_sched_next_tick(e->due, e->interval, now), e->interval);
 }
 
+/* A scheduled procedure (§5.3): the row is deleted (one-shot) or the timer re-armed
+ * (interval) BEFORE the procedure runs, since a procedure cannot be retried safely; then it
+ * runs with the row as argument, as the database. */
+static int db_fire_procedure(host_db *db, const db_sched_table *st, const host_timer_entry *e,
+                             i64 now, lc_errbuf *eb)
+{
+    store_txn t;
+    store_txn_begin(&t, db->s);
+    if (!db_sched_row(db, &t, st, e)) {
+        store_txn_abort(&t);
+        return 0;
+    }
+    lc_buf args = db->scratch;
+    lc_buf_init(&db->scratch);
+    int rc = 0;
+    if (e->interval == 0) {
+        u32 n = 0;
+        rc = store_delete_point(&t, st->pk_index, e->key, e->key_len, &n);
+        if (rc == 0) rc = db_commit(db, &t, NULL, NULL, NULL, 0, eb);
+        else store_txn_abort(&t);
+        host_sched_cancel(&db->sched, e->table_id, e->key, e->key_len);
+    } else {
+        store_txn_abort(&t);
+        rc = host_sched_arm(&db->sched, e->table_id, e->key, e->key_len,
+                            host_sched_next_tick(e->due, e->interval, now), e->interval);
+    }
+    if (rc == 0) {
+        host_caller c;
+        caller_system(&c, db->db_identity, now > e->due ? now : e->due);
+        host_outcome out;
+        const host_procedure_def *p = &host_module_def(db->m)->procedures[st->procedure_id];
+        rc = host_module_call_procedure(db->m, (u32)st->procedure_id, &c, args.data, args.len,
+                                        NULL, &out);
+        if (rc || out.kind != HOST_OUTCOME_COMMITTED || out.message_len)
+            db_log_host(db, HOST_LOG_ERROR, p->name, out.message);
+        rc = 0;
+    }
+    lc_buf_deinit(&args);
+    return rc;
+}
+
 int host_db_run_due(host_db *db, u32 *out_ran, lc_errbuf *eb)
 {
     u32 ran = 0;
@@ -854,8 +916,9 @@ int host_db_run_due(host_db *db, u32 *out_ran, lc_errbuf *eb)
     host_timer_entry e;
     while (rc == 0 && db->m && host_sched_pop_due(&db->sched, now, &e)) {
         const db_sched_table *st = db_sched_table_of(db, e.table_id);
-        if (!st || st->reducer_id < 0) continue;
-        rc = db_fire(db, st, &e, now, eb);
+        if (!st || (st->reducer_id < 0 && st->procedure_id < 0)) continue;
+        rc = st->reducer_id >= 0 ? db_fire(db, st, &e, now, eb)
+                                 : db_fire_procedure(db, st, &e, now, eb);
         ran++;
     }
     if (out_ran) *out_ran = ran;
