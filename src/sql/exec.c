@@ -485,6 +485,7 @@ static int exec_write(store *s, const sql_stmt *st, plan_ctx *c, sql_exec_stats 
         store_txn_abort(&txn);
         return rc;
     }
+    if (c->opts && c->opts->commit) return c->opts->commit(c->opts->commit_user, &txn, c->eb);
     rc = store_txn_commit(&txn, NULL);
     return rc ? lc_errf(c->eb, rc, "commit failed: %s", lc_strerror(rc)) : 0;
 }

@@ -40,6 +40,11 @@ typedef struct sql_sink {
 typedef struct sql_exec_opts {
     u64 row_limit;        /* 0: none; a SELECT producing more rows fails with LC_ELIMIT */
     const u8 *caller_id;  /* 32 bytes (Identity, little-endian u256) for :sender, or NULL */
+    /* Commits a write statement's transaction instead of store_txn_commit (the host logs it
+     * to the commit log and runs its commit hooks); NULL = store_txn_commit. On failure the
+     * callee has already committed or aborted; the error is returned by sql_exec. */
+    int (*commit)(void *user, store_txn *txn, lc_errbuf *eb);
+    void *commit_user;
     /* The caller is NOT the database owner (a client): private tables do not exist for it
      * ("no such table: `t`. If the table exists, it may be marked private."), DML and SET
      * are refused (LC_EPERM), and the row-level-security rules below filter every table
