@@ -33,12 +33,14 @@
  *                [--conns 64] [--inflight 40] [--alpha 0] [--accounts 100000]
  *                [--pairs 10000000] [--warmup 3] [--seconds 10] [--confirmed 1]
  *                [--no-seed] [--check subscribe|offline|none] [--data-dir DIR]
- *        loadgen --check-only offline --data-dir DIR/<db> [--accounts N]
+ *        loadgen --check-only offline --data-dir DIR [--accounts N]
+ * (DIR: one database's directory, e.g. <lightcone start --data-dir>/db/bank)
  */
 #include <errno.h>
 #include <ftw.h>
 #include <math.h>
 #include <sys/epoll.h>
+#include <sys/stat.h>
 
 #include "base/arena.h"
 #include "host/db.h"
@@ -351,6 +353,11 @@ static int check_subscribe(net_wsc *c, u64 *count, i64 *sum)
 
 static int check_offline(const char *dir, u64 *count, i64 *sum)
 {
+    struct stat st;
+    if (stat(dir, &st) || !S_ISDIR(st.st_mode)) { /* host_db_open would create it */
+        fprintf(stderr, "loadgen: %s is not a database directory\n", dir);
+        return LC_ENOTFOUND;
+    }
     host_db_opts o = {0};
     host_db *db = NULL;
     lc_errbuf eb;
