@@ -17,6 +17,10 @@
  *     target). Trap paths leave through `goto trap` into a cold tail that formats the message.
  *   - Bulk memory/table instructions are rare and long-running, so they live in helper
  *     functions outside the loop.
+ *   - Native code (jit.c): a callee with jit_body runs there instead (jit_run), after this
+ *     loop's own fuel, depth and value-stack checks; native code calls back into this file
+ *     for imports, refused functions, rare instructions and call_indirect resolution (the
+ *     wasm_exec_* helpers below), so both engines share one set of call and trap semantics.
  *
  * The dispatch function is the single function allowed to exceed the 70-line rule (style.md).
  */

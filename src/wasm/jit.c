@@ -50,10 +50,18 @@ bool wasm_jit_enabled(void)
 
 /* ------------------------------------------------------------ byte buffer ----------------- */
 
+/* The code buffer. It also tracks the one-value register cache: rax holds slot cache_slot
+ * at op_start when is_cache (the previous op ended storing rax there and the op is no branch
+ * target); a load of that slot as the first instruction of the op is then dropped. */
 typedef struct jbuf {
     u8 *p;
     size_t len, cap;
     bool is_oom;
+    bool is_cache;
+    u32 cache_slot;
+    size_t op_start;
+    size_t st_end;   /* end of the last `mov [slot], rax` */
+    u32 st_slot;
 } jbuf;
 
 static void jb_reserve(jbuf *b, size_t n)
@@ -145,9 +153,24 @@ static void ins_r(jbuf *b, u32 pfx, int w, u32 op, int reg, int rm)
 }
 
 #define SL(s) ((i32)((s) * 8))
-/* Slot access through rbx. */
-static void ld(jbuf *b, int w, int r, u32 s) { ins_m(b, 0, w, 0x8b, r, RBX, NOX, 0, SL(s)); }
-static void st(jbuf *b, int r, u32 s) { ins_m(b, 0, 1, 0x89, r, RBX, NOX, 0, SL(s)); }
+/* Slot access through rbx. A 64-bit store of rax is remembered for the register cache. */
+static void ld(jbuf *b, int w, int r, u32 s)
+{
+    if (r == RAX && b->is_cache && b->len == b->op_start && s == b->cache_slot) {
+        if (!w)
+            ins_r(b, 0, 0, 0x89, RAX, RAX);  /* mov eax, eax: the low half, zero-extended */
+        return;
+    }
+    ins_m(b, 0, w, 0x8b, r, RBX, NOX, 0, SL(s));
+}
+static void st(jbuf *b, int r, u32 s)
+{
+    ins_m(b, 0, 1, 0x89, r, RBX, NOX, 0, SL(s));
+    if (r == RAX) {
+        b->st_end = b->len;
+        b->st_slot = s;
+    }
+}
 /* ALU op (03 add, 0b or, 23 and, 2b sub, 33 xor, 3b cmp, 0x0faf imul) reg, [slot]. */
 static void alu_s(jbuf *b, int w, u32 op, int r, u32 s) { ins_m(b, 0, w, op, r, RBX, NOX, 0, SL(s)); }
 /* Group-1 op /ext reg, imm32 (ext: 0 add, 1 or, 4 and, 5 sub, 6 xor, 7 cmp). */
@@ -215,6 +238,7 @@ typedef struct jc {
     const lc_wasm_code *fn;
     u32 func_index;
     u32 *at;          /* native offset per code word (UINT32_MAX: not an op start) */
+    u8 *is_target;    /* per code word: a branch lands there (from the first pass), or NULL */
     fixups labels;    /* rel32 -> code word index (this function) */
     fixups traps;     /* rel32 -> trap kind (this function) */
     fixups calls;     /* rel32 -> function index (module-wide) */
@@ -1046,6 +1070,25 @@ static void emit_prologue(jc *c, const lc_wasm_code *fn, u32 *out_body)
     b1(b, 0xf3); b1(b, 0x48); b1(b, 0xab);  /* rep stosq */
 }
 
+/* Prologue and every op of fn; use_cache enables the register cache (needs is_target). */
+static void emit_body(jc *c, const lc_wasm_code *fn, u32 *out_body, bool use_cache)
+{
+    jbuf *b = &c->b;
+    emit_prologue(c, fn, out_body);
+    for (u32 pos = 0; pos < fn->code_len && !c->is_bad;) {
+        c->at[pos] = (u32)b->len;
+        b->is_cache = use_cache && !c->is_target[pos] && b->st_end == b->len;
+        b->cache_slot = b->st_slot;
+        b->op_start = b->len;
+        u32 n = emit_one(c, fn->code, pos);
+        b->is_cache = false;
+        if (n == 0)
+            c->is_bad = true;
+        pos += n;
+    }
+    c->at[fn->code_len] = (u32)b->len;
+}
+
 /* Compiles one function; on refusal the buffer is rolled back and a thunk that calls the
  * interpreter takes its place (full entry only). */
 static void compile_function(jc *c, u32 ci_index, wasm_jit *j)
@@ -1060,26 +1103,27 @@ static void compile_function(jc *c, u32 ci_index, wasm_jit *j)
     u32 body = 0;
     if (!c->is_bad) {
         c->at = lc_alloc(((size_t)fn->code_len + 1) * sizeof(u32));
-        if (!c->at)
-            c->is_bad = true;
-        else
-            memset(c->at, 0xff, ((size_t)fn->code_len + 1) * sizeof(u32));
+        c->is_target = lc_calloc((size_t)fn->code_len + 1, 1);
+        c->is_bad = !c->at || !c->is_target;
     }
-    if (!c->is_bad) {
-        emit_prologue(c, fn, &body);
-        for (u32 pos = 0; pos < fn->code_len && !c->is_bad;) {
-            c->at[pos] = (u32)b->len;
-            u32 n = emit_one(c, fn->code, pos);
-            if (n == 0)
-                c->is_bad = true;
-            pos += n;
+    /* Pass 1 finds the branch targets, pass 2 emits with the register cache. */
+    for (int pass = 1; pass <= 2 && !c->is_bad; pass++) {
+        b->len = start;
+        c->calls.n = calls_start;
+        c->labels.n = c->traps.n = 0;
+        memset(c->at, 0xff, ((size_t)fn->code_len + 1) * sizeof(u32));
+        emit_body(c, fn, &body, pass == 2);
+        if (pass == 1 && !c->is_bad) {
+            for (u32 i = 0; i < c->labels.n; i++)
+                c->is_target[c->labels.v[i].target] = 1;
         }
-        c->at[fn->code_len] = (u32)b->len;
-        if (!c->is_bad)
-            finish_function(c, fn->code_len);
     }
+    if (!c->is_bad)
+        finish_function(c, fn->code_len);
     lc_free(c->at);
+    lc_free(c->is_target);
     c->at = NULL;
+    c->is_target = NULL;
     c->labels.n = c->traps.n = 0;
     if (c->is_bad) {
         b->len = start;

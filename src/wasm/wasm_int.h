@@ -3,7 +3,8 @@
  *
  * Pipeline: decode.c reads the sections into lc_wasm_module (types, imports, functions, ...);
  * compile.c validates each function body and, in the same pass, emits its internal code;
- * instance.c builds instances; exec.c runs the internal code.
+ * instance.c builds instances; exec.c runs the internal code; jit.c translates the internal
+ * code of a module into x86-64 machine code at load time (same frames, same semantics).
  *
  * Internal code ("lc_wasm_word" stream). A function is an array of 64-bit words: an opcode
  * word followed by its immediates. Opcodes reuse the wasm byte values where an instruction

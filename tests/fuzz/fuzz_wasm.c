@@ -144,7 +144,12 @@ static u64 call_exports(const lc_wasm_module *m, lc_wasm_instance *inst, u64 h)
         lc_errbuf eb;
         int rc = lc_wasm_call(inst, f, args, ft.param_count, results, ft.result_count, &eb);
         h = digest_mix(h, (u64)(i64)rc);  /* traps are expected outcomes */
-        for (u32 k = 0; rc == 0 && k < ft.result_count; k++) h = digest_mix(h, results[k]);
+        for (u32 k = 0; rc == 0 && k < ft.result_count; k++) {
+            /* A reference is an address, which differs between instances: only its nullness
+             * is an outcome. */
+            bool is_ref = ft.results[k] == LC_WASM_FUNCREF || ft.results[k] == LC_WASM_EXTERNREF;
+            h = digest_mix(h, is_ref ? results[k] != 0 : results[k]);
+        }
         h = digest_mix(h, lc_wasm_instance_fuel(inst));
         calls++;
     }
