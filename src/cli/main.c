@@ -2,11 +2,14 @@
  * cli/main.c — the `lightcone` command: one binary for the server and its tools.
  *
  * Subcommands are dispatched from a table; each prints one clear line and exits non-zero on
- * error. Only `version` and `help` exist so far; the server (`start`), `publish`, `call`,
- * `sql`, `logs` and the rest arrive with the server issue.
+ * error (usage errors exit 2). The server is `start` (cli/cmd_start.c); the client commands
+ * (publish, call, sql, logs, describe, delete, list, server, login/logout/identity, build)
+ * talk to it over HTTP through cli/client.c and keep tokens in the config file (config.c).
  */
 #include <stdio.h>
 #include <string.h>
+
+#include "cli/cli.h"
 
 #define LIGHTCONE_VERSION "0.1.0-dev"
 
@@ -19,7 +22,6 @@ static int cmd_version(int argc, char **argv)
 }
 
 static int cmd_help(int argc, char **argv);
-int cmd_generate(int argc, char **argv); /* cli/cmd_generate.c */
 
 static const struct {
     const char *name;
@@ -28,6 +30,19 @@ static const struct {
 } commands[] = {
     {"version", cmd_version, "print the version"},
     {"help", cmd_help, "list the subcommands"},
+    {"start", cmd_start, "run the server (--listen-addr, --data-dir, --web-root)"},
+    {"publish", cmd_publish, "publish or update a database from a module"},
+    {"call", cmd_call, "call a reducer with JSON arguments"},
+    {"sql", cmd_sql, "run a SQL statement (or an interactive prompt)"},
+    {"logs", cmd_logs, "print (-f: follow) a database's module log"},
+    {"describe", cmd_describe, "show a database's tables and reducers"},
+    {"delete", cmd_delete, "delete a database (owner only)"},
+    {"list", cmd_list, "list your databases on a server"},
+    {"server", cmd_server, "manage server nicknames (add/list/ping/set-default/remove)"},
+    {"login", cmd_login, "get or set your identity token for a server"},
+    {"logout", cmd_logout, "forget your token for a server"},
+    {"identity", cmd_identity, "print your identity for a server"},
+    {"build", cmd_build, "build a C module folder into a .wasm"},
     {"generate", cmd_generate, "client bindings from a module (--lang typescript)"},
 };
 
@@ -38,6 +53,7 @@ static int cmd_help(int argc, char **argv)
     printf("usage: lightcone <command> [options]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         printf("  %-10s %s\n", commands[i].name, commands[i].summary);
+    printf("\nrun 'lightcone <command> --help' for a command's options\n");
     return 0;
 }
 

@@ -38,6 +38,7 @@ struct host_db {
     host_modlog log;
     host_db_opts o;
     u8 db_identity[32];
+    u8 owner[32];           /* st_module's owner_identity (valid when m != NULL) */
     u32 sched_table_count;
     db_sched_table *sched_tables;
     lc_buf scratch;
@@ -241,6 +242,7 @@ static int db_load_stored(host_db *db, lc_errbuf *eb)
     u32 n;
     u8 owner[32];
     int rc = host_schema_get_module(&t, &w, &n, db->db_identity, owner);
+    if (rc == 0) memcpy(db->owner, owner, 32);
     lc_buf_reset(&db->scratch);
     if (rc == 0) lc_buf_put(&db->scratch, w, n);
     store_read_end(&t);
@@ -334,6 +336,13 @@ int host_db_close(host_db *db)
     return rc;
 }
 
+int host_db_owner(const host_db *db, u8 out[32])
+{
+    if (!db->m) return LC_ENOTFOUND;
+    memcpy(out, db->owner, 32);
+    return 0;
+}
+
 store *host_db_store(host_db *db) { return db->s; }
 host_module *host_db_module(host_db *db) { return db->m; }
 host_modlog *host_db_modlog(host_db *db) { return &db->log; }
@@ -408,25 +417,89 @@ static int db_publish_update(host_db *db, host_module *m, const u8 *wasm, size_t
     }
     host_module_destroy(prev);
     rc = db_commit(db, &t, NULL, NULL, NULL, 0, eb);
-    if (rc == 0 && disconnect_all) LC_LOG_W("host", "republish breaks clients: they must reconnect");
+    if (rc) return rc;
+    /* a new scheduler, re-armed from the tables (§5.5): schedule tables may have been added,
+     * removed or rebuilt under new ids */
+    host_sched_deinit(&db->sched);
+    host_sched_init(&db->sched);
+    db_sched_rearm(db);
+    if (disconnect_all) LC_LOG_W("host", "republish breaks clients: they must reconnect");
+    return 0;
+}
+
+/* publish -c (spec-engine-semantics §5.4 "--delete-data"): in ONE logged transaction every
+ * table of the running module is dropped with its rows, the new module's schema created, its
+ * st_module row written and its `init` run, exactly as a first publish. Unlike the reference
+ * (which deletes the log and snapshots) the history stays in the log, so replay and recovery
+ * need nothing special; the database identity is kept. */
+static int db_publish_clear(host_db *db, host_module *m, const u8 *wasm, size_t len,
+                            const u8 owner[32], host_outcome *out, lc_errbuf *eb)
+{
+    const host_moddef *old = host_module_def(db->m), *def = host_module_def(m);
+    host_module *prev = db->m;
+    db_attach(db, m);
+    store_txn t;
+    store_txn_begin(&t, db->s);
+    int rc = 0;
+    for (u32 i = 0; rc == 0 && i < old->table_count; i++) {
+        u32 id = 0;
+        const char *nm = old->tables[i].name;
+        if (store_table_id_from_name(&t, nm, strlen(nm), &id) == 0)
+            rc = store_table_drop(&t, id, eb);
+    }
+    if (rc == 0) rc = host_schema_create(&t, def, eb);
+    if (rc == 0) rc = host_schema_set_module(&t, db->db_identity, owner, wasm, len, eb);
+    if (rc == 0) rc = db_sched_tables_build(db, &t);
+    host_caller c;
+    caller_system(&c, owner, db_now(db));
+    i32 init = def->lifecycle_reducer[HOST_LIFECYCLE_INIT];
+    if (rc == 0 && init >= 0) {
+        rc = host_module_call_reducer(m, &t, (u32)init, &c, NULL, 0, out);
+        if (rc == 0 && out->kind != HOST_OUTCOME_COMMITTED)
+            rc = lc_errf(eb, LC_EINVALID, "init failed: %s", out->message);
+    }
+    if (rc) {
+        store_txn_abort(&t);
+        db_attach(db, prev);
+        if (db_sched_tables_rebuild(db) != 0) LC_LOG_W("host", "scheduler tables not rebuilt");
+        return rc;
+    }
+    host_module_destroy(prev);
+    rc = db_commit(db, &t, init >= 0 ? def->reducers[init].name : NULL, &c, NULL, 0, eb);
+    host_sched_deinit(&db->sched);
+    host_sched_init(&db->sched);
+    db_sched_rearm(db);
     return rc;
+}
+
+int host_db_publish_opts(host_db *db, const u8 *wasm, size_t len, const u8 owner[32],
+                         const host_publish_opts *opts, host_outcome *out, lc_errbuf *eb)
+{
+    host_outcome local;
+    if (!out) out = &local;
+    memset(out, 0, sizeof *out);
+    if (db->m && memcmp(owner, db->owner, 32) != 0)
+        return lc_errf(eb, LC_EPERM, "only the database owner may publish to this database");
+    host_module_opts mo = {db->o.fuel_budget, 0};
+    host_module *m;
+    int rc = host_module_load(wasm, len, &mo, &m, eb);
+    if (rc) return rc;
+    bool is_clear = opts && opts->clear;
+    if (!db->m) rc = db_publish_first(db, m, wasm, len, owner, out, eb);
+    else if (is_clear) rc = db_publish_clear(db, m, wasm, len, owner, out, eb);
+    else rc = db_publish_update(db, m, wasm, len, owner, eb);
+    if (rc && db->m != m) host_module_destroy(m);
+    if (rc) return rc;
+    memcpy(db->owner, owner, 32);
+    db_log_host(db, HOST_LOG_INFO, "__spacetimedb__",
+                is_clear ? "module published (data cleared)" : "module published");
+    return 0;
 }
 
 int host_db_publish(host_db *db, const u8 *wasm, size_t len, const u8 owner[32],
                     host_outcome *out, lc_errbuf *eb)
 {
-    host_outcome local;
-    if (!out) out = &local;
-    memset(out, 0, sizeof *out);
-    host_module_opts mo = {db->o.fuel_budget, 0};
-    host_module *m;
-    int rc = host_module_load(wasm, len, &mo, &m, eb);
-    if (rc) return rc;
-    if (!db->m) rc = db_publish_first(db, m, wasm, len, owner, out, eb);
-    else rc = db_publish_update(db, m, wasm, len, owner, eb);
-    if (rc && db->m != m) host_module_destroy(m);
-    else if (rc == 0) db_log_host(db, HOST_LOG_INFO, "__spacetimedb__", "module published");
-    return rc;
+    return host_db_publish_opts(db, wasm, len, owner, NULL, out, eb);
 }
 
 /* ---------------------------------------------------------------- calls ------------------ */
@@ -449,7 +522,8 @@ static int db_run(host_db *db, u32 id, const host_caller *c, const u8 *args, siz
     return 0;
 }
 
-static int db_reducer(host_db *db, const char *name, i32 *out_id, lc_errbuf *eb)
+static int db_reducer(host_db *db, const char *name, const host_caller *caller, i32 *out_id,
+                      lc_errbuf *eb)
 {
     if (!db->m) return lc_errf(eb, LC_ENOTFOUND, "no module published");
     const host_moddef *def = host_module_def(db->m);
@@ -457,6 +531,9 @@ static int db_reducer(host_db *db, const char *name, i32 *out_id, lc_errbuf *eb)
     if (id < 0) return lc_errf(eb, LC_ENOTFOUND, "no such reducer: %s", name);
     if (def->reducers[id].lifecycle != HOST_LIFECYCLE_NONE)
         return lc_errf(eb, LC_EPERM, "lifecycle reducer %s cannot be called", name);
+    /* §6.5: a Private reducer (scheduled ones included) is callable by the owner only */
+    if (!def->reducers[id].is_public && (!caller || memcmp(caller->identity, db->owner, 32)))
+        return lc_errf(eb, LC_EPERM, "reducer %s is private", def->reducers[id].name);
     *out_id = id;
     return 0;
 }
@@ -497,7 +574,7 @@ int host_db_call(host_db *db, const char *name, const u8 *args, size_t len,
                  const host_caller *caller, host_outcome *out, lc_errbuf *eb)
 {
     i32 id;
-    int rc = db_reducer(db, name, &id, eb);
+    int rc = db_reducer(db, name, caller, &id, eb);
     if (rc) return rc;
     rc = db_run(db, (u32)id, caller, args, len, out, eb);
     db_drain_immediate(db);
@@ -508,7 +585,7 @@ int host_db_call_json(host_db *db, const char *name, const char *json, size_t le
                       const host_caller *caller, host_outcome *out, lc_errbuf *eb)
 {
     i32 id;
-    int rc = db_reducer(db, name, &id, eb);
+    int rc = db_reducer(db, name, caller, &id, eb);
     if (rc) return rc;
     lc_buf args;
     lc_buf_init(&args);
@@ -661,4 +738,9 @@ int host_db_run_due(host_db *db, u32 *out_ran, lc_errbuf *eb)
     }
     if (out_ran) *out_ran = ran;
     return rc;
+}
+
+int host_db_commit_external(void *db, store_txn *txn, lc_errbuf *eb)
+{
+    return db_commit(db, txn, NULL, NULL, NULL, 0, eb);
 }

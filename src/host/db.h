@@ -6,6 +6,7 @@
  *                       a stored module (st_module) is loaded again, schedules re-armed and
  *                       clients left in st_client disconnected (their disconnect reducer run)
  *   host_db_publish     first publish: schema + st_module + `init` in ONE transaction;
+ *                       (host_db_publish_opts: clear = publish -c; owner check on republish)
  *                       republish: host/migrate plans the change; an accepted plan is
  *                       applied with the new st_module row in one transaction and the new
  *                       module replaces the old; a refused one leaves everything as it was
@@ -49,9 +50,27 @@ int host_db_close(host_db *db);
 int host_db_publish(host_db *db, const u8 *wasm, size_t len, const u8 owner[32],
                     host_outcome *out, lc_errbuf *eb) LC_MUST_USE;
 
+/* Publish options (spec-engine-semantics §5.4). */
+typedef struct host_publish_opts {
+    bool clear; /* publish -c / --delete-data: drop every table of the running module with its
+                   rows and start from the new module (schema + st_module + `init`), in one
+                   logged transaction; no migration plan is made */
+} host_publish_opts;
+
+/* host_db_publish with options (opts may be NULL). Republishing (with or without clear) by an
+ * identity other than st_module's owner is refused with LC_EPERM and changes nothing. */
+int host_db_publish_opts(host_db *db, const u8 *wasm, size_t len, const u8 owner[32],
+                         const host_publish_opts *opts, host_outcome *out, lc_errbuf *eb)
+    LC_MUST_USE;
+/* The owner identity of the published module (st_module.owner_identity); LC_ENOTFOUND before
+ * the first publish. */
+int host_db_owner(const host_db *db, u8 out[32]) LC_MUST_USE;
+
 /* Calls reducer `name` (canonical name or alias). Returns 0 when the module ran (see
  * out->kind), LC_ENOTFOUND (no module / no reducer), LC_EDECODE (bad args), LC_EPERM (a
- * lifecycle reducer called by name), or a log error. */
+ * lifecycle reducer called by name, or a private reducer — FunctionVisibility::Private, which
+ * includes scheduled reducers — called by anyone but the owner: "reducer X is private"; the
+ * reference answers NoSuchReducer there, so the server may map it to 404), or a log error. */
 int host_db_call(host_db *db, const char *name, const u8 *args, size_t len,
                  const host_caller *caller, host_outcome *out, lc_errbuf *eb) LC_MUST_USE;
 /* Same with SATS-JSON arguments (an array or object of the parameters). */
@@ -71,6 +90,10 @@ i64 host_db_next_due(const host_db *db);
 int host_db_run_due(host_db *db, u32 *out_ran, lc_errbuf *eb) LC_MUST_USE;
 
 store *host_db_store(host_db *db);
+/* Commits a write transaction begun on host_db_store(db) outside a reducer (HTTP SQL DML):
+ * timers re-armed, logged without reducer inputs, like any other commit. Matches the
+ * sql_exec_opts.commit signature (user = the host_db). */
+int host_db_commit_external(void *db, store_txn *txn, lc_errbuf *eb) LC_MUST_USE;
 host_module *host_db_module(host_db *db); /* NULL before the first publish */
 host_modlog *host_db_modlog(host_db *db);
 

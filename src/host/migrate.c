@@ -310,8 +310,6 @@ int host_migrate_plan_make(const host_moddef *old_def, const host_moddef *new_de
         const host_table_def *ot = &old_def->tables[i];
         const host_table_def *nt = table_canonical(new_def, ot->name);
         if (nt) diff_table(&c, ot, nt);
-        else if (ot->schedule_function)
-            reason_add(&c, "table %s: removing a schedule table is not supported", ot->name);
         else step_add(&c, HOST_MIG_REMOVE_TABLE, i, HOST_MIG_NONE, HOST_MIG_NONE);
     }
     for (u32 i = 0; i < new_def->table_count; i++)

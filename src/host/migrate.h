@@ -14,23 +14,30 @@
  *     removal plus an addition): removed, renamed or reordered column; column
  *     type change other than a sum gaining variants at the end (recursively through products
  *     and arrays); added column without default; changed index accessor; changed constraint;
- *     changed event flag; any schedule change (the reference's executor does not implement it).
+ *     changed event flag; any schedule change on a kept table (the reference's planner emits
+ *     Add/RemoveSchedule and its executor bails out "not yet implemented"). Adding or
+ *     removing a whole schedule table is accepted, as the reference does.
  * Plan order: every Remove step before every Add step (as the reference executes them), then
  * DisconnectAllUsers last when some step breaks clients.
  *
  * Applying. host_migrate_apply runs the steps through the store API in the caller's open write
  * transaction; the caller commits, or aborts on error so a failed apply changes nothing.
- * Supported: ADD_TABLE (not schedule tables yet); REMOVE_TABLE when empty
- * (store_table_drop_empty, "table contains data" otherwise); ADD_INDEX; REMOVE_INDEX
- * (store_index_drop); ADD_/REMOVE_CONSTRAINT when carried by an added / removed index on the
- * same columns; CHANGE_ACCESS and CHANGE_PK (store_table_set_access_pk); CHANGE_RLS and
- * DISCONNECT_ALL (no store change: the caller acts). The store/store_ddl_ext.c operations
- * cannot yet rebuild a table: the other steps (other REMOVE_CONSTRAINT, REMOVE/ADD_SEQUENCE
- * on an existing table, CHANGE_COLUMNS, ADD_COLUMNS, adding a schedule table) fail with
- * LC_ENOTSUP naming the step,
- * so such republishes are refused cleanly at apply time until the store grows those
- * operations. "Clear data" (publish -c) needs none of them: host_migrate_clear builds a fresh
- * store with the new schema, which the caller swaps in (the reference also destroys the log).
+ *   ADD_TABLE (schedule tables with their st_scheduled row); REMOVE_TABLE when empty
+ *   (store_table_drop_empty, "table contains data" otherwise; a schedule table's st_scheduled
+ *   row goes with it); ADD_INDEX / REMOVE_INDEX; ADD_/REMOVE_CONSTRAINT carried by an added /
+ *   removed index on the same columns, or else the index on those columns is rebuilt with the
+ *   new uniqueness (duplicates refuse the migration, naming constraint and table);
+ *   ADD_SEQUENCE after the reference's precheck (no existing value of the column in the
+ *   sequence's [min, max]) / REMOVE_SEQUENCE (a changed sequence is both);
+ *   ADD_COLUMNS and CHANGE_COLUMNS rebuild the table (store_table_rebuild: every row
+ *   rewritten, with the new columns' defaults appended, under a new table id as the
+ *   reference's add_columns_to_table does; sequences resume); an event table is dropped and
+ *   created again; CHANGE_ACCESS and CHANGE_PK (store_table_set_access_pk); CHANGE_RLS and
+ *   DISCONNECT_ALL (no store change: the caller acts).
+ * All of it is ordinary row changes in one transaction, so the commit log records it and a
+ * replay (or a reopen of the data directory) gives the same database. "Clear data"
+ * (publish -c): host_migrate_clear builds a fresh store with the new schema, which the caller
+ * swaps in (the reference also destroys the log).
  */
 #ifndef LC_HOST_MIGRATE_H
 #define LC_HOST_MIGRATE_H

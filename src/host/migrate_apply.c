@@ -4,14 +4,16 @@
  * the new schema).
  *
  * The executor runs in the caller's write transaction and stops at the first failing step;
- * the caller then aborts, so a failed migration leaves the database as it was. Steps the
- * store cannot perform yet fail with LC_ENOTSUP and name themselves (see migrate.h).
+ * the caller then aborts, so a failed migration leaves the database as it was. Every step
+ * of an accepted plan is executed (see migrate.h); the ones that rewrite a table's rows go
+ * through store_table_rebuild (a new table id, as the reference's AddColumns does).
  */
 #include "host/migrate.h"
 
 #include <stdio.h>
 #include <string.h>
 
+#include "base/alloc.h"
 #include "host/schema.h"
 
 static const char *const KIND_NAMES[] = {
@@ -165,41 +167,174 @@ static int apply_remove_table(store_txn *txn, const host_table_def *t, lc_errbuf
     return store_table_drop_empty(txn, id, eb);
 }
 
+/* ---- table rewrites (store/store_rebuild.c) ---- */
+
+/* ADD_COLUMNS / CHANGE_COLUMNS: the table is rebuilt under a new id with the new columns; each
+ * row gets the BSATN defaults of the added columns (in column order) appended. An event table
+ * holds no rows: it is dropped and created again from the new definition. */
+static int apply_rebuild(store_txn *txn, const host_table_def *ot, const host_table_def *nt,
+                         lc_errbuf *eb)
+{
+    u32 id = 0;
+    int rc = table_id(txn, nt->name, &id, eb);
+    if (rc) return rc;
+    if (nt->is_event) {
+        rc = store_table_drop(txn, id, eb);
+        return rc ? rc : host_schema_create_table(txn, nt, NULL, eb);
+    }
+    const lc_type *rt = nt->row_type;
+    u32 old_n = ot->row_type->elem_count, n = rt->elem_count;
+    store_column_def *cols = lc_calloc(n ? n : 1, sizeof *cols);
+    lc_buf tail;
+    lc_buf_init(&tail);
+    if (!cols) return lc_errf(eb, LC_ENOMEM, "out of memory");
+    for (u32 i = 0; i < n; i++) cols[i] = (store_column_def){rt->elems[i].name, rt->elems[i].type};
+    for (u32 c = old_n; c < n; c++) {
+        const host_default_def *d = NULL;
+        for (u32 k = 0; k < nt->default_count && !d; k++)
+            if (nt->defaults[k].col == c) d = &nt->defaults[k];
+        if (!d) {
+            rc = lc_errf(eb, LC_EINVALID, "table %s: column %s added without a default value",
+                         nt->name, rt->elems[c].name);
+            break;
+        }
+        lc_buf_put(&tail, d->value, d->len);
+    }
+    if (!rc) rc = tail.err;
+    if (!rc) rc = store_table_rebuild(txn, id, n, cols, tail.data, tail.len, NULL, eb);
+    lc_free(cols);
+    lc_buf_deinit(&tail);
+    return rc;
+}
+
+/* Little-endian integer of w bytes at p as i128 (w <= 16). */
+static i128 int_load(const u8 *p, i32 w, bool is_signed)
+{
+    u8 le[16];
+    bool neg = is_signed && (p[w - 1] & 0x80);
+    memset(le, neg ? 0xff : 0, sizeof le);
+    memcpy(le, p, (size_t)w);
+    i128 v;
+    memcpy(&v, le, sizeof v);
+    return v;
+}
+
+/* The reference's CheckAddSequenceRangeValid: no existing value of the column may lie in the
+ * sequence's [min, max], or generated values could collide with it. */
+static int sequence_precheck(store_txn *txn, u32 id, const host_table_def *t,
+                             const host_sequence_def *q, lc_errbuf *eb)
+{
+    const lc_type *rt = store_table_row_type(txn, id);
+    if (!rt || q->col >= rt->elem_count) return lc_errf(eb, LC_ECORRUPT, "table %s", t->name);
+    const lc_type *ct = rt->elems[q->col].type;
+    if (!lc_type_is_int(ct) || ct->fixed_size <= 0 || ct->fixed_size > 16)
+        return lc_errf(eb, LC_EINVALID, "table %s: sequence %s on a column that is not an "
+                       "integer of at most 128 bits", t->name, q->name);
+    store_iter it;
+    int rc = store_scan(txn, id, &it);
+    if (rc) return rc;
+    const u8 *row;
+    u32 len;
+    bool hit = false;
+    while (!hit && store_iter_next(&it, &row, &len)) {
+        lc_rd rd;
+        lc_rd_init(&rd, row, len);
+        for (u16 c = 0; c < q->col; c++) lc_bsatn_skip(rt->elems[c].type, &rd);
+        if (rd.err || lc_rd_left(&rd) < (size_t)ct->fixed_size) continue;
+        i128 v = int_load(rd.p, ct->fixed_size, lc_type_is_signed(ct));
+        if (!lc_type_is_signed(ct) && ct->fixed_size == 16 && v < 0) continue; /* > i128 max */
+        hit = v >= q->min_value && v <= q->max_value;
+    }
+    store_iter_close(&it);
+    if (hit)
+        return lc_errf(eb, LC_ESTATE, "cannot add sequence %s to table %s: column %s already "
+                       "has values in the sequence's range", q->name, t->name,
+                       rt->elems[q->col].name ? rt->elems[q->col].name : "?");
+    return 0;
+}
+
+static int apply_add_sequence(store_txn *txn, const host_table_def *t, const host_sequence_def *q,
+                              lc_errbuf *eb)
+{
+    u32 id = 0;
+    int rc = table_id(txn, t->name, &id, eb);
+    if (!rc) rc = sequence_precheck(txn, id, t, q, eb);
+    if (rc) return rc;
+    store_sequence_def d = {q->col, q->increment, q->start, q->min_value, q->max_value};
+    return store_sequence_create(txn, id, &d, eb);
+}
+
+static int apply_remove_sequence(store_txn *txn, const host_table_def *t,
+                                 const host_sequence_def *q, lc_errbuf *eb)
+{
+    u32 id = 0;
+    int rc = table_id(txn, t->name, &id, eb);
+    return rc ? rc : store_sequence_drop(txn, id, q->col, eb);
+}
+
+/* A unique constraint added to / removed from columns whose index stays: the index is
+ * rebuilt with the new uniqueness (duplicates refuse the migration). */
+static int apply_constraint_index(store_txn *txn, const host_table_def *t, u16 n,
+                                  const u16 *cols, bool is_unique, const char *cname,
+                                  lc_errbuf *eb)
+{
+    const host_index_def *x = NULL;
+    for (u32 i = 0; i < t->index_count && !x; i++)
+        if (t->indexes[i].col_count == n &&
+            memcmp(t->indexes[i].cols, cols, (size_t)n * sizeof *cols) == 0)
+            x = &t->indexes[i];
+    if (!x && !is_unique) return 0; /* nothing in the store carries it */
+    if (!x)
+        return lc_errf(eb, LC_ENOTSUP, "table %s: unique constraint %s has no index on its "
+                       "columns", t->name, cname);
+    u32 tid = 0, ixid = 0;
+    int rc = table_id(txn, t->name, &tid, eb);
+    if (rc) return rc;
+    if (store_index_id_from_name(txn, x->name, strlen(x->name), &ixid) == 0) {
+        rc = store_index_drop(txn, ixid, eb);
+        if (rc) return rc;
+    }
+    store_index_def d = {x->name, x->algo, is_unique, x->col_count, x->cols};
+    rc = store_index_create(txn, tid, &d, NULL, eb);
+    if (rc == LC_EUNIQUE)
+        return lc_errf(eb, rc, "cannot add unique constraint %s to table %s: the table holds "
+                       "duplicate values", cname, t->name);
+    return rc;
+}
+
 static int apply_step(store_txn *txn, const host_migrate_plan *p, const host_migrate_step *s,
                       const host_moddef *o, const host_moddef *n, lc_errbuf *eb)
 {
+    const host_table_def *ot = s->old_table != HOST_MIG_NONE ? &o->tables[s->old_table] : NULL;
+    const host_table_def *nt = s->new_table != HOST_MIG_NONE ? &n->tables[s->new_table] : NULL;
     switch (s->kind) {
-    case HOST_MIG_ADD_TABLE: {
-        const host_table_def *t = &n->tables[s->new_table];
-        if (t->schedule_function)
-            return lc_errf(eb, LC_ENOTSUP, "migration: adding schedule table %s is not "
-                           "supported yet", t->name);
-        return host_schema_create_table(txn, t, NULL, eb);
-    }
-    case HOST_MIG_ADD_INDEX:
-        return apply_add_index(txn, &n->tables[s->new_table],
-                               &n->tables[s->new_table].indexes[s->item], eb);
-    case HOST_MIG_ADD_CONSTRAINT:
+    case HOST_MIG_ADD_TABLE: return host_schema_create_table(txn, nt, NULL, eb);
+    case HOST_MIG_ADD_INDEX: return apply_add_index(txn, nt, &nt->indexes[s->item], eb);
+    case HOST_MIG_ADD_CONSTRAINT: {
         if (constraint_covered(p, s, n)) return 0;
-        break;
-    case HOST_MIG_REMOVE_TABLE: return apply_remove_table(txn, &o->tables[s->old_table], eb);
-    case HOST_MIG_REMOVE_INDEX:
-        return apply_remove_index(txn, &o->tables[s->old_table].indexes[s->item], eb);
-    case HOST_MIG_REMOVE_CONSTRAINT:
+        const host_constraint_def *c = &nt->constraints[s->item];
+        return apply_constraint_index(txn, nt, c->col_count, c->cols, true, c->name, eb);
+    }
+    case HOST_MIG_ADD_SEQUENCE: return apply_add_sequence(txn, nt, &nt->sequences[s->item], eb);
+    case HOST_MIG_ADD_COLUMNS:
+    case HOST_MIG_CHANGE_COLUMNS: return apply_rebuild(txn, ot, nt, eb);
+    case HOST_MIG_REMOVE_TABLE: return apply_remove_table(txn, ot, eb);
+    case HOST_MIG_REMOVE_INDEX: return apply_remove_index(txn, &ot->indexes[s->item], eb);
+    case HOST_MIG_REMOVE_CONSTRAINT: {
         if (constraint_dropped(p, s, o)) return 0;
-        break;
+        const host_constraint_def *c = &ot->constraints[s->item];
+        return apply_constraint_index(txn, nt, c->col_count, c->cols, false, c->name, eb);
+    }
+    case HOST_MIG_REMOVE_SEQUENCE:
+        return apply_remove_sequence(txn, ot, &ot->sequences[s->item], eb);
     case HOST_MIG_CHANGE_ACCESS:
-    case HOST_MIG_CHANGE_PK: return apply_access_pk(txn, &n->tables[s->new_table], eb);
+    case HOST_MIG_CHANGE_PK: return apply_access_pk(txn, nt, eb);
     case HOST_MIG_CHANGE_RLS:    /* RLS filters live in the moddef the host swaps in */
     case HOST_MIG_DISCONNECT_ALL: /* the caller disconnects clients after commit */
         return 0;
     default: break;
     }
-    const host_table_def *t = step_table(s, o, n);
-    const char *item = step_item(s, o, n);
-    return lc_errf(eb, LC_ENOTSUP, "migration step \"%s%s%s%s%s\" is not supported by the "
-                   "store yet", KIND_NAMES[s->kind], item ? " " : "", item ? item : "",
-                   t ? " on table " : "", t ? t->name : "");
+    return lc_errf(eb, LC_EINVAL, "migration step of unknown kind %u", s->kind);
 }
 
 int host_migrate_apply(store_txn *txn, const host_migrate_plan *plan, const host_moddef *old_def,

@@ -173,6 +173,15 @@ static void md_typespace(md_reader *mr)
 }
 
 /* Allocates n elements of size sz for a decoded list. */
+/* n bytes of the input copied into the arena (the input is not kept after decoding). */
+static const u8 *md_bytes(md_reader *mr, u32 n)
+{
+    const u8 *p = lc_rd_take(&mr->r, n);
+    u8 *c = p ? md_alloc(mr, n) : NULL;
+    if (c && n) memcpy(c, p, n);
+    return c;
+}
+
 #define MD_LIST(mr, n, ptr) ((ptr) = md_alloc((mr), (size_t)(n) * sizeof *(ptr)))
 
 /* ------------------------------------------------------------ shared pieces ---------------- */
@@ -289,7 +298,7 @@ static void v10_tables(md_reader *mr, raw_moddef *raw)
         for (u32 k = 0; t->defaults && k < t->default_count && !md_failed(mr); k++) {
             t->defaults[k].col = md_u16(mr);
             t->defaults[k].len = md_count(mr);
-            t->defaults[k].value = lc_rd_take(&mr->r, t->defaults[k].len);
+            t->defaults[k].value = md_bytes(mr, t->defaults[k].len);
         }
         mr->where = "is_event";
         t->is_event = md_bool(mr);
@@ -532,7 +541,7 @@ static void v9_misc(md_reader *mr, raw_moddef *raw)
             const char *table = md_string(mr);
             host_default_def d = {.col = md_u16(mr)};
             d.len = md_count(mr);
-            d.value = lc_rd_take(&mr->r, d.len);
+            d.value = md_bytes(mr, d.len);
             raw_table *t = NULL;
             for (u32 k = 0; k < raw->table_count; k++)
                 if (strcmp(raw->tables[k].name, table) == 0) t = &raw->tables[k];

@@ -10,6 +10,29 @@
 #include "base/blake3.h"
 #include "base/buf.h"
 
+static void put_str(lc_buf *b, const char *s)
+{
+    size_t n = strlen(s);
+    lc_buf_put_u32(b, (u32)n);
+    lc_buf_put(b, s, n);
+}
+
+static int schema_schedule_row(store_txn *txn, const host_table_def *t, u32 table_id,
+                               lc_errbuf *eb)
+{
+    lc_buf b;
+    lc_buf_init(&b);
+    lc_buf_put_u32(&b, 0); /* schedule_id: auto_inc */
+    lc_buf_put_u32(&b, table_id);
+    put_str(&b, t->schedule_function);
+    put_str(&b, t->schedule_name ? t->schedule_name : t->name);
+    lc_buf_put_u16(&b, t->schedule_at_col);
+    int rc = b.err ? b.err : store_insert(txn, STORE_ST_SCHEDULED, b.data, b.len, NULL, NULL);
+    lc_buf_deinit(&b);
+    if (rc) return lc_errf(eb, rc, "st_scheduled row for %s: %s", t->name, lc_strerror(rc));
+    return 0;
+}
+
 int host_schema_create_table(store_txn *txn, const host_table_def *t, u32 *out_table_id,
                              lc_errbuf *eb)
 {
@@ -36,6 +59,7 @@ int host_schema_create_table(store_txn *txn, const host_table_def *t, u32 *out_t
     store_table_def td = {t->name, t->is_public, t->pk_col, ncols, cols, nix, ixs, nseq, seqs};
     u32 id = 0;
     rc = store_table_create(txn, &td, &id, eb);
+    if (rc == 0 && t->schedule_function) rc = schema_schedule_row(txn, t, id, eb);
     if (rc == 0 && out_table_id) *out_table_id = id;
 out:
     lc_free(cols);
@@ -43,29 +67,6 @@ out:
     lc_free(seqs);
     if (rc == LC_ENOMEM) lc_errf(eb, rc, "out of memory creating table %s", t->name);
     return rc;
-}
-
-static void put_str(lc_buf *b, const char *s)
-{
-    size_t n = strlen(s);
-    lc_buf_put_u32(b, (u32)n);
-    lc_buf_put(b, s, n);
-}
-
-static int schema_schedule_row(store_txn *txn, const host_table_def *t, u32 table_id,
-                               lc_errbuf *eb)
-{
-    lc_buf b;
-    lc_buf_init(&b);
-    lc_buf_put_u32(&b, 0); /* schedule_id: auto_inc */
-    lc_buf_put_u32(&b, table_id);
-    put_str(&b, t->schedule_function);
-    put_str(&b, t->schedule_name ? t->schedule_name : t->name);
-    lc_buf_put_u16(&b, t->schedule_at_col);
-    int rc = b.err ? b.err : store_insert(txn, STORE_ST_SCHEDULED, b.data, b.len, NULL, NULL);
-    lc_buf_deinit(&b);
-    if (rc) return lc_errf(eb, rc, "st_scheduled row for %s: %s", t->name, lc_strerror(rc));
-    return 0;
 }
 
 int host_schema_create(store_txn *txn, const host_moddef *def, lc_errbuf *eb)
@@ -86,9 +87,7 @@ int host_schema_create(store_txn *txn, const host_moddef *def, lc_errbuf *eb)
     int rc = 0;
     for (u32 k = 0; k < n && rc == 0; k++) {
         const host_table_def *t = &def->tables[order[k]];
-        u32 id = 0;
-        rc = host_schema_create_table(txn, t, &id, eb);
-        if (rc == 0 && t->schedule_function) rc = schema_schedule_row(txn, t, id, eb);
+        rc = host_schema_create_table(txn, t, NULL, eb);
     }
     lc_free(order);
     return rc;

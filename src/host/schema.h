@@ -18,7 +18,8 @@
 
 /* Creates the module's tables, indexes, constraints, sequences and st_scheduled rows. */
 int host_schema_create(store_txn *txn, const host_moddef *def, lc_errbuf *eb) LC_MUST_USE;
-/* Creates one table (used by migration for added tables); *out_table_id may be NULL. */
+/* Creates one table with its st_scheduled row if it is a schedule table (used by migration
+ * for added tables); *out_table_id may be NULL. */
 int host_schema_create_table(store_txn *txn, const host_table_def *t, u32 *out_table_id,
                              lc_errbuf *eb) LC_MUST_USE;
 /* Replaces the st_module row: identities, program kind 0 (wasm), blake3 hash, bytes. */

@@ -20,6 +20,7 @@
 #include "net/http.h"
 #include "net/identity.h"
 #include "net/proto.h"
+#include "server/dbadmin.h"
 #include "server/dbwork.h"
 
 typedef struct dbentry {
@@ -68,6 +69,7 @@ void dbjob_free(dbjob *j)
     if (!j) return;
     lc_free(j->fn);
     lc_free(j->in);
+    lc_free(j->minted);
     lc_buf_deinit(&j->out);
     lc_free(j);
 }
@@ -243,7 +245,8 @@ static void job_lifecycle(dbwork *w, dbjob *j)
 static void job_run(dbwork *w, dbjob *j)
 {
     switch (j->kind) {
-    case DBJOB_PUBLISH: job_publish(w, j); break;
+    case DBJOB_PUBLISH: if (dbadmin_publish_check(w, j)) job_publish(w, j); break;
+    case DBJOB_ADMIN: dbadmin_run(w, j); break;
     case DBJOB_CALL_JSON: job_call_json(w, j); break;
     case DBJOB_CALL_BSATN: job_call_bsatn(w, j); break;
     default: job_lifecycle(w, j); break;
@@ -253,10 +256,19 @@ static void job_run(dbwork *w, dbjob *j)
 static void *worker_main(void *arg)
 {
     dbwork *w = arg;
+    dbadmin_open_all(w); /* so their scheduled reducers run without waiting for a request */
     pthread_mutex_lock(&w->mu);
     for (;;) {
-        while (!w->q_head && !w->stopping) pthread_cond_wait(&w->cv, &w->mu);
+        pthread_mutex_unlock(&w->mu);
+        i64 due = dbadmin_run_due(w); /* scheduled reducers; earliest next due (Unix µs) */
+        pthread_mutex_lock(&w->mu);
+        while (!w->q_head && !w->stopping && due == INT64_MAX) pthread_cond_wait(&w->cv, &w->mu);
+        if (!w->q_head && !w->stopping) { /* sleep until a job or the next due schedule */
+            struct timespec ts = {(time_t)(due / 1000000), (long)(due % 1000000) * 1000};
+            pthread_cond_timedwait(&w->cv, &w->mu, &ts);
+        }
         if (w->stopping) break;
+        if (!w->q_head) continue;
         dbjob *j = w->q_head;
         w->q_head = j->next;
         if (!w->q_head) w->q_tail = NULL;
@@ -368,3 +380,33 @@ void dbwork_close(dbwork *w)
     on_done(&w->async);
     uv_close((uv_handle_t *)&w->async, async_closed);
 }
+
+/* ---- accessors for server/dbadmin.c (worker thread) ---- */
+
+int dbwork_db_get(dbwork *w, const char *name, bool create, host_db **out, lc_errbuf *eb)
+{
+    return registry_get(w, name, create, out, eb);
+}
+
+void dbwork_db_forget(dbwork *w, const char *name)
+{
+    for (u32 i = 0; i < w->ndbs; i++) {
+        if (strcmp(w->dbs[i].name, name) != 0) continue;
+        int rc = host_db_close(w->dbs[i].db);
+        if (rc) LC_LOG_W("server", "closing database %s: error %d", name, rc);
+        w->dbs[i] = w->dbs[--w->ndbs];
+        return;
+    }
+}
+
+const char *dbwork_data_dir(const dbwork *w) { return w->data_dir; }
+
+u32 dbwork_db_count(const dbwork *w) { return w->ndbs; }
+
+host_db *dbwork_db_at(const dbwork *w, u32 i, const char **out_name)
+{
+    *out_name = w->dbs[i].name;
+    return w->dbs[i].db;
+}
+
+void dbwork_db_identity(const char *name, u8 out[32]) { db_identity_of(name, out); }

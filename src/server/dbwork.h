@@ -19,6 +19,8 @@
 #include "base/error.h"
 #include "base/types.h"
 
+typedef struct host_db host_db;
+
 /* A database name: [A-Za-z0-9_-], 1..SERVER_DB_NAME_MAX bytes (it becomes a directory). */
 #define SERVER_DB_NAME_MAX 64
 /* Databases one server keeps open (each holds a module, a store and a log). */
@@ -30,6 +32,7 @@ typedef enum dbjob_kind {
     DBJOB_CALL_BSATN,  /* fn = reducer, in = BSATN args; out = ReducerResult message */
     DBJOB_CONNECT,     /* ok = the connection is accepted */
     DBJOB_DISCONNECT,
+    DBJOB_ADMIN,       /* HTTP routes of server/dbadmin.h: route, arg, flag; out = response */
 } dbjob_kind;
 
 typedef struct dbjob dbjob;
@@ -47,6 +50,11 @@ struct dbjob {
     u32 request_id;
     void *owner;                   /* the loop side's connection; NULL when it went away */
     lc_buf out;                    /* reply */
+    u8 route;                      /* DBJOB_ADMIN: server_db_route_kind (server/routes.h) */
+    bool flag;                     /* PUBLISH: clear=true; ADMIN logs: follow=true */
+    u64 arg;                       /* ADMIN: schema version, num_lines, follow file offset */
+    char *minted;                  /* owned: token minted for an anonymous caller; the loop
+                                    * adds it to the response headers (spec §3.1) */
 };
 
 typedef void (*dbwork_done_fn)(dbjob *job, void *user);
@@ -68,5 +76,19 @@ void dbwork_stop_worker(dbwork *w);
 /* On the loop thread after dbwork_stop_worker: hands the done jobs to `done`, closes the
  * async handle and frees w. */
 void dbwork_close(dbwork *w);
+
+/* ---- for server/dbadmin.c, on the worker thread only ---- */
+/* registry lookup: see registry_get in dbwork.c (*out NULL: no such database). */
+int dbwork_db_get(dbwork *w, const char *name, bool create, host_db **out, lc_errbuf *eb)
+    LC_MUST_USE;
+/* Closes the database if open and forgets it (the caller removes its directory). */
+void dbwork_db_forget(dbwork *w, const char *name);
+/* NULL when in memory. */
+const char *dbwork_data_dir(const dbwork *w);
+/* Open databases, by index (0..count-1). */
+u32 dbwork_db_count(const dbwork *w);
+host_db *dbwork_db_at(const dbwork *w, u32 i, const char **out_name);
+/* The database identity for a name (wire bytes): BLAKE3("lightcone database|" + name). */
+void dbwork_db_identity(const char *name, u8 out[32]);
 
 #endif

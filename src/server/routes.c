@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "server/routes.h"
 #include "server/server.h"
 
 static bool path_is(const net_http_request *req, const char *p)
@@ -157,7 +158,15 @@ bool server_route(const server_config *cfg, const net_http_request *req, i64 now
     } else if (path_has_prefix(req, "/v1/identity") && route_identity(cfg, req, now_s, out, ka)) {
         /* answered */
     } else if (path_has_prefix(req, "/v1/database")) {
-        write_json(out, 501, "{\"error\":\"database routes are not wired yet\"}", ka);
+        write_json(out, 501, "{\"error\":\"this database route is not implemented\"}", ka);
+    } else if (path_is(req, "/v1/health") && req->method == HTTP_GET) {
+        static const char health[] = "{\"package_name\":\"lightcone\",\"version\":\""
+                                     LIGHTCONE_SERVER_VERSION "\",\"nodes\":[],"
+                                     "\"schedulable\":true}";
+        write_json(out, 200, health, ka);
+    } else if (cfg->web_root && !path_has_prefix(req, "/v1/") &&
+               (req->method == HTTP_GET || req->method == HTTP_HEAD)) {
+        server_static_serve(cfg->web_root, req, out);
     } else {
         write_text(out, 404, "Not Found", ka);
     }

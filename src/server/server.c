@@ -18,7 +18,9 @@
 #include "base/log.h"
 #include "net/proto.h"
 #include "net/ws.h"
+#include "server/dbadmin.h"
 #include "server/dbwork.h"
+#include "server/routes.h"
 #include "server/server.h"
 
 typedef struct conn conn;
@@ -43,6 +45,8 @@ struct conn {
     char db[SERVER_DB_NAME_MAX + 1]; /* WebSocket: the database */
     u8 identity[32], connid[16];     /* WebSocket: the client (wire bytes) */
     u8 conn_state;     /* WebSocket: 0 none, 1 connect pending, 2 connected, 3 refused */
+    bool following;    /* HTTP logs?follow=true: streaming chunks (server/dbadmin_logs.c) */
+    u64 follow_off;    /* follow: module.log offset reached */
 };
 
 static void ws_disconnect(conn *c);
@@ -225,6 +229,17 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 static void on_idle(uv_timer_t *t)
 {
     conn *c = t->data;
+    if (c->following) { /* the idle timer doubles as the logs follow poll */
+        dbjob *j = c->jobs ? NULL : dbjob_new(DBJOB_ADMIN);
+        if (!j) return;
+        memcpy(j->db, c->db, sizeof j->db);
+        j->route = SERVER_DB_LOGS;
+        j->request_id = 1;
+        j->arg = c->follow_off;
+        j->keep_alive = true;
+        if (!conn_submit(c, j)) conn_close(c);
+        return;
+    }
     LC_LOG_D("server", "closing an idle connection");
     conn_close(c);
 }
@@ -566,19 +581,6 @@ static void ws_disconnect(conn *c)
     c->conn_state = 0;
 }
 
-static dbjob *job_for(const net_http_request *req, u8 kind, const char *name, size_t nn)
-{
-    dbjob *j = dbjob_new(kind);
-    if (!j) return NULL;
-    memcpy(j->db, name, nn);
-    j->keep_alive = req->keep_alive;
-    j->in = lc_alloc(req->body_len + 1);
-    if (!j->in) { dbjob_free(j); return NULL; }
-    if (req->body_len) memcpy(j->in, req->body, req->body_len);
-    j->in_len = req->body_len;
-    return j;
-}
-
 /* Caller identity for an HTTP database request: the token's, or all zero without one. */
 static bool http_caller(conn *c, const net_http_request *req, u8 out[32], lc_buf *resp)
 {
@@ -600,30 +602,26 @@ static bool http_caller(conn *c, const net_http_request *req, u8 out[32], lc_buf
     return true;
 }
 
-/* Parses /v1/database/:name[/call/:fn]; returns the job to run (NULL: not a database job). */
+/* Parses the /v1/database routes (server/routes.h); returns the job to run (NULL: not a
+ * database job, or WebSocket). */
 static dbjob *db_job_of(const net_http_request *req)
 {
-    const char *pre = "/v1/database/";
-    size_t np = strlen(pre);
-    if (req->path_len <= np || memcmp(req->path, pre, np) != 0) return NULL;
-    const char *name = req->path + np, *end = req->path + req->path_len;
-    const char *slash = memchr(name, '/', (size_t)(end - name));
-    size_t nn = (size_t)((slash ? slash : end) - name);
-    if (!dbwork_name_valid(name, nn)) return NULL;
-    if (!slash && (req->method == HTTP_POST || req->method == HTTP_PUT))
-        return job_for(req, DBJOB_PUBLISH, name, nn);
-    const char *call = "/call/";
-    size_t nc = strlen(call);
-    if (!slash || req->method != HTTP_POST || (size_t)(end - slash) <= nc ||
-        memcmp(slash, call, nc) != 0)
-        return NULL;
-    const char *fn = slash + nc;
-    size_t fl = (size_t)(end - fn);
-    if (fl > LC_PROTO_NAME_MAX || memchr(fn, '/', fl)) return NULL;
-    dbjob *j = job_for(req, DBJOB_CALL_JSON, name, nn);
-    if (j && !(j->fn = lc_alloc(fl + 1))) { dbjob_free(j); return NULL; }
-    if (j) { memcpy(j->fn, fn, fl); j->fn[fl] = 0; }
-    return j;
+    server_db_route rt;
+    if (!server_db_route_parse(req, &rt)) return NULL;
+    return dbadmin_job_new(req, &rt);
+}
+
+/* An anonymous publish gets a brand-new identity (spec-client-protocol.md §3.1): it becomes
+ * the owner, and the token goes back in the response headers (http_job_done). */
+static void db_mint(conn *c, dbjob *j)
+{
+    static const u8 zero[32];
+    if (j->kind != DBJOB_PUBLISH || memcmp(j->identity, zero, 32) != 0) return;
+    net_identity id;
+    lc_errbuf eb;
+    if (net_token_mint_new(c->srv->cfg.keys, c->srv->cfg.issuer, lc_now_micros() / 1000000,
+                           &j->minted, &id, &eb) == 0)
+        net_identity_to_wire(&id, j->identity);
 }
 
 /* A database request goes to the worker (1): reads pause and the unparsed rest is stashed.
@@ -637,6 +635,7 @@ static int db_route(conn *c, const net_http_request *req, const char *rest, size
         dbjob_free(j);
         return 2;
     }
+    db_mint(c, j);
     if (!conn_submit(c, j)) {
         net_http_write_response(out, 503, "text/plain", "shutting down", 13, req->keep_alive,
                                 NULL, 0);
@@ -649,9 +648,43 @@ static int db_route(conn *c, const net_http_request *req, const char *rest, size
     return 1;
 }
 
+/* Logs follow (server/dbadmin_logs.c): the first reply starts the chunked stream, each poll
+ * reply is one more chunk; the idle timer polls every DBADMIN_FOLLOW_MS. */
+static bool follow_job_done(conn *c, dbjob *j)
+{
+    bool is_logs = j->kind == DBJOB_ADMIN && j->route == SERVER_DB_LOGS;
+    bool is_poll = is_logs && j->request_id == 1;
+    if (!is_poll && !(is_logs && j->flag)) return false;
+    c->waiting = false;
+    c->follow_off = j->arg;
+    if (!is_poll && j->ok) {
+        c->following = true;
+        memcpy(c->db, j->db, sizeof c->db);
+        uv_timer_start(&c->idle, on_idle, DBADMIN_FOLLOW_MS, DBADMIN_FOLLOW_MS);
+        uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read); /* to see the client go */
+    } else if (!is_poll) { /* cannot follow (in memory, or refused): end the response */
+        lc_buf_put(&j->out, "0\r\n\r\n", 5);
+        conn_send(c, &j->out);
+        if (!c->closing) conn_finish(c);
+        return true;
+    }
+    conn_send(c, &j->out);
+    return true;
+}
+
 static void http_job_done(conn *c, dbjob *j)
 {
+    if (follow_job_done(c, j)) return;
     c->waiting = false;
+    if (j->minted) {
+        char hex[NET_IDENTITY_HEX_LEN + 1];
+        net_identity id;
+        net_identity_from_wire(j->identity, &id);
+        net_identity_to_hex(&id, hex);
+        net_http_header h[2] = {{"spacetime-identity", 18, hex, strlen(hex)},
+                                {"spacetime-identity-token", 24, j->minted, strlen(j->minted)}};
+        dbadmin_add_headers(&j->out, h, 2);
+    }
     conn_send(c, &j->out);
     if (!j->keep_alive) {
         if (!c->closing) conn_finish(c);
@@ -711,7 +744,8 @@ static void job_done(dbjob *j, void *user)
                 if (c->is_ws) net_ws_parser_deinit(&c->wsp);
                 lc_free(c);
             }
-        } else if (j->kind == DBJOB_PUBLISH || j->kind == DBJOB_CALL_JSON) {
+        } else if (j->kind == DBJOB_PUBLISH || j->kind == DBJOB_CALL_JSON ||
+                   j->kind == DBJOB_ADMIN) {
             http_job_done(c, j);
         } else {
             ws_job_done(c, j);

@@ -24,6 +24,9 @@
 #include "net/http.h"
 #include "net/token.h"
 
+/* Reported by GET /v1/health and `lightcone version`. */
+#define LIGHTCONE_SERVER_VERSION "0.1.0-dev"
+
 /* An idle keep-alive connection (no bytes received) is closed after this long. */
 #define SERVER_IDLE_MS 30000
 
@@ -40,6 +43,7 @@ typedef struct server_config {
     size_t outq_max;    /* bytes queued unsent to one client before it is dropped as too slow;
                          * 0 = SERVER_OUTQ_MAX */
     const char *data_dir; /* databases live in <data_dir>/<name>; NULL = in memory */
+    const char *web_root; /* GET/HEAD outside /v1/ serve static files from here; NULL = 404 */
 } server_config;
 
 typedef struct server server;

@@ -15,9 +15,11 @@
  *   fails on st_var's unique name, as in SpacetimeDB) and SHOW row_limit (rewritten to
  *   SELECT value FROM st_var WHERE name = 'row_limit'). DML runs in one write transaction that
  *   is rolled back on any error (including an error from the sink).
- * Not supported / differences: SELECT * with joins is rejected (as in SpacetimeDB); there is
- *   no authorisation (every caller is treated as the owner: private tables readable, DML
- *   allowed), no RLS, no views; the row limit is checked on the rows produced (not an
+ * Authorisation: zeroed options are the owner's view. opts.restricted (a client) hides
+ *   private tables (the "no such table" error), refuses DML and SET with LC_EPERM, and
+ *   applies the row-level-security rules opts.rls_sql (rls.c) to every table they name.
+ * Not supported / differences: SELECT * with joins is rejected (as in SpacetimeDB); no
+ *   views; the owner's exemption from row_limit is the caller's business (it sets it); the row limit is checked on the rows produced (not an
  *   estimate), so rows streamed before the limit is hit have already reached the sink;
  *   literals for Uuid, sums, products and non-byte arrays are rejected; integer literals for
  *   256-bit columns are limited to 128-bit magnitudes. With ORDER BY the rows are collected
@@ -222,7 +224,7 @@ static int bind_from_where(plan_ctx *c, const sql_select *sel)
         if (rc) return rc;
     }
     c->where = all;
-    return 0;
+    return plan_rls_apply(c);
 }
 
 static int sel_bind(plan_ctx *c, sel_state *st, sql_result_col **out_cols)
@@ -483,8 +485,24 @@ static int exec_write(store *s, const sql_stmt *st, plan_ctx *c, sql_exec_stats 
         store_txn_abort(&txn);
         return rc;
     }
+    if (c->opts && c->opts->commit) return c->opts->commit(c->opts->commit_user, &txn, c->eb);
     rc = store_txn_commit(&txn, NULL);
     return rc ? lc_errf(c->eb, rc, "commit failed: %s", lc_strerror(rc)) : 0;
+}
+
+/* SpacetimeDB: only the owner may write with SQL; the identity is shown as big-endian hex. */
+static int dml_refuse(const sql_exec_opts *opts, lc_errbuf *eb)
+{
+    char hex[65] = "anonymous";
+    if (opts->caller_id) {
+        for (u32 i = 0; i < 32; i++) {
+            static const char dig[] = "0123456789abcdef";
+            hex[2 * i] = dig[opts->caller_id[31 - i] >> 4];
+            hex[2 * i + 1] = dig[opts->caller_id[31 - i] & 15];
+        }
+        hex[64] = 0;
+    }
+    return lc_errf(eb, LC_EPERM, "Caller %s is not authorized to run SQL DML statements", hex);
 }
 
 int sql_exec_stmt(store *s, const sql_stmt *st, const char *sql, size_t len,
@@ -510,6 +528,8 @@ int sql_exec_stmt(store *s, const sql_stmt *st, const char *sql, size_t len,
         c.txn = &txn;
         rc = run_select(&c, &st->u.select, sink);
         store_read_end(&txn);
+    } else if (opts && opts->restricted && st->kind != SQL_STMT_SHOW) {
+        rc = dml_refuse(opts, eb);
     } else if (st->kind == SQL_STMT_SHOW) {
         rc = var_check(&c, &st->u.show);
         if (!rc) rc = sql_exec(s, SHOW_SQL, sizeof SHOW_SQL - 1, opts, sink, stats, eb);

@@ -41,7 +41,8 @@ int plan_table_add(plan_ctx *c, const sql_ident *name, const sql_ident *alias, u
     if (c->ntab == PLAN_TABLES_MAX)
         return plan_errf(c, off, LC_ELIMIT, "more than %d tables in FROM", PLAN_TABLES_MAX);
     u32 id;
-    if (store_table_id_from_name(c->txn, name->ptr, name->len, &id) != 0)
+    if (store_table_id_from_name(c->txn, name->ptr, name->len, &id) != 0 ||
+        (c->opts && c->opts->restricted && !plan_table_is_public(c->txn, id)))
         return plan_errf(c, off, LC_ENOTFOUND,
                          "no such table: `%.*s`. If the table exists, it may be marked private.",
                          (int)name->len, name->ptr);
@@ -134,16 +135,19 @@ static plan_pred *pred_new(plan_ctx *c, plan_pred_kind k, u32 count)
     return p;
 }
 
+/* The result stays flat (an AND never holds an AND), so every conjunct is a top-level item
+ * for index selection (scan_open) and for the subscription layer's search arguments. */
 int plan_pred_and(plan_ctx *c, plan_pred *a, plan_pred *b, plan_pred **out)
 {
     if (!a || !b) {
         *out = a ? a : b;
         return 0;
     }
-    plan_pred *p = pred_new(c, PP_AND, 2);
+    u32 na = a->kind == PP_AND ? a->count : 1, nb = b->kind == PP_AND ? b->count : 1;
+    plan_pred *p = pred_new(c, PP_AND, na + nb);
     if (!p) return lc_errf(c->eb, LC_ENOMEM, "out of memory");
-    p->items[0] = a;
-    p->items[1] = b;
+    for (u32 i = 0; i < na; i++) p->items[i] = a->kind == PP_AND ? a->items[i] : a;
+    for (u32 i = 0; i < nb; i++) p->items[na + i] = b->kind == PP_AND ? b->items[i] : b;
     *out = p;
     return 0;
 }
@@ -195,6 +199,7 @@ static int cmp_compile(plan_ctx *c, const sql_expr *col, sql_cmp_op op, const sq
         if (p->type->special != LC_TS_IDENTITY)
             return plan_errf(c, other->off, LC_ETYPE, ":sender is an Identity");
         p->lit = c->opts->caller_id;
+        c->uses_sender = true;
         return 0;
     }
     lc_buf b;
@@ -292,18 +297,41 @@ bool plan_pred_eval(plan_ctx *c, const plan_pred *p)
     return pred_eval(c, p);
 }
 
-/* A single-column index of `table_id` on `col` (btree when need_btree); 0 when none. */
-static u32 index_find_uncached(plan_ctx *c, u32 table_id, u16 col, bool need_btree)
+/* st_table rows start: table_id u32, table_name string, table_type u8, table_access u8
+ * (StAccess: 0 public, 1 private). Read from the catalog rows so sql/ needs nothing new
+ * from store/; called once per table reference of a restricted caller. */
+bool plan_table_is_public(store_txn *txn, u32 table_id)
 {
     store_iter it;
-    if (store_scan(c->txn, STORE_ST_INDEX, &it) != 0) return 0;
+    if (store_scan(txn, STORE_ST_TABLE, &it) != 0) return false;
+    const u8 *row;
+    u32 len;
+    bool found = false, is_public = false;
+    while (!found && store_iter_next(&it, &row, &len)) {
+        lc_rd r;
+        lc_rd_init(&r, row, len);
+        if (lc_rd_u32(&r) != table_id) continue;
+        (void)lc_rd_take(&r, lc_rd_u32(&r));
+        lc_rd_u8(&r);
+        u8 access = lc_rd_u8(&r);
+        found = true;
+        is_public = !r.err && access == 0;
+    }
+    store_iter_close(&it);
+    return is_public;
+}
+
+u32 plan_index_lookup(store_txn *txn, u32 table_id, u16 col, bool need_btree)
+{
+    store_iter it;
+    if (store_scan(txn, STORE_ST_INDEX, &it) != 0) return 0;
     const u8 *row;
     u32 len, found = 0;
     while (!found && store_iter_next(&it, &row, &len)) {
         if (len < 8 || lc_load_u32(row + 4) != table_id) continue;
         store_index_info info;
         u32 id = lc_load_u32(row);
-        if (store_index_info_get(c->txn, id, &info) != 0) continue;
+        if (store_index_info_get(txn, id, &info) != 0) continue;
         if (info.col_count == 1 && info.cols[0] == col &&
             (!need_btree || info.algo == STORE_INDEX_BTREE))
             found = id;
@@ -317,7 +345,7 @@ static u32 index_find(plan_ctx *c, u16 slot, u16 col, bool need_btree)
 {
     plan_table *t = &c->tabs[slot];
     if (t->ix_col != (i32)col || t->ix_btree != need_btree) {
-        t->ix_id = index_find_uncached(c, t->id, col, need_btree);
+        t->ix_id = plan_index_lookup(c->txn, t->id, col, need_btree);
         t->ix_col = col;
         t->ix_btree = need_btree;
     }

@@ -51,6 +51,8 @@ typedef struct plan_ctx {
     u32 ntab;
     plan_table tabs[PLAN_TABLES_MAX];
     plan_pred *where; /* ON conditions AND the WHERE clause, or NULL */
+    bool uses_sender; /* a comparison with :sender was compiled (query or RLS rule) */
+    bool has_rls;     /* plan_rls_apply restricted at least one slot */
     /* called for each combination of rows satisfying `where`; non-zero stops */
     int (*on_match)(struct plan_ctx *c, void *arg);
     void *arg;
@@ -72,5 +74,12 @@ const lc_type *plan_col_type(const plan_ctx *c, u16 slot, u16 col);
 bool plan_pred_eval(plan_ctx *c, const plan_pred *p);
 /* Runs the nested-loop scan over every table, calling on_match; 0 or PLAN_STOP -> 0. */
 int plan_run(plan_ctx *c);
+/* False for a private table (or an unknown id): hidden from restricted callers. */
+bool plan_table_is_public(store_txn *txn, u32 table_id);
+/* A single-column index of `table_id` on `col` (btree when need_btree); 0 when none. */
+u32 plan_index_lookup(store_txn *txn, u32 table_id, u16 col, bool need_btree);
+/* Row-level security (rls.c): when c->opts is restricted and has rules, ANDs into c->where,
+ * for every bound slot whose table has rules, the OR of those rules' WHERE clauses. */
+int plan_rls_apply(plan_ctx *c);
 
 #endif

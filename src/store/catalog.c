@@ -500,6 +500,19 @@ static int seq_row_write(store *s, store_seq *q)
     return rc;
 }
 
+int catalog_seq_restore(store *s, store_seq *q, i128 value, i128 allocated)
+{
+    i128 old = q->allocated;
+    q->allocated = allocated;
+    int rc = seq_row_write(s, q);
+    if (rc) {
+        q->allocated = old;
+        return rc;
+    }
+    q->value = value;
+    return 0;
+}
+
 int catalog_seq_next(store *s, store_seq *q, i128 *out_value)
 {
     i128 inc = q->increment;
@@ -658,6 +671,8 @@ static int user_table_columns(store *s, store_table *t, lc_errbuf *eb)
     return rc;
 }
 
+static store_table *catalog_zombie_adopt(store *s, u32 id, int *rc);
+
 static int reconcile_tables(store *s, lc_errbuf *eb)
 {
     store_table *st = store_table_get(s, STORE_ST_TABLE);
@@ -677,6 +692,9 @@ static int reconcile_tables(store *s, lc_errbuf *eb)
         if (r.err) return lc_errf(eb, LC_ECORRUPT, "bad st_table row");
         if (id < STORE_USER_TABLE_ID_MIN) continue;
         store_table *t = store_table_get(s, id);
+        int zrc = 0;
+        if (!t) t = catalog_zombie_adopt(s, id, &zrc);
+        if (zrc) return zrc;
         if (!t && s->tables.n >= LC_TABLES_MAX)
             return lc_errf(eb, LC_ELIMIT, "more than %u tables", (unsigned)LC_TABLES_MAX);
         if (!t) {
@@ -733,6 +751,13 @@ static int reconcile_indexes(store *s, lc_errbuf *eb)
         if (parse_st_index(row, len, &o)) return lc_errf(eb, LC_ECORRUPT, "bad st_index row");
         if (o.table_id < STORE_USER_TABLE_ID_MIN) continue;
         store_index *ix = store_idmap_get(&s->indexes, o.id);
+        /* Uniqueness is fixed when an index is built; a replayed record can insert an index
+         * row before deleting the constraint row that made it unique (or the reverse), so an
+         * index whose constraint changed since is built again. */
+        if (ix && ix->is_unique != has_unique_constraint(s, o.table_id, o.n, o.cols)) {
+            table_detach_index(s, ix->t, ix);
+            ix = NULL;
+        }
         if (ix) {
             ix->is_alive = true;
             continue;
@@ -799,14 +824,31 @@ static void mark_user_objects(store *s)
     }
 }
 
-/* Destroys user objects whose st_* rows are gone. */
+/* A user table dropped by a live transaction after it changed rows in it: the undo log still
+ * points at it, so it leaves the catalog (no id, name or index lookup finds it) but lives on
+ * as a zombie until the transaction ends, with its indexes and sequences (so a rollback loses
+ * no sequence values). A rollback re-adopts it (catalog_zombie_adopt);
+ * commit and abort destroy whatever is left (catalog_zombies_destroy). Room in s->zombies is
+ * reserved by catalog_reconcile before the sweep, so this cannot fail. */
+static void table_zombify(store *s, store_table *t)
+{
+    LC_ASSERT(s->zombie_count < s->zombie_cap);
+    s->zombies[s->zombie_count++] = t;
+}
+
+/* Destroys user objects whose st_* rows are gone. While s->keep_dead_tables is set (replay,
+ * between a record's inserts and its deletes) dropped tables are left untouched: the record's
+ * deletes and truncates still name them, and the final reconcile sweeps them. */
 static void sweep_user_objects(store *s)
 {
     for (u32 i = 0; i < s->tables.cap; i++) {
         store_table *t = s->tables.keys[i] ? s->tables.vals[i] : NULL;
-        if (!t || t->is_system) continue;
-        for (u32 j = t->seq_count; j-- > 0;)
-            if (!t->seqs[j]->is_alive || !t->is_alive) table_detach_seq(s, t, t->seqs[j]);
+        if (!t || t->is_system || (!t->is_alive && s->keep_dead_tables)) continue;
+        bool is_zombie = !t->is_alive && t->tx_mark && !s->is_replaying;
+        for (u32 j = t->seq_count; j-- > 0;) {
+            if (is_zombie) store_idmap_del(&s->seqs, t->seqs[j]->id); /* kept for rollback */
+            else if (!t->seqs[j]->is_alive || !t->is_alive) table_detach_seq(s, t, t->seqs[j]);
+        }
         if (!t->is_alive) { /* table_destroy frees its indexes; no row set to rebuild */
             for (u32 j = 0; j < t->ix_count; j++) store_idmap_del(&s->indexes, t->ixs[j]->id);
             continue;
@@ -816,8 +858,14 @@ static void sweep_user_objects(store *s)
     }
     for (u32 i = 0; i < s->tables.cap;) {
         store_table *t = s->tables.keys[i] ? s->tables.vals[i] : NULL;
-        if (!t || t->is_system || t->is_alive) {
+        if (!t || t->is_system || t->is_alive || s->keep_dead_tables) {
             i++;
+            continue;
+        }
+        if (t->tx_mark && !s->is_replaying) {
+            store_idmap_del(&s->tables, t->id);
+            table_zombify(s, t);
+            i = 0;
             continue;
         }
         if (t->tx_mark) { /* dropped by a replayed record that also deleted its rows */
@@ -832,8 +880,50 @@ static void sweep_user_objects(store *s)
     }
 }
 
+/* Room for every touched user table to become a zombie (see table_zombify). */
+static int zombies_reserve(store *s)
+{
+    u32 need = s->zombie_count + s->touched_count;
+    if (need <= s->zombie_cap) return 0;
+    store_table **z = lc_realloc(s->zombies, (size_t)need * sizeof *z);
+    if (!z) return LC_ENOMEM;
+    s->zombies = z;
+    s->zombie_cap = need;
+    return 0;
+}
+
+/* A zombie with this id comes back (its st_table row is live again after a rollback), with
+ * its indexes; reconcile_seqs recreates its sequences from their rows. NULL if none. */
+static store_table *catalog_zombie_adopt(store *s, u32 id, int *rc)
+{
+    for (u32 k = 0; k < s->zombie_count; k++) {
+        store_table *t = s->zombies[k];
+        if (t->id != id) continue;
+        *rc = store_idmap_put(&s->tables, id, t);
+        for (u32 j = 0; !*rc && j < t->ix_count; j++)
+            *rc = store_idmap_put(&s->indexes, t->ixs[j]->id, t->ixs[j]);
+        for (u32 j = 0; !*rc && j < t->seq_count; j++)
+            *rc = store_idmap_put(&s->seqs, t->seqs[j]->id, t->seqs[j]);
+        if (*rc) return NULL;
+        s->zombies[k] = s->zombies[--s->zombie_count];
+        return t;
+    }
+    return NULL;
+}
+
+void catalog_zombies_destroy(store *s)
+{
+    for (u32 k = 0; k < s->zombie_count; k++) {
+        store_table *t = s->zombies[k];
+        for (u32 j = 0; j < t->seq_count; j++) lc_free(t->seqs[j]);
+        table_destroy(t);
+    }
+    s->zombie_count = 0;
+}
+
 int catalog_reconcile(store *s, lc_errbuf *eb)
 {
+    if (zombies_reserve(s)) return lc_errf(eb, LC_ENOMEM, "out of memory");
     mark_user_objects(s);
     int rc = reconcile_tables(s, eb);
     if (!rc) rc = reconcile_indexes(s, eb);

@@ -22,8 +22,7 @@
  * Differences from SpacetimeDB worth knowing: re-inserting a row deleted earlier in the same
  * transaction reports "inserted" (not "Existed"); TxData nets it away all the same. Index,
  * constraint and sequence ids of the system tables are numbered 1.. in store order, not
- * taken from SpacetimeDB's fixed maps. Not implemented: dropping tables/indexes, event and
- * view tables.
+ * taken from SpacetimeDB's fixed maps. Not implemented: event and view tables.
  *
  * Ownership and lifetimes.
  *   - store_txn lives on the caller's stack; begin/commit/abort pair up exactly once.
@@ -309,5 +308,22 @@ int store_table_set_access_pk(store_txn *txn, u32 table_id, bool is_public, i32 
 /* Drops an EMPTY user table not otherwise changed in this transaction, with its columns,
  * indexes, constraints and sequences (LC_ESTATE otherwise). Undone by abort. */
 int store_table_drop_empty(store_txn *txn, u32 table_id, lc_errbuf *eb) LC_MUST_USE;
+/* Drops a user table with its rows (logged as a truncate) and its st_column, st_index,
+ * st_constraint, st_sequence and st_scheduled rows. Undone by abort. */
+int store_table_drop(store_txn *txn, u32 table_id, lc_errbuf *eb) LC_MUST_USE;
+/* Rebuilds a user table under a NEW table id (store_rebuild.c): same name, access, primary
+ * key, indexes and sequences (resuming their values), columns `cols` (the old ones, possibly
+ * with layout-compatible new types, then col_count - old count added ones); every row is
+ * copied with `tail` (the BSATN of the added columns' values) appended. LC_EDECODE if a row
+ * does not fit the new types. Undone by abort; *out_new_id may be NULL. */
+int store_table_rebuild(store_txn *txn, u32 table_id, u32 col_count,
+                        const store_column_def *cols, const u8 *tail, size_t tail_len,
+                        u32 *out_new_id, lc_errbuf *eb) LC_MUST_USE;
+/* Adds a sequence on integer column def->col_pos of an existing user table (the caller
+ * checks the existing values first, as the reference's precheck does). */
+int store_sequence_create(store_txn *txn, u32 table_id, const store_sequence_def *def,
+                          lc_errbuf *eb) LC_MUST_USE;
+/* Drops the sequence on column col_pos of a user table (LC_ENOTFOUND if none). */
+int store_sequence_drop(store_txn *txn, u32 table_id, u16 col_pos, lc_errbuf *eb) LC_MUST_USE;
 
 #endif

@@ -2,8 +2,10 @@
  * store/store_ddl_ext.c — DDL the module host's republish migration needs beyond creating
  * tables and indexes (host/migrate.c): dropping an index; changing a table's access
  * (public / private) and primary key (the reference's ChangeAccess / ChangePrimaryKey, which
- * only rewrite st_table); dropping an empty table (its st_table, st_column, st_index,
- * st_constraint and st_sequence rows).
+ * only rewrite st_table); dropping a table (its rows, then its st_table, st_column, st_index,
+ * st_constraint, st_sequence and st_scheduled rows). A table whose rows changed in the
+ * transaction is kept as a zombie by the catalog until the transaction ends (catalog.c), so
+ * a rollback can give the rows back.
  *
  * Design: like every DDL of the store, the change is made to the st_* rows through the normal
  * row API (so it is undone by a rollback and logged in the transaction's TxData like any
@@ -236,6 +238,26 @@ static int delete_rows_of(store_txn *txn, u32 sys, int layout, u32 table_id)
     return rc;
 }
 
+/* Deletes the catalog rows of user table t (its rows are already gone or going) and
+ * reconciles; rolled back to the statement's start on failure. */
+static int table_rows_drop(store_txn *txn, store_table *t, u32 mark, lc_errbuf *eb)
+{
+    store *s = txn->s;
+    u32 table_id = t->id;
+    int rc = delete_rows_of(txn, STORE_ST_SEQUENCE, TID_AFTER_ID_NAME, table_id);
+    if (!rc) rc = delete_rows_of(txn, STORE_ST_CONSTRAINT, TID_AFTER_ID_NAME, table_id);
+    if (!rc) rc = delete_rows_of(txn, STORE_ST_INDEX, TID_AFTER_ID, table_id);
+    if (!rc) rc = delete_rows_of(txn, STORE_ST_COLUMN, TID_FIRST, table_id);
+    if (!rc) rc = delete_rows_of(txn, STORE_ST_SCHEDULED, TID_AFTER_ID, table_id);
+    if (!rc) rc = delete_rows_of(txn, STORE_ST_TABLE, TID_FIRST, table_id);
+    if (!rc) rc = catalog_reconcile(s, eb);
+    if (rc && s->undo_count != mark) {
+        txn_rollback_to(s, mark);
+        if (catalog_reconcile(s, NULL) || rc == LC_ENOMEM) txn->is_failed = true;
+    }
+    return rc;
+}
+
 int store_table_drop_empty(store_txn *txn, u32 table_id, lc_errbuf *eb)
 {
     if (txn->is_failed) return LC_ETXFAILED;
@@ -250,16 +272,23 @@ int store_table_drop_empty(store_txn *txn, u32 table_id, lc_errbuf *eb)
     if (n || t->tx_mark)
         return lc_errf(eb, LC_ESTATE, "table %s contains data or was changed in this "
                        "transaction", t->name);
+    return table_rows_drop(txn, t, s->undo_count, eb);
+}
+
+int store_table_drop(store_txn *txn, u32 table_id, lc_errbuf *eb)
+{
+    if (txn->is_failed) return LC_ETXFAILED;
+    if (!txn->is_write) return LC_ESTATE;
+    store *s = txn->s;
+    store_table *t = store_table_get(s, table_id);
+    if (!t || table_id < STORE_USER_TABLE_ID_MIN)
+        return lc_errf(eb, t ? LC_EPERM : LC_ENOTFOUND, "table %u: not a user table", table_id);
     u32 mark = s->undo_count;
-    rc = delete_rows_of(txn, STORE_ST_SEQUENCE, TID_AFTER_ID_NAME, table_id);
-    if (!rc) rc = delete_rows_of(txn, STORE_ST_CONSTRAINT, TID_AFTER_ID_NAME, table_id);
-    if (!rc) rc = delete_rows_of(txn, STORE_ST_INDEX, TID_AFTER_ID, table_id);
-    if (!rc) rc = delete_rows_of(txn, STORE_ST_COLUMN, TID_FIRST, table_id);
-    if (!rc) rc = delete_rows_of(txn, STORE_ST_TABLE, TID_FIRST, table_id);
-    if (!rc) rc = catalog_reconcile(s, eb);
-    if (rc && s->undo_count != mark) {
-        txn_rollback_to(s, mark);
-        if (catalog_reconcile(s, NULL) || rc == LC_ENOMEM) txn->is_failed = true;
+    u64 n = 0;
+    int rc = store_clear(txn, table_id, &n);
+    if (rc) {
+        if (s->undo_count != mark) txn_rollback_to(s, mark);
+        return lc_errf(eb, rc, "dropping table %s: %s", t->name, lc_strerror(rc));
     }
-    return rc;
+    return table_rows_drop(txn, t, mark, eb);
 }

@@ -158,6 +158,11 @@ struct store {
     bool is_replaying;   /* reconcile sets sequence value = allocated */
     store_table **touched;
     u32 touched_count, touched_cap;
+    /* user tables dropped in this transaction after row changes (catalog.c table_zombify):
+     * kept for rollback, destroyed when the transaction ends */
+    store_table **zombies;
+    u32 zombie_count, zombie_cap;
+    bool keep_dead_tables; /* replay between a record's inserts and deletes (see sweep) */
     /* TxData of the last commit */
     store_txdata td;
     store_txdata_table *td_tables;
@@ -277,6 +282,11 @@ store_table *store_table_get(const store *s, u32 id);
 /* ---- catalog.c ---- */
 int catalog_bootstrap(store *s) LC_MUST_USE;
 int catalog_reconcile(store *s, lc_errbuf *eb) LC_MUST_USE;
+/* Sets q's next value and persisted bound (rewrites its st_sequence row): a rebuilt table's
+ * sequence resumes where the old one stopped. */
+int catalog_seq_restore(store *s, store_seq *q, i128 value, i128 allocated) LC_MUST_USE;
+/* Destroys the zombie tables left at the end of a transaction (see catalog.c). */
+void catalog_zombies_destroy(store *s);
 /* Next value of sequence `seq` (reserving a block and rewriting st_sequence if needed). */
 int catalog_seq_next(store *s, store_seq *seq, i128 *out_value) LC_MUST_USE;
 void catalog_destroy_all(store *s);

@@ -461,7 +461,9 @@ static int apply_inserts(store *s, lc_rd *r, group **users, u64 *user_n, lc_errb
     for (u64 i = 0; i < n; i++) {
         u32 id = lc_rd_left(r) >= 4 ? lc_load_u32(r->p) : 0; /* peek at the table id */
         if (id >= STORE_USER_TABLE_ID_MIN && !is_reconciled) {
+            s->keep_dead_tables = true; /* the deletes below may still name them */
             int rc = s->catalog_dirty ? catalog_reconcile(s, eb) : 0;
+            s->keep_dead_tables = false;
             if (rc) return rc;
             is_reconciled = true;
         }
@@ -473,7 +475,11 @@ static int apply_inserts(store *s, lc_rd *r, group **users, u64 *user_n, lc_errb
         if (rc) return lc_errf(eb, LC_ECORRUPT, "replay insert into %u: %s", g.t->id,
                                lc_err_name(rc));
     }
-    return is_reconciled || !s->catalog_dirty ? 0 : catalog_reconcile(s, eb);
+    if (is_reconciled || !s->catalog_dirty) return 0;
+    s->keep_dead_tables = true;
+    int rc = catalog_reconcile(s, eb);
+    s->keep_dead_tables = false;
+    return rc;
 }
 
 static int apply_deletes(store *s, lc_rd *r, pending *pd, lc_errbuf *eb)

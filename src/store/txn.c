@@ -55,6 +55,7 @@ void store_destroy(store *s)
     store_idmap_deinit(&s->seqs);
     lc_free(s->undo);
     lc_free(s->touched);
+    lc_free(s->zombies);
     lc_free(s->td_tables);
     lc_free(s->td_offs);
     lc_free(s->tmp);
@@ -195,6 +196,7 @@ void store_txn_abort(store_txn *txn)
         LC_ASSERT(rc == 0); /* removing objects and restoring counters does not allocate */
     }
     s->catalog_dirty = false;
+    catalog_zombies_destroy(s);
     pthread_rwlock_unlock(&s->lock);
     txn->s = NULL;
 }
@@ -210,6 +212,7 @@ void txn_commit_finish(store *s)
     lc_buf_reset(&s->undo_bytes);
     touched_clear(s);
     s->catalog_dirty = false;
+    catalog_zombies_destroy(s);
 }
 
 int store_txn_commit(store_txn *txn, const store_txdata **out_txdata)

@@ -11,6 +11,7 @@
 #include "host/migrate.h"
 #include "host/schema.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct tspec {
@@ -22,6 +23,7 @@ typedef struct tspec {
     bool seq0;          /* auto_inc on column 0 */
     bool index1;        /* btree index on column 1, accessor index1_acc (or "other") */
     bool other_acc;
+    bool unique1;       /* unique constraint on column 1 (with index1: a unique index) */
     bool is_private;
     bool is_event;
     u32 default_from;   /* columns >= this get an i64 default (0 = none) */
@@ -51,11 +53,16 @@ static void w_table(lc_buf *b, const tspec *t, u32 ref)
         lc_buf_put_u8(b, 0);
         w_col(b, 1);
     }
-    lc_buf_put_u32(b, t->key0 ? 1 : 0); /* constraints */
+    lc_buf_put_u32(b, (t->key0 ? 1u : 0u) + (t->unique1 ? 1u : 0u)); /* constraints */
     if (t->key0) {
         w_none(b);
         lc_buf_put_u8(b, 0);
         w_col(b, 0);
+    }
+    if (t->unique1) {
+        w_none(b);
+        lc_buf_put_u8(b, 0);
+        w_col(b, 1);
     }
     lc_buf_put_u32(b, t->seq0 ? 1 : 0);
     if (t->seq0) {
@@ -269,8 +276,65 @@ TEST(migrate_refusals_listed)
     host_moddef_destroy(b);
 }
 
+/* Commits txn and replays its TxData into twin (the commit log's path: a reopen of the data
+ * directory applies the same bytes). */
+static int commit_to_twin(store_txn *txn, store *twin)
+{
+    const store_txdata *td = NULL;
+    int rc = store_txn_commit(txn, &td);
+    if (rc || !td->has_offset) return rc;
+    lc_buf enc;
+    lc_buf_init(&enc);
+    store_txdata_encode(td, NULL, &enc);
+    lc_errbuf eb = {{0}};
+    rc = enc.err ? enc.err : store_txdata_apply(twin, td->tx_offset, enc.data, enc.len, &eb);
+    if (rc) fprintf(stderr, "replay: %s\n", eb.msg);
+    lc_buf_deinit(&enc);
+    return rc;
+}
+
+/* The rows of `table` sorted and concatenated (u32 len ++ bytes each), for comparisons. */
+static int cmp_rows(const void *a, const void *b)
+{
+    const lc_buf *x = a, *y = b;
+    size_t n = x->len < y->len ? x->len : y->len;
+    int c = memcmp(x->data, y->data, n);
+    return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+static void rows_dump(store *s, const char *table, lc_buf *out, u32 *out_id)
+{
+    store_txn txn;
+    store_read_begin(&txn, s);
+    u32 id = 0;
+    lc_buf rows[16];
+    u32 n = 0;
+    store_iter it;
+    if (store_table_id_from_name(&txn, table, strlen(table), &id) == 0 &&
+        store_scan(&txn, id, &it) == 0) {
+        const u8 *row;
+        u32 len;
+        while (n < 16 && store_iter_next(&it, &row, &len)) {
+            lc_buf_init(&rows[n]);
+            lc_buf_put(&rows[n++], row, len);
+        }
+        store_iter_close(&it);
+        CHECK(store_table_check(&txn, id));
+    }
+    store_read_end(&txn);
+    qsort(rows, n, sizeof *rows, cmp_rows);
+    for (u32 i = 0; i < n; i++) {
+        lc_buf_put_u32(out, (u32)rows[i].len);
+        lc_buf_put(out, rows[i].data, rows[i].len);
+        lc_buf_deinit(&rows[i]);
+    }
+    if (out_id) *out_id = id;
+}
+
 /* Columns added at the end with defaults: accepted, breaks clients, DisconnectAllUsers last.
- * The store cannot rebuild tables yet: apply fails cleanly and the abort keeps the data. */
+ * The table is rebuilt under a new id with the default appended to every row; an abort gives
+ * the old table back; a commit replayed into a twin store gives the same rows; sequences
+ * resume where they stopped. */
 TEST(migrate_add_columns_with_defaults)
 {
     tspec n = {"account", 3, {"id", "balance", "limit_"}, {LC_T_U32, LC_T_I64, LC_T_I64},
@@ -287,15 +351,70 @@ TEST(migrate_add_columns_with_defaults)
     CHECK_EQ(p.steps[0].kind, HOST_MIG_ADD_TABLE);
     CHECK_EQ(p.steps[1].kind, HOST_MIG_ADD_COLUMNS);
     CHECK_EQ(p.steps[2].kind, HOST_MIG_DISCONNECT_ALL);
-    store *s = store_with(a);
+    store *s = NULL, *twin = NULL;
+    CHECK_OK(store_create(&s));
+    CHECK_OK(store_create(&twin));
     store_txn txn;
     store_txn_begin(&txn, s);
-    CHECK_ERR(host_migrate_apply(&txn, &p, a, b, &eb), LC_ENOTSUP);
-    CHECK(strstr(eb.msg, "add columns") != NULL);
+    u32 id = 0;
+    CHECK_OK(host_schema_create(&txn, a, &eb));
+    CHECK_OK(store_table_id_from_name(&txn, "account", 7, &id));
+    for (u32 k = 1; k <= 2; k++) { /* id 0: the sequence gives 1 and 2 */
+        u8 row[12] = {0};
+        lc_store_u64(row + 4, 100 * k);
+        CHECK_OK(store_insert(&txn, id, row, sizeof row, NULL, NULL));
+    }
+    CHECK_OK(commit_to_twin(&txn, twin));
+    lc_buf before, after;
+    lc_buf_init(&before);
+    lc_buf_init(&after);
+    rows_dump(s, "account", &before, NULL);
+
+    /* abort: the old table, its id and rows come back */
+    store_txn_begin(&txn, s);
+    CHECK_OK(host_migrate_apply(&txn, &p, a, b, &eb));
+    u32 nid = 0;
+    CHECK_OK(store_table_id_from_name(&txn, "account", 7, &nid));
+    CHECK(nid != id);
     store_txn_abort(&txn);
-    CHECK_EQ(rows_of(s, "account"), 2);
-    CHECK_EQ(rows_of(s, "fresh"), ~0ull); /* the table added before the failure is gone */
+    rows_dump(s, "account", &after, &nid);
+    CHECK_EQ(nid, id);
+    CHECK_EQ(after.len, before.len);
+    CHECK_MEM(after.data, before.data, before.len);
+    CHECK_EQ(rows_of(s, "fresh"), ~0ull);
+
+    /* commit, replayed into the twin */
+    store_txn_begin(&txn, s);
+    CHECK_OK(host_migrate_apply(&txn, &p, a, b, &eb));
+    CHECK_OK(commit_to_twin(&txn, twin));
+    lc_buf_reset(&after);
+    rows_dump(s, "account", &after, &nid);
+    CHECK(nid != id);
+    CHECK_EQ(after.len, 2 * (4 + 20));
+    CHECK_EQ(lc_load_u64(after.data + 4 + 12), 7); /* the default */
+    lc_buf tw;
+    lc_buf_init(&tw);
+    rows_dump(twin, "account", &tw, NULL);
+    CHECK_EQ(tw.len, after.len);
+    CHECK_MEM(tw.data, after.data, after.len);
+    CHECK_EQ(rows_of(twin, "fresh"), 0);
+
+    /* the sequence resumes: the next generated id is 3 */
+    store_txn_begin(&txn, s);
+    u8 row[20] = {0};
+    lc_buf gen;
+    lc_buf_init(&gen);
+    CHECK_OK(store_insert(&txn, nid, row, sizeof row, &gen, NULL));
+    CHECK_EQ(gen.len, 4);
+    CHECK_EQ(lc_load_u32(gen.data), 3);
+    CHECK_OK(commit_to_twin(&txn, twin));
+    CHECK_EQ(rows_of(twin, "account"), 3);
+    lc_buf_deinit(&gen);
+    lc_buf_deinit(&tw);
+    lc_buf_deinit(&before);
+    lc_buf_deinit(&after);
     store_destroy(s);
+    store_destroy(twin);
     host_migrate_plan_free(&p);
     host_moddef_destroy(a);
     host_moddef_destroy(b);
@@ -466,5 +585,130 @@ TEST(migrate_clear_data_builds_fresh_store)
     CHECK_EQ(rows_of(s, "account"), 0);
     CHECK_EQ(rows_of(s, "other"), 0);
     store_destroy(s);
+    host_moddef_destroy(b);
+}
+
+/* The index of column 1 of account: exists? unique? */
+static int balance_index(store *s)
+{
+    store_txn txn;
+    store_read_begin(&txn, s);
+    u32 ix = 0;
+    store_index_info info;
+    int r = -1;
+    if (store_index_id_from_name(&txn, "account_balance_idx_btree", 25, &ix) == 0 &&
+        store_index_info_get(&txn, ix, &info) == 0)
+        r = info.is_unique;
+    store_read_end(&txn);
+    return r;
+}
+
+/* Applies plan a -> b to s and commits (into twin too); returns apply's code (aborts on error). */
+static int apply_commit(store *s, store *twin, const host_moddef *a, const host_moddef *b,
+                        lc_errbuf *eb)
+{
+    host_migrate_plan p;
+    int rc = host_migrate_plan_make(a, b, &p, eb);
+    store_txn txn;
+    if (rc == 0) {
+        store_txn_begin(&txn, s);
+        rc = host_migrate_apply(&txn, &p, a, b, eb);
+        if (rc) store_txn_abort(&txn);
+        else rc = commit_to_twin(&txn, twin);
+    }
+    host_migrate_plan_free(&p);
+    return rc;
+}
+
+/* A unique constraint added to an indexed column: the index becomes unique (and is refused
+ * when the data holds duplicates); removed: it becomes plain again. Replayed into a twin. */
+TEST(migrate_unique_constraint_on_existing_index)
+{
+    tspec o = ACCOUNT, u = ACCOUNT;
+    o.index1 = true;
+    u.index1 = u.unique1 = true;
+    host_moddef *a = build(&o, 1, R1, 1), *b = build(&u, 1, R1, 1);
+    CHECK(a && b);
+    store *s = store_with(a), *twin = store_with(a);
+    CHECK(s && twin);
+    lc_errbuf eb;
+    CHECK_EQ(balance_index(s), 0);
+    CHECK_OK(apply_commit(s, twin, a, b, &eb));
+    CHECK_EQ(balance_index(s), 1);
+    CHECK_EQ(balance_index(twin), 1);
+    CHECK_OK(apply_commit(s, twin, b, a, &eb));
+    CHECK_EQ(balance_index(s), 0);
+    CHECK_EQ(balance_index(twin), 0);
+    /* duplicates: two rows with balance 5 */
+    store_txn txn;
+    store_txn_begin(&txn, s);
+    u32 id = 0;
+    CHECK_OK(store_table_id_from_name(&txn, "account", 7, &id));
+    for (u32 k = 10; k <= 11; k++) {
+        u8 row[12];
+        lc_store_u32(row, k);
+        lc_store_u64(row + 4, 5);
+        CHECK_OK(store_insert(&txn, id, row, sizeof row, NULL, NULL));
+    }
+    CHECK_OK(commit_to_twin(&txn, twin));
+    CHECK_ERR(apply_commit(s, twin, a, b, &eb), LC_EUNIQUE);
+    CHECK(strstr(eb.msg, "account_balance_key") != NULL);
+    CHECK(strstr(eb.msg, "duplicate") != NULL);
+    CHECK_EQ(balance_index(s), 0);
+    CHECK_EQ(rows_of(s, "account"), 4);
+    store_destroy(s);
+    store_destroy(twin);
+    host_moddef_destroy(a);
+    host_moddef_destroy(b);
+}
+
+/* Sequences on an existing table: removing one stops generation; adding one back is refused
+ * while the column holds values in its range (the reference's precheck), accepted when not. */
+TEST(migrate_sequence_add_remove)
+{
+    tspec noseq = ACCOUNT;
+    noseq.seq0 = false;
+    host_moddef *a = build(&ACCOUNT, 1, R1, 1), *b = build(&noseq, 1, R1, 1);
+    CHECK(a && b);
+    store *s = store_with(a), *twin = store_with(a);
+    lc_errbuf eb;
+    CHECK_OK(apply_commit(s, twin, a, b, &eb));
+    store_txn txn;
+    store_txn_begin(&txn, s);
+    u32 id = 0;
+    CHECK_OK(store_table_id_from_name(&txn, "account", 7, &id));
+    u8 row[12] = {0};
+    lc_buf gen;
+    lc_buf_init(&gen);
+    CHECK_OK(store_insert(&txn, id, row, sizeof row, &gen, NULL));
+    CHECK_EQ(gen.len, 0); /* no sequence: the zero stays */
+    CHECK_OK(commit_to_twin(&txn, twin));
+    CHECK_ERR(apply_commit(s, twin, b, a, &eb), LC_ESTATE);
+    CHECK(strstr(eb.msg, "account_id_seq") != NULL);
+    CHECK(strstr(eb.msg, "already has values") != NULL);
+    /* only the zero row left (outside [1, max]): accepted, and the zero... stays a zero */
+    store_txn_begin(&txn, s);
+    for (u32 k = 1; k <= 2; k++) {
+        u8 key[4];
+        lc_store_u32(key, k);
+        u32 ix = 0, n = 0;
+        CHECK_OK(store_index_id_from_name(&txn, "account_id_idx_btree", 20, &ix));
+        CHECK_OK(store_delete_point(&txn, ix, key, 4, &n));
+        CHECK_EQ(n, 1);
+    }
+    CHECK_OK(commit_to_twin(&txn, twin));
+    CHECK_OK(apply_commit(s, twin, b, a, &eb));
+    store_txn_begin(&txn, s);
+    lc_store_u64(row + 4, 9);
+    CHECK_OK(store_insert(&txn, id, row, sizeof row, &gen, NULL));
+    CHECK_EQ(gen.len, 4);
+    CHECK_EQ(lc_load_u32(gen.data), 1);
+    CHECK_OK(commit_to_twin(&txn, twin));
+    CHECK_EQ(rows_of(s, "account"), 2);
+    CHECK_EQ(rows_of(twin, "account"), 2);
+    lc_buf_deinit(&gen);
+    store_destroy(s);
+    store_destroy(twin);
+    host_moddef_destroy(a);
     host_moddef_destroy(b);
 }

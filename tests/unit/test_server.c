@@ -177,7 +177,7 @@ TEST(server_http_keepalive_limits_routes)
 
     http_do(port, "GET /v1/database/x/sql HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
             out, sizeof out);
-    CHECK(strncmp(out, "HTTP/1.1 501", 12) == 0);
+    CHECK(strncmp(out, "HTTP/1.1 501", 12) == 0); /* /sql is POST only */
 
     /* A header block over LC_HTTP_HEADER_SIZE_MAX -> 431, and the connection closes. */
     size_t big = LC_HTTP_HEADER_SIZE_MAX + 100;
@@ -441,15 +441,30 @@ static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *f)
     return remove(p);
 }
 
+/* Bearer token sent by http_post when non-empty (the owner's, for a republish). */
+static char http_auth[1024];
+
+/* Copies the spacetime-identity-token header of a response into http_auth. */
+static void http_auth_from(const char *resp)
+{
+    const char *p = strstr(resp, "spacetime-identity-token: ");
+    http_auth[0] = 0;
+    if (!p) return;
+    p += strlen("spacetime-identity-token: ");
+    size_t n = strcspn(p, "\r\n");
+    if (n < sizeof http_auth) { memcpy(http_auth, p, n); http_auth[n] = 0; }
+}
+
 /* POST path with body; Connection: close. Returns the status code, body copied to out. */
 static int http_post(u16 port, const char *method, const char *path, const void *body,
                      size_t n, char *out, size_t cap)
 {
-    char head[512];
+    char head[1536], auth[1100] = "";
+    if (http_auth[0]) snprintf(auth, sizeof auth, "Authorization: Bearer %s\r\n", http_auth);
     int hl = snprintf(head, sizeof head,
-                      "%s %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                      "%s %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n%s"
                       "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
-                      method, path, n);
+                      method, path, auth, n);
     char *req = lc_alloc((size_t)hl + n);
     memcpy(req, head, (size_t)hl);
     if (n) memcpy(req + hl, body, n);
@@ -493,8 +508,12 @@ TEST(server_db_publish_call_http_ws_republish_restart)
     u16 port = server_port(s);
     static char out[65536];
 
-    /* Publish, then calls: success, the module's error as 530, unknown reducer / db 404. */
+    /* Publish (anonymous: a minted identity owns it; its token republishes), then calls:
+     * success, the module's error as 530, unknown reducer / db 404. */
+    http_auth[0] = 0;
     CHECK_EQ(http_post(port, "POST", "/v1/database/bank", wasm, wlen, out, sizeof out), 200);
+    http_auth_from(out);
+    CHECK(http_auth[0] != 0);
     CHECK(strstr(out, "{\"Success\":{\"domain\":\"bank\",\"database_identity\":\"") != NULL);
     CHECK(strstr(out, "\"op\":\"created\"}}") != NULL);
     CHECK_EQ(call_json(port, "bank", "seed", "[10, 100]", out, sizeof out), 200);
@@ -559,6 +578,7 @@ TEST(server_db_publish_call_http_ws_republish_restart)
     CHECK_EQ(call_json(port, "bank", "transfer", "[1, 0, 6]", out, sizeof out), 530);
     CHECK_EQ(call_json(port, "bank", "transfer", "[1, 0, 5]", out, sizeof out), 200);
     server_stop(s);
+    http_auth[0] = 0;
 
     lc_buf_deinit(&m);
     lc_buf_deinit(&body);
