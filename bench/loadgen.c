@@ -33,12 +33,13 @@
  *                [--conns 64] [--inflight 40] [--alpha 0] [--accounts 100000]
  *                [--pairs 10000000] [--warmup 3] [--seconds 10] [--confirmed 1]
  *                [--no-seed] [--check subscribe|offline|none] [--data-dir DIR]
- *        loadgen --check-only offline --data-dir DIR/<db> [--accounts N]
+ *        loadgen --check-only offline --data-dir DIR [--accounts N]
+ * (DIR: one database's directory, e.g. <lightcone start --data-dir>/db/bank)
  */
 #include <errno.h>
-#include <ftw.h>
 #include <math.h>
 #include <sys/epoll.h>
+#include <sys/stat.h>
 
 #include "base/arena.h"
 #include "host/db.h"
@@ -351,6 +352,11 @@ static int check_subscribe(net_wsc *c, u64 *count, i64 *sum)
 
 static int check_offline(const char *dir, u64 *count, i64 *sum)
 {
+    struct stat st;
+    if (stat(dir, &st) || !S_ISDIR(st.st_mode)) { /* host_db_open would create it */
+        fprintf(stderr, "loadgen: %s is not a database directory\n", dir);
+        return LC_ENOTFOUND;
+    }
     host_db_opts o = {0};
     host_db *db = NULL;
     lc_errbuf eb;
@@ -435,69 +441,6 @@ static void parse_opts(int argc, char **argv, lg_opts *o)
     }
     if (!o->conns || !o->inflight || o->accounts < 2 || !o->pairs || o->seconds <= 0) usage();
     if (!o->check) o->check = o->inproc || o->data_dir ? "offline" : "subscribe";
-}
-
-typedef struct inproc {
-    server *srv;
-    net_keys *keys;
-    char dir[64];
-    char data[96];
-} inproc;
-
-static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *f)
-{
-    (void)sb, (void)flag, (void)f;
-    return remove(p);
-}
-
-static int inproc_start(inproc *ip, lg_opts *o)
-{
-    snprintf(ip->dir, sizeof ip->dir, "/tmp/lc-loadgen-XXXXXX");
-    if (!mkdtemp(ip->dir)) return LC_EIO;
-    char kd[96];
-    snprintf(kd, sizeof kd, "%s/keys", ip->dir);
-    snprintf(ip->data, sizeof ip->data, "%s/data", ip->dir);
-    lc_errbuf eb;
-    int rc = net_keys_open_dir(kd, &ip->keys, &eb);
-    server_config cfg = {.keys = ip->keys, .issuer = "localhost", .data_dir = ip->data};
-    if (!rc) rc = server_start(&cfg, &ip->srv, &eb);
-    if (rc) {
-        fprintf(stderr, "loadgen: in-process server: %s\n", eb.msg);
-        return rc;
-    }
-    snprintf(o->host, sizeof o->host, "127.0.0.1");
-    o->port = server_port(ip->srv);
-    o->data_dir = ip->data;
-    return 0;
-}
-
-static void inproc_stop(inproc *ip)
-{
-    if (ip->srv) server_stop(ip->srv);
-    ip->srv = NULL;
-}
-
-static void inproc_cleanup(inproc *ip)
-{
-    inproc_stop(ip);
-    if (ip->keys) net_keys_destroy(ip->keys);
-    if (ip->dir[0]) nftw(ip->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static int publish(const lg_opts *o)
-{
-    size_t n = 0;
-    u8 *w = load_read_file(o->wasm, &n);
-    if (!w) {
-        fprintf(stderr, "loadgen: cannot read %s\n", o->wasm);
-        return LC_EIO;
-    }
-    char path[300], out[512];
-    snprintf(path, sizeof path, "/v1/database/%s", o->db);
-    int st = load_http(o->host, o->port, "POST", path, w, n, out, sizeof out);
-    lc_free(w);
-    if (st != 200) fprintf(stderr, "loadgen: publish: HTTP %d %s\n", st, out);
-    return st == 200 ? 0 : LC_EIO;
 }
 
 static int measure(lg_run *r)
@@ -593,10 +536,15 @@ int main(int argc, char **argv)
     static inproc ip;
     int rc = 0;
     if (o.inproc) {
-        rc = inproc_start(&ip, &o);
+        rc = inproc_start(&ip);
+        if (!rc) {
+            snprintf(o.host, sizeof o.host, "127.0.0.1");
+            o.port = server_port(ip.srv);
+            o.data_dir = ip.data;
+        }
         if (!o.wasm) o.wasm = "build/wasm/keynote-bank.wasm";
     }
-    if (!rc && o.wasm) rc = publish(&o);
+    if (!rc && o.wasm) rc = load_publish(o.host, o.port, o.db, o.wasm);
     const char *sum = "skipped";
     if (!rc) rc = run_workload(&o, &ip, &sum);
     inproc_cleanup(&ip);

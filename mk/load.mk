@@ -37,3 +37,7 @@ BENCH_BINS += $(BUILD)/loadgen
 $(BUILD)/bench/keynote/peers.o: CFLAGS += -I/usr/include/postgresql -Ibench
 $(BUILD)/keynote_peers: $(BUILD)/bench/keynote/peers.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $< $(LIB) -lpq $(LIBS)
+
+$(BUILD)/fanout: $(BUILD)/bench/fanout.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS)
+BENCH_BINS += $(BUILD)/fanout

@@ -79,6 +79,10 @@ int sql_exec_stmt(store *s, const sql_stmt *st, const char *sql, size_t len,
 int sql_lit_encode(const lc_type *t, const sql_lit *lit, lc_buf *out, lc_errbuf *eb)
     LC_MUST_USE;
 
+/* False for a private table (or an unknown id): what a restricted caller may not see. The
+ * server uses it to expand `SELECT * FROM *` for clients into the public tables only. */
+bool sql_table_is_public(store_txn *txn, u32 table_id);
+
 /* True when comparisons are allowed on values of t (bool, integers, floats, strings, bytes,
  * Identity, ConnectionId, Timestamp, TimeDuration, Uuid). */
 bool sql_type_is_comparable(const lc_type *t);
