@@ -122,6 +122,7 @@ typedef struct wsk {
     size_t body_pos; /* next unread message in body */
     u8 identity[32];
     u16 close_code;
+    u8 last_tag; /* compression tag of the last binary frame */
 } wsk;
 
 static int wsk_open(wsk *w, u16 port, const char *db, const char *query, bool v3)
@@ -190,6 +191,7 @@ static int wsk_frame(wsk *w, int timeout_ms)
         if (rc == 1 && ev.opcode == NET_WS_OP_BINARY) {
             lc_buf_reset(&w->body);
             w->body_pos = 0;
+            w->last_tag = ev.len ? ev.data[0] : 0xff;
             return net_ws_msg_decode(ev.data, ev.len, LC_WS_DECOMPRESSED_MAX, &w->body, NULL)
                        ? -1 : 1;
         }
@@ -843,6 +845,54 @@ TEST(server_sub_scheduled_reducer_updates)
     CHECK_EQ(count_rows(m, "tick_count", 'i'), 1);
     CHECK(memmem(m->rows[0].data, m->rows[0].len, "every_second", 12) != NULL);
     wsk_close(&a);
+    lc_free(m);
+    server_stop(s);
+    net_keys_destroy(keys);
+}
+
+/* Bodies over 1 KiB go gzip-compressed to a client that asked for Gzip (small ones stay
+ * tag 0), on v2 and on v3 where several messages share one compressed frame. */
+TEST(server_sub_gzip_large_messages)
+{
+    net_keys *keys = sk_keys();
+    CHECK(keys != NULL);
+    server_config cfg = {.keys = keys};
+    server *s;
+    CHECK_OK(server_start(&cfg, &s, NULL));
+    u16 port = server_port(s);
+    CHECK_EQ(sk_publish(port, "bank", "keynote-bank"), 200);
+    CHECK_EQ(sk_call_json(port, "bank", "seed", "[120, 3]"), 200); /* 120 x 12 B of rows */
+    static wsk a, b;
+    tmsg *m = lc_alloc(sizeof *m);
+    CHECK(wsk_join(&a, port, "bank", "?compression=Gzip", false));
+    send_sub(&a, 1, 1, "SELECT * FROM accounts WHERE id < 3", NULL);
+    CHECK_EQ(wsk_msg(&a, m, 5000), 1);
+    CHECK_EQ(a.last_tag, NET_WS_COMPRESS_NONE); /* 3 rows: small */
+    send_sub(&a, 2, 2, "SELECT * FROM accounts WHERE id >= 20", NULL);
+    CHECK_EQ(wsk_msg(&a, m, 5000), 1);
+    CHECK_EQ(a.last_tag, NET_WS_COMPRESS_GZIP);
+    CHECK_EQ(m->tag, NET_SMSG_SUBSCRIBE_APPLIED);
+    CHECK_EQ(m->nrows, 100);
+    CHECK(has_account(m, 'r', 119, 3));
+    /* v3: a Subscribe and a call in one frame; both replies, gzip when large. */
+    CHECK(wsk_join(&b, port, "bank", "?compression=Gzip", true));
+    lc_buf q;
+    lc_buf_init(&q);
+    put_sub(&q, 1, 1, "SELECT * FROM accounts WHERE id >= 20", NULL);
+    put_transfer(&q, 2, 30, 31, 1);
+    wsk_send(&b, &q);
+    CHECK_EQ(wsk_msg(&b, m, 5000), 1);
+    CHECK_EQ(m->tag, NET_SMSG_SUBSCRIBE_APPLIED);
+    CHECK_EQ(b.last_tag, NET_WS_COMPRESS_GZIP);
+    CHECK_EQ(wsk_msg(&b, m, 5000), 1);
+    CHECK_EQ(m->tag, NET_SMSG_REDUCER_RESULT);
+    CHECK(has_account(m, 'i', 31, 4));
+    CHECK_EQ(wsk_msg(&a, m, 5000), 1); /* A's set 2 sees the transfer too */
+    CHECK_EQ(m->tag, NET_SMSG_TRANSACTION_UPDATE);
+    CHECK(has_account(m, 'd', 30, 3) && has_account(m, 'i', 30, 2));
+    lc_buf_deinit(&q);
+    wsk_close(&a);
+    wsk_close(&b);
     lc_free(m);
     server_stop(s);
     net_keys_destroy(keys);
