@@ -313,8 +313,13 @@ static void job_lifecycle(dbwork *w, dbjob *j)
     lc_errbuf eb;
     host_db *db = NULL;
     if (registry_get(w, j->db, false, &db, &eb)) return; /* ok stays false */
-    if (!db) { /* no such database: the socket stays, its calls answer "no such database" */
-        j->ok = true;
+    if (!db) { /* no such database: the upgrade is answered 404, as the reference */
+        if (j->kind == DBJOB_CONNECT) {
+            char msg[SERVER_DB_NAME_MAX + 16];
+            int n = snprintf(msg, sizeof msg, "`%s` not found", j->db);
+            net_http_write_response(&j->out, 404, "text/plain; charset=utf-8", msg, (size_t)n,
+                                    false, NULL, 0);
+        }
         return;
     }
     dbentry *e = registry_entry(w, db);

@@ -555,22 +555,25 @@ static void on_durable(void *user)
     while (srv->dirty) ws_flush(srv->dirty);
 }
 
-/* Remembers the client and queues client_connected (its refusal closes the socket). */
-static void ws_connect(conn *c, const net_http_request *req, const u8 wire[32], const u8 cid[16])
+/* Remembers the client and queues client_connected (its refusal, or an unknown database,
+ * answers the upgrade with an HTTP error instead). False: not a database name (404). */
+static bool ws_connect(conn *c, const net_http_request *req, const u8 wire[32],
+                       const u8 cid[16])
 {
     const char *name = req->path + strlen("/v1/database/");
     size_t nn = req->path_len - strlen("/v1/database/") - strlen("/subscribe");
     memcpy(c->identity, wire, 32);
     memcpy(c->connid, cid, 16);
-    if (!dbwork_name_valid(name, nn)) return; /* no database: calls answer "no such database" */
+    if (!dbwork_name_valid(name, nn)) return false;
     memcpy(c->db, name, nn);
     c->db[nn] = 0;
     dbjob *j = dbjob_new(DBJOB_CONNECT);
-    if (!j) return;
+    if (!j) return false; /* out of memory: refused like an unknown database */
     memcpy(j->db, c->db, sizeof j->db);
     memcpy(j->identity, wire, 32);
     memcpy(j->connection_id, cid, 16);
     if (conn_submit(c, j)) c->conn_state = 1;
+    return true;
 }
 
 /* Credential check or anonymous mint; writes 101 + InitialConnection, or an error reply. */
@@ -631,7 +634,11 @@ static bool conn_upgrade(conn *c, const net_http_request *req, lc_buf *out)
     if (net_connid_generate(&connid)) connid = 1;
     memcpy(cid, &connid, 16); /* little-endian on the wire */
     net_identity_to_wire(&id, wire);
-    ws_connect(c, req, wire, cid);
+    if (!ws_connect(c, req, wire, cid)) {
+        lc_free(minted);
+        net_http_write_response(out, 404, "text/plain", "database not found", 18, false, NULL, 0);
+        return false;
+    }
     if (c->conn_state == 1) out = &c->held; /* sent once client_connected accepts */
     net_ws_write_101(out, accept, c->proto, &extra, 1);
     lc_buf body;
@@ -951,7 +958,8 @@ static void ws_job_done(conn *c, dbjob *j)
     } else if (j->kind == DBJOB_CONNECT) { /* refused: an HTTP error instead of the 101 */
         static const char msg[] = "client_connected refused the connection";
         c->conn_state = 3;
-        net_http_write_response(&out, 403, "text/plain", msg, strlen(msg), false, NULL, 0);
+        if (j->out.len) conn_send(c, &j->out); /* the worker's answer (404: no database) */
+        else net_http_write_response(&out, 403, "text/plain", msg, strlen(msg), false, NULL, 0);
         c->closing_ws = true;
     }
     conn_send(c, &out);
