@@ -607,6 +607,20 @@ TEST(host_db_scheduled_procedure)
     u8 row[17] = {1, 0, 0, 0, 0, 0, 0, 0, 1};
     CHECK_ERR(host_db_call_procedure(db, "insert_tx", row, sizeof row, &c, NULL, &o, &eb),
               LC_EPERM);
+    /* a republish without the (now empty) schedule table removes it and its st_scheduled row;
+     * while it holds a row the removal is refused */
+    CHECK_EQ(db_count(db, "st_scheduled"), 1);
+    CHECK_OK(host_db_call(db, "add_job", NULL, 0, &c, &o, &eb));
+    lc_buf_reset(&w);
+    mini_module_ex(&w, false, false, false, 8);
+    CHECK_ERR(host_db_publish(db, w.data, w.len, OWNER, NULL, &eb), LC_ESTATE);
+    CHECK(strstr(eb.msg, "cannot remove table job") != NULL);
+    CHECK_OK(host_db_run_due(db, &ran, &eb));
+    CHECK_EQ(db_count(db, "job"), 0);
+    CHECK_OK(host_db_publish(db, w.data, w.len, OWNER, NULL, &eb));
+    CHECK_EQ(db_count(db, "job"), UINT64_MAX);
+    CHECK_EQ(db_count(db, "st_scheduled"), 0);
+    CHECK_EQ(db_count(db, "t"), 2);
     CHECK_OK(host_db_close(db));
     lc_buf_deinit(&w);
 }

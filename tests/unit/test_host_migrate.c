@@ -826,3 +826,39 @@ TEST(migrate_change_columns_enum_grows)
     host_moddef_destroy(a);
     host_moddef_destroy(b);
 }
+
+/* Event tables hold no rows: any column change is accepted (breaking clients) and the table
+ * is created again with the new columns. */
+TEST(migrate_event_table_reschema)
+{
+    tspec o = {"ev", 2, {"a", "b"}, {LC_T_U8, LC_T_U8}, .is_event = true};
+    tspec n = {"ev", 1, {"c"}, {LC_T_U32}, .is_event = true};
+    host_moddef *a = build(&o, 1, R1, 1), *b = build(&n, 1, R1, 1);
+    CHECK(a && b);
+    store *s = NULL, *twin = NULL;
+    CHECK_OK(store_create(&s));
+    CHECK_OK(store_create(&twin));
+    store_txn txn;
+    lc_errbuf eb;
+    store_txn_begin(&txn, s);
+    CHECK_OK(host_schema_create(&txn, a, &eb));
+    CHECK_OK(commit_to_twin(&txn, twin));
+    host_migrate_plan p;
+    CHECK_OK(host_migrate_plan_make(a, b, &p, &eb));
+    CHECK(p.breaks_clients);
+    host_migrate_plan_free(&p);
+    CHECK_OK(apply_commit(s, twin, a, b, &eb));
+    store *both[2] = {s, twin};
+    for (int i = 0; i < 2; i++) {
+        store_read_begin(&txn, both[i]);
+        u32 id = 0;
+        CHECK_OK(store_table_id_from_name(&txn, "ev", 2, &id));
+        const lc_type *rt = store_table_row_type(&txn, id);
+        CHECK(rt && rt->elem_count == 1 && rt->elems[0].type->kind == LC_T_U32);
+        store_read_end(&txn);
+    }
+    store_destroy(s);
+    store_destroy(twin);
+    host_moddef_destroy(a);
+    host_moddef_destroy(b);
+}
