@@ -681,6 +681,24 @@ int host_db_call_procedure(host_db *db, const char *name, const u8 *args, size_t
     return 0;
 }
 
+int host_db_call_procedure_json(host_db *db, const char *name, const char *json, size_t len,
+                                const host_caller *caller, lc_buf *out_result,
+                                host_outcome *out, lc_errbuf *eb)
+{
+    memset(out, 0, sizeof *out);
+    if (!db->m) return lc_errf(eb, LC_ENOTFOUND, "no module published");
+    const host_moddef *def = host_module_def(db->m);
+    i32 id = db_procedure_id(def, name);
+    if (id < 0) return lc_errf(eb, LC_ENOTFOUND, "no such procedure: %s", name);
+    lc_buf args;
+    lc_buf_init(&args);
+    int rc = lc_json_text_to_bsatn(def->procedures[id].params, json, len, &args, eb);
+    if (rc == 0)
+        rc = host_db_call_procedure(db, name, args.data, args.len, caller, out_result, out, eb);
+    lc_buf_deinit(&args);
+    return rc;
+}
+
 /* ---------------------------------------------------------------- lifecycle -------------- */
 
 /* st_connection_credentials(connection_id, jwt_payload) row of a connection. */

@@ -89,6 +89,12 @@ int host_db_call_procedure(host_db *db, const char *name, const u8 *args, size_t
                            const host_caller *caller, lc_buf *out_result, host_outcome *out,
                            lc_errbuf *eb) LC_MUST_USE;
 
+/* Same with SATS-JSON arguments. The result stays BSATN: its type is
+ * host_module_def(host_db_module(db))->procedures[i].return_type (lc_bsatn_to_json for HTTP). */
+int host_db_call_procedure_json(host_db *db, const char *name, const char *json, size_t len,
+                                const host_caller *caller, lc_buf *out_result,
+                                host_outcome *out, lc_errbuf *eb) LC_MUST_USE;
+
 /* client_connected: st_client insert + OnConnect in one transaction. out->kind != COMMITTED
  * means the connection must be rejected. */
 int host_db_connect(host_db *db, const u8 identity[32], const u8 connection_id[16],

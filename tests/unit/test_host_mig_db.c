@@ -546,6 +546,12 @@ TEST(host_db_call_procedure)
     CHECK_EQ(res.len, 4);
     CHECK_EQ(lc_load_u32(res.data), 42);
     lc_buf_reset(&res);
+    CHECK_OK(host_db_call_procedure_json(db, "answer", "[]", 2, &oc, &res, &o, &eb));
+    CHECK_EQ(o.kind, HOST_OUTCOME_COMMITTED);
+    CHECK_EQ(res.len, 4);
+    CHECK_ERR(host_db_call_procedure_json(db, "answer", "[1]", 3, &oc, &res, &o, &eb),
+              LC_ETYPE); /* one argument too many */
+    lc_buf_reset(&res);
     CHECK_OK(host_db_call_procedure(db, "insert_tx", NULL, 0, &c, &res, &o, &eb));
     CHECK_EQ(o.kind, HOST_OUTCOME_COMMITTED);
     CHECK_EQ(o.message_len, 0);
