@@ -302,7 +302,11 @@ TEST(host_db_republish_adds_column_with_default_and_reopens)
         CHECK_OK(host_db_call(db, "add", NULL, 0, &c, &o, &eb));
         CHECK_EQ(o.kind, HOST_OUTCOME_COMMITTED);
     }
+    CHECK_EQ(host_db_publish_count(db), 1);
+    CHECK(!host_db_last_publish_breaks_clients(db));
     CHECK_OK(publish_mini(db, true, OWNER, &eb));
+    CHECK(host_db_last_publish_breaks_clients(db)); /* AddColumns: DisconnectAllUsers */
+    CHECK_EQ(host_db_publish_count(db), 2);
     i64 r[8][3];
     CHECK_EQ(t_rows(db, r, 8), 2);
     CHECK_EQ(r[0][0], 1);
@@ -415,7 +419,10 @@ TEST(host_db_publish_clear_and_owner)
     CHECK_ERR(publish_file(db, "hosttest", other, false, &eb), LC_EPERM);
     CHECK_EQ(db_count(db, "tick_count"), 1);
     /* clear into hosttest: ticker's tables are gone, hosttest's are empty */
+    CHECK_OK(publish_file(db, "ticker", OWNER, false, &eb)); /* same module: no break */
+    CHECK(!host_db_last_publish_breaks_clients(db));
     CHECK_OK(publish_file(db, "hosttest", OWNER, true, &eb));
+    CHECK(host_db_last_publish_breaks_clients(db));
     CHECK_EQ(db_count(db, "tick_count"), UINT64_MAX);
     CHECK_EQ(db_count(db, "item"), 0);
     CHECK_EQ(host_db_next_due(db), INT64_MAX);
