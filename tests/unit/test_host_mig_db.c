@@ -204,9 +204,9 @@ static void mini_desc(lc_buf *b, bool with_w, bool private_proc, bool with_job)
     w_reducer(b, "secret", false);
     if (with_job) w_reducer(b, "add_job", true);
     lc_buf_put_u8(b, 4); /* Procedures */
-    lc_buf_put_u32(b, 4);
-    const char *procs[4] = {"answer", "insert_tx", "fails", "leaves_open"};
-    for (int i = 0; i < 4; i++) {
+    lc_buf_put_u32(b, 5);
+    const char *procs[5] = {"answer", "insert_tx", "fails", "leaves_open", "traps"};
+    for (int i = 0; i < 5; i++) {
         w_str(b, procs[i]);
         if (with_job && i == 1) { /* (arg: job) */
             lc_buf_put_u32(b, 1);
@@ -571,6 +571,9 @@ TEST(host_db_call_procedure)
     CHECK_OK(host_db_call_procedure(db, "leaves_open", NULL, 0, &c, &res, &o, &eb));
     CHECK(strstr(o.message, "aborted") != NULL);
     CHECK_EQ(db_count(db, "t"), 1); /* its insert was rolled back */
+    CHECK_OK(host_db_call_procedure(db, "traps", NULL, 0, &c, &res, &o, &eb));
+    CHECK_EQ(o.kind, HOST_OUTCOME_INTERNAL);
+    CHECK_EQ(db_count(db, "t"), 1); /* rolled back too, and the lock released */
     CHECK_ERR(host_db_call_procedure(db, "nope", NULL, 0, &c, &res, &o, &eb), LC_ENOTFOUND);
     CHECK_ERR(host_db_call_procedure(db, "fails", (const u8 *)"x", 1, &c, &res, &o, &eb),
               LC_EDECODE);
