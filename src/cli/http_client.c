@@ -197,7 +197,10 @@ int cli_http(const char *url, const char *method, const char *path, const char *
     int n = snprintf(line, sizeof line, "%s %s HTTP/1.1\r\nhost: %s:%s\r\nconnection: close\r\n"
                      "content-length: %zu\r\n", method, path, host, port, body_len);
     lc_buf_put(&req, line, (size_t)n);
-    if (ctype) { n = snprintf(line, sizeof line, "content-type: %s\r\n", ctype); lc_buf_put(&req, line, (size_t)n); }
+    if (ctype) {
+        n = snprintf(line, sizeof line, "content-type: %s\r\n", ctype);
+        lc_buf_put(&req, line, (size_t)n);
+    }
     if (token && *token) {
         lc_buf_put(&req, "authorization: Bearer ", 22);
         lc_buf_put(&req, token, strlen(token));

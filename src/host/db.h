@@ -12,7 +12,9 @@
  *                       module replaces the old; a refused one leaves everything as it was
  *   host_db_call        a reducer by name with BSATN (or JSON: host_db_call_json) args, in its
  *                       own transaction; committed transactions are logged with their inputs
+ *   host_db_call_procedure  a procedure: its own transactions, its return value
  *   host_db_connect / host_db_disconnect   client lifecycle with st_client bookkeeping
+ *                       (host_db_connect_jwt also stores the JWT payload for get_jwt)
  *   host_db_next_due / host_db_run_due     scheduled reducers for the server's event loop
  *   host_db_modlog      the module log (read_last / follow cursor, see modlog.h)
  *   host_db_close
@@ -77,10 +79,26 @@ int host_db_call(host_db *db, const char *name, const u8 *args, size_t len,
 int host_db_call_json(host_db *db, const char *name, const char *json, size_t len,
                       const host_caller *caller, host_outcome *out, lc_errbuf *eb) LC_MUST_USE;
 
+/* Calls procedure `name` (spec-module-abi §4.8): it runs with no transaction and commits its
+ * own (procedure_start_mut_tx ... commit), each logged like a reducer's. On out->kind ==
+ * COMMITTED the BSATN of its return value is appended to out_result (may be NULL). A private
+ * procedure is callable by the owner only (LC_EPERM). A failure, or a transaction left open
+ * (aborted), is written to the module log. LC_ENOTFOUND / LC_EDECODE as host_db_call. Not
+ * supported: procedure_sleep_until into the future (traps), outbound HTTP (HTTP_ERROR). */
+int host_db_call_procedure(host_db *db, const char *name, const u8 *args, size_t len,
+                           const host_caller *caller, lc_buf *out_result, host_outcome *out,
+                           lc_errbuf *eb) LC_MUST_USE;
+
 /* client_connected: st_client insert + OnConnect in one transaction. out->kind != COMMITTED
  * means the connection must be rejected. */
 int host_db_connect(host_db *db, const u8 identity[32], const u8 connection_id[16],
                     host_outcome *out, lc_errbuf *eb) LC_MUST_USE;
+/* Same with the connection's JWT payload (decoded claims, JSON; jwt may be NULL): stored in
+ * st_connection_credentials(connection_id, jwt_payload) in the connect transaction (removed
+ * on disconnect), where the get_jwt import finds it. */
+int host_db_connect_jwt(host_db *db, const u8 identity[32], const u8 connection_id[16],
+                        const u8 *jwt, u32 jwt_len, host_outcome *out, lc_errbuf *eb)
+    LC_MUST_USE;
 int host_db_disconnect(host_db *db, const u8 identity[32], const u8 connection_id[16],
                        host_outcome *out, lc_errbuf *eb) LC_MUST_USE;
 

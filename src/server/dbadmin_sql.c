@@ -8,9 +8,10 @@
  * ProductType (lc_product_type_to_json) so a client can format the cells. SQL errors -> 400
  * with the message. Authorization: the owner may run anything; another caller may run only
  * SELECT over public module tables (a write, SET/SHOW, a private table or an st_* system
- * table -> 403). A write statement commits through host_db_commit_external, so it is logged
- * to the commit log (durable, replayed on restart) like a reducer's transaction. Results
- * over SERVER_SQL_ROWS_MAX rows fail with 400 rather than build an unbounded response.
+ * table -> 403), and sql_exec runs it restricted (row-level security rules applied).
+ * A write statement commits through host_db_commit_external, so it is logged to the commit
+ * log (durable, replayed on restart) like a reducer's transaction. Results over
+ * SERVER_SQL_ROWS_MAX rows fail with 400 rather than build an unbounded response.
  */
 #include <stdio.h>
 #include <string.h>
@@ -121,8 +122,11 @@ void dbadmin_sql(dbwork *w, dbjob *j, host_db *db, bool is_owner)
     int rc = sql_parse(sql, len, &arena, &st, &eb);
     if (!rc && !is_owner && sql_allowed(db, st, &eb)) rc = LC_EPERM;
     if (!rc) {
+        const host_moddef *def = host_module_def(host_db_module(db));
         sql_exec_opts opts = {.row_limit = SERVER_SQL_ROWS_MAX, .caller_id = j->identity,
-                              .commit = host_db_commit_external, .commit_user = db};
+                              .commit = host_db_commit_external, .commit_user = db,
+                              .restricted = !is_owner, .rls_sql = def->rls_sql,
+                              .rls_count = def->rls_count};
         sql_sink sink = {on_columns, on_row, &o};
         rc = sql_exec_stmt(host_db_store(db), st, sql, len, &opts, &sink, &stats, &eb);
     }

@@ -129,12 +129,13 @@ static void job_publish(dbwork *w, dbjob *j)
     if (rc) { http_text(j, 500, eb.msg); return; }
     host_outcome o;
     memset(&o, 0, sizeof o);
-    rc = host_db_publish(db, j->in, j->in_len, j->identity, &o, &eb);
+    host_publish_opts po = {.clear = j->flag}; /* ?clear=true (server/dbadmin.c) */
+    rc = host_db_publish_opts(db, j->in, j->in_len, j->identity, &po, &o, &eb);
     if (rc) {
         char msg[1200];
         snprintf(msg, sizeof msg, "Database update rejected: %s", rc == LC_EINVALID && o.message_len
                  ? o.message : eb.msg);
-        http_text(j, rc == LC_ENOMEM || rc == LC_EIO ? 500 : 400, msg);
+        http_text(j, rc == LC_ENOMEM || rc == LC_EIO ? 500 : rc == LC_EPERM ? 403 : 400, msg);
         return;
     }
     u8 id[32];

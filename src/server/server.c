@@ -236,6 +236,7 @@ static void on_idle(uv_timer_t *t)
         j->route = SERVER_DB_LOGS;
         j->request_id = 1;
         j->arg = c->follow_off;
+        memcpy(j->identity, c->identity, 32); /* the owner check runs on every poll */
         j->keep_alive = true;
         if (!conn_submit(c, j)) conn_close(c);
         return;
@@ -660,6 +661,7 @@ static bool follow_job_done(conn *c, dbjob *j)
     if (!is_poll && j->ok) {
         c->following = true;
         memcpy(c->db, j->db, sizeof c->db);
+        memcpy(c->identity, j->identity, 32);
         uv_timer_start(&c->idle, on_idle, DBADMIN_FOLLOW_MS, DBADMIN_FOLLOW_MS);
         uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read); /* to see the client go */
     } else if (!is_poll) { /* cannot follow (in memory, or refused): end the response */

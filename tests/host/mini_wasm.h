@@ -14,6 +14,8 @@
  *                              error: the test reads it from out->message), or returns 2
  *                              (internal) when there is none; id == MW_ADD_REDUCER inserts
  *                              the row blob into table "t" and returns the insert's errno;
+ *                              id == MW_ADD_JOB_REDUCER inserts (0, ScheduleAt::Time(0))
+ *                              into table "job";
  *                              any other id returns 0
  *   __call_procedure__(id, ..) 0: writes the result blob, returns 0; 1: start_mut_tx, inserts
  *                              the row blob into table "t", commit, writes the result, returns
@@ -30,6 +32,10 @@
 
 #define MW_JWT_REDUCER 1u
 #define MW_ADD_REDUCER 2
+#define MW_ADD_JOB_REDUCER 4
+#define MW_JNAME 8008u
+#define MW_JOB 8016u
+#define MW_JOB_LEN 17 /* scheduled_id u64 0 (auto_inc) ++ ScheduleAt::Time(0) */
 #define MW_RESULT 4096u
 #define MW_ROW 6144u
 #define MW_TNAME 8000u
@@ -114,6 +120,14 @@ static inline void mw_body_reducer(lc_buf *c, u32 row_len)
     mw_store32(c, MW_ROW, 0); /* id 0 again: the insert wrote the generated id back */
     mw_load32(c, 88); mw_i32(c, MW_ROW); mw_i32(c, 8); mw_call(c, 3);
     mw_op(c, 0x0f); /* returns the insert's errno (0: committed) */
+    mw_op(c, 0x0b);
+    mw_if_id(c, MW_ADD_JOB_REDUCER); /* the job blob into "job" (a schedule table) */
+    mw_i32(c, MW_JNAME); mw_i32(c, 3); mw_i32(c, 88); mw_call(c, 2); mw_op(c, 0x1a);
+    mw_store32(c, 8, MW_JOB_LEN);
+    mw_store32(c, MW_JOB, 0);
+    mw_store32(c, MW_JOB + 4, 0);
+    mw_load32(c, 88); mw_i32(c, MW_JOB); mw_i32(c, 8); mw_call(c, 3);
+    mw_op(c, 0x0f);
     mw_op(c, 0x0b);
     mw_get(c, 0);
     mw_i32(c, MW_JWT_REDUCER);
@@ -277,7 +291,10 @@ static inline void mw_build(lc_buf *out, const u8 *desc, size_t desc_len, const 
     mw_exports(out, true);
     mw_code(out, (u32)desc_len, (u32)result_len, (u32)row_len);
     lc_buf_reset(&t);
-    mw_uleb(&t, 4);
+    mw_uleb(&t, 6);
+    static const u8 job[MW_JOB_LEN] = {0, 0, 0, 0, 0, 0, 0, 0, 1};
+    mw_data(&t, MW_JNAME, "job", 3);
+    mw_data(&t, MW_JOB, job, sizeof job);
     mw_data(&t, MW_DESC, desc, desc_len);
     mw_data(&t, MW_RESULT, result, result_len);
     mw_data(&t, MW_ROW, row, row_len);
