@@ -380,10 +380,10 @@ static void report(const fo_run *r, double cpu_s)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: fanout [--server http://HOST:PORT | --inproc] [--db NAME] [--wasm FILE]\n"
-                    "              [--clients N] [--entities N] [--regions N] [--move N]\n"
-                    "              [--rate TX_PER_S] [--warmup S] [--seconds S] [--where]\n"
-                    "              [--confirmed 0|1]\n");
+    fprintf(stderr, "usage: fanout [--server http://HOST:PORT | --inproc] [--db NAME]\n"
+                    "              [--wasm FILE] [--clients N] [--entities N] [--regions N]\n"
+                    "              [--move N] [--rate TX_PER_S] [--warmup S] [--seconds S]\n"
+                    "              [--where] [--confirmed 0|1]\n");
     exit(2);
 }
 
