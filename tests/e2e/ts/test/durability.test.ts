@@ -65,7 +65,7 @@ test('clients survive a server restart by reconnecting with their token', async 
     assert.equal(Number(again.conn.db.message.count()), 4);
   } finally {
     again.conn.disconnect();
-    await s.stop();
+    assert.equal(await s.stop(), 0, `clean exit; log:\n${s.log()}`);
   }
 });
 
@@ -95,7 +95,7 @@ test('confirmed reads: a resolved reducer call survives kill -9', async (t) => {
     assert.deepEqual(got, [...texts].sort(), 'every acknowledged message is on disk');
   } finally {
     b.conn.disconnect();
-    await s.stop();
+    assert.equal(await s.stop(), 0, `clean exit; log:\n${s.log()}`);
   }
 });
 
@@ -115,6 +115,6 @@ test('unconfirmed reads still deliver the same updates', async (t) => {
     a.conn.disconnect();
     b.conn.disconnect();
   } finally {
-    await s.stop();
+    assert.equal(await s.stop(), 0, `clean exit; log:\n${s.log()}`);
   }
 });
