@@ -231,6 +231,7 @@ static void job_publish(dbwork *w, dbjob *j)
 
 static void caller_of(const dbjob *j, host_caller *c)
 {
+    memset(c, 0, sizeof *c); /* no JWT payload: get_jwt reads st_connection_credentials */
     memcpy(c->identity, j->identity, 32);
     memcpy(c->connection_id, j->connection_id, 16);
     c->timestamp_micros = lc_now_micros();
