@@ -64,6 +64,13 @@ typedef struct host_publish_opts {
 int host_db_publish_opts(host_db *db, const u8 *wasm, size_t len, const u8 owner[32],
                          const host_publish_opts *opts, host_outcome *out, lc_errbuf *eb)
     LC_MUST_USE;
+/* After a successful publish: true when the server must disconnect every client (the plan
+ * had DisconnectAllUsers: a table removed or rebuilt with added columns, RLS changed; or
+ * publish -c). Table ids of rebuilt tables change on any rebuild (also for ChangeColumns,
+ * which does not break clients): callers caching table ids re-resolve them by name when
+ * host_db_publish_count changes. */
+bool host_db_last_publish_breaks_clients(const host_db *db);
+u64 host_db_publish_count(const host_db *db);
 /* The owner identity of the published module (st_module.owner_identity); LC_ENOTFOUND before
  * the first publish. */
 int host_db_owner(const host_db *db, u8 out[32]) LC_MUST_USE;
@@ -88,6 +95,12 @@ int host_db_call_json(host_db *db, const char *name, const char *json, size_t le
 int host_db_call_procedure(host_db *db, const char *name, const u8 *args, size_t len,
                            const host_caller *caller, lc_buf *out_result, host_outcome *out,
                            lc_errbuf *eb) LC_MUST_USE;
+
+/* Same with SATS-JSON arguments. The result stays BSATN: its type is
+ * host_module_def(host_db_module(db))->procedures[i].return_type (lc_bsatn_to_json for HTTP). */
+int host_db_call_procedure_json(host_db *db, const char *name, const char *json, size_t len,
+                                const host_caller *caller, lc_buf *out_result,
+                                host_outcome *out, lc_errbuf *eb) LC_MUST_USE;
 
 /* client_connected: st_client insert + OnConnect in one transaction. out->kind != COMMITTED
  * means the connection must be rejected. */

@@ -137,7 +137,9 @@ typedef struct sql_filter_eq {
  * canonical) and returns how many there are. */
 u32 sql_filter_eq_args(const sql_filter *f, u32 slot, sql_filter_eq *out, u32 cap);
 
-/* Full evaluation inside txn (index nested-loop join, index scans for constants): fn gets
+/* Full evaluation inside txn (single table: the planner's index scans; join: the outer side is
+ * a slot with an indexed `col = constant`, else the smaller table, and the other side is
+ * probed through its join index): fn gets
  * the returned table's row once per match, so a row joined to k rows comes k times. A
  * non-zero return stops and is returned. */
 typedef int (*sql_filter_row_fn)(void *ctx, const u8 *row, u32 len);
