@@ -842,7 +842,8 @@ TEST(server_sub_republish_resets)
 }
 
 /* Scheduled reducers run on the worker outside any request: their commits still reach
- * subscribers (ticker's init arms a one-second interval that bumps tick_count). */
+ * subscribers (ticker's init arms a one-second interval that bumps tick_count). A private
+ * table is invisible to clients. */
 TEST(server_sub_scheduled_reducer_updates)
 {
     net_keys *keys = sk_keys();
@@ -862,6 +863,24 @@ TEST(server_sub_scheduled_reducer_updates)
     CHECK_EQ(m->tag, NET_SMSG_TRANSACTION_UPDATE);
     CHECK_EQ(count_rows(m, "tick_count", 'i'), 1);
     CHECK(memmem(m->rows[0].data, m->rows[0].len, "every_second", 12) != NULL);
+    /* tick_timer is private: a client (not the owner) cannot subscribe to it, and
+     * SELECT * FROM * covers the public tables only. */
+    send_sub(&a, 2, 2, "SELECT * FROM tick_timer", NULL);
+    for (int k = 0; k < 5; k++) { /* skip tick updates that come meanwhile */
+        CHECK_EQ(wsk_msg(&a, m, 5000), 1);
+        if (m->tag != NET_SMSG_TRANSACTION_UPDATE) break;
+    }
+    CHECK_EQ(m->tag, NET_SMSG_SUBSCRIPTION_ERROR);
+    CHECK_EQ(m->set, 2);
+    CHECK(strstr(m->text, "private") != NULL);
+    send_sub(&a, 3, 3, "SELECT * FROM *", NULL);
+    for (int k = 0; k < 5; k++) {
+        CHECK_EQ(wsk_msg(&a, m, 5000), 1);
+        if (m->tag != NET_SMSG_TRANSACTION_UPDATE) break;
+    }
+    CHECK_EQ(m->tag, NET_SMSG_SUBSCRIBE_APPLIED);
+    CHECK_EQ(count_rows(m, "tick_count", 'r'), 1);
+    CHECK_EQ(count_rows(m, "tick_timer", 'r'), 0);
     wsk_close(&a);
     lc_free(m);
     server_stop(s);
