@@ -342,6 +342,43 @@ static void job_call_bsatn(dbwork *w, dbjob *j)
     lc_buf_deinit(&err);
 }
 
+/* A WebSocket CallProcedure (spec-client-protocol.md §2.5 ProcedureResult): Returned(the
+ * BSATN of the return value) when the procedure ran to the end, else InternalError(message).
+ * Its transactions reach every subscriber, the caller included, as TransactionUpdates (a
+ * procedure has no ReducerResult to carry them). timestamp = when the call started,
+ * total_host_execution_duration = the time it took on the worker. */
+static void job_call_proc(dbwork *w, dbjob *j)
+{
+    lc_errbuf eb;
+    host_db *db = NULL;
+    host_outcome o;
+    memset(&o, 0, sizeof o);
+    lc_buf res;
+    lc_buf_init(&res);
+    int rc = registry_get(w, j->db, false, &db, &eb);
+    if (!rc && !db)
+        rc = lc_errf(&eb, LC_ENOTFOUND, "no database named %s is attached to this server", j->db);
+    host_caller c;
+    caller_of(j, &c);
+    if (!rc) {
+        rc = host_db_call_procedure(db, j->fn, j->in, j->in_len, &c, &res, &o, &eb);
+        if (rc == LC_EPERM) lc_errf(&eb, LC_ENOTFOUND, "no such procedure: %s", j->fn);
+    }
+    if (db) job_mark(w, j, db);
+    i64 dur = lc_now_micros() - c.timestamp_micros;
+    if (!rc && o.kind == HOST_OUTCOME_COMMITTED && !res.err) {
+        net_proto_put_procedure_result(&j->out, NET_PROC_RETURNED, res.data, (u32)res.len,
+                                       c.timestamp_micros, dur, j->request_id);
+        j->ok = true;
+    } else {
+        const char *msg = rc ? eb.msg : res.err ? "out of memory" : o.message;
+        net_proto_put_procedure_result(&j->out, NET_PROC_INTERNAL_ERROR, msg,
+                                       (u32)strlen(msg), c.timestamp_micros, dur,
+                                       j->request_id);
+    }
+    lc_buf_deinit(&res);
+}
+
 static void job_lifecycle(dbwork *w, dbjob *j)
 {
     lc_errbuf eb;
@@ -391,6 +428,7 @@ static void job_run(dbwork *w, dbjob *j)
     case DBJOB_ADMIN: dbadmin_run(w, j); break;
     case DBJOB_CALL_JSON: job_call_json(w, j); break;
     case DBJOB_CALL_BSATN: job_call_bsatn(w, j); break;
+    case DBJOB_CALL_PROC: job_call_proc(w, j); break;
     case DBJOB_WS: job_ws(w, j); break;
     default: job_lifecycle(w, j); break;
     }

@@ -36,6 +36,7 @@ typedef enum dbjob_kind {
     DBJOB_ADMIN,       /* HTTP routes of server/dbadmin.h: route, arg, flag; out = response */
     DBJOB_WS,          /* in = one Subscribe / Unsubscribe / OneOffQuery message (subs.h) */
     DBJOB_TICK,        /* made by the worker: messages of commits outside jobs (no owner) */
+    DBJOB_CALL_PROC,   /* fn = procedure, in = BSATN args; out = ProcedureResult message */
 } dbjob_kind;
 
 typedef struct dbdurable dbdurable;

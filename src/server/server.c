@@ -665,10 +665,12 @@ static bool conn_upgrade(conn *c, const net_http_request *req, lc_buf *out)
     return true;
 }
 
-/* CallReducer to the worker; the ReducerResult comes back through job_done. */
+/* CallReducer / CallProcedure to the worker; the ReducerResult / ProcedureResult comes back
+ * through job_done. */
 static bool ws_call(conn *c, const net_cmsg *m)
 {
-    dbjob *j = dbjob_new(DBJOB_CALL_BSATN);
+    bool proc = m->tag == NET_CMSG_CALL_PROCEDURE;
+    dbjob *j = dbjob_new(proc ? DBJOB_CALL_PROC : DBJOB_CALL_BSATN);
     if (!j) return false;
     memcpy(j->db, c->db, sizeof j->db);
     memcpy(j->identity, c->identity, 32);
@@ -699,15 +701,17 @@ static bool ws_sub(conn *c, const u8 *raw, size_t n)
     return conn_submit(c, j);
 }
 
-/* Replies to one client message (raw = its bytes). Requests without a database, and
- * procedures (not implemented), get the protocol's error reply for their kind at once. */
+/* Replies to one client message (raw = its bytes). Requests without a database get the
+ * protocol's error reply for their kind at once. */
 static void ws_handle(conn *c, const net_cmsg *m, const u8 *raw, size_t rn)
 {
     static const char nodb[] = "no database is attached to this connection";
     u32 nl = (u32)strlen(nodb);
     lc_buf body;
     lc_buf_init(&body);
-    if (m->tag == NET_CMSG_CALL_REDUCER && c->db[0] && ws_call(c, m)) return;
+    if ((m->tag == NET_CMSG_CALL_REDUCER || m->tag == NET_CMSG_CALL_PROCEDURE) && c->db[0] &&
+        ws_call(c, m))
+        return;
     if ((m->tag == NET_CMSG_SUBSCRIBE || m->tag == NET_CMSG_UNSUBSCRIBE ||
          m->tag == NET_CMSG_ONE_OFF_QUERY) && c->db[0] && ws_sub(c, raw, rn))
         return;
@@ -950,7 +954,8 @@ static void ws_job_done(conn *c, dbjob *j)
     lc_buf out;
     lc_buf_init(&out);
     if (!c->dur) c->dur = j->durable;
-    if (j->kind == DBJOB_CALL_BSATN || (j->kind == DBJOB_WS && j->ok)) {
+    if (j->kind == DBJOB_CALL_BSATN || j->kind == DBJOB_CALL_PROC ||
+        (j->kind == DBJOB_WS && j->ok)) {
         ws_deliver(c, j->out.data, j->out.len, j->tx_end);
     } else if (j->kind == DBJOB_WS) { /* a protocol violation (duplicate query set id) */
         char reason[124];

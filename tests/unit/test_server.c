@@ -338,24 +338,32 @@ TEST(server_ws_initial_connection_calls_and_malformed)
     net_proto_put_call(&m, NET_CMSG_CALL_REDUCER, 41, "add", 3, "", 0);
     net_proto_put_call(&m, NET_CMSG_CALL_PROCEDURE, 42, "p", 1, "", 0); /* v3: batched */
     wsc_send(&a, NET_WS_OP_BINARY, m.data, m.len);
-    /* The reducer call goes through the database thread, so the two replies may come in
-     * either order. */
+    /* Both calls go through the database thread; their replies come back in one v3 frame
+     * or two (the loop coalesces what one drain produced), in request order. */
     u8 tag;
     bool has;
     u32 req;
     int seen = 0;
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; k < 2 && seen != 3; k++) {
         CHECK_EQ(wsc_next(&a, &body, NULL), NET_WS_OP_BINARY);
-        CHECK_OK(net_proto_server_peek(body.data, body.len, &tag, &has, &req));
-        if (tag == NET_SMSG_REDUCER_RESULT) {
-            CHECK_EQ(req, 41);
-            CHECK_EQ(body.data[13], NET_REDUCER_INTERNAL_ERROR);
-            seen |= 1;
-        } else {
-            CHECK_EQ(tag, NET_SMSG_PROCEDURE_RESULT);
-            CHECK_EQ(req, 42);
-            seen |= 2;
+        size_t off = 0;
+        while (off < body.len) {
+            const u8 *p = body.data + off;
+            CHECK_OK(net_proto_server_peek(p, body.len - off, &tag, &has, &req));
+            if (tag == NET_SMSG_REDUCER_RESULT) { /* InternalError(str) */
+                CHECK_EQ(req, 41);
+                CHECK_EQ(p[13], NET_REDUCER_INTERNAL_ERROR);
+                off += 14 + 4 + (size_t)lc_load_u32(p + 14);
+                seen |= 1;
+            } else {
+                CHECK_EQ(tag, NET_SMSG_PROCEDURE_RESULT);
+                CHECK_EQ(req, 42);
+                CHECK_EQ(p[1], NET_PROC_INTERNAL_ERROR); /* no such procedure */
+                off += 2 + 4 + (size_t)lc_load_u32(p + 2) + 8 + 8 + 4;
+                seen |= 2;
+            }
         }
+        CHECK_EQ(off, body.len);
     }
     CHECK_EQ(seen, 3);
 
@@ -645,4 +653,113 @@ static bool publish_chat(u16 port)
     bool ok = wasm && http_post(port, "POST", "/v1/database/chat", wasm, n, out, sizeof out) == 200;
     lc_free(wasm);
     return ok;
+}
+
+/* ---- WebSocket CallProcedure (tests/host/mini_wasm.h's module) ---- */
+
+#include "host/mini_wasm.h"
+#include "value/value.h"
+
+/* A V10 description with no table and procedures answer / insert_tx / fails (ids = positions,
+ * the module's __call_procedure__ switches on them), each public, no params, returning u32. */
+static void proc_desc(lc_buf *b)
+{
+    lc_buf_put_u8(b, 2);
+    lc_buf_put_u32(b, 2);
+    lc_buf_put_u8(b, 0); /* Typespace: empty */
+    lc_buf_put_u32(b, 0);
+    lc_buf_put_u8(b, 4); /* Procedures */
+    lc_buf_put_u32(b, 3);
+    const char *procs[3] = {"answer", "insert_tx", "fails"};
+    for (int i = 0; i < 3; i++) {
+        lc_buf_put_str(b, procs[i], (u32)strlen(procs[i]));
+        lc_buf_put_u32(b, 0);
+        lc_buf_put_u8(b, LC_T_U32);
+        lc_buf_put_u8(b, 1); /* Public */
+    }
+}
+
+/* ProcedureResult fields (spec-client-protocol.md §2.5; request_id last). */
+static bool proc_result_parse(const lc_buf *body, u8 *status, lc_buf *payload, i64 *ts,
+                              i64 *dur, u32 *req)
+{
+    lc_rd r;
+    lc_rd_init(&r, body->data, body->len);
+    if (lc_rd_u8(&r) != NET_SMSG_PROCEDURE_RESULT) return false;
+    *status = lc_rd_u8(&r);
+    u32 n = lc_rd_u32(&r);
+    const u8 *p = lc_rd_take(&r, n);
+    lc_buf_reset(payload);
+    if (p) lc_buf_put(payload, p, n);
+    lc_buf_put_u8(payload, 0); /* NUL-terminated for strstr; len counts the payload only */
+    payload->len--;
+    *ts = (i64)lc_rd_u64(&r);
+    *dur = (i64)lc_rd_u64(&r);
+    *req = lc_rd_u32(&r);
+    return !r.err && lc_rd_left(&r) == 0;
+}
+
+/* CallProcedure runs the procedure on the database worker: Returned(BSATN u32 42) with the
+ * call's timestamp and duration; a failing or unknown procedure answers InternalError; each
+ * answer carries its request id. */
+TEST(server_ws_call_procedure)
+{
+    lc_buf d, w;
+    lc_buf_init(&d);
+    lc_buf_init(&w);
+    proc_desc(&d);
+    u8 result[4] = {42, 0, 0, 0}, row[12] = {0};
+    mw_build(&w, d.data, d.len, result, sizeof result, row, sizeof row);
+    net_keys *keys = make_keys();
+    CHECK(keys != NULL);
+    server_config cfg = {.keys = keys};
+    server *s;
+    CHECK_OK(server_start(&cfg, &s, NULL));
+    u16 port = server_port(s);
+    static char out[65536];
+    http_auth[0] = 0;
+    CHECK_EQ(http_post(port, "POST", "/v1/database/pr", w.data, w.len, out, sizeof out), 200);
+    static wsc a;
+    lc_buf body, m, pay;
+    lc_buf_init(&body);
+    lc_buf_init(&m);
+    lc_buf_init(&pay);
+    CHECK_EQ(wsc_open_db(&a, port, "pr", "?compression=None"), 101);
+    CHECK_EQ(wsc_next(&a, &body, NULL), NET_WS_OP_BINARY); /* InitialConnection */
+    i64 before = lc_now_micros();
+    static const struct { const char *fn; u32 req; u8 status; } calls[] = {
+        {"answer", 5, NET_PROC_RETURNED},
+        {"fails", 6, NET_PROC_INTERNAL_ERROR},
+        {"nope", 7, NET_PROC_INTERNAL_ERROR},
+    };
+    for (u32 i = 0; i < 3; i++) {
+        lc_buf_reset(&m);
+        net_proto_put_call(&m, NET_CMSG_CALL_PROCEDURE, calls[i].req, calls[i].fn,
+                           (u32)strlen(calls[i].fn), "", 0);
+        wsc_send(&a, NET_WS_OP_BINARY, m.data, m.len);
+        CHECK_EQ(wsc_next(&a, &body, NULL), NET_WS_OP_BINARY);
+        u8 st = 9;
+        i64 ts = 0, dur = -1;
+        u32 req = 0;
+        CHECK(proc_result_parse(&body, &st, &pay, &ts, &dur, &req));
+        CHECK_EQ(st, calls[i].status);
+        CHECK_EQ(req, calls[i].req);
+        CHECK(ts >= before && ts <= lc_now_micros());
+        CHECK(dur >= 0 && dur < 60 * 1000000);
+        if (i == 0) {
+            CHECK_EQ(pay.len, 4);
+            CHECK_EQ(lc_load_u32(pay.data), 42);
+        } else {
+            CHECK(pay.len > 0); /* the error message */
+        }
+        if (i == 2) CHECK(strstr((const char *)pay.data, "nope") != NULL);
+    }
+    wsc_close(&a);
+    lc_buf_deinit(&pay);
+    lc_buf_deinit(&m);
+    lc_buf_deinit(&body);
+    lc_buf_deinit(&w);
+    lc_buf_deinit(&d);
+    server_stop(s);
+    net_keys_destroy(keys);
 }
