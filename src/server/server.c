@@ -16,6 +16,10 @@
  *        │                        │     -> c->hq  (released in order by on_durable)
  *        │                        └─ else ws_out: v3 -> c->acc (one frame per drain, up to
  *        │                              SERVER_V3_BATCH_MAX); v2 -> a frame in c->wout
+ *        │    a fan message with a shared tail (subs_shared) to an uncompressed, not-held
+ *        │    client -> its own frame: [header, head] into c->wout, the tail referenced in
+ *        │    c->segs at that offset; the flush writes wout and the tails interleaved in ONE
+ *        │    uv_write of several uv_buf_t (writev), which holds the references until done
  *        └─ end of the drained batch (job NULL) -> ws_flush every dirty connection: one
  *           uv_write per connection per drain.
  *
@@ -37,6 +41,15 @@
 #include "server/routes.h"
 #include "server/server.h"
 #include "server/subs.h"
+
+/* A shared tail (subs.h) to write after wout's bytes [.., end). */
+typedef struct wseg {
+    size_t end;
+    subs_shared *sh;
+} wseg;
+
+/* Shared tails one connection collects before its pending output is written. */
+#define SERVER_SEGS_MAX 64u
 
 typedef struct conn conn;
 struct conn {
@@ -66,6 +79,8 @@ struct conn {
     dbdurable *dur;    /* the database's durable end (NULL: everything is durable) */
     lc_buf acc;        /* v3: ServerMessages waiting to be framed together */
     lc_buf wout;       /* frames waiting for the end of the drain */
+    wseg *segs;        /* shared tails interleaved with wout (one reference each) */
+    u32 nsegs;
     lc_buf hq;         /* held: records [u64 tx_end][u32 len][body] from hq_pos on */
     size_t hq_pos;
     conn *dirty_prev, *dirty_next; /* on srv->dirty: has acc/wout to flush */
@@ -109,7 +124,9 @@ struct server {
  * buffer keeps its capacity for the next message), big ones are taken from the lc_buf. */
 typedef struct wreq {
     uv_write_t req;
-    u8 *data; /* == inline bytes, or a taken buffer */
+    u8 *data;   /* == inline bytes, or a taken buffer */
+    wseg *segs; /* shared tails interleaved with data; a reference each until done */
+    u32 nsegs;
 } wreq;
 
 #define WREQ_INLINE_MAX (64u << 10)
@@ -120,6 +137,8 @@ static void conn_free(conn *c)
     lc_buf_deinit(&c->held);
     lc_buf_deinit(&c->acc);
     lc_buf_deinit(&c->wout);
+    for (u32 i = 0; i < c->nsegs; i++) subs_shared_release(c->segs[i].sh);
+    lc_free(c->segs);
     lc_buf_deinit(&c->hq);
     net_http_reader_deinit(&c->rd);
     if (c->is_ws) net_ws_parser_deinit(&c->wsp);
@@ -169,17 +188,52 @@ static void write_done(uv_write_t *req, int status)
 {
     wreq *w = (wreq *)req;
     if (w->data != (u8 *)(w + 1)) lc_free(w->data);
+    for (u32 i = 0; i < w->nsegs; i++) subs_shared_release(w->segs[i].sh);
+    lc_free(w->segs);
     lc_free(w);
 }
 
-/* Queues out's bytes on the socket (out is emptied). */
-static void conn_send(conn *c, lc_buf *out)
+/* uv_buf_t of w: data cut at each segment's end, the segment's tail after each cut. */
+static uv_buf_t *wreq_bufs(wreq *w, size_t n, uv_buf_t *one, u32 *out_nb)
 {
-    if (out->err || !out->len || c->closing) return;
+    uv_buf_t *b = w->nsegs ? lc_alloc(sizeof *b * (2 * (size_t)w->nsegs + 1)) : one;
+    if (!b) return NULL;
+    u32 nb = 0;
+    size_t at = 0;
+    for (u32 i = 0; i < w->nsegs; i++) {
+        if (w->segs[i].end > at)
+            b[nb++] = uv_buf_init((char *)w->data + at, (unsigned)(w->segs[i].end - at));
+        b[nb++] = uv_buf_init((char *)w->segs[i].sh->data, w->segs[i].sh->len);
+        at = w->segs[i].end;
+    }
+    if (n > at || nb == 0) b[nb++] = uv_buf_init((char *)w->data + at, (unsigned)(n - at));
+    *out_nb = nb;
+    return b;
+}
+
+/* Queues out's bytes on the socket with the shared tails segs[0..nsegs) interleaved (taken,
+ * references and array) in one write; out is emptied. The outq check counts the shared bytes
+ * too: libuv's write queue size counts every buffer queued on the stream. */
+static void conn_send_ex(conn *c, lc_buf *out, wseg *segs, u32 nsegs)
+{
+    if (out->err || !out->len || c->closing) {
+        for (u32 i = 0; i < nsegs; i++) subs_shared_release(segs[i].sh);
+        lc_free(segs);
+        if (out->err && !c->closing) conn_close(c);
+        return;
+    }
     size_t n = out->len;
     bool is_inline = n <= WREQ_INLINE_MAX;
     wreq *w = lc_alloc(sizeof *w + (is_inline ? n : 0));
-    if (!w) { conn_close(c); return; }
+    if (w) {
+        w->segs = segs;
+        w->nsegs = nsegs;
+    } else {
+        for (u32 i = 0; i < nsegs; i++) subs_shared_release(segs[i].sh);
+        lc_free(segs);
+        conn_close(c);
+        return;
+    }
     if (is_inline) {
         w->data = (u8 *)(w + 1);
         memcpy(w->data, out->data, n);
@@ -187,12 +241,16 @@ static void conn_send(conn *c, lc_buf *out)
     } else {
         w->data = lc_buf_take(out, &n);
     }
-    uv_buf_t b = uv_buf_init((char *)w->data, (unsigned)n);
-    if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, write_done)) {
+    uv_buf_t one, *b;
+    u32 nb = 0;
+    if (!(b = wreq_bufs(w, n, &one, &nb)) ||
+        uv_write(&w->req, (uv_stream_t *)&c->tcp, b, nb, write_done)) {
+        if (b != &one) lc_free(b); /* libuv copied the array */
         write_done(&w->req, 0);
         conn_close(c);
         return;
     }
+    if (b != &one) lc_free(b);
     size_t q = uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp);
     if (q > c->srv->cfg.outq_max) {
         LC_LOG_W("server", "dropping a slow client: %zu bytes unsent (limit %zu)", q,
@@ -201,6 +259,9 @@ static void conn_send(conn *c, lc_buf *out)
         conn_close(c);
     }
 }
+
+/* Queues out's bytes on the socket (out is emptied). */
+static void conn_send(conn *c, lc_buf *out) { conn_send_ex(c, out, NULL, 0); }
 
 static void shutdown_done(uv_shutdown_t *req, int status)
 {
@@ -475,7 +536,11 @@ static void ws_flush(conn *c)
 {
     dirty_unlink(c);
     ws_acc_frame(c);
-    conn_send(c, &c->wout);
+    wseg *segs = c->segs;
+    u32 nsegs = c->nsegs;
+    c->segs = NULL;
+    c->nsegs = 0;
+    conn_send_ex(c, &c->wout, segs, nsegs);
 }
 
 /* Queues one ServerMessage body for the end of the drain (v3: into the shared frame). */
@@ -524,6 +589,53 @@ static void ws_deliver(conn *c, const u8 *body, size_t len, u64 tx_end)
         if (c->hq_next) c->hq_next->hq_prev = c;
         c->srv->held = c;
     }
+}
+
+/* Queues sh after wout's current bytes; flushed with them at the end of the drain. */
+static void ws_seg_add(conn *c, subs_shared *sh)
+{
+    if (!c->segs && !(c->segs = lc_alloc(sizeof *c->segs * SERVER_SEGS_MAX))) {
+        conn_close(c); /* it would miss a message */
+        return;
+    }
+    subs_shared_retain(sh);
+    c->segs[c->nsegs++] = (wseg){c->wout.len, sh};
+    if (!c->is_dirty) {
+        c->is_dirty = true;
+        c->dirty_prev = NULL;
+        c->dirty_next = c->srv->dirty;
+        if (c->dirty_next) c->dirty_next->dirty_prev = c;
+        c->srv->dirty = c;
+    }
+    if (c->nsegs == SERVER_SEGS_MAX || c->wout.len >= SERVER_V3_BATCH_MAX) ws_flush(c);
+}
+
+/* A message whose tail is shared with other connections (subs.h): an uncompressed frame of
+ * its own, [frame header, compression byte, head] then the tail, written from the shared
+ * memory (writev) with whatever else c has pending at the end of the drain. A compressing client, or one holding
+ * it for confirmed reads, gets it joined and delivered as any other message. */
+static void ws_deliver_shared(conn *c, const u8 *head, size_t hlen, subs_shared *sh, u64 tx_end)
+{
+    if (c->closing || c->closing_ws || !c->is_ws) return;
+    size_t len = hlen + sh->len;
+    bool now = !c->confirmed || (c->hq_pos == c->hq.len && tx_end <= dbdurable_end(c->dur));
+    if (now && (c->comp == NET_WS_COMPRESS_NONE || len <= NET_WS_COMPRESS_MIN)) {
+        ws_acc_frame(c); /* earlier v3 messages first */
+        u8 h[14];
+        size_t hn = net_ws_frame_header(h, NET_WS_OP_BINARY, true, (u64)len + 1, NULL);
+        lc_buf_put(&c->wout, h, hn);
+        lc_buf_put_u8(&c->wout, NET_WS_COMPRESS_NONE);
+        lc_buf_put(&c->wout, head, hlen);
+        ws_seg_add(c, sh);
+        return;
+    }
+    lc_buf b;
+    lc_buf_init(&b);
+    lc_buf_put(&b, head, hlen);
+    lc_buf_put(&b, sh->data, sh->len);
+    if (b.err) conn_close(c);
+    else ws_deliver(c, b.data, b.len, tx_end);
+    lc_buf_deinit(&b);
 }
 
 /* Releases c's held messages whose transactions are durable now. */
@@ -740,6 +852,7 @@ static void ws_handle(conn *c, const net_cmsg *m, const u8 *raw, size_t rn)
 static void ws_close_with(conn *c, lc_buf *out, u16 code, const char *reason)
 {
     LC_LOG_I("server", "closing websocket: %u %s", code, reason);
+    if (c->nsegs) ws_flush(c); /* shared tails go out in their place */
     dirty_unlink(c); /* what was already answered goes out before the close frame */
     ws_acc_frame(c);
     lc_buf_put(out, c->wout.data, c->wout.len);
@@ -990,7 +1103,10 @@ static void fan_deliver(const subs_fan *f)
 {
     for (u32 i = 0; i < f->count; i++) {
         const subs_fan_msg *m = &f->msgs[i];
-        ws_deliver(m->owner, f->data.data + m->off, m->len, m->tx_end);
+        if (m->shared)
+            ws_deliver_shared(m->owner, f->data.data + m->off, m->len, m->shared, m->tx_end);
+        else
+            ws_deliver(m->owner, f->data.data + m->off, m->len, m->tx_end);
     }
 }
 

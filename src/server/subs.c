@@ -13,7 +13,10 @@
  *
  * Commit (subs_on_commit): eval once -> encode each hit query once -> (client, set, table,
  * query) tuples sorted -> one TransactionUpdate per client (the caller's sets go aside for its
- * ReducerResult). Scratch buffers are kept between transactions, so a warm commit allocates
+ * ReducerResult). A client with one hit set gets a 9-byte head [tag, 1, set id] and a reference
+ * to a subs_shared tail made once per run of clients with the same hit queries (fan_shape:
+ * clients are visited in registration order, so a one-entry cache serves the common case of
+ * many clients subscribing alike); the loop writes that tail to each of them from one copy. Scratch buffers are kept between transactions, so a warm commit allocates
  * only the job's fan.
  *
  * Wire shapes written here (spec-client-protocol.md §2.5): BsatnRowList (FixedSize when every
@@ -409,6 +412,7 @@ void subs_fan_free(subs_fan *f)
     if (!f) return;
     lc_buf_deinit(&f->data);
     lc_buf_deinit(&f->caller);
+    for (u32 i = 0; i < f->count; i++) subs_shared_release(f->msgs[i].shared);
     lc_free(f->msgs);
     lc_free(f);
 }
@@ -565,31 +569,104 @@ static int fan_push(subs_fan *f, const void *owner, u64 tx_end, size_t off)
         f->msgs = n;
         f->cap = ncap;
     }
-    f->msgs[f->count++] = (subs_fan_msg){(void *)owner, tx_end, off, f->data.len - off};
+    f->msgs[f->count++] = (subs_fan_msg){(void *)owner, tx_end, off, f->data.len - off, NULL};
     return 0;
 }
 
-/* One TransactionUpdate per client (the caller's sets go to f->caller instead). */
+void subs_shared_retain(subs_shared *sh)
+{
+    atomic_fetch_add_explicit(&sh->refs, 1, memory_order_relaxed);
+}
+
+void subs_shared_release(subs_shared *sh)
+{
+    if (sh && atomic_fetch_sub_explicit(&sh->refs, 1, memory_order_acq_rel) == 1) lc_free(sh);
+}
+
+/* The shared tail in use: made for the tuples t[0..n) of one client (one query set). */
+typedef struct fan_shape {
+    subs_shared *sh;
+    const subs_tuple *t;
+    u32 n;
+} fan_shape;
+
+static bool shape_same(const fan_shape *fs, const subs_tuple *t, u32 n)
+{
+    if (!fs->sh || fs->n != n) return false;
+    for (u32 i = 0; i < n; i++)
+        if (fs->t[i].q != t[i].q) return false;
+    return true;
+}
+
+/* The tail of a one-set TransactionUpdate ([table count][TableUpdate...]) of t[0..n), with one
+ * reference for the caller; NULL when out of memory (the caller copies instead). */
+static subs_shared *shared_make(lc_buf *tmp, const subs_tuple *t, u32 n)
+{
+    lc_buf_reset(tmp);
+    (void)put_sets(tmp, t, n); /* [set id][table count][tables] */
+    if (tmp->err || tmp->len < 4 || tmp->len - 4 > UINT32_MAX) return NULL;
+    subs_shared *sh = lc_alloc(sizeof *sh + tmp->len - 4);
+    if (!sh) return NULL;
+    atomic_init(&sh->refs, 1);
+    sh->len = (u32)(tmp->len - 4);
+    memcpy(sh->data, tmp->data + 4, sh->len);
+    return sh;
+}
+
+/* The TransactionUpdate of one client, t[0..n): a 9-byte head plus the shared tail when it
+ * holds one query set and the tail is big enough, else the whole body in f->data. */
+static int fan_emit_one(subs_fan *f, fan_shape *fs, lc_buf *tmp, const subs_tuple *t, u32 n,
+                        u64 tx_end)
+{
+    size_t tail = 0;
+    for (u32 i = 0; i < n; i++) tail += t[i].q->enc.len + t[i].q->table_len + 8;
+    subs_shared *sh = NULL;
+    if (t[0].set_id == t[n - 1].set_id && tail >= SUBS_SHARED_MIN) { /* sorted: one set */
+        if (!shape_same(fs, t, n)) {
+            subs_shared_release(fs->sh);
+            *fs = (fan_shape){shared_make(tmp, t, n), t, n};
+        }
+        sh = fs->sh;
+    }
+    size_t off = f->data.len;
+    lc_buf_put_u8(&f->data, NET_SMSG_TRANSACTION_UPDATE);
+    if (sh) {
+        lc_buf_put_u32(&f->data, 1);
+        lc_buf_put_u32(&f->data, t[0].set_id);
+    } else {
+        size_t at = put_hole(&f->data);
+        patch_u32(&f->data, at, put_sets(&f->data, t, n));
+    }
+    if (f->data.err) return f->data.err;
+    if (fan_push(f, t[0].c->owner, tx_end, off)) return LC_ENOMEM;
+    if (sh) {
+        subs_shared_retain(sh);
+        f->msgs[f->count - 1].shared = sh;
+    }
+    return 0;
+}
+
+/* One TransactionUpdate per client (the caller's sets go to f->caller instead). Consecutive
+ * clients whose one set had the same queries hit share one tail. */
 static int fan_emit(subs *s, subs_fan *f, const void *caller, u64 tx_end)
 {
-    size_t need = 0; /* one allocation for the whole fan-out instead of doubling */
-    for (u32 i = 0; i < s->ntup; i++) need += s->tup[i].q->enc.len + s->tup[i].q->table_len + 24;
-    if (!lc_buf_reserve(&f->data, need)) return LC_ENOMEM;
-    for (u32 i = 0, k; i < s->ntup; i = k) {
+    if (!lc_buf_reserve(&f->data, (size_t)s->ntup * 16)) return LC_ENOMEM;
+    fan_shape fs = {0};
+    lc_buf tmp;
+    lc_buf_init(&tmp);
+    int rc = 0;
+    for (u32 i = 0, k; i < s->ntup && !rc; i = k) {
         for (k = i + 1; k < s->ntup && s->tup[k].c == s->tup[i].c;) k++;
         const subs_client *c = s->tup[i].c;
         if (caller && c->owner == caller) {
             f->caller_nsets += put_sets(&f->caller, &s->tup[i], k - i);
             continue;
         }
-        size_t off = f->data.len;
-        lc_buf_put_u8(&f->data, NET_SMSG_TRANSACTION_UPDATE);
-        size_t at = put_hole(&f->data);
-        patch_u32(&f->data, at, put_sets(&f->data, &s->tup[i], k - i));
-        if (f->data.err) return f->data.err;
-        if (fan_push(f, c->owner, tx_end, off)) return LC_ENOMEM;
+        rc = fan_emit_one(f, &fs, &tmp, &s->tup[i], k - i, tx_end);
     }
-    return f->caller.err;
+    subs_shared_release(fs.sh);
+    lc_buf_deinit(&tmp);
+    return rc ? rc : f->caller.err;
 }
 
 void subs_on_commit(void *ctx, const store_txdata *td)

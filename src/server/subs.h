@@ -12,7 +12,10 @@
  *     sub_registry_eval_tx runs ONCE; each affected query's deletes and inserts are encoded ONCE
  *     as a TableUpdateRows and those bytes are copied into every subscriber's message, which
  *     differs only in framing and query set ids. A row update is a delete and an insert in the
- *     same message. Clients whose sets are unaffected get nothing.
+ *     same message. Clients whose sets are unaffected get nothing. A client whose message
+ *     carries one query set gets only a 9-byte head of its own; the tables part is one
+ *     refcounted subs_shared per distinct list of hit queries, which the loop writes from the
+ *     same memory to every such client (writev: [frame header + head, shared tail]).
  *   - Messages go into the running job's `subs_fan`: the loop sends them, in order, before the
  *     job's own reply, so each client sees transactions in commit order. The caller of a
  *     WebSocket reducer gets no TransactionUpdate: its own sets are kept aside (fan->caller)
@@ -23,6 +26,8 @@
  */
 #ifndef LC_SERVER_SUBS_H
 #define LC_SERVER_SUBS_H
+
+#include <stdatomic.h>
 
 #include "base/buf.h"
 #include "base/types.h"
@@ -42,11 +47,30 @@
 
 typedef struct subs subs;
 
-/* One message for one connection: data[off, off+len) is a ServerMessage body. */
+/* Bytes shared by the messages of several connections (refcounted; the last release frees).
+ * Made on the worker, then referenced by the fan and by the loop's socket writes. */
+typedef struct subs_shared {
+    _Atomic u32 refs;
+    u32 len;
+    u8 data[];
+} subs_shared;
+
+/* Shared tails start at this many bytes: below it a copy per client costs less than an extra
+ * write buffer and a refcount. */
+#define SUBS_SHARED_MIN 256u
+
+void subs_shared_retain(subs_shared *sh);
+void subs_shared_release(subs_shared *sh);
+
+/* One message for one connection: the ServerMessage body is data[off, off+len) followed by
+ * shared->data when shared is not NULL (a TransactionUpdate of one query set: the per-client
+ * head is tag, set count 1 and the set id; the tail, its tables, is the same for every
+ * client whose set had the same queries hit). */
 typedef struct subs_fan_msg {
     void *owner;
     u64 tx_end;
     size_t off, len;
+    subs_shared *shared;
 } subs_fan_msg;
 
 /* What the commits of one job produced. Owned by the job (dbjob_free -> subs_fan_free). */
