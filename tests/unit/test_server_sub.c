@@ -934,3 +934,81 @@ TEST(server_sub_gzip_large_messages)
     server_stop(s);
     net_keys_destroy(keys);
 }
+
+/* ---- shared fan-out tails (subs.h: one copy of a one-set update for many clients) ---- */
+
+/* Reads the next message of w: a TransactionUpdate whose every row is in query set `set`, with
+ * `ins` inserts; returns its set count (0 on a mismatch). */
+static u32 tx_update_of(wsk *w, tmsg *m, u32 set, u32 ins)
+{
+    if (wsk_msg(w, m, 5000) != 1 || m->tag != NET_SMSG_TRANSACTION_UPDATE) return 0;
+    for (u32 i = 0; i < m->nrows; i++)
+        if (m->rows[i].set != set && m->nsets == 1) return 0;
+    return count_rows(m, "accounts", 'i') == ins ? m->nsets : 0;
+}
+
+/* Clients subscribing alike get the same tables bytes under their own query set ids, over v2
+ * and v3, uncompressed (the shared tail) or gzip (copied); a client with two hit sets gets
+ * both; small updates (copied) and shared ones arrive in commit order. */
+TEST(server_sub_shared_tail_fanout)
+{
+    net_keys *keys = sk_keys();
+    CHECK(keys != NULL);
+    server_config cfg = {.keys = keys};
+    server *s;
+    CHECK_OK(server_start(&cfg, &s, NULL));
+    u16 port = server_port(s);
+    CHECK_EQ(sk_publish(port, "bank", "keynote-bank"), 200);
+    CHECK_EQ(sk_call_json(port, "bank", "seed", "[3, 100]"), 200);
+    static wsk a, b, c, d, e;
+    tmsg *m = lc_alloc(sizeof *m);
+    lc_buf q;
+    lc_buf_init(&q);
+    CHECK(wsk_join(&a, port, "bank", "?compression=None", false));
+    CHECK(wsk_join(&b, port, "bank", "?compression=None", true));
+    CHECK(wsk_join(&c, port, "bank", "?compression=Gzip", true));
+    CHECK(wsk_join(&d, port, "bank", "?compression=None", true));
+    CHECK(wsk_join(&e, port, "bank", "?compression=None", true));
+    static const char all[] = "SELECT * FROM accounts";
+    send_sub(&a, 1, 5, all, NULL);
+    send_sub(&b, 1, 9, all, NULL);
+    send_sub(&c, 1, 5, all, NULL);
+    send_sub(&d, 1, 1, all, NULL);
+    send_sub(&d, 2, 2, "SELECT * FROM accounts WHERE id >= 0", NULL);
+    wsk *subs4[4] = {&a, &b, &c, &d};
+    for (int i = 0; i < 4; i++) {
+        CHECK_EQ(wsk_msg(subs4[i], m, 5000), 1);
+        CHECK_EQ(m->tag, NET_SMSG_SUBSCRIBE_APPLIED);
+    }
+    CHECK_EQ(wsk_msg(&d, m, 5000), 1);
+    CHECK_EQ(m->tag, NET_SMSG_SUBSCRIBE_APPLIED);
+    /* seed(60): 3 deletes + 60 inserts (> SUBS_SHARED_MIN bytes), then a small transfer. */
+    put_seed(&q, 1, 60, 7);
+    put_transfer(&q, 2, 0, 1, 5);
+    wsk_send(&e, &q);
+    static const u32 set_of[3] = {5, 9, 5};
+    for (int i = 0; i < 3; i++) {
+        CHECK_EQ(tx_update_of(subs4[i], m, set_of[i], 60), 1);
+        CHECK_EQ(count_rows(m, "accounts", 'd'), 3);
+        CHECK(has_account(m, 'i', 59, 7));
+        CHECK_EQ(tx_update_of(subs4[i], m, set_of[i], 2), 1);
+        CHECK(has_account(m, 'd', 1, 7) && has_account(m, 'i', 1, 12));
+        CHECK(has_account(m, 'd', 0, 7) && has_account(m, 'i', 0, 2));
+    }
+    CHECK_EQ(tx_update_of(&d, m, 0, 120), 2); /* both sets, each with every row */
+    CHECK_EQ(tx_update_of(&d, m, 0, 4), 2);
+    for (int k = 0; k < 2; k++) { /* the caller's own results */
+        CHECK_EQ(wsk_msg(&e, m, 5000), 1);
+        CHECK_EQ(m->tag, NET_SMSG_REDUCER_RESULT);
+        CHECK_EQ(m->outcome, NET_REDUCER_OK);
+    }
+    wsk_close(&a);
+    wsk_close(&b);
+    wsk_close(&c);
+    wsk_close(&d);
+    wsk_close(&e);
+    lc_buf_deinit(&q);
+    lc_free(m);
+    server_stop(s);
+    net_keys_destroy(keys);
+}
