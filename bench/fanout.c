@@ -72,6 +72,7 @@ typedef struct fo_run {
     u64 rows_in_window;  /* inserted rows delivered inside the time window */
     u64 t_begin_ns, t_end_ns;
     u64 errors, stray;
+    u32 dropped;         /* subscribers whose connection the server closed (too slow) */
     lat_hist per_delivery;
     lc_arena arena;
     char first_err[160];
@@ -220,9 +221,19 @@ static int poll_once(fo_run *r, int timeout_ms, int tfd, u64 *out_ticks)
         int rc = 0;
         if (evs[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP)) rc = on_readable(r, k);
         if (!rc) rc = flush_conn(r, k);
+        if (rc && !k->is_driver) {
+            /* The server drops a subscriber that does not keep up (outq_max): count it. */
+            if (!r->dropped)
+                fprintf(stderr, "fanout: subscriber %ld lost (%s); counting drops\n",
+                        (long)(k - r->clients), lc_strerror(rc));
+            epoll_ctl(r->ep, EPOLL_CTL_DEL, net_wsc_fd(k->c), NULL);
+            net_wsc_close(k->c);
+            k->c = NULL;
+            r->dropped++;
+            continue;
+        }
         if (rc) {
-            fprintf(stderr, "fanout: connection %ld lost: %s\n", (long)(k - r->clients),
-                    lc_strerror(rc));
+            fprintf(stderr, "fanout: driver connection lost: %s\n", lc_strerror(rc));
             return rc;
         }
     }
@@ -269,7 +280,7 @@ static int open_clients(fo_run *r)
 static int wait_applied(fo_run *r)
 {
     u64 t0 = lc_now_ns(), ticks = 0;
-    while (r->applied < r->o->clients) {
+    while (r->applied + r->dropped < r->o->clients) {
         if (lc_now_ns() - t0 > 120ull * 1000000000) {
             fprintf(stderr, "fanout: only %u of %u subscriptions applied after 120 s\n",
                     r->applied, r->o->clients);
@@ -297,7 +308,8 @@ static int send_move(fo_run *r)
 static bool window_complete(const fo_run *r)
 {
     for (u32 j = r->win_first; j < r->win_end; j++)
-        if (!r->tx[j].commit_us || r->tx[j].deliveries < r->o->clients) return false;
+        if (!r->tx[j].commit_us || r->tx[j].deliveries < r->o->clients - r->dropped)
+            return false;
     return true;
 }
 
@@ -344,7 +356,7 @@ static void report(const fo_run *r, double cpu_s)
     u32 incomplete = 0, measured = 0;
     for (u32 j = r->win_first; j < r->win_end; j++) {
         const fo_tx *t = &r->tx[j];
-        if (!t->commit_us || t->deliveries < o->clients) {
+        if (!t->commit_us || t->deliveries < o->clients - r->dropped) {
             incomplete++;
             continue;
         }
@@ -360,30 +372,30 @@ static void report(const fo_run *r, double cpu_s)
     double rows_s = (double)r->rows_in_window / o->seconds;
     printf("fanout %s clients=%u entities=%u move=%u rate=%g/s confirmed=%d: %.0f row-updates/s "
            "delivered; commit->last client p50 %.2f ms p99 %.2f ms; per delivery p50 %.2f ms "
-           "p99 %.2f ms (%u transactions measured, %u incomplete, %llu errors%s%s; "
-           "load generator CPU %.1f s)\n",
+           "p99 %.2f ms (%u transactions measured, %u incomplete, %u subscribers dropped, "
+           "%llu errors%s%s; load generator CPU %.1f s)\n",
            o->where ? "WHERE region" : "whole table", o->clients, o->entities, o->move_n,
            o->rate, o->confirmed, rows_s, lat_hist_quantile_us(&last, 0.5) / 1000,
            lat_hist_quantile_us(&last, 0.99) / 1000, lat_hist_quantile_us(&each, 0.5) / 1000,
-           lat_hist_quantile_us(&each, 0.99) / 1000, measured, incomplete,
+           lat_hist_quantile_us(&each, 0.99) / 1000, measured, incomplete, r->dropped,
            (unsigned long long)r->errors, r->first_err[0] ? ", first: " : "", r->first_err,
            cpu_s);
     printf("RESULT bench=fanout variant=%s clients=%u rate=%g rows_per_s=%.0f last_p50_us=%.0f "
            "last_p99_us=%.0f each_p50_us=%.0f each_p99_us=%.0f measured=%u incomplete=%u "
-           "errors=%llu\n",
+           "dropped=%u errors=%llu\n",
            o->where ? "where" : "all", o->clients, o->rate, rows_s,
            lat_hist_quantile_us(&last, 0.5), lat_hist_quantile_us(&last, 0.99),
            lat_hist_quantile_us(&each, 0.5), lat_hist_quantile_us(&each, 0.99), measured,
-           incomplete, (unsigned long long)r->errors);
+           incomplete, r->dropped, (unsigned long long)r->errors);
     fflush(stdout);
 }
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: fanout [--server http://HOST:PORT | --inproc] [--db NAME] [--wasm FILE]\n"
-                    "              [--clients N] [--entities N] [--regions N] [--move N]\n"
-                    "              [--rate TX_PER_S] [--warmup S] [--seconds S] [--where]\n"
-                    "              [--confirmed 0|1]\n");
+    fprintf(stderr, "usage: fanout [--server http://HOST:PORT | --inproc] [--db NAME]\n"
+                    "              [--wasm FILE] [--clients N] [--entities N] [--regions N]\n"
+                    "              [--move N] [--rate TX_PER_S] [--warmup S] [--seconds S]\n"
+                    "              [--where] [--confirmed 0|1]\n");
     exit(2);
 }
 
@@ -480,7 +492,7 @@ static int run(fo_opts *o)
     lc_arena_deinit(&r.arena);
     lc_buf_deinit(&g_deliveries);
     if (r.ep >= 0) close(r.ep);
-    return rc ? rc : r.errors ? LC_EINVAL : 0;
+    return rc ? rc : r.errors || r.dropped ? LC_EINVAL : 0;
 }
 
 int main(int argc, char **argv)

@@ -2,12 +2,13 @@
  * bench/load_common.h — helpers shared by the network load benchmarks (loadgen.c, fanout.c):
  * a latency histogram, a one-shot HTTP POST over a raw socket (publish a module, call a
  * reducer with JSON), reading a file, an in-process server with a temporary data directory
- * (for runs without `lightcone start`), publishing a module, and the keynote (from, to) pairs generator, shared with
- * the PostgreSQL and Redis peers (bench/keynote/peers.c) so all systems replay the same pairs.
+ * (for runs without `lightcone start`), publishing a module, and the keynote (from, to) pairs
+ * generator, shared with the PostgreSQL and Redis peers (bench/keynote/peers.c) so all
+ * systems replay the same pairs.
  *
  * Histogram: 1 us buckets up to 10 ms, 100 us buckets up to 1 s, 1 ms buckets up to 10 s,
- * then one overflow bucket; percentiles are the upper edge of the bucket that crosses the rank, so a reported
- * p99 is never below the true one by more than one bucket.
+ * then one overflow bucket; percentiles are the upper edge of the bucket that crosses the
+ * rank, so a reported p99 is never below the true one by more than one bucket.
  */
 #ifndef LC_BENCH_LOAD_COMMON_H
 #define LC_BENCH_LOAD_COMMON_H

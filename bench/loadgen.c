@@ -82,6 +82,7 @@ typedef struct lg_run {
     bool issuing;
     u64 t_begin, t_end; /* the timed window, monotonic ns */
     u64 ok_in_window, ok_total, err_total, err_window, proto_errors;
+    double client_core_share; /* CPU of the load generator thread / wall time, over the run */
     lat_hist hist;
     char first_err[160];
 } lg_run;
@@ -449,6 +450,8 @@ static int measure(lg_run *r)
     int rc = open_conns(r);
     if (rc) return rc;
     u64 t0 = lc_now_ns();
+    struct timespec c0, c1;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
     r->t_begin = t0 + (u64)(o->warmup_s * 1e9);
     r->t_end = r->t_begin + (u64)(o->seconds * 1e9);
     r->issuing = true;
@@ -457,6 +460,9 @@ static int measure(lg_run *r)
         if (!rc) rc = flush_conn(r, &r->conns[i]);
     }
     if (!rc) rc = run_loop(r, r->t_end + 30ull * 1000000000);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
+    double cpu = (double)(c1.tv_sec - c0.tv_sec) + (double)(c1.tv_nsec - c0.tv_nsec) / 1e9;
+    r->client_core_share = cpu / ((double)(lc_now_ns() - t0) / 1e9);
     if (rc == LC_EAGAIN)
         fprintf(stderr, "loadgen: %llu calls still unanswered 30 s after the window\n",
                 (unsigned long long)total_outstanding(r));
@@ -470,10 +476,12 @@ static void print_result(const lg_run *r, const char *sum_state)
     double p50 = lat_hist_quantile_us(&r->hist, 0.50), p99 = lat_hist_quantile_us(&r->hist, 0.99);
     u64 errors = r->err_total + r->proto_errors;
     printf("lightcone transfer alpha=%g conns=%u inflight=%u confirmed=%d: %.0f TPS, "
-           "p50 %.2f ms, p99 %.2f ms (%llu ok in %.1f s window, %llu ok total, %llu errors%s%s)\n",
+           "p50 %.2f ms, p99 %.2f ms (%llu ok in %.1f s window, %llu ok total, %llu errors%s%s; "
+           "load generator thread %.0f%% of a core)\n",
            o->alpha, o->conns, o->inflight, o->confirmed, tps, p50 / 1000, p99 / 1000,
            (unsigned long long)r->ok_in_window, o->seconds, (unsigned long long)r->ok_total,
-           (unsigned long long)errors, r->first_err[0] ? ", first: " : "", r->first_err);
+           (unsigned long long)errors, r->first_err[0] ? ", first: " : "", r->first_err,
+           r->client_core_share * 100);
     printf("RESULT system=lightcone alpha=%g conns=%u inflight=%u confirmed=%d tps=%.0f "
            "p50_us=%.0f p99_us=%.0f ok=%llu errors=%llu sum=%s\n",
            o->alpha, o->conns, o->inflight, o->confirmed, tps, p50, p99,

@@ -105,7 +105,8 @@ static const lc_type *type_from_json(lc_typespace *ts, const json_t *j, int dept
         return json_is_integer(v) && r >= 0 && r < LC_TYPESPACE_TYPES_MAX ? lc_type_ref(ts, (u32)r)
                                                                           : NULL;
     }
-    if (!strcmp(k, "Product")) return elems_from_json(ts, json_object_get(v, "elements"), false, depth);
+    if (!strcmp(k, "Product"))
+        return elems_from_json(ts, json_object_get(v, "elements"), false, depth);
     if (!strcmp(k, "Sum")) return elems_from_json(ts, json_object_get(v, "variants"), true, depth);
     if (!strcmp(k, "Array")) {
         const lc_type *e = type_from_json(ts, v, depth + 1);

@@ -41,11 +41,15 @@ struct host_db {
     host_db_opts o;
     u8 db_identity[32];
     u8 owner[32];           /* st_module's owner_identity (valid when m != NULL) */
+    u64 publish_count;      /* successful publishes since open (schema may have changed) */
+    bool last_breaks_clients; /* the last publish requires every client to reconnect */
     store_txn proc_txn;     /* the transaction a running procedure opened */
     bool proc_txn_open;
     u32 sched_table_count;
     db_sched_table *sched_tables;
     lc_buf scratch;
+    host_commit_fn on_commit; /* host_db_set_commit_hook */
+    void *on_commit_ctx;
 };
 
 static i64 db_now(const host_db *db)
@@ -119,7 +123,11 @@ static void db_arm_txdata(host_db *db, const store_txdata *td)
     }
 }
 
-/* Commits txn, arms timers, logs with inputs (name may be NULL: no inputs). */
+static int db_log(host_db *db, const store_txdata *td, const char *name, const host_caller *c,
+                  const u8 *args, size_t args_len, lc_errbuf *eb);
+
+/* Commits txn, arms timers, logs with inputs (name may be NULL: no inputs), then tells the
+ * commit hook (subscriptions) while the TxData is still valid. */
 static int db_commit(host_db *db, store_txn *txn, const char *name, const host_caller *c,
                      const u8 *args, size_t args_len, lc_errbuf *eb)
 {
@@ -127,6 +135,15 @@ static int db_commit(host_db *db, store_txn *txn, const char *name, const host_c
     int rc = store_txn_commit(txn, &td);
     if (rc) return lc_errf(eb, rc, "commit: %s", lc_strerror(rc));
     db_arm_txdata(db, td);
+    rc = db_log(db, td, name, c, args, args_len, eb);
+    if (!rc && db->on_commit && td) db->on_commit(db->on_commit_ctx, td);
+    return rc;
+}
+
+/* Appends a committed TxData to the log with the call's inputs (no-op in memory). */
+static int db_log(host_db *db, const store_txdata *td, const char *name, const host_caller *c,
+                  const u8 *args, size_t args_len, lc_errbuf *eb)
+{
     if (!db->has_dir || !td || !td->has_offset) return 0;
     lc_buf *in = &db->scratch;
     lc_buf_reset(in);
@@ -374,6 +391,9 @@ int host_db_close(host_db *db)
     return rc;
 }
 
+bool host_db_last_publish_breaks_clients(const host_db *db) { return db->last_breaks_clients; }
+u64 host_db_publish_count(const host_db *db) { return db->publish_count; }
+
 int host_db_owner(const host_db *db, u8 out[32])
 {
     if (!db->m) return LC_ENOTFOUND;
@@ -382,6 +402,17 @@ int host_db_owner(const host_db *db, u8 out[32])
 }
 
 store *host_db_store(host_db *db) { return db->s; }
+
+void host_db_set_commit_hook(host_db *db, host_commit_fn fn, void *ctx)
+{
+    db->on_commit = fn;
+    db->on_commit_ctx = ctx;
+}
+
+u64 host_db_durable_end(const host_db *db)
+{
+    return db->has_dir ? clog_durable_end(db->cs.log) : UINT64_MAX;
+}
 host_module *host_db_module(host_db *db) { return db->m; }
 host_modlog *host_db_modlog(host_db *db) { return &db->log; }
 i64 host_db_next_due(const host_db *db) { return host_sched_next_due(&db->sched); }
@@ -461,6 +492,7 @@ static int db_publish_update(host_db *db, host_module *m, const u8 *wasm, size_t
     host_sched_deinit(&db->sched);
     host_sched_init(&db->sched);
     db_sched_rearm(db);
+    db->last_breaks_clients = disconnect_all;
     if (disconnect_all) LC_LOG_W("host", "republish breaks clients: they must reconnect");
     return 0;
 }
@@ -537,12 +569,14 @@ int host_db_publish_opts(host_db *db, const u8 *wasm, size_t len, const u8 owner
     host_module *m;
     int rc = host_module_load(wasm, len, &mo, &m, eb);
     if (rc) return rc;
-    bool is_clear = opts && opts->clear;
-    if (!db->m) rc = db_publish_first(db, m, wasm, len, owner, out, eb);
+    bool is_clear = opts && opts->clear, is_first = !db->m;
+    if (is_first) rc = db_publish_first(db, m, wasm, len, owner, out, eb);
     else if (is_clear) rc = db_publish_clear(db, m, wasm, len, owner, out, eb);
     else rc = db_publish_update(db, m, wasm, len, owner, eb);
     if (rc && db->m != m) host_module_destroy(m);
     if (rc) return rc;
+    if (is_first || is_clear) db->last_breaks_clients = is_clear; /* first: no clients yet */
+    db->publish_count++;
     memcpy(db->owner, owner, 32);
     db_log_host(db, HOST_LOG_INFO, "__spacetimedb__",
                 is_clear ? "module published (data cleared)" : "module published");
@@ -679,6 +713,24 @@ int host_db_call_procedure(host_db *db, const char *name, const u8 *args, size_t
         db_log_host(db, HOST_LOG_ERROR, p->name, out->message);
     db_drain_immediate(db);
     return 0;
+}
+
+int host_db_call_procedure_json(host_db *db, const char *name, const char *json, size_t len,
+                                const host_caller *caller, lc_buf *out_result,
+                                host_outcome *out, lc_errbuf *eb)
+{
+    memset(out, 0, sizeof *out);
+    if (!db->m) return lc_errf(eb, LC_ENOTFOUND, "no module published");
+    const host_moddef *def = host_module_def(db->m);
+    i32 id = db_procedure_id(def, name);
+    if (id < 0) return lc_errf(eb, LC_ENOTFOUND, "no such procedure: %s", name);
+    lc_buf args;
+    lc_buf_init(&args);
+    int rc = lc_json_text_to_bsatn(def->procedures[id].params, json, len, &args, eb);
+    if (rc == 0)
+        rc = host_db_call_procedure(db, name, args.data, args.len, caller, out_result, out, eb);
+    lc_buf_deinit(&args);
+    return rc;
 }
 
 /* ---------------------------------------------------------------- lifecycle -------------- */

@@ -64,6 +64,13 @@ typedef struct host_publish_opts {
 int host_db_publish_opts(host_db *db, const u8 *wasm, size_t len, const u8 owner[32],
                          const host_publish_opts *opts, host_outcome *out, lc_errbuf *eb)
     LC_MUST_USE;
+/* After a successful publish: true when the server must disconnect every client (the plan
+ * had DisconnectAllUsers: a table removed or rebuilt with added columns, RLS changed; or
+ * publish -c). Table ids of rebuilt tables change on any rebuild (also for ChangeColumns,
+ * which does not break clients): callers caching table ids re-resolve them by name when
+ * host_db_publish_count changes. */
+bool host_db_last_publish_breaks_clients(const host_db *db);
+u64 host_db_publish_count(const host_db *db);
 /* The owner identity of the published module (st_module.owner_identity); LC_ENOTFOUND before
  * the first publish. */
 int host_db_owner(const host_db *db, u8 out[32]) LC_MUST_USE;
@@ -89,6 +96,12 @@ int host_db_call_procedure(host_db *db, const char *name, const u8 *args, size_t
                            const host_caller *caller, lc_buf *out_result, host_outcome *out,
                            lc_errbuf *eb) LC_MUST_USE;
 
+/* Same with SATS-JSON arguments. The result stays BSATN: its type is
+ * host_module_def(host_db_module(db))->procedures[i].return_type (lc_bsatn_to_json for HTTP). */
+int host_db_call_procedure_json(host_db *db, const char *name, const char *json, size_t len,
+                                const host_caller *caller, lc_buf *out_result,
+                                host_outcome *out, lc_errbuf *eb) LC_MUST_USE;
+
 /* client_connected: st_client insert + OnConnect in one transaction. out->kind != COMMITTED
  * means the connection must be rejected. */
 int host_db_connect(host_db *db, const u8 identity[32], const u8 connection_id[16],
@@ -112,6 +125,14 @@ store *host_db_store(host_db *db);
  * timers re-armed, logged without reducer inputs, like any other commit. Matches the
  * sql_exec_opts.commit signature (user = the host_db). */
 int host_db_commit_external(void *db, store_txn *txn, lc_errbuf *eb) LC_MUST_USE;
+
+/* Called after every committed transaction (reducers, lifecycle, scheduled, publish), once it
+ * is logged, with its TxData (valid during the call only). The subscription layer evaluates
+ * its queries here. One hook per database; NULL clears it. */
+typedef void (*host_commit_fn)(void *ctx, const store_txdata *td);
+void host_db_set_commit_hook(host_db *db, host_commit_fn fn, void *ctx);
+/* Transactions with offsets below this are durable (fsynced); UINT64_MAX in memory. */
+u64 host_db_durable_end(const host_db *db);
 host_module *host_db_module(host_db *db); /* NULL before the first publish */
 host_modlog *host_db_modlog(host_db *db);
 

@@ -230,6 +230,8 @@ u64 wasm_exec_numeric(wasm_jit_ctx *ctx, u64 w, u64 a, u64 b)
     f32 fa = as_f32(a), fb = as_f32(b);
     f64 da = as_f64(a), db = as_f64(b);
     switch (op) {
+    case 0x69: return (u64)__builtin_popcount((u32)a);  /* CPUs without POPCNT */
+    case 0x7b: return (u64)__builtin_popcountll(a);
     case 0x5b: return fa == fb;
     case 0x5c: return fa != fb;
     case 0x5d: return fa < fb;

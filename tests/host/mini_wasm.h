@@ -20,7 +20,8 @@
  *   __call_procedure__(id, ..) 0: writes the result blob, returns 0; 1: start_mut_tx, inserts
  *                              the row blob into table "t", commit, writes the result, returns
  *                              0; 2: returns 1 (failure); 3: start_mut_tx, inserts, returns 0
- *                              with the transaction still open (the host must abort it)
+ *                              with the transaction still open (the host must abort it); 4:
+ *                              the same, then traps
  * Memory map: 8 len scratch; 64 connection id; 80 source handle; 84 read length; 88 table id;
  * 96 timestamp out; 1024 JWT buffer (3 KiB); MW_RESULT result blob; MW_ROW row blob;
  * MW_TNAME "t"; MW_DESC description.
@@ -183,6 +184,10 @@ static inline void mw_body_procedure(lc_buf *c, u32 result_len, u32 row_len)
     mw_op(c, 0x0b);
     mw_if_id(c, 3);
     mw_tx_insert(c, row_len);
+    mw_op(c, 0x0b);
+    mw_if_id(c, 4); /* traps with its transaction open */
+    mw_tx_insert(c, row_len);
+    mw_op(c, 0x00);
     mw_op(c, 0x0b);
     mw_sink_write(c, 9, MW_RESULT, result_len);
     mw_i32(c, 0);

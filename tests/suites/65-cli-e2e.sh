@@ -131,6 +131,14 @@ expect "publish -c chat2" A publish chat2 -c --bin-path build/wasm/quickstart-ch
 expect "sql chat2 after clear" A sql chat2 "SELECT * FROM message"
 hasnt "publish -c dropped the rows" "to-be-cleared"
 
+# ---- building from a module folder (sdk/c-module/build-module.sh) ----
+expect "build" A build --module-path examples/quickstart-chat -o "$T/chat.wasm"
+[ -s "$T/chat.wasm" ] && ok || bad "build wrote no wasm"
+expect "publish --module-path" A publish chat3 --module-path examples/quickstart-chat
+has "publish --module-path" "Created new database chat3"
+refuse "publish a missing folder" A publish chat4 --module-path "$T/nope"
+refuse "publish a missing file" A publish chat4 --bin-path "$T/nope.wasm"
+
 # ---- logs -f streams new lines ----
 HOME=$T/a XDG_CONFIG_HOME= timeout 30 "$L" logs chat -f >"$T/follow.out" 2>&1 &
 FPID=$!

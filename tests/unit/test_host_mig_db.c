@@ -204,9 +204,9 @@ static void mini_desc(lc_buf *b, bool with_w, bool private_proc, bool with_job)
     w_reducer(b, "secret", false);
     if (with_job) w_reducer(b, "add_job", true);
     lc_buf_put_u8(b, 4); /* Procedures */
-    lc_buf_put_u32(b, 4);
-    const char *procs[4] = {"answer", "insert_tx", "fails", "leaves_open"};
-    for (int i = 0; i < 4; i++) {
+    lc_buf_put_u32(b, 5);
+    const char *procs[5] = {"answer", "insert_tx", "fails", "leaves_open", "traps"};
+    for (int i = 0; i < 5; i++) {
         w_str(b, procs[i]);
         if (with_job && i == 1) { /* (arg: job) */
             lc_buf_put_u32(b, 1);
@@ -302,7 +302,11 @@ TEST(host_db_republish_adds_column_with_default_and_reopens)
         CHECK_OK(host_db_call(db, "add", NULL, 0, &c, &o, &eb));
         CHECK_EQ(o.kind, HOST_OUTCOME_COMMITTED);
     }
+    CHECK_EQ(host_db_publish_count(db), 1);
+    CHECK(!host_db_last_publish_breaks_clients(db));
     CHECK_OK(publish_mini(db, true, OWNER, &eb));
+    CHECK(host_db_last_publish_breaks_clients(db)); /* AddColumns: DisconnectAllUsers */
+    CHECK_EQ(host_db_publish_count(db), 2);
     i64 r[8][3];
     CHECK_EQ(t_rows(db, r, 8), 2);
     CHECK_EQ(r[0][0], 1);
@@ -415,7 +419,10 @@ TEST(host_db_publish_clear_and_owner)
     CHECK_ERR(publish_file(db, "hosttest", other, false, &eb), LC_EPERM);
     CHECK_EQ(db_count(db, "tick_count"), 1);
     /* clear into hosttest: ticker's tables are gone, hosttest's are empty */
+    CHECK_OK(publish_file(db, "ticker", OWNER, false, &eb)); /* same module: no break */
+    CHECK(!host_db_last_publish_breaks_clients(db));
     CHECK_OK(publish_file(db, "hosttest", OWNER, true, &eb));
+    CHECK(host_db_last_publish_breaks_clients(db));
     CHECK_EQ(db_count(db, "tick_count"), UINT64_MAX);
     CHECK_EQ(db_count(db, "item"), 0);
     CHECK_EQ(host_db_next_due(db), INT64_MAX);
@@ -546,6 +553,12 @@ TEST(host_db_call_procedure)
     CHECK_EQ(res.len, 4);
     CHECK_EQ(lc_load_u32(res.data), 42);
     lc_buf_reset(&res);
+    CHECK_OK(host_db_call_procedure_json(db, "answer", "[]", 2, &oc, &res, &o, &eb));
+    CHECK_EQ(o.kind, HOST_OUTCOME_COMMITTED);
+    CHECK_EQ(res.len, 4);
+    CHECK_ERR(host_db_call_procedure_json(db, "answer", "[1]", 3, &oc, &res, &o, &eb),
+              LC_ETYPE); /* one argument too many */
+    lc_buf_reset(&res);
     CHECK_OK(host_db_call_procedure(db, "insert_tx", NULL, 0, &c, &res, &o, &eb));
     CHECK_EQ(o.kind, HOST_OUTCOME_COMMITTED);
     CHECK_EQ(o.message_len, 0);
@@ -558,6 +571,9 @@ TEST(host_db_call_procedure)
     CHECK_OK(host_db_call_procedure(db, "leaves_open", NULL, 0, &c, &res, &o, &eb));
     CHECK(strstr(o.message, "aborted") != NULL);
     CHECK_EQ(db_count(db, "t"), 1); /* its insert was rolled back */
+    CHECK_OK(host_db_call_procedure(db, "traps", NULL, 0, &c, &res, &o, &eb));
+    CHECK_EQ(o.kind, HOST_OUTCOME_INTERNAL);
+    CHECK_EQ(db_count(db, "t"), 1); /* rolled back too, and the lock released */
     CHECK_ERR(host_db_call_procedure(db, "nope", NULL, 0, &c, &res, &o, &eb), LC_ENOTFOUND);
     CHECK_ERR(host_db_call_procedure(db, "fails", (const u8 *)"x", 1, &c, &res, &o, &eb),
               LC_EDECODE);
@@ -607,6 +623,20 @@ TEST(host_db_scheduled_procedure)
     u8 row[17] = {1, 0, 0, 0, 0, 0, 0, 0, 1};
     CHECK_ERR(host_db_call_procedure(db, "insert_tx", row, sizeof row, &c, NULL, &o, &eb),
               LC_EPERM);
+    /* a republish without the (now empty) schedule table removes it and its st_scheduled row;
+     * while it holds a row the removal is refused */
+    CHECK_EQ(db_count(db, "st_scheduled"), 1);
+    CHECK_OK(host_db_call(db, "add_job", NULL, 0, &c, &o, &eb));
+    lc_buf_reset(&w);
+    mini_module_ex(&w, false, false, false, 8);
+    CHECK_ERR(host_db_publish(db, w.data, w.len, OWNER, NULL, &eb), LC_ESTATE);
+    CHECK(strstr(eb.msg, "cannot remove table job") != NULL);
+    CHECK_OK(host_db_run_due(db, &ran, &eb));
+    CHECK_EQ(db_count(db, "job"), 0);
+    CHECK_OK(host_db_publish(db, w.data, w.len, OWNER, NULL, &eb));
+    CHECK_EQ(db_count(db, "job"), UINT64_MAX);
+    CHECK_EQ(db_count(db, "st_scheduled"), 0);
+    CHECK_EQ(db_count(db, "t"), 2);
     CHECK_OK(host_db_close(db));
     lc_buf_deinit(&w);
 }

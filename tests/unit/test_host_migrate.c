@@ -7,6 +7,7 @@
  * Descriptions are V10 bytes built from a small table spec (lowercase names, so the SnakeCase
  * policy leaves them as written); each table's row type is typespace entry = table position.
  */
+#include "base/alloc.h"
 #include "harness.h"
 #include "host/migrate.h"
 #include "host/schema.h"
@@ -823,6 +824,83 @@ TEST(migrate_change_columns_enum_grows)
     lc_buf_deinit(&y);
     store_destroy(s);
     store_destroy(twin);
+    host_moddef_destroy(a);
+    host_moddef_destroy(b);
+}
+
+/* Event tables hold no rows: any column change is accepted (breaking clients) and the table
+ * is created again with the new columns. */
+TEST(migrate_event_table_reschema)
+{
+    tspec o = {"ev", 2, {"a", "b"}, {LC_T_U8, LC_T_U8}, .is_event = true};
+    tspec n = {"ev", 1, {"c"}, {LC_T_U32}, .is_event = true};
+    host_moddef *a = build(&o, 1, R1, 1), *b = build(&n, 1, R1, 1);
+    CHECK(a && b);
+    store *s = NULL, *twin = NULL;
+    CHECK_OK(store_create(&s));
+    CHECK_OK(store_create(&twin));
+    store_txn txn;
+    lc_errbuf eb;
+    store_txn_begin(&txn, s);
+    CHECK_OK(host_schema_create(&txn, a, &eb));
+    CHECK_OK(commit_to_twin(&txn, twin));
+    host_migrate_plan p;
+    CHECK_OK(host_migrate_plan_make(a, b, &p, &eb));
+    CHECK(p.breaks_clients);
+    host_migrate_plan_free(&p);
+    CHECK_OK(apply_commit(s, twin, a, b, &eb));
+    store *both[2] = {s, twin};
+    for (int i = 0; i < 2; i++) {
+        store_read_begin(&txn, both[i]);
+        u32 id = 0;
+        CHECK_OK(store_table_id_from_name(&txn, "ev", 2, &id));
+        const lc_type *rt = store_table_row_type(&txn, id);
+        CHECK(rt && rt->elem_count == 1 && rt->elems[0].type->kind == LC_T_U32);
+        store_read_end(&txn);
+    }
+    store_destroy(s);
+    store_destroy(twin);
+    host_moddef_destroy(a);
+    host_moddef_destroy(b);
+}
+
+/* Out of memory at every allocation of a rebuild (columns added): the migration fails or
+ * succeeds, and an abort always gives back the old table, its id and rows, consistent. */
+TEST(migrate_rebuild_out_of_memory)
+{
+    tspec n = {"account", 3, {"id", "balance", "limit_"}, {LC_T_U32, LC_T_I64, LC_T_I64},
+               .key0 = true, .seq0 = true, .default_from = 2};
+    host_moddef *a = build(&ACCOUNT, 1, R1, 1), *b = build(&n, 1, R1, 1);
+    CHECK(a && b);
+    host_migrate_plan p;
+    lc_errbuf eb;
+    CHECK_OK(host_migrate_plan_make(a, b, &p, &eb));
+    u32 failures = 0;
+    for (i64 k = 0; k < 400; k += 3) {
+        store *s = store_with(a);
+        CHECK(s != NULL);
+        lc_buf before, after;
+        lc_buf_init(&before);
+        lc_buf_init(&after);
+        u32 id0 = 0, id1 = 0;
+        rows_dump(s, "account", &before, &id0);
+        store_txn txn;
+        store_txn_begin(&txn, s);
+        lc_alloc_fail_after(k);
+        int rc = host_migrate_apply(&txn, &p, a, b, &eb);
+        lc_alloc_fail_after(-1);
+        failures += rc != 0;
+        store_txn_abort(&txn);
+        rows_dump(s, "account", &after, &id1);
+        CHECK_EQ(id1, id0);
+        CHECK_EQ(after.len, before.len);
+        if (after.len == before.len) CHECK_MEM(after.data, before.data, before.len);
+        lc_buf_deinit(&before);
+        lc_buf_deinit(&after);
+        store_destroy(s);
+    }
+    CHECK(failures > 0);
+    host_migrate_plan_free(&p);
     host_moddef_destroy(a);
     host_moddef_destroy(b);
 }

@@ -138,10 +138,13 @@ export async function startWithModules(tag: string, modules: string[]): Promise<
   return s;
 }
 
-/** Stops the server and removes its data dir; prints its log if the exit was not clean. */
+/**
+ * Stops the server and removes its data dir. An unclean exit (a crash, or a sanitizer report
+ * such as a leak under MODE=asan) throws with the server's log, so the test file fails.
+ */
 export async function shutdown(s: Server | undefined): Promise<void> {
   if (!s) return;
   const code = await s.stop();
-  if (code !== 0) console.error(`lightcone exited with ${code}; its log:\n${s.log()}`);
   removeDir(s.dataDir);
+  if (code !== 0) throw new Error(`lightcone exited with ${code}; its log:\n${s.log()}`);
 }

@@ -12,7 +12,7 @@ import {
   type Server, makeDataDir, publish, removeDir, startServer, wasmPath,
 } from '../lib/server.ts';
 import {
-  connect, hex, installWsTap, sockets, subscribe, waitFor, withTimeout,
+  connect, hex, installWsTap, needsSubscriptions, sockets, subscribe, waitFor, withTimeout,
 } from '../lib/sdk.ts';
 
 installWsTap();
@@ -29,7 +29,8 @@ async function start(dataDir: string, port = 0): Promise<Server> {
   return s;
 }
 
-test('clients survive a server restart by reconnecting with their token', async () => {
+test('clients survive a server restart by reconnecting with their token', async (t) => {
+  needsSubscriptions(t);
   const dir = makeDataDir('restart');
   dirs.push(dir);
   let s = await start(dir);
@@ -64,11 +65,12 @@ test('clients survive a server restart by reconnecting with their token', async 
     assert.equal(Number(again.conn.db.message.count()), 4);
   } finally {
     again.conn.disconnect();
-    await s.stop();
+    assert.equal(await s.stop(), 0, `clean exit; log:\n${s.log()}`);
   }
 });
 
-test('confirmed reads: a resolved reducer call survives kill -9', async () => {
+test('confirmed reads: a resolved reducer call survives kill -9', async (t) => {
+  needsSubscriptions(t);
   const dir = makeDataDir('confirmed');
   dirs.push(dir);
   let s = await start(dir);
@@ -93,11 +95,12 @@ test('confirmed reads: a resolved reducer call survives kill -9', async () => {
     assert.deepEqual(got, [...texts].sort(), 'every acknowledged message is on disk');
   } finally {
     b.conn.disconnect();
-    await s.stop();
+    assert.equal(await s.stop(), 0, `clean exit; log:\n${s.log()}`);
   }
 });
 
-test('unconfirmed reads still deliver the same updates', async () => {
+test('unconfirmed reads still deliver the same updates', async (t) => {
+  needsSubscriptions(t);
   const dir = makeDataDir('unconfirmed');
   dirs.push(dir);
   const s = await start(dir);
@@ -112,6 +115,6 @@ test('unconfirmed reads still deliver the same updates', async () => {
     a.conn.disconnect();
     b.conn.disconnect();
   } finally {
-    await s.stop();
+    assert.equal(await s.stop(), 0, `clean exit; log:\n${s.log()}`);
   }
 });

@@ -14,7 +14,9 @@ import assert from 'node:assert/strict';
 import { DbConnection as Chat } from '../gen/quickstart-chat/index.ts';
 import { DbConnection as Bank } from '../gen/keynote-bank/index.ts';
 import { type Server, shutdown, startWithModules } from '../lib/server.ts';
-import { connect, hex, rejection, subscribe, waitFor, withTimeout } from '../lib/sdk.ts';
+import {
+  connect, hex, needsSubscriptions, rejection, subscribe, waitFor, withTimeout,
+} from '../lib/sdk.ts';
 
 let srv: Server;
 before(async () => { srv = await startWithModules('rows', ['quickstart-chat', 'keynote-bank']); });
@@ -24,7 +26,8 @@ const chat = () => connect(Chat.builder, srv.url, 'quickstart-chat');
 const bank = () => connect(Bank.builder, srv.url, 'keynote-bank');
 const texts = (c: Chat) => [...c.db.message.iter()].map((m) => m.text).sort();
 
-test('subscribe delivers the initial rows', async () => {
+test('subscribe delivers the initial rows', async (t) => {
+  needsSubscriptions(t);
   const a = await chat();
   await withTimeout(a.conn.reducers.setName({ name: 'alice' }), 'set_name');
   await withTimeout(a.conn.reducers.sendMessage({ text: 'initial one' }), 'send 1');
@@ -55,7 +58,8 @@ test('subscribe delivers the initial rows', async () => {
   }
 });
 
-test("another client's reducer fires onInsert and onUpdate; the caller gets its own", async () => {
+test("another client's reducer fires onInsert and onUpdate; the caller gets its own", async (t) => {
+  needsSubscriptions(t);
   const a = await chat();
   const b = await chat();
   try {
@@ -94,7 +98,8 @@ test("another client's reducer fires onInsert and onUpdate; the caller gets its 
   }
 });
 
-test("onDelete and onUpdate from another client's reducer (keynote-bank seed)", async () => {
+test("onDelete and onUpdate from another client's reducer (keynote-bank seed)", async (t) => {
+  needsSubscriptions(t);
   const a = await bank();
   const b = await bank();
   try {
@@ -127,7 +132,8 @@ test("onDelete and onUpdate from another client's reducer (keynote-bank seed)", 
   }
 });
 
-test('a failing reducer rejects the caller and changes nothing for anyone', async () => {
+test('a failing reducer rejects the caller and changes nothing for anyone', async (t) => {
+  needsSubscriptions(t);
   const a = await bank();
   const b = await bank();
   try {
@@ -174,7 +180,8 @@ test('quickstart-chat reducer errors carry the module message', async () => {
   }
 });
 
-test('unsubscribe drops the rows from the cache and stops the updates', async () => {
+test('unsubscribe drops the rows from the cache and stops the updates', async (t) => {
+  needsSubscriptions(t);
   const a = await chat();
   const b = await chat();
   try {
@@ -203,7 +210,8 @@ test('unsubscribe drops the rows from the cache and stops the updates', async ()
   }
 });
 
-test('several subscriptions at once; a row in two of them is counted once', async () => {
+test('several subscriptions at once; a row in two of them is counted once', async (t) => {
+  needsSubscriptions(t);
   const a = await chat();
   const b = await chat();
   try {
@@ -239,7 +247,8 @@ test('several subscriptions at once; a row in two of them is counted once', asyn
   }
 });
 
-test('a query the server rejects reaches onError and the connection stays usable', async () => {
+test('a query the server rejects reaches onError and the connection stays usable', async (t) => {
+  needsSubscriptions(t);
   const b = await chat();
   try {
     await assert.rejects(subscribe(b.conn, 'SELECT * FROM no_such_table'));

@@ -15,7 +15,8 @@ import { DbConnection as Chat } from '../gen/quickstart-chat/index.ts';
 import MessageRow from '../gen/quickstart-chat/message_table.ts';
 import { type Server, shutdown, startWithModules } from '../lib/server.ts';
 import {
-  TIMEOUT_MS, connect, hex, installWsTap, sockets, subscribe, waitFor, withTimeout,
+  TIMEOUT_MS, connect, hex, installWsTap, needsSubscriptions, sockets, subscribe, waitFor,
+  withTimeout,
 } from '../lib/sdk.ts';
 
 installWsTap();
@@ -29,7 +30,8 @@ before(async () => {
 });
 after(async () => { await shutdown(srv); });
 
-test('gzip: large messages arrive compressed and decode to the right rows', async () => {
+test('gzip: large messages arrive compressed and decode to the right rows', async (t) => {
+  needsSubscriptions(t);
   const b = await connect(Bank.builder, srv.url, 'keynote-bank', { compression: 'gzip' });
   const rec = sockets[sockets.length - 1];
   try {
@@ -52,7 +54,8 @@ test('gzip: large messages arrive compressed and decode to the right rows', asyn
   }
 });
 
-test("compression 'none': every message is tagged 0", async () => {
+test("compression 'none': every message is tagged 0", async (t) => {
+  needsSubscriptions(t);
   const b = await connect(Bank.builder, srv.url, 'keynote-bank', { compression: 'none' });
   const rec = sockets[sockets.length - 1];
   try {
@@ -129,7 +132,8 @@ async function rawSocket(db: string): Promise<{ ws: WebSocket; next: () => Promi
   return { ws, next };
 }
 
-test('one-off query over the v2 protocol returns the rows, errors come back as Err', async () => {
+test('one-off query over the v2 protocol returns the rows, errors come back as Err', async (t) => {
+  needsSubscriptions(t);
   const a = await connect(Chat.builder, srv.url, 'quickstart-chat');
   await withTimeout(a.conn.reducers.sendMessage({ text: 'one-off a' }), 'send');
   await withTimeout(a.conn.reducers.sendMessage({ text: 'one-off b' }), 'send');
