@@ -844,7 +844,7 @@ static void emit_br_table(jc *c, const lc_wasm_word *p, u32 pos)
     ins_r(b, 0, 0, 0x3b, RAX, RCX);
     ins_r(b, 0, 0, 0x0f47, RAX, RCX);              /* cmova eax, ecx */
     b1(b, 0x48); b1(b, 0x8d); b1(b, 0x0d);         /* lea rcx, [rip + table] */
-    b4(b, 15);                                     /* skips movsxd(4) add(3) jmp(2) + 6? */
+    b4(b, 0);                                      /* patched below */
     size_t lea_end = b->len;
     ins_m(b, 0, 1, 0x63, RAX, RCX, RAX, 2, 0);     /* movsxd rax, [rcx + rax*4] */
     ins_r(b, 0, 1, 0x03, RAX, RCX);                /* add rax, rcx */
