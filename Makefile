@@ -95,6 +95,7 @@ tidy:
 
 run: deps
 	$(MAKE) --no-print-directory all examples
+	$(MAKE) --no-print-directory chat-client || echo "run: the chat page was not built (node/npm?)"
 	bash scripts/run.sh $(BUILD)
 
 clean:
