@@ -5,12 +5,13 @@
  *
  * bench/kernels/kernels.c is compiled (mk/wasm_bench.mk) natively with `cc -O2` and linked in
  * here, and to wasm32 with clang -O2 into kernels.wasm, which this program loads into our
- * engine; a native clang -O2 build (clang_k_*) is linked in too, to separate the compilers'
+ * engine twice: as the engine runs it by default (native code from src/wasm/jit.c where the
+ * platform has it) and with LC_WASM_JIT=0 (the interpreter alone); a native clang -O2 build (clang_k_*) is linked in too, to separate the compilers'
  * difference from the interpreter's. For each kernel it times the cc, clang and wasm calls
  * (best of TRIALS runs of `reps` calls each, so a noisy neighbour on the shared machine
  * inflates neither side; `reps` is calibrated so the cc side runs >= 20 ms), checks that all
- * three returned the same checksum, and prints the slowdown ratios wasm/cc (the published
- * figure, target <= 5x) and wasm/clang with their geometric means.
+ * four returned the same checksum, and prints the slowdown ratios wasm/cc (the published
+ * figure, target <= 5x), wasm/clang and interpreter/cc with their geometric means.
  *
  * It also measures
  *   host call   k_hostcall(n) calls the imported no-op env.nop n times; k_loop(n) runs the
@@ -18,8 +19,10 @@
  *               wasm -> C call (target < 20 ns)
  *   entry call  lc_wasm_call of k_fib(1) from C: ns per embedder -> wasm call
  *
- * --check runs each kernel once at a small size and only compares checksums (used by
- * tests/suites/31-wasm-kernels.sh: clang's real output as an engine test). --scale multiplies
+ * --check runs each kernel once at a small size and compares checksums (used by
+ * tests/suites/31-wasm-kernels.sh: clang's real output as an engine test), and also that the
+ * default engine and the interpreter consume exactly the same fuel, and run out of it at the
+ * same point when given half of that. --scale multiplies
  * the repetition counts (BENCH_WASM_SCALE in the environment does the same), for longer,
  * quieter runs. Fuel is metered (a large budget) because production runs metered. Times are
  * thread CPU time (CLOCK_THREAD_CPUTIME_ID).
@@ -141,14 +144,21 @@ static int file_read(const char *path, u8 **out_bytes, size_t *out_len)
     return 0;
 }
 
-static int wasm_env_init(wasm_env *env, const char *path, lc_errbuf *eb)
+/* Loads the kernels; is_interp loads them with LC_WASM_JIT=0 (interpreter only). */
+static int wasm_env_init(wasm_env *env, const char *path, bool is_interp, lc_errbuf *eb)
 {
     u8 *bytes = NULL;
     size_t len = 0;
     memset(env, 0, sizeof *env);
     int rc = file_read(path, &bytes, &len);
     if (rc != 0) return lc_errf(eb, rc, "cannot read %s", path);
+    const char *old = getenv("LC_WASM_JIT");
+    char *saved = old ? lc_memdup(old, strlen(old) + 1) : NULL;
+    if (is_interp) setenv("LC_WASM_JIT", "0", 1);
     rc = lc_wasm_module_load(bytes, len, NULL, &env->module, eb);
+    if (is_interp && saved) setenv("LC_WASM_JIT", saved, 1);
+    if (is_interp && !old) unsetenv("LC_WASM_JIT");
+    lc_free(saved);
     lc_free(bytes);
     if (rc != 0) return rc;
     static const u8 i32_type[1] = {LC_WASM_I32};
@@ -205,8 +215,43 @@ static double time_kernel(wasm_env *env, const kernel *k, u32 reps, int which, u
     return best;
 }
 
-/* --check: every kernel once at a small size; native and wasm must agree. */
-static int run_check(wasm_env *env)
+/* Default engine vs interpreter on kernel k: same result, same fuel used, and with half
+ * that fuel both run out (fuel left 0). Returns true when they agree. */
+static bool check_same_fuel(wasm_env *env, wasm_env *interp, const kernel *k)
+{
+    u64 r1 = 0, r2 = 0, fuel[2];
+    lc_errbuf eb = {{0}};
+    int rc1 = wasm_run(env, k->name, k->check_args, k->nargs, &r1, &eb);
+    fuel[0] = BENCH_FUEL - lc_wasm_instance_fuel(env->instance);
+    int rc2 = wasm_run(interp, k->name, k->check_args, k->nargs, &r2, &eb);
+    fuel[1] = BENCH_FUEL - lc_wasm_instance_fuel(interp->instance);
+    if (rc1 || rc2 || r1 != r2 || fuel[0] != fuel[1]) {
+        printf("FAIL %s vs interpreter: rc %d/%d result 0x%llx/0x%llx fuel %llu/%llu\n",
+               k->name, rc1, rc2, (unsigned long long)r1, (unsigned long long)r2,
+               (unsigned long long)fuel[0], (unsigned long long)fuel[1]);
+        return false;
+    }
+    u64 args[2] = {k->check_args[0], k->nargs > 1 ? k->check_args[1] : 0};
+    wasm_env *envs[2] = {env, interp};
+    int rcs[2];
+    for (int e = 0; e < 2; e++) {
+        const lc_wasm_func *f = lc_wasm_instance_func(envs[e]->instance, k->name);
+        lc_wasm_instance_set_fuel(envs[e]->instance, fuel[0] / 2);
+        rcs[e] = lc_wasm_call(envs[e]->instance, f, args, k->nargs, &r1, 1, &eb);
+        fuel[e] = lc_wasm_instance_fuel(envs[e]->instance);
+    }
+    if (rcs[0] != LC_ETRAP_FUEL || rcs[1] != LC_ETRAP_FUEL || fuel[0] || fuel[1]) {
+        printf("FAIL %s with half the fuel: %s/%s, fuel left %llu/%llu\n", k->name,
+               lc_err_name(rcs[0]), lc_err_name(rcs[1]), (unsigned long long)fuel[0],
+               (unsigned long long)fuel[1]);
+        return false;
+    }
+    return true;
+}
+
+/* --check: every kernel once at a small size; native and wasm must agree, and the default
+ * engine must agree with the interpreter. */
+static int run_check(wasm_env *env, wasm_env *interp)
 {
     int passed = 0, failed = 0;
     for (size_t i = 0; i < LC_ARRAY_LEN(KERNELS); i++) {
@@ -214,6 +259,10 @@ static int run_check(wasm_env *env)
         lc_errbuf eb = {{0}};
         u64 want = native_run(k->name, k->check_args), got = 0;
         int rc = wasm_run(env, k->name, k->check_args, k->nargs, &got, &eb);
+        if (check_same_fuel(env, interp, k))
+            passed++;
+        else
+            failed++;
         if (rc == 0 && got == want) {
             passed++;
             continue;
@@ -259,12 +308,13 @@ static u32 kernel_reps(const kernel *k, double scale)
 
 /* The kernel table: per kernel cc, clang and wasm time and the slowdowns; returns the
  * geometric means of wasm/cc (the figure we publish) and wasm/clang. */
-static int run_kernels(wasm_env *env, double scale, double *out_geomean, double *out_geo_clang)
+static int run_kernels(wasm_env *env, wasm_env *interp, double scale, double *out_geomean,
+                       double *out_geo_clang, double *out_geo_interp)
 {
-    double log_sum = 0, log_clang = 0;
+    double log_sum = 0, log_clang = 0, log_interp = 0;
     int count = 0;
-    printf("%-12s %5s %10s %10s %10s %9s %9s  %s\n", "kernel", "reps", "cc ms", "clang ms",
-           "wasm ms", "wasm/cc", "wasm/clg", "check");
+    printf("%-12s %5s %10s %10s %10s %9s %9s %10s %9s  %s\n", "kernel", "reps", "cc ms",
+           "clang ms", "wasm ms", "wasm/cc", "wasm/clg", "interp ms", "interp/cc", "check");
     for (size_t i = 0; i < LC_ARRAY_LEN(KERNELS); i++) {
         const kernel *k = &KERNELS[i];
         const char *only = getenv("BENCH_WASM_ONLY");  /* profiling: one kernel */
@@ -275,20 +325,25 @@ static int run_kernels(wasm_env *env, double scale, double *out_geomean, double 
         double n_ns = time_kernel(env, k, reps, RUN_CC, &cc_sum, &eb);
         double c_ns = time_kernel(env, k, reps, RUN_CLANG, &clang_sum, &eb);
         double w_ns = time_kernel(env, k, reps, RUN_WASM, &wasm_sum, &eb);
-        if (w_ns < 0) {
+        u64 interp_sum = 0;
+        double i_ns = w_ns < 0 ? -1 : time_kernel(interp, k, reps, RUN_WASM, &interp_sum, &eb);
+        if (w_ns < 0 || i_ns < 0) {
             printf("%-12s engine error: %s\n", k->name, eb.msg);
             return 1;
         }
-        bool same = cc_sum == wasm_sum && clang_sum == wasm_sum;
+        bool same = cc_sum == wasm_sum && clang_sum == wasm_sum && interp_sum == wasm_sum;
         log_sum += log(w_ns / n_ns);
         log_clang += log(w_ns / c_ns);
+        log_interp += log(i_ns / n_ns);
         count++;
-        printf("%-12s %5u %10.3f %10.3f %10.3f %8.2fx %8.2fx  %s\n", k->name, reps, n_ns / 1e6,
-               c_ns / 1e6, w_ns / 1e6, w_ns / n_ns, w_ns / c_ns, same ? "same" : "MISMATCH");
+        printf("%-12s %5u %10.3f %10.3f %10.3f %8.2fx %8.2fx %10.3f %8.2fx  %s\n", k->name, reps,
+               n_ns / 1e6, c_ns / 1e6, w_ns / 1e6, w_ns / n_ns, w_ns / c_ns, i_ns / 1e6,
+               i_ns / n_ns, same ? "same" : "MISMATCH");
         if (!same) return 1;
     }
     *out_geomean = exp(log_sum / count);
     *out_geo_clang = exp(log_clang / count);
+    *out_geo_interp = exp(log_interp / count);
     return 0;
 }
 
@@ -354,27 +409,38 @@ int main(int argc, char **argv)
         }
     }
     if (!(scale > 0)) scale = 1.0;
-    wasm_env env;
+    wasm_env env, interp;
     lc_errbuf eb = {{0}};
-    int rc = wasm_env_init(&env, path, &eb);
+    int rc = wasm_env_init(&env, path, false, &eb);
+    if (rc == 0) {
+        rc = wasm_env_init(&interp, path, true, &eb);
+    } else {
+        memset(&interp, 0, sizeof interp);
+    }
     if (rc != 0) {
         printf("bench_wasm: %s: %s: %s\n", path, lc_err_name(rc), eb.msg);
         if (is_check) printf("wasm-kernels: 0 passed, 1 failed\n");
         wasm_env_deinit(&env);
+        wasm_env_deinit(&interp);
         return 1;
     }
     double geomean = 0;
     if (is_check) {
-        rc = run_check(&env);
+        rc = run_check(&env, &interp);
     } else {
-        double geo_clang = 0;
-        rc = run_kernels(&env, scale, &geomean, &geo_clang);
+        double geo_clang = 0, geo_interp = 0;
+        rc = run_kernels(&env, &interp, scale, &geomean, &geo_clang, &geo_interp);
         if (rc == 0) {
-            printf("geometric mean slowdown: %.2fx vs cc -O2 (target <= 5x); %.2fx vs clang -O2\n",
-                   geomean, geo_clang);
+            printf("geometric mean slowdown: %.2fx vs cc -O2 (target <= 5x); %.2fx vs clang -O2; "
+                   "interpreter alone %.2fx vs cc\n", geomean, geo_clang, geo_interp);
         }
         if (rc == 0) rc = run_calls(&env, scale);
+        if (rc == 0) {
+            printf("interpreter alone (LC_WASM_JIT=0): ");
+            rc = run_calls(&interp, scale);
+        }
     }
     wasm_env_deinit(&env);
+    wasm_env_deinit(&interp);
     return rc;
 }

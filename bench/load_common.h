@@ -1,17 +1,20 @@
 /*
  * bench/load_common.h — helpers shared by the network load benchmarks (loadgen.c, fanout.c):
  * a latency histogram, a one-shot HTTP POST over a raw socket (publish a module, call a
- * reducer with JSON), reading a file, and the keynote (from, to) pairs generator, shared with
- * the PostgreSQL and Redis peers (bench/keynote/peers.c) so all systems replay the same pairs.
+ * reducer with JSON), reading a file, an in-process server with a temporary data directory
+ * (for runs without `lightcone start`), publishing a module, and the keynote (from, to) pairs
+ * generator, shared with the PostgreSQL and Redis peers (bench/keynote/peers.c) so all
+ * systems replay the same pairs.
  *
  * Histogram: 1 us buckets up to 10 ms, 100 us buckets up to 1 s, 1 ms buckets up to 10 s,
- * then one overflow bucket; percentiles are the upper edge of the bucket that crosses the rank, so a reported
- * p99 is never below the true one by more than one bucket.
+ * then one overflow bucket; percentiles are the upper edge of the bucket that crosses the
+ * rank, so a reported p99 is never below the true one by more than one bucket.
  */
 #ifndef LC_BENCH_LOAD_COMMON_H
 #define LC_BENCH_LOAD_COMMON_H
 
 #include <arpa/inet.h>
+#include <ftw.h>
 #include <math.h>
 #include <netdb.h>
 #include <stdio.h>
@@ -24,6 +27,8 @@
 #include "base/clock.h"
 #include "base/error.h"
 #include "base/types.h"
+#include "net/token.h"
+#include "server/server.h"
 
 enum {
     HIST_FINE = 10000,   /* 1 us buckets: [0, 10 ms) */
@@ -142,6 +147,67 @@ static inline int load_parse_server(const char *s, char *hbuf, size_t hcap, u16 
     if (p <= 0 || p > 65535) return -1;
     *out_port = (u16)p;
     return 0;
+}
+
+/* ---- an in-process server (runs without `lightcone start`) ---- */
+
+typedef struct inproc {
+    server *srv;
+    net_keys *keys;
+    char dir[64];
+    char data[96]; /* the server's data dir: databases live in <data>/<name> */
+} inproc;
+
+static inline int inproc_rm_one(const char *p, const struct stat *sb, int flag, struct FTW *f)
+{
+    (void)sb, (void)flag, (void)f;
+    return remove(p);
+}
+
+/* Starts a server on 127.0.0.1 (any port: server_port) with a temporary data directory. */
+static inline int inproc_start(inproc *ip)
+{
+    snprintf(ip->dir, sizeof ip->dir, "/tmp/lc-bench-XXXXXX");
+    if (!mkdtemp(ip->dir)) return LC_EIO;
+    char kd[96];
+    snprintf(kd, sizeof kd, "%s/keys", ip->dir);
+    snprintf(ip->data, sizeof ip->data, "%s/data", ip->dir);
+    lc_errbuf eb;
+    int rc = net_keys_open_dir(kd, &ip->keys, &eb);
+    server_config cfg = {.keys = ip->keys, .issuer = "localhost", .data_dir = ip->data};
+    if (!rc) rc = server_start(&cfg, &ip->srv, &eb);
+    if (rc) fprintf(stderr, "in-process server: %s\n", eb.msg);
+    return rc;
+}
+
+static inline void inproc_stop(inproc *ip)
+{
+    if (ip->srv) server_stop(ip->srv);
+    ip->srv = NULL;
+}
+
+static inline void inproc_cleanup(inproc *ip)
+{
+    inproc_stop(ip);
+    if (ip->keys) net_keys_destroy(ip->keys);
+    if (ip->dir[0]) nftw(ip->dir, inproc_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* POSTs the module file to /v1/database/<db> (publish or update). 0 or LC_EIO (printed). */
+static inline int load_publish(const char *host, u16 port, const char *db, const char *wasm)
+{
+    size_t n = 0;
+    u8 *w = load_read_file(wasm, &n);
+    if (!w) {
+        fprintf(stderr, "cannot read %s\n", wasm);
+        return LC_EIO;
+    }
+    char path[300], out[512];
+    snprintf(path, sizeof path, "/v1/database/%s", db);
+    int st = load_http(host, port, "POST", path, w, n, out, sizeof out);
+    lc_free(w);
+    if (st != 200) fprintf(stderr, "publish %s: HTTP %d %s\n", db, st, out);
+    return st == 200 ? 0 : LC_EIO;
 }
 
 /* ---- keynote pairs (performance.md §1; the exact procedure is in bench/loadgen.c's header) */

@@ -33,12 +33,13 @@
  *                [--conns 64] [--inflight 40] [--alpha 0] [--accounts 100000]
  *                [--pairs 10000000] [--warmup 3] [--seconds 10] [--confirmed 1]
  *                [--no-seed] [--check subscribe|offline|none] [--data-dir DIR]
- *        loadgen --check-only offline --data-dir DIR/<db> [--accounts N]
+ *        loadgen --check-only offline --data-dir DIR [--accounts N]
+ * (DIR: one database's directory, e.g. <lightcone start --data-dir>/db/bank)
  */
 #include <errno.h>
-#include <ftw.h>
 #include <math.h>
 #include <sys/epoll.h>
+#include <sys/stat.h>
 
 #include "base/arena.h"
 #include "host/db.h"
@@ -81,6 +82,7 @@ typedef struct lg_run {
     bool issuing;
     u64 t_begin, t_end; /* the timed window, monotonic ns */
     u64 ok_in_window, ok_total, err_total, err_window, proto_errors;
+    double client_core_share; /* CPU of the load generator thread / wall time, over the run */
     lat_hist hist;
     char first_err[160];
 } lg_run;
@@ -351,6 +353,11 @@ static int check_subscribe(net_wsc *c, u64 *count, i64 *sum)
 
 static int check_offline(const char *dir, u64 *count, i64 *sum)
 {
+    struct stat st;
+    if (stat(dir, &st) || !S_ISDIR(st.st_mode)) { /* host_db_open would create it */
+        fprintf(stderr, "loadgen: %s is not a database directory\n", dir);
+        return LC_ENOTFOUND;
+    }
     host_db_opts o = {0};
     host_db *db = NULL;
     lc_errbuf eb;
@@ -437,75 +444,14 @@ static void parse_opts(int argc, char **argv, lg_opts *o)
     if (!o->check) o->check = o->inproc || o->data_dir ? "offline" : "subscribe";
 }
 
-typedef struct inproc {
-    server *srv;
-    net_keys *keys;
-    char dir[64];
-    char data[96];
-} inproc;
-
-static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *f)
-{
-    (void)sb, (void)flag, (void)f;
-    return remove(p);
-}
-
-static int inproc_start(inproc *ip, lg_opts *o)
-{
-    snprintf(ip->dir, sizeof ip->dir, "/tmp/lc-loadgen-XXXXXX");
-    if (!mkdtemp(ip->dir)) return LC_EIO;
-    char kd[96];
-    snprintf(kd, sizeof kd, "%s/keys", ip->dir);
-    snprintf(ip->data, sizeof ip->data, "%s/data", ip->dir);
-    lc_errbuf eb;
-    int rc = net_keys_open_dir(kd, &ip->keys, &eb);
-    server_config cfg = {.keys = ip->keys, .issuer = "localhost", .data_dir = ip->data};
-    if (!rc) rc = server_start(&cfg, &ip->srv, &eb);
-    if (rc) {
-        fprintf(stderr, "loadgen: in-process server: %s\n", eb.msg);
-        return rc;
-    }
-    snprintf(o->host, sizeof o->host, "127.0.0.1");
-    o->port = server_port(ip->srv);
-    o->data_dir = ip->data;
-    return 0;
-}
-
-static void inproc_stop(inproc *ip)
-{
-    if (ip->srv) server_stop(ip->srv);
-    ip->srv = NULL;
-}
-
-static void inproc_cleanup(inproc *ip)
-{
-    inproc_stop(ip);
-    if (ip->keys) net_keys_destroy(ip->keys);
-    if (ip->dir[0]) nftw(ip->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static int publish(const lg_opts *o)
-{
-    size_t n = 0;
-    u8 *w = load_read_file(o->wasm, &n);
-    if (!w) {
-        fprintf(stderr, "loadgen: cannot read %s\n", o->wasm);
-        return LC_EIO;
-    }
-    char path[300], out[512];
-    snprintf(path, sizeof path, "/v1/database/%s", o->db);
-    int st = load_http(o->host, o->port, "POST", path, w, n, out, sizeof out);
-    lc_free(w);
-    if (st != 200) fprintf(stderr, "loadgen: publish: HTTP %d %s\n", st, out);
-    return st == 200 ? 0 : LC_EIO;
-}
-
 static int measure(lg_run *r)
 {
     const lg_opts *o = r->o;
     int rc = open_conns(r);
     if (rc) return rc;
     u64 t0 = lc_now_ns();
+    struct timespec c0, c1;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
     r->t_begin = t0 + (u64)(o->warmup_s * 1e9);
     r->t_end = r->t_begin + (u64)(o->seconds * 1e9);
     r->issuing = true;
@@ -514,6 +460,9 @@ static int measure(lg_run *r)
         if (!rc) rc = flush_conn(r, &r->conns[i]);
     }
     if (!rc) rc = run_loop(r, r->t_end + 30ull * 1000000000);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
+    double cpu = (double)(c1.tv_sec - c0.tv_sec) + (double)(c1.tv_nsec - c0.tv_nsec) / 1e9;
+    r->client_core_share = cpu / ((double)(lc_now_ns() - t0) / 1e9);
     if (rc == LC_EAGAIN)
         fprintf(stderr, "loadgen: %llu calls still unanswered 30 s after the window\n",
                 (unsigned long long)total_outstanding(r));
@@ -527,10 +476,12 @@ static void print_result(const lg_run *r, const char *sum_state)
     double p50 = lat_hist_quantile_us(&r->hist, 0.50), p99 = lat_hist_quantile_us(&r->hist, 0.99);
     u64 errors = r->err_total + r->proto_errors;
     printf("lightcone transfer alpha=%g conns=%u inflight=%u confirmed=%d: %.0f TPS, "
-           "p50 %.2f ms, p99 %.2f ms (%llu ok in %.1f s window, %llu ok total, %llu errors%s%s)\n",
+           "p50 %.2f ms, p99 %.2f ms (%llu ok in %.1f s window, %llu ok total, %llu errors%s%s; "
+           "load generator thread %.0f%% of a core)\n",
            o->alpha, o->conns, o->inflight, o->confirmed, tps, p50 / 1000, p99 / 1000,
            (unsigned long long)r->ok_in_window, o->seconds, (unsigned long long)r->ok_total,
-           (unsigned long long)errors, r->first_err[0] ? ", first: " : "", r->first_err);
+           (unsigned long long)errors, r->first_err[0] ? ", first: " : "", r->first_err,
+           r->client_core_share * 100);
     printf("RESULT system=lightcone alpha=%g conns=%u inflight=%u confirmed=%d tps=%.0f "
            "p50_us=%.0f p99_us=%.0f ok=%llu errors=%llu sum=%s\n",
            o->alpha, o->conns, o->inflight, o->confirmed, tps, p50, p99,
@@ -593,10 +544,15 @@ int main(int argc, char **argv)
     static inproc ip;
     int rc = 0;
     if (o.inproc) {
-        rc = inproc_start(&ip, &o);
+        rc = inproc_start(&ip);
+        if (!rc) {
+            snprintf(o.host, sizeof o.host, "127.0.0.1");
+            o.port = server_port(ip.srv);
+            o.data_dir = ip.data;
+        }
         if (!o.wasm) o.wasm = "build/wasm/keynote-bank.wasm";
     }
-    if (!rc && o.wasm) rc = publish(&o);
+    if (!rc && o.wasm) rc = load_publish(o.host, o.port, o.db, o.wasm);
     const char *sum = "skipped";
     if (!rc) rc = run_workload(&o, &ip, &sum);
     inproc_cleanup(&ip);

@@ -23,3 +23,12 @@ BENCH_BINS += $(BUILD)/bench/bench_host
 .PHONY: bench-host
 bench-host: $(BUILD)/bench/bench_host build/wasm/keynote-bank.wasm build/wasm/hosttest.wasm
 	$(BUILD)/bench/bench_host
+
+# Republish rebuild cost (bench/bench_migrate.c): store_table_rebuild vs inserting the rows.
+$(BUILD)/bench/bench_migrate: $(BUILD)/bench/bench_migrate.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(LIBS)
+BENCH_BINS += $(BUILD)/bench/bench_migrate
+
+.PHONY: bench-migrate
+bench-migrate: $(BUILD)/bench/bench_migrate
+	$(BUILD)/bench/bench_migrate

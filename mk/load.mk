@@ -4,7 +4,9 @@
 #       builds build/fuzz/fuzz_smsg (clang + libFuzzer) for the client's ServerMessage decoder
 #       and runs it, new inputs going to build/fuzz/corpus-smsg/ (seeds tests/fuzz/corpus/smsg/).
 #   make test
-#       builds build/$(MODE)/smsg_replay; tests/suites/62-ws-client.sh replays the seeds.
+#       builds build/$(MODE)/smsg_replay and loadgen; tests/suites/62-ws-client.sh replays the
+#       seeds and runs a small keynote load (4 x 4 calls in flight, 1,000 accounts) against an
+#       in-process server, checking the balance sum recovered from disk.
 #   make bench  (or make $(BUILD)/loadgen)
 #       bench/loadgen.c: the keynote transfer load generator (performance.md §1), see its
 #       header; bench/keynote/run.sh runs it beside PostgreSQL and Redis.
@@ -18,7 +20,7 @@ $(SMSG_REPLAY_BIN): $(BUILD)/tests/fuzz/fuzz_smsg.o $(FUZZ_MAIN) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $< $(FUZZ_MAIN) $(LIB) $(LIBS)
 
 ifneq ($(MODE),fuzz)
-TEST_DEPS += $(SMSG_REPLAY_BIN)
+TEST_DEPS += $(SMSG_REPLAY_BIN) $(BUILD)/loadgen
 endif
 
 .PHONY: fuzz-smsg
@@ -37,3 +39,7 @@ BENCH_BINS += $(BUILD)/loadgen
 $(BUILD)/bench/keynote/peers.o: CFLAGS += -I/usr/include/postgresql -Ibench
 $(BUILD)/keynote_peers: $(BUILD)/bench/keynote/peers.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $< $(LIB) -lpq $(LIBS)
+
+$(BUILD)/fanout: $(BUILD)/bench/fanout.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS)
+BENCH_BINS += $(BUILD)/fanout

@@ -25,3 +25,9 @@ fuzz-proto:
 	mkdir -p build/fuzz/corpus-proto
 	build/fuzz/fuzz_proto -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
 	    -rss_limit_mb=2048 build/fuzz/corpus-proto tests/fuzz/corpus/proto
+
+# Subscription fan-out through the real server (bench/bench_sub.c; figures in
+# docs/benchmarks.md): build/$(MODE)/bench_sub [clients] [seconds] [rows] [inflight]
+$(BUILD)/bench_sub: $(BUILD)/bench/bench_sub.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS)
+BENCH_BINS += $(BUILD)/bench_sub

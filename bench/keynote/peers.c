@@ -451,7 +451,8 @@ static int redis_send(pr_run *r, pr_conn *k)
 {
     u64 p = next_pair(r, k);
     char a[24], b[24];
-    int al = snprintf(a, sizeof a, "a:%u", r->from[p]), bl = snprintf(b, sizeof b, "a:%u", r->to[p]);
+    int al = snprintf(a, sizeof a, "a:%u", r->from[p]);
+    int bl = snprintf(b, sizeof b, "a:%u", r->to[p]);
     lc_buf_put(&k->out, "*6\r\n", 4);
     resp_arg(&k->out, "EVALSHA", 7);
     resp_arg(&k->out, r->sha, 40);

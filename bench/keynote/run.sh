@@ -69,7 +69,7 @@ run_lightcone() { # alpha conns
         $(common "$1" "$2") 2>>"$TMP/loadgen.err" | grep -v '^sum' >"$TMP/lc.out" || true
     kill "$pid"
     wait "$pid" 2>/dev/null || true
-    if $B/loadgen --check-only offline --data-dir "$dir/bank" 2>>"$TMP/loadgen.err"; then
+    if $B/loadgen --check-only offline --data-dir "$dir/db/bank" 2>>"$TMP/loadgen.err"; then
         sed -i 's/sum=skipped/sum=ok/' "$TMP/lc.out"
     else
         sed -i 's/sum=skipped/sum=FAILED/' "$TMP/lc.out"

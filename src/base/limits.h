@@ -114,4 +114,8 @@
  * leaves room for any real name and bounds the lookup key. */
 #define LC_PROTO_NAME_MAX 1024
 
+/* A connection's JWT payload (decoded claims JSON) kept for get_jwt: real tokens are a few
+ * hundred bytes; the cap bounds st_connection_credentials rows and the get_jwt copy. */
+#define LC_JWT_PAYLOAD_MAX (64u << 10)
+
 #endif

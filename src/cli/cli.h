@@ -88,5 +88,6 @@ int cmd_login(int argc, char **argv);
 int cmd_logout(int argc, char **argv);
 int cmd_identity(int argc, char **argv);
 int cmd_build(int argc, char **argv);
+int cmd_subscribe(int argc, char **argv);
 
 #endif

@@ -1,10 +1,13 @@
 /*
  * cli/client.c — the shared client-command context (cli/cli.h): config + server + token,
  * one-request helper with uniform error lines, module folder builds, bounded file reads.
+ * A module build's compiler diagnostics go to stderr as they come (several lines), followed
+ * by the one "building ... failed" line.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -81,6 +84,11 @@ u8 *cli_read_file(const char *path, size_t max, size_t *out_len)
 
 int cli_build_module(const char *cmd, const char *folder, char *out, size_t cap)
 {
+    struct stat fst;
+    if (stat(folder, &fst) != 0 || !S_ISDIR(fst.st_mode)) {
+        cli_fail(cmd, "module folder %s does not exist", folder);
+        return 1;
+    }
     const char *sdk = getenv("LIGHTCONE_SDK");
     char script[1024];
     snprintf(script, sizeof script, "%s/build-module.sh", sdk ? sdk : "sdk/c-module");

@@ -37,14 +37,17 @@ static void type_name(const json_t *ty, const json_t *types, lc_buf *b)
             json_t *els = json_object_get(v, "elements");
             const char *n = json_string_value(json_object_get(
                 json_object_get(json_array_get(els, 0), "name"), "some"));
-            if (json_array_size(els) == 1 && n && !strcmp(n, "__identity__")) put_s(b, "Identity");
-            else if (json_array_size(els) == 1 && n && !strcmp(n, "__connection_id__")) put_s(b, "ConnectionId");
-            else if (json_array_size(els) == 1 && n && !strncmp(n, "__timestamp", 11)) put_s(b, "Timestamp");
-            else if (json_array_size(els) == 1 && n && !strncmp(n, "__time_duration", 15)) put_s(b, "TimeDuration");
+            if (json_array_size(els) != 1 || !n) n = "";
+            if (!strcmp(n, "__identity__")) put_s(b, "Identity");
+            else if (!strcmp(n, "__connection_id__")) put_s(b, "ConnectionId");
+            else if (!strncmp(n, "__timestamp", 11)) put_s(b, "Timestamp");
+            else if (!strncmp(n, "__time_duration", 15)) put_s(b, "TimeDuration");
             else put_s(b, "product");
         } else if (!strcmp(k, "Sum")) {
             json_t *vs = json_object_get(v, "variants");
-            const char *n0 = json_string_value(json_object_get(json_object_get(json_array_get(vs, 0), "name"), "some"));
+            json_t *v0 = json_array_get(vs, 0);
+            const char *n0 = json_string_value(json_object_get(json_object_get(v0, "name"),
+                                                               "some"));
             if (json_array_size(vs) == 2 && n0 && !strcmp(n0, "some")) {
                 put_s(b, "Option<");
                 type_name(json_object_get(json_array_get(vs, 0), "algebraic_type"), types, b);
@@ -96,7 +99,8 @@ static void describe_print(const char *db, json_t *s)
         printf("  %s (%s%s%s)\n", json_string_value(json_object_get(t, "name")), acc,
                sched ? ", scheduled -> " : "",
                sched ? json_string_value(json_object_get(sched, "reducer_name")) : "");
-        json_t *row = json_array_get(ts, (size_t)json_integer_value(json_object_get(t, "product_type_ref")));
+        json_int_t ref = json_integer_value(json_object_get(t, "product_type_ref"));
+        json_t *row = json_array_get(ts, (size_t)ref);
         print_product(json_object_get(row, "Product"), types, json_object_get(t, "primary_key"));
     }
     printf("\nReducers (%zu):\n", json_array_size(reds));

@@ -114,7 +114,8 @@ int cmd_identity(int argc, char **argv)
     const char *id = NULL;
     const char *tok = cli_token_get(x.cfg, x.url, &id);
     int rc = 0;
-    if (!tok) rc = (cli_fail("identity", "no identity for %s yet (run 'lightcone login')", x.url), 1);
+    if (!tok)
+        rc = (cli_fail("identity", "no identity for %s yet (run 'lightcone login')", x.url), 1);
     else if (show_token) printf("%s\n", tok);
     else printf("%s\n", id ? id : "?");
     cli_ctx_close(&x);

@@ -37,7 +37,8 @@ static void print_record(const char *p, size_t n, bool as_json)
     const char *msg = json_string_value(json_object_get(o, "message"));
     json_t *ln = json_object_get(o, "line_number");
     char up[8] = "";
-    for (int i = 0; lvl && lvl[i] && i < 7; i++) up[i] = (char)(lvl[i] >= 'a' ? lvl[i] - 32 : lvl[i]);
+    for (int i = 0; lvl && lvl[i] && i < 7; i++)
+        up[i] = (char)(lvl[i] >= 'a' ? lvl[i] - 32 : lvl[i]);
     printf("%s.%06lldZ %5s: ", ts, us % 1000000, up);
     if (file && strcmp(file, "__spacetimedb__")) {
         if (json_is_integer(ln)) printf("%s:%lld: ", file, (long long)json_integer_value(ln));

@@ -66,7 +66,10 @@ int cmd_publish(int argc, char **argv)
         else { cli_fail("publish", "unexpected argument '%s' (see --help)", a); return 2; }
     }
     if (!name) { cli_fail("publish", "missing database NAME (see --help)"); return 2; }
-    if (bin && folder) { cli_fail("publish", "give --bin-path or --module-path, not both"); return 2; }
+    if (bin && folder) {
+        cli_fail("publish", "give --bin-path or --module-path, not both");
+        return 2;
+    }
     char built[256] = "";
     if (!bin) {
         if (cli_build_module("publish", folder ? folder : ".", built, sizeof built)) return 1;

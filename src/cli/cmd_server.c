@@ -22,7 +22,8 @@ static int server_ping(json_t *c, const char *which)
 {
     char url[512];
     lc_errbuf eb;
-    if (cli_server_url(c, which, url, sizeof url, &eb)) return (cli_fail("server", "%s", eb.msg), 1);
+    if (cli_server_url(c, which, url, sizeof url, &eb))
+        return (cli_fail("server", "%s", eb.msg), 1);
     cli_http_resp r;
     int rc = cli_http(url, "GET", "/v1/ping", NULL, NULL, NULL, 0, NULL, NULL, &r, &eb);
     if (rc) cli_fail("server", "%s", eb.msg);

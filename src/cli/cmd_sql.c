@@ -37,7 +37,10 @@ static void fmt_scalar(const json_t *v, lc_buf *out)
 {
     char t[64];
     if (json_is_string(v)) put_s(out, json_string_value(v));
-    else if (json_is_integer(v)) { snprintf(t, sizeof t, "%lld", (long long)json_integer_value(v)); put_s(out, t); }
+    else if (json_is_integer(v)) {
+        snprintf(t, sizeof t, "%lld", (long long)json_integer_value(v));
+        put_s(out, t);
+    }
     else if (json_is_real(v)) { snprintf(t, sizeof t, "%.17g", json_real_value(v)); put_s(out, t); }
     else if (json_is_true(v)) put_s(out, "true");
     else if (json_is_false(v)) put_s(out, "false");
@@ -156,7 +159,8 @@ static void print_table(const json_t *res)
             const json_t *e = json_array_get(els, c);
             lc_buf_reset(&b);
             if (r == 0) {
-                const char *n = json_string_value(json_object_get(json_object_get(e, "name"), "some"));
+                json_t *nm = json_object_get(json_object_get(e, "name"), "some");
+                const char *n = json_string_value(nm);
                 put_s(&b, n ? n : "?");
             } else {
                 fmt_value(json_object_get(e, "algebraic_type"),
@@ -164,11 +168,15 @@ static void print_table(const json_t *res)
             }
             lc_buf_put_u8(&b, 0);
             size_t len;
-            cells[r * nc + c] = (char *)lc_buf_take(&b, &len);
-            if (cells[r * nc + c] && width_of(cells[r * nc + c]) > w[c]) w[c] = width_of(cells[r * nc + c]);
+            char *cell = (char *)lc_buf_take(&b, &len);
+            cells[r * nc + c] = cell;
+            if (cell && width_of(cell) > w[c]) w[c] = width_of(cell);
         }
     for (size_t r = 0; r <= nr; r++) {
-        for (size_t c = 0; c < nc; c++) print_cell(cells[r * nc + c] ? cells[r * nc + c] : "", w[c], c + 1 == nc);
+        for (size_t c = 0; c < nc; c++) {
+            const char *cell = cells[r * nc + c];
+            print_cell(cell ? cell : "", w[c], c + 1 == nc);
+        }
         printf("\n");
         if (r == 0)
             for (size_t c = 0; c < nc; c++) {

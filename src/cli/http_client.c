@@ -1,8 +1,8 @@
 /*
  * cli/http_client.c — a small blocking HTTP/1.1 client for the CLI (cli/cli.h).
  *
- * One request per connection ("connection: close"): connect (getaddrinfo, TCP, with a
- * connect/receive timeout), write the request with content-length, read the status line and
+ * One request per connection ("connection: close"): connect (getaddrinfo, TCP; send and
+ * receive time out after CLI_HTTP_TIMEOUT_S, except a streamed body), write the request with content-length, read the status line and
  * headers (bounded by CLI_HTTP_HEAD_MAX), then the body by content-length, chunked transfer
  * encoding, or until EOF. A body sink callback, when given, receives the body as it arrives
  * (logs --follow streams a chunked response for as long as the server sends it); otherwise
@@ -23,6 +23,8 @@
 
 #define CLI_HTTP_HEAD_MAX (64u << 10)
 #define CLI_HTTP_BODY_MAX (256u << 20)
+/* Longest wait for the server's next bytes (a publish with a slow `init` stays well under). */
+#define CLI_HTTP_TIMEOUT_S 300
 
 typedef struct conn_rd {
     int fd;
@@ -189,6 +191,12 @@ int cli_http(const char *url, const char *method, const char *path, const char *
     lc_buf_init(&resp->body);
     int fd = dial(url, eb);
     if (fd < 0) return fd;
+    /* A server that stops answering must not hang the CLI; a follow stream (sink) may be
+     * quiet for as long as the module logs nothing, so it waits forever. */
+    struct timeval tv = {sink ? 0 : CLI_HTTP_TIMEOUT_S, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    tv.tv_sec = CLI_HTTP_TIMEOUT_S;
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     char host[256], port[16];
     (void)cli_url_split(url, host, sizeof host, port, sizeof port);
     lc_buf req;
@@ -197,7 +205,10 @@ int cli_http(const char *url, const char *method, const char *path, const char *
     int n = snprintf(line, sizeof line, "%s %s HTTP/1.1\r\nhost: %s:%s\r\nconnection: close\r\n"
                      "content-length: %zu\r\n", method, path, host, port, body_len);
     lc_buf_put(&req, line, (size_t)n);
-    if (ctype) { n = snprintf(line, sizeof line, "content-type: %s\r\n", ctype); lc_buf_put(&req, line, (size_t)n); }
+    if (ctype) {
+        n = snprintf(line, sizeof line, "content-type: %s\r\n", ctype);
+        lc_buf_put(&req, line, (size_t)n);
+    }
     if (token && *token) {
         lc_buf_put(&req, "authorization: Bearer ", 22);
         lc_buf_put(&req, token, strlen(token));

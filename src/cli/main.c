@@ -44,6 +44,7 @@ static const struct {
     {"identity", cmd_identity, "print your identity for a server"},
     {"build", cmd_build, "build a C module folder into a .wasm"},
     {"generate", cmd_generate, "client bindings from a module (--lang typescript)"},
+    {"subscribe", cmd_subscribe, "print a subscription's rows and updates as JSON lines"},
 };
 
 static int cmd_help(int argc, char **argv)

@@ -594,40 +594,101 @@ static int h_identity(lc_wasm_host_ctx *c, const u64 *args, u64 *results)
     return 0;
 }
 
+/* A source over a copy of n bytes (kept in the slot's own buffer until the call ends). */
+static u32 source_copy(host_abi *a, const u8 *p, size_t n)
+{
+    if (n == 0 || a->source_count == HOST_SOURCES_MAX) return 0;
+    lc_buf *own = &a->sources[a->source_count].own;
+    lc_buf_reset(own);
+    lc_buf_put(own, p, n);
+    return own->err ? 0 : host_abi_source_new(a, own->data, own->len);
+}
+
+/* §1.7.3: the JWT payload stored for a connection id in st_connection_credentials (written
+ * at connect), else the caller's own payload when the id is the caller's connection (calls
+ * that did not go through connect, e.g. HTTP), else source 0. */
 static int h_get_jwt(lc_wasm_host_ctx *c, const u64 *args, u64 *results)
 {
     host_abi *a = abi_of(c);
     u32 cptr = ARG32(0), out = ARG32(1);
     MEM_OR_TRAP(cid, cptr, 16);
     MEM_OR_TRAP(o, out, 4);
-    (void)cid;
     if (!a->txn) RET(HOST_ERRNO_NOT_IN_TRANSACTION);
-    /* JWT payloads are not stored yet (st_connection_credentials): "none" is source 0. */
-    lc_store_u32(o, 0);
+    u32 src = 0;
+    store_iter it;
+    if (store_scan(a->txn, STORE_ST_CONNECTION_CREDENTIALS, &it) == 0) {
+        const u8 *row;
+        u32 len;
+        while (src == 0 && store_iter_next(&it, &row, &len)) {
+            if (len < 20 || memcmp(row, cid, 16) != 0) continue;
+            u32 n = lc_load_u32(row + 16);
+            if (n <= len - 20) src = source_copy(a, row + 20, n);
+        }
+        store_iter_close(&it);
+    }
+    if (src == 0 && a->caller_jwt_len && memcmp(cid, a->caller_conn, 16) == 0)
+        src = source_copy(a, a->caller_jwt, a->caller_jwt_len);
+    lc_store_u32(o, src);
     RET(0);
 }
 
 /* ---------------------------------------------------------------- procedures (10.3) ------ */
 
+/* A real sleep would block the database thread: only a time already reached is accepted. */
 static int h_procedure_sleep_until(lc_wasm_host_ctx *c, const u64 *args, u64 *results)
 {
-    (void)args; (void)results;
-    return lc_wasm_host_trap(c, "procedure_sleep_until called outside a procedure");
+    host_abi *a = abi_of(c);
+    i64 wake = (i64)args[0], now = lc_now_micros();
+    if (!a->in_procedure || a->txn)
+        return lc_wasm_host_trap(c, "procedure_sleep_until called outside a procedure or with "
+                                 "a transaction open");
+    if (wake > now)
+        return lc_wasm_host_trap(c, "procedure_sleep_until: sleeping is not supported by this "
+                                 "host");
+    results[0] = (u64)now;
+    return 0;
 }
 
 static int h_procedure_start_mut_tx(lc_wasm_host_ctx *c, const u64 *args, u64 *results)
 {
     host_abi *a = abi_of(c);
     MEM_OR_TRAP(o, ARG32(0), 8);
-    (void)o;
     if (a->txn) RET(HOST_ERRNO_WOULD_BLOCK_TRANSACTION);
-    return lc_wasm_host_trap(c, "procedure_start_mut_tx called outside a procedure");
+    if (!a->in_procedure || !a->proc_tx_fn)
+        return lc_wasm_host_trap(c, "procedure_start_mut_tx called outside a procedure");
+    store_txn *t = NULL;
+    i64 ts = 0;
+    if (a->proc_tx_fn(a->proc_tx_user, HOST_PROC_TX_BEGIN, &t, &ts) != 0 || !t)
+        RET(HOST_ERRNO_HOST_CALL_FAILURE);
+    a->txn = t;
+    a->proc_tx_open = true;
+    lc_store_u64(o, (u64)ts);
+    RET(0);
+}
+
+/* commit (is_commit) or abort the transaction procedure_start_mut_tx opened */
+static int proc_tx_end(lc_wasm_host_ctx *c, u64 *results, bool is_commit)
+{
+    host_abi *a = abi_of(c);
+    if (!a->in_procedure || !a->proc_tx_open) RET(HOST_ERRNO_TRANSACTION_NOT_ANONYMOUS);
+    store_txn *t = a->txn;
+    int rc = a->proc_tx_fn(a->proc_tx_user, is_commit ? HOST_PROC_TX_COMMIT : HOST_PROC_TX_ABORT,
+                           &t, NULL);
+    a->txn = NULL;
+    a->proc_tx_open = false;
+    RET(rc ? HOST_ERRNO_HOST_CALL_FAILURE : 0);
 }
 
 static int h_procedure_commit_mut_tx(lc_wasm_host_ctx *c, const u64 *args, u64 *results)
 {
-    (void)c; (void)args;
-    RET(HOST_ERRNO_TRANSACTION_NOT_ANONYMOUS);
+    (void)args;
+    return proc_tx_end(c, results, true);
+}
+
+static int h_procedure_abort_mut_tx(lc_wasm_host_ctx *c, const u64 *args, u64 *results)
+{
+    (void)args;
+    return proc_tx_end(c, results, false);
 }
 
 static int h_procedure_http_request(lc_wasm_host_ctx *c, const u64 *args, u64 *results)
@@ -682,7 +743,7 @@ static const abi_import abi_imports[] = {
     {3, "procedure_sleep_until", "I>I", h_procedure_sleep_until},
     {3, "procedure_start_mut_tx", "i>i", h_procedure_start_mut_tx},
     {3, "procedure_commit_mut_tx", ">i", h_procedure_commit_mut_tx},
-    {3, "procedure_abort_mut_tx", ">i", h_procedure_commit_mut_tx},
+    {3, "procedure_abort_mut_tx", ">i", h_procedure_abort_mut_tx},
     {3, "procedure_http_request", "iiiii>i", h_procedure_http_request},
     {4, "datastore_index_scan_point_bsatn", "iiii>i", h_index_scan_point},
     {4, "datastore_delete_by_index_scan_point_bsatn", "iiii>i", h_delete_by_index_scan_point},

@@ -76,6 +76,13 @@ typedef void (*host_log_fn)(void *user, const host_log_record *rec);
  * 0 or HOST_ERRNO_SCHEDULE_AT_DELAY_TOO_LONG. */
 typedef int (*host_sched_fn)(void *user, u32 table_id, const u8 *row, size_t len);
 
+/* Procedure transactions (procedure_start_mut_tx / _commit / _abort, §1.7.4): the embedder
+ * (host/db.c) begins a write transaction and returns it in *io_txn with its timestamp in
+ * *out_ts (BEGIN), commits it — logging and arming timers — (COMMIT), or rolls it back
+ * (ABORT). 0 or a negative LC_E*. */
+enum { HOST_PROC_TX_BEGIN = 1, HOST_PROC_TX_COMMIT, HOST_PROC_TX_ABORT };
+typedef int (*host_proc_tx_fn)(void *user, int op, store_txn **io_txn, i64 *out_ts);
+
 typedef struct host_source {
     const u8 *p;
     u32 len, pos;
@@ -116,6 +123,13 @@ typedef struct host_abi {
     host_timer timers[HOST_TIMERS_MAX];
     lc_buf gen;                 /* generated column values (insert/update write-back) */
     lc_buf immediate;           /* volatile_nonatomic_schedule_immediate queue (see abi.c) */
+    /* the running call's caller (get_jwt's fallback): borrowed for the call */
+    host_proc_tx_fn proc_tx_fn; void *proc_tx_user;
+    bool in_procedure;          /* a __call_procedure__ is running */
+    bool proc_tx_open;          /* txn was opened by procedure_start_mut_tx */
+    u8 caller_conn[16];
+    const u8 *caller_jwt;
+    u32 caller_jwt_len;
     char name_buf[256];
 } host_abi;
 

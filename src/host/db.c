@@ -15,6 +15,7 @@
 
 #include "base/alloc.h"
 #include "base/clock.h"
+#include "base/limits.h"
 #include "base/log.h"
 #include "clog/clog_store.h"
 #include "host/migrate.h"
@@ -25,7 +26,8 @@ typedef struct db_sched_table {
     u32 table_id;
     u32 pk_index;    /* unique index on the primary key (the timer key) */
     u16 pk_col, at_col;
-    i32 reducer_id;
+    i32 reducer_id;   /* the schedule's function: a reducer, or else */
+    i32 procedure_id; /* a procedure (-1 when none) */
     const lc_type *row_type;
 } db_sched_table;
 
@@ -39,9 +41,15 @@ struct host_db {
     host_db_opts o;
     u8 db_identity[32];
     u8 owner[32];           /* st_module's owner_identity (valid when m != NULL) */
+    u64 publish_count;      /* successful publishes since open (schema may have changed) */
+    bool last_breaks_clients; /* the last publish requires every client to reconnect */
+    store_txn proc_txn;     /* the transaction a running procedure opened */
+    bool proc_txn_open;
     u32 sched_table_count;
     db_sched_table *sched_tables;
     lc_buf scratch;
+    host_commit_fn on_commit; /* host_db_set_commit_hook */
+    void *on_commit_ctx;
 };
 
 static i64 db_now(const host_db *db)
@@ -115,7 +123,11 @@ static void db_arm_txdata(host_db *db, const store_txdata *td)
     }
 }
 
-/* Commits txn, arms timers, logs with inputs (name may be NULL: no inputs). */
+static int db_log(host_db *db, const store_txdata *td, const char *name, const host_caller *c,
+                  const u8 *args, size_t args_len, lc_errbuf *eb);
+
+/* Commits txn, arms timers, logs with inputs (name may be NULL: no inputs), then tells the
+ * commit hook (subscriptions) while the TxData is still valid. */
 static int db_commit(host_db *db, store_txn *txn, const char *name, const host_caller *c,
                      const u8 *args, size_t args_len, lc_errbuf *eb)
 {
@@ -123,6 +135,15 @@ static int db_commit(host_db *db, store_txn *txn, const char *name, const host_c
     int rc = store_txn_commit(txn, &td);
     if (rc) return lc_errf(eb, rc, "commit: %s", lc_strerror(rc));
     db_arm_txdata(db, td);
+    rc = db_log(db, td, name, c, args, args_len, eb);
+    if (!rc && db->on_commit && td) db->on_commit(db->on_commit_ctx, td);
+    return rc;
+}
+
+/* Appends a committed TxData to the log with the call's inputs (no-op in memory). */
+static int db_log(host_db *db, const store_txdata *td, const char *name, const host_caller *c,
+                  const u8 *args, size_t args_len, lc_errbuf *eb)
+{
     if (!db->has_dir || !td || !td->has_offset) return 0;
     lc_buf *in = &db->scratch;
     lc_buf_reset(in);
@@ -172,6 +193,10 @@ static int db_sched_tables_build(host_db *db, store_txn *txn)
         st->row_type = td->row_type;
         st->reducer_id = host_moddef_reducer_id(def, td->schedule_function,
                                                 strlen(td->schedule_function));
+        st->procedure_id = -1;
+        for (u32 k = 0; st->reducer_id < 0 && k < def->procedure_count; k++)
+            if (strcmp(def->procedures[k].name, td->schedule_function) == 0)
+                st->procedure_id = (i32)k;
         db->sched_table_count++;
     }
     return 0;
@@ -203,6 +228,34 @@ static void db_sched_rearm(host_db *db)
     store_read_end(&t);
 }
 
+static int db_commit(host_db *db, store_txn *txn, const char *name, const host_caller *c,
+                     const u8 *args, size_t args_len, lc_errbuf *eb);
+
+/* abi hook: the transactions of a procedure (procedure_start/commit/abort_mut_tx). Each is an
+ * ordinary write transaction, committed (logged, timers armed) on its own. */
+static int db_proc_tx(void *user, int op, store_txn **io_txn, i64 *out_ts)
+{
+    host_db *db = user;
+    if (op == HOST_PROC_TX_BEGIN) {
+        if (db->proc_txn_open) return LC_ESTATE;
+        store_txn_begin(&db->proc_txn, db->s);
+        db->proc_txn_open = true;
+        *io_txn = &db->proc_txn;
+        if (out_ts) *out_ts = db_now(db);
+        return 0;
+    }
+    if (!db->proc_txn_open || *io_txn != &db->proc_txn) return LC_ESTATE;
+    db->proc_txn_open = false;
+    if (op == HOST_PROC_TX_ABORT) {
+        store_txn_abort(&db->proc_txn);
+        return 0;
+    }
+    lc_errbuf eb;
+    int rc = db_commit(db, &db->proc_txn, NULL, NULL, NULL, 0, &eb);
+    if (rc) LC_LOG_W("host", "procedure transaction: %s", eb.msg);
+    return rc;
+}
+
 static void db_attach(host_db *db, host_module *m)
 {
     db->m = m;
@@ -212,6 +265,8 @@ static void db_attach(host_db *db, host_module *m)
     a->log_user = &db->log;
     a->sched_fn = db_sched_check;
     a->sched_user = db;
+    a->proc_tx_fn = db_proc_tx;
+    a->proc_tx_user = db;
 }
 
 static void db_log_host(host_db *db, u8 level, const char *function, const char *msg)
@@ -336,6 +391,9 @@ int host_db_close(host_db *db)
     return rc;
 }
 
+bool host_db_last_publish_breaks_clients(const host_db *db) { return db->last_breaks_clients; }
+u64 host_db_publish_count(const host_db *db) { return db->publish_count; }
+
 int host_db_owner(const host_db *db, u8 out[32])
 {
     if (!db->m) return LC_ENOTFOUND;
@@ -344,6 +402,17 @@ int host_db_owner(const host_db *db, u8 out[32])
 }
 
 store *host_db_store(host_db *db) { return db->s; }
+
+void host_db_set_commit_hook(host_db *db, host_commit_fn fn, void *ctx)
+{
+    db->on_commit = fn;
+    db->on_commit_ctx = ctx;
+}
+
+u64 host_db_durable_end(const host_db *db)
+{
+    return db->has_dir ? clog_durable_end(db->cs.log) : UINT64_MAX;
+}
 host_module *host_db_module(host_db *db) { return db->m; }
 host_modlog *host_db_modlog(host_db *db) { return &db->log; }
 i64 host_db_next_due(const host_db *db) { return host_sched_next_due(&db->sched); }
@@ -423,6 +492,7 @@ static int db_publish_update(host_db *db, host_module *m, const u8 *wasm, size_t
     host_sched_deinit(&db->sched);
     host_sched_init(&db->sched);
     db_sched_rearm(db);
+    db->last_breaks_clients = disconnect_all;
     if (disconnect_all) LC_LOG_W("host", "republish breaks clients: they must reconnect");
     return 0;
 }
@@ -472,6 +542,21 @@ static int db_publish_clear(host_db *db, host_module *m, const u8 *wasm, size_t 
     return rc;
 }
 
+/* Views (§6.4) are not materialised by this host: the module is accepted (its reducers and
+ * procedures work) but each view is reported, once per publish, in the module log; a query
+ * naming a view fails as an unknown table. */
+static void db_warn_views(host_db *db)
+{
+    const host_moddef *def = host_module_def(db->m);
+    for (u32 i = 0; i < def->view_count; i++) {
+        char msg[300];
+        snprintf(msg, sizeof msg, "view %s is not supported by this host: it is not "
+                 "materialised and cannot be queried or subscribed to", def->views[i].name);
+        db_log_host(db, HOST_LOG_WARN, "__spacetimedb__", msg);
+        LC_LOG_W("host", "%s", msg);
+    }
+}
+
 int host_db_publish_opts(host_db *db, const u8 *wasm, size_t len, const u8 owner[32],
                          const host_publish_opts *opts, host_outcome *out, lc_errbuf *eb)
 {
@@ -484,15 +569,18 @@ int host_db_publish_opts(host_db *db, const u8 *wasm, size_t len, const u8 owner
     host_module *m;
     int rc = host_module_load(wasm, len, &mo, &m, eb);
     if (rc) return rc;
-    bool is_clear = opts && opts->clear;
-    if (!db->m) rc = db_publish_first(db, m, wasm, len, owner, out, eb);
+    bool is_clear = opts && opts->clear, is_first = !db->m;
+    if (is_first) rc = db_publish_first(db, m, wasm, len, owner, out, eb);
     else if (is_clear) rc = db_publish_clear(db, m, wasm, len, owner, out, eb);
     else rc = db_publish_update(db, m, wasm, len, owner, eb);
     if (rc && db->m != m) host_module_destroy(m);
     if (rc) return rc;
+    if (is_first || is_clear) db->last_breaks_clients = is_clear; /* first: no clients yet */
+    db->publish_count++;
     memcpy(db->owner, owner, 32);
     db_log_host(db, HOST_LOG_INFO, "__spacetimedb__",
                 is_clear ? "module published (data cleared)" : "module published");
+    db_warn_views(db);
     return 0;
 }
 
@@ -595,22 +683,127 @@ int host_db_call_json(host_db *db, const char *name, const char *json, size_t le
     return rc;
 }
 
+/* ---------------------------------------------------------------- procedures ------------- */
+
+static i32 db_procedure_id(const host_moddef *def, const char *name)
+{
+    for (u32 i = 0; i < def->procedure_count; i++) {
+        const host_procedure_def *p = &def->procedures[i];
+        if (strcmp(p->name, name) == 0 || (p->alias && strcmp(p->alias, name) == 0))
+            return (i32)i;
+    }
+    return -1;
+}
+
+int host_db_call_procedure(host_db *db, const char *name, const u8 *args, size_t len,
+                           const host_caller *caller, lc_buf *out_result, host_outcome *out,
+                           lc_errbuf *eb)
+{
+    memset(out, 0, sizeof *out);
+    if (!db->m) return lc_errf(eb, LC_ENOTFOUND, "no module published");
+    const host_moddef *def = host_module_def(db->m);
+    i32 id = db_procedure_id(def, name);
+    if (id < 0) return lc_errf(eb, LC_ENOTFOUND, "no such procedure: %s", name);
+    const host_procedure_def *p = &def->procedures[id];
+    if (!p->is_public && memcmp(caller->identity, db->owner, 32) != 0)
+        return lc_errf(eb, LC_EPERM, "procedure %s is private", p->name);
+    int rc = host_module_call_procedure(db->m, (u32)id, caller, args, len, out_result, out);
+    if (rc) return lc_errf(eb, rc, "%s: %s", p->name, out->message);
+    if (out->kind != HOST_OUTCOME_COMMITTED || out->message_len)
+        db_log_host(db, HOST_LOG_ERROR, p->name, out->message);
+    db_drain_immediate(db);
+    return 0;
+}
+
+int host_db_call_procedure_json(host_db *db, const char *name, const char *json, size_t len,
+                                const host_caller *caller, lc_buf *out_result,
+                                host_outcome *out, lc_errbuf *eb)
+{
+    memset(out, 0, sizeof *out);
+    if (!db->m) return lc_errf(eb, LC_ENOTFOUND, "no module published");
+    const host_moddef *def = host_module_def(db->m);
+    i32 id = db_procedure_id(def, name);
+    if (id < 0) return lc_errf(eb, LC_ENOTFOUND, "no such procedure: %s", name);
+    lc_buf args;
+    lc_buf_init(&args);
+    int rc = lc_json_text_to_bsatn(def->procedures[id].params, json, len, &args, eb);
+    if (rc == 0)
+        rc = host_db_call_procedure(db, name, args.data, args.len, caller, out_result, out, eb);
+    lc_buf_deinit(&args);
+    return rc;
+}
+
 /* ---------------------------------------------------------------- lifecycle -------------- */
+
+/* st_connection_credentials(connection_id, jwt_payload) row of a connection. */
+static int db_credentials_row(lc_buf *b, const u8 connection_id[16], const u8 *jwt, u32 len)
+{
+    lc_buf_reset(b);
+    lc_buf_put(b, connection_id, 16);
+    lc_buf_put_str(b, (const char *)jwt, len);
+    return b->err;
+}
+
+/* Removes the credentials of a connection (any payload). */
+static int db_credentials_delete(store_txn *t, const u8 connection_id[16])
+{
+    lc_buf rows;
+    lc_buf_init(&rows);
+    store_iter it;
+    int rc = store_scan(t, STORE_ST_CONNECTION_CREDENTIALS, &it);
+    if (rc) return rc;
+    const u8 *row;
+    u32 len;
+    while (store_iter_next(&it, &row, &len))
+        if (len >= 16 && memcmp(row, connection_id, 16) == 0) {
+            lc_buf_put_u32(&rows, len);
+            lc_buf_put(&rows, row, len);
+        }
+    store_iter_close(&it);
+    rc = rows.err;
+    for (size_t at = 0; rc == 0 && at + 4 <= rows.len;) {
+        u32 n = lc_load_u32(rows.data + at);
+        rc = store_delete_row(t, STORE_ST_CONNECTION_CREDENTIALS, rows.data + at + 4, n, NULL);
+        at += 4 + (size_t)n;
+    }
+    lc_buf_deinit(&rows);
+    return rc;
+}
 
 int host_db_connect(host_db *db, const u8 identity[32], const u8 connection_id[16],
                     host_outcome *out, lc_errbuf *eb)
 {
+    return host_db_connect_jwt(db, identity, connection_id, NULL, 0, out, eb);
+}
+
+/* client_connected (§5.2): st_client + st_connection_credentials rows and OnConnect in one
+ * transaction; always logged. */
+int host_db_connect_jwt(host_db *db, const u8 identity[32], const u8 connection_id[16],
+                        const u8 *jwt, u32 jwt_len, host_outcome *out, lc_errbuf *eb)
+{
     memset(out, 0, sizeof *out);
     if (!db->m) return lc_errf(eb, LC_ENOTFOUND, "no module published");
+    if (jwt && jwt_len > LC_JWT_PAYLOAD_MAX)
+        return lc_errf(eb, LC_ELIMIT, "JWT payload of %u bytes (max %u)", jwt_len,
+                       (unsigned)LC_JWT_PAYLOAD_MAX);
     host_caller c;
     caller_system(&c, identity, db_now(db));
     memcpy(c.connection_id, connection_id, 16);
+    c.jwt_payload = jwt;
+    c.jwt_len = jwt ? jwt_len : 0;
     u8 row[48];
     memcpy(row, identity, 32);
     memcpy(row + 32, connection_id, 16);
     store_txn t;
     store_txn_begin(&t, db->s);
     int rc = store_insert(&t, STORE_ST_CLIENT, row, sizeof row, NULL, NULL);
+    if (rc == 0 && jwt) {
+        rc = db_credentials_delete(&t, connection_id);
+        if (rc == 0) rc = db_credentials_row(&db->scratch, connection_id, jwt, jwt_len);
+        if (rc == 0)
+            rc = store_insert(&t, STORE_ST_CONNECTION_CREDENTIALS, db->scratch.data,
+                              db->scratch.len, NULL, NULL);
+    }
     if (rc) {
         store_txn_abort(&t);
         return lc_errf(eb, rc, "st_client insert: %s", lc_strerror(rc));
@@ -643,6 +836,7 @@ int host_db_disconnect(host_db *db, const u8 identity[32], const u8 connection_i
     store_txn_begin(&t, db->s);
     bool present = false;
     int rc = store_delete_row(&t, STORE_ST_CLIENT, row, sizeof row, &present);
+    if (rc == 0 && present) rc = db_credentials_delete(&t, connection_id);
     if (rc || !present) {
         store_txn_abort(&t);
         return rc ? lc_errf(eb, rc, "st_client: %s", lc_strerror(rc)) : 0;
@@ -656,6 +850,7 @@ int host_db_disconnect(host_db *db, const u8 identity[32], const u8 connection_i
             if (rc == 0) db_log_host(db, HOST_LOG_ERROR, "client_disconnected", out->message);
             store_txn_begin(&t, db->s);
             rc = store_delete_row(&t, STORE_ST_CLIENT, row, sizeof row, &present);
+            if (rc == 0) rc = db_credentials_delete(&t, connection_id);
             if (rc) {
                 store_txn_abort(&t);
                 return lc_errf(eb, rc, "st_client: %s", lc_strerror(rc));
@@ -724,6 +919,47 @@ static int db_fire(host_db *db, const db_sched_table *st, const host_timer_entry
                           host_sched_next_tick(e->due, e->interval, now), e->interval);
 }
 
+/* A scheduled procedure (§5.3): the row is deleted (one-shot) or the timer re-armed
+ * (interval) BEFORE the procedure runs, since a procedure cannot be retried safely; then it
+ * runs with the row as argument, as the database. */
+static int db_fire_procedure(host_db *db, const db_sched_table *st, const host_timer_entry *e,
+                             i64 now, lc_errbuf *eb)
+{
+    store_txn t;
+    store_txn_begin(&t, db->s);
+    if (!db_sched_row(db, &t, st, e)) {
+        store_txn_abort(&t);
+        return 0;
+    }
+    lc_buf args = db->scratch;
+    lc_buf_init(&db->scratch);
+    int rc = 0;
+    if (e->interval == 0) {
+        u32 n = 0;
+        rc = store_delete_point(&t, st->pk_index, e->key, e->key_len, &n);
+        if (rc == 0) rc = db_commit(db, &t, NULL, NULL, NULL, 0, eb);
+        else store_txn_abort(&t);
+        host_sched_cancel(&db->sched, e->table_id, e->key, e->key_len);
+    } else {
+        store_txn_abort(&t);
+        rc = host_sched_arm(&db->sched, e->table_id, e->key, e->key_len,
+                            host_sched_next_tick(e->due, e->interval, now), e->interval);
+    }
+    if (rc == 0) {
+        host_caller c;
+        caller_system(&c, db->db_identity, now > e->due ? now : e->due);
+        host_outcome out;
+        const host_procedure_def *p = &host_module_def(db->m)->procedures[st->procedure_id];
+        rc = host_module_call_procedure(db->m, (u32)st->procedure_id, &c, args.data, args.len,
+                                        NULL, &out);
+        if (rc || out.kind != HOST_OUTCOME_COMMITTED || out.message_len)
+            db_log_host(db, HOST_LOG_ERROR, p->name, out.message);
+        rc = 0;
+    }
+    lc_buf_deinit(&args);
+    return rc;
+}
+
 int host_db_run_due(host_db *db, u32 *out_ran, lc_errbuf *eb)
 {
     u32 ran = 0;
@@ -732,8 +968,9 @@ int host_db_run_due(host_db *db, u32 *out_ran, lc_errbuf *eb)
     host_timer_entry e;
     while (rc == 0 && db->m && host_sched_pop_due(&db->sched, now, &e)) {
         const db_sched_table *st = db_sched_table_of(db, e.table_id);
-        if (!st || st->reducer_id < 0) continue;
-        rc = db_fire(db, st, &e, now, eb);
+        if (!st || (st->reducer_id < 0 && st->procedure_id < 0)) continue;
+        rc = st->reducer_id >= 0 ? db_fire(db, st, &e, now, eb)
+                                 : db_fire_procedure(db, st, &e, now, eb);
         ran++;
     }
     if (out_ran) *out_ran = ran;

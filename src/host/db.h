@@ -12,7 +12,9 @@
  *                       module replaces the old; a refused one leaves everything as it was
  *   host_db_call        a reducer by name with BSATN (or JSON: host_db_call_json) args, in its
  *                       own transaction; committed transactions are logged with their inputs
+ *   host_db_call_procedure  a procedure: its own transactions, its return value
  *   host_db_connect / host_db_disconnect   client lifecycle with st_client bookkeeping
+ *                       (host_db_connect_jwt also stores the JWT payload for get_jwt)
  *   host_db_next_due / host_db_run_due     scheduled reducers for the server's event loop
  *   host_db_modlog      the module log (read_last / follow cursor, see modlog.h)
  *   host_db_close
@@ -62,6 +64,13 @@ typedef struct host_publish_opts {
 int host_db_publish_opts(host_db *db, const u8 *wasm, size_t len, const u8 owner[32],
                          const host_publish_opts *opts, host_outcome *out, lc_errbuf *eb)
     LC_MUST_USE;
+/* After a successful publish: true when the server must disconnect every client (the plan
+ * had DisconnectAllUsers: a table removed or rebuilt with added columns, RLS changed; or
+ * publish -c). Table ids of rebuilt tables change on any rebuild (also for ChangeColumns,
+ * which does not break clients): callers caching table ids re-resolve them by name when
+ * host_db_publish_count changes. */
+bool host_db_last_publish_breaks_clients(const host_db *db);
+u64 host_db_publish_count(const host_db *db);
 /* The owner identity of the published module (st_module.owner_identity); LC_ENOTFOUND before
  * the first publish. */
 int host_db_owner(const host_db *db, u8 out[32]) LC_MUST_USE;
@@ -77,10 +86,32 @@ int host_db_call(host_db *db, const char *name, const u8 *args, size_t len,
 int host_db_call_json(host_db *db, const char *name, const char *json, size_t len,
                       const host_caller *caller, host_outcome *out, lc_errbuf *eb) LC_MUST_USE;
 
+/* Calls procedure `name` (spec-module-abi §4.8): it runs with no transaction and commits its
+ * own (procedure_start_mut_tx ... commit), each logged like a reducer's. On out->kind ==
+ * COMMITTED the BSATN of its return value is appended to out_result (may be NULL). A private
+ * procedure is callable by the owner only (LC_EPERM). A failure, or a transaction left open
+ * (aborted), is written to the module log. LC_ENOTFOUND / LC_EDECODE as host_db_call. Not
+ * supported: procedure_sleep_until into the future (traps), outbound HTTP (HTTP_ERROR). */
+int host_db_call_procedure(host_db *db, const char *name, const u8 *args, size_t len,
+                           const host_caller *caller, lc_buf *out_result, host_outcome *out,
+                           lc_errbuf *eb) LC_MUST_USE;
+
+/* Same with SATS-JSON arguments. The result stays BSATN: its type is
+ * host_module_def(host_db_module(db))->procedures[i].return_type (lc_bsatn_to_json for HTTP). */
+int host_db_call_procedure_json(host_db *db, const char *name, const char *json, size_t len,
+                                const host_caller *caller, lc_buf *out_result,
+                                host_outcome *out, lc_errbuf *eb) LC_MUST_USE;
+
 /* client_connected: st_client insert + OnConnect in one transaction. out->kind != COMMITTED
  * means the connection must be rejected. */
 int host_db_connect(host_db *db, const u8 identity[32], const u8 connection_id[16],
                     host_outcome *out, lc_errbuf *eb) LC_MUST_USE;
+/* Same with the connection's JWT payload (decoded claims, JSON; jwt may be NULL): stored in
+ * st_connection_credentials(connection_id, jwt_payload) in the connect transaction (removed
+ * on disconnect), where the get_jwt import finds it. */
+int host_db_connect_jwt(host_db *db, const u8 identity[32], const u8 connection_id[16],
+                        const u8 *jwt, u32 jwt_len, host_outcome *out, lc_errbuf *eb)
+    LC_MUST_USE;
 int host_db_disconnect(host_db *db, const u8 identity[32], const u8 connection_id[16],
                        host_outcome *out, lc_errbuf *eb) LC_MUST_USE;
 
@@ -94,6 +125,14 @@ store *host_db_store(host_db *db);
  * timers re-armed, logged without reducer inputs, like any other commit. Matches the
  * sql_exec_opts.commit signature (user = the host_db). */
 int host_db_commit_external(void *db, store_txn *txn, lc_errbuf *eb) LC_MUST_USE;
+
+/* Called after every committed transaction (reducers, lifecycle, scheduled, publish), once it
+ * is logged, with its TxData (valid during the call only). The subscription layer evaluates
+ * its queries here. One hook per database; NULL clears it. */
+typedef void (*host_commit_fn)(void *ctx, const store_txdata *td);
+void host_db_set_commit_hook(host_db *db, host_commit_fn fn, void *ctx);
+/* Transactions with offsets below this are durable (fsynced); UINT64_MAX in memory. */
+u64 host_db_durable_end(const host_db *db);
 host_module *host_db_module(host_db *db); /* NULL before the first publish */
 host_modlog *host_db_modlog(host_db *db);
 

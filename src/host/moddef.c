@@ -504,6 +504,7 @@ static int check_schedule(check_ctx *c, host_table_def *t, const char *fn_source
     }
     for (u32 i = 0; i < raw->procedure_count; i++)
         if (strcmp(raw->procedures[i].name, fn_source) == 0) {
+            ((host_procedure_def *)&c->md->procedures[i])->is_public = false; /* §6.5 */
             t->schedule_function = c->md->procedures[i].name;
             t->schedule_at_col = at_col;
             t->schedule_name = gen_name(c, t, NULL, 0, "_sched");

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "base/limits.h"
 
 struct host_module {
     lc_wasm_module *wm;
@@ -241,6 +242,23 @@ static void module_classify(host_module *m, int rc, i32 ret, u32 sink, const lc_
     }
 }
 
+/* §1.8.1 argument list of __call_reducer__ / __call_procedure__; returns the fresh sink. */
+static u32 call_args(host_abi *a, u32 id, const host_caller *caller, const u8 *args,
+                     size_t args_len, u64 argv[10])
+{
+    u32 src = host_abi_source_new(a, args, args_len);
+    u32 sink = host_abi_sink_new(a);
+    const u8 *who = caller->identity, *cid = caller->connection_id;
+    argv[0] = id;
+    for (int i = 0; i < 4; i++) argv[1 + i] = lc_load_u64(who + 8 * i);
+    argv[5] = lc_load_u64(cid);
+    argv[6] = lc_load_u64(cid + 8);
+    argv[7] = (u64)caller->timestamp_micros;
+    argv[8] = src;
+    argv[9] = sink;
+    return sink;
+}
+
 int host_module_call_reducer(host_module *m, store_txn *txn, u32 reducer_id,
                              const host_caller *caller, const u8 *args, size_t args_len,
                              host_outcome *out)
@@ -263,18 +281,13 @@ int host_module_call_reducer(host_module *m, store_txn *txn, u32 reducer_id,
     host_abi *a = &m->abi;
     a->txn = txn;
     a->func_name = r->name;
+    memcpy(a->caller_conn, caller->connection_id, 16);
+    a->caller_jwt = caller->jwt_payload;
+    bool has_jwt = caller->jwt_payload && caller->jwt_len <= LC_JWT_PAYLOAD_MAX;
+    a->caller_jwt_len = has_jwt ? caller->jwt_len : 0;
     lc_wasm_instance_set_fuel(m->inst, m->fuel_budget);
-    u32 src = host_abi_source_new(a, args, args_len);
-    u32 sink = host_abi_sink_new(a);
     u64 argv[10];
-    const u8 *id = caller->identity, *cid = caller->connection_id;
-    argv[0] = reducer_id;
-    for (int i = 0; i < 4; i++) argv[1 + i] = lc_load_u64(id + 8 * i);
-    argv[5] = lc_load_u64(cid);
-    argv[6] = lc_load_u64(cid + 8);
-    argv[7] = (u64)caller->timestamp_micros;
-    argv[8] = src;
-    argv[9] = sink;
+    u32 sink = call_args(a, reducer_id, caller, args, args_len, argv);
     u64 res = 0;
     int rc = lc_wasm_call(m->inst, m->call_reducer, argv, 10, &res, 1, &eb);
     out->fuel_used = m->fuel_budget - lc_wasm_instance_fuel(m->inst);
@@ -282,5 +295,93 @@ int host_module_call_reducer(host_module *m, store_txn *txn, u32 reducer_id,
     host_abi_call_end(a);
     a->txn = NULL;
     a->func_name = NULL;
+    a->caller_jwt = NULL;
+    a->caller_jwt_len = 0;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- procedures ------------- */
+
+/* §4.8: the procedure runs with no transaction open (it opens its own through the abi's
+ * proc_tx hook); 0 = success with the BSATN return value in the sink (checked against the
+ * declared return type), anything else or a trap = failure. A transaction the procedure left
+ * open is aborted here and reported in out->message. */
+static void procedure_finish(host_module *m, const host_procedure_def *p, u32 sink,
+                             lc_buf *out_result, host_outcome *out)
+{
+    host_abi *a = &m->abi;
+    if (out->kind == HOST_OUTCOME_COMMITTED) {
+        const lc_buf *b = host_abi_sink(a, sink);
+        lc_rd rd;
+        lc_rd_init(&rd, b ? b->data : NULL, b ? b->len : 0);
+        if (!b || b->err || lc_bsatn_validate(p->return_type, &rd, NULL) != 0 ||
+            lc_rd_left(&rd) != 0) {
+            static const char msg[] = "procedure returned a value that does not match its "
+                                      "return type";
+            outcome_msg(out, HOST_OUTCOME_INTERNAL, msg, sizeof msg - 1);
+        } else if (out_result) {
+            lc_buf_put(out_result, b->data, b->len);
+            if (out_result->err) outcome_msg(out, HOST_OUTCOME_INTERNAL, "out of memory", 13);
+        }
+    } else if (out->kind == HOST_OUTCOME_USER_ERROR) { /* 1 is no user error for procedures */
+        out->kind = HOST_OUTCOME_INTERNAL;
+        if (out->message_len == 0) outcome_msg(out, HOST_OUTCOME_INTERNAL, "procedure failed", 16);
+    }
+    if (a->proc_tx_open) {
+        store_txn *t = a->txn;
+        if (a->proc_tx_fn) (void)a->proc_tx_fn(a->proc_tx_user, HOST_PROC_TX_ABORT, &t, NULL);
+        a->proc_tx_open = false;
+        a->txn = NULL;
+        static const char msg[] = "procedure returned with a transaction open: it was aborted";
+        if (out->kind == HOST_OUTCOME_COMMITTED) {
+            out->message_len = sizeof msg - 1;
+            memcpy(out->message, msg, sizeof msg);
+        }
+    }
+}
+
+int host_module_call_procedure(host_module *m, u32 procedure_id, const host_caller *caller,
+                               const u8 *args, size_t args_len, lc_buf *out_result,
+                               host_outcome *out)
+{
+    out->kind = HOST_OUTCOME_INTERNAL;
+    out->message[0] = 0;
+    out->message_len = 0;
+    out->fuel_used = 0;
+    if (procedure_id >= m->def->procedure_count)
+        return outcome_fail(out, LC_ENOTFOUND, "no such procedure");
+    const host_procedure_def *p = &m->def->procedures[procedure_id];
+    lc_rd rd;
+    lc_rd_init(&rd, args, args_len);
+    if (lc_bsatn_validate(p->params, &rd, NULL) != 0 || lc_rd_left(&rd) != 0)
+        return outcome_fail(out, LC_EDECODE, "invalid arguments for the procedure's parameters");
+    lc_errbuf eb = {{0}};
+    if (!m->inst) {
+        int rc = module_instance_create(m, &eb);
+        if (rc) return outcome_fail(out, rc, eb.msg);
+    }
+    lc_wasm_func *f = lc_wasm_instance_func(m->inst, "__call_procedure__");
+    if (!f) return outcome_fail(out, LC_ENOTSUP, "module does not export __call_procedure__");
+    host_abi *a = &m->abi;
+    a->txn = NULL;
+    a->in_procedure = true;
+    a->func_name = p->name;
+    memcpy(a->caller_conn, caller->connection_id, 16);
+    bool has_jwt = caller->jwt_payload && caller->jwt_len <= LC_JWT_PAYLOAD_MAX;
+    a->caller_jwt = has_jwt ? caller->jwt_payload : NULL;
+    a->caller_jwt_len = has_jwt ? caller->jwt_len : 0;
+    lc_wasm_instance_set_fuel(m->inst, m->fuel_budget);
+    u64 argv[10];
+    u32 sink = call_args(a, procedure_id, caller, args, args_len, argv);
+    u64 res = 0;
+    int rc = lc_wasm_call(m->inst, f, argv, 10, &res, 1, &eb);
+    out->fuel_used = m->fuel_budget - lc_wasm_instance_fuel(m->inst);
+    module_classify(m, rc, (i32)(u32)res, sink, &eb, out);
+    procedure_finish(m, p, sink, out_result, out);
+    host_abi_call_end(a);
+    a->in_procedure = false;
+    a->func_name = NULL;
+    a->caller_jwt = NULL;
+    a->caller_jwt_len = 0;
     return 0;
 }

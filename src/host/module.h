@@ -54,6 +54,11 @@ typedef struct host_caller {
     u8 identity[32];
     u8 connection_id[16]; /* all zero: none */
     i64 timestamp_micros;
+    /* Optional JWT payload (the token's decoded claims, JSON UTF-8) of the caller, borrowed
+     * for the call: get_jwt returns it for the caller's own connection id when
+     * st_connection_credentials has no row for it (host_db_connect_jwt stores one). */
+    const u8 *jwt_payload;
+    u32 jwt_len;
 } host_caller;
 
 typedef enum host_outcome_kind {
@@ -80,5 +85,15 @@ typedef struct host_outcome {
 int host_module_call_reducer(host_module *m, store_txn *txn, u32 reducer_id,
                              const host_caller *caller, const u8 *args, size_t args_len,
                              host_outcome *out) LC_MUST_USE;
+
+/* Runs procedure `procedure_id` (spec-module-abi §4.8): no transaction is open; the
+ * procedure opens its own through the abi's proc_tx hook (host_abi.proc_tx_fn, which the
+ * database sets). out->kind COMMITTED = returned 0 with a value of its return type, appended
+ * to out_result (may be NULL); INTERNAL = non-zero return, trap or a bad value; OUT_OF_ENERGY.
+ * A transaction left open is aborted (out->message says so). Returns 0 when the module ran,
+ * LC_ENOTFOUND / LC_EDECODE / LC_ENOTSUP (no __call_procedure__) otherwise. */
+int host_module_call_procedure(host_module *m, u32 procedure_id, const host_caller *caller,
+                               const u8 *args, size_t args_len, lc_buf *out_result,
+                               host_outcome *out) LC_MUST_USE;
 
 #endif

@@ -158,9 +158,9 @@ static void build_request(lc_buf *b, const net_wsc_opts *o, const char *host, co
     put_cstr(b, "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n");
     put_cstr(b, "Sec-WebSocket-Key: ");
     put_cstr(b, key);
-    put_cstr(b, o->offer_v3
-                    ? "\r\nSec-WebSocket-Protocol: v3.bsatn.spacetimedb, v2.bsatn.spacetimedb\r\n\r\n"
-                    : "\r\nSec-WebSocket-Protocol: v2.bsatn.spacetimedb\r\n\r\n");
+    put_cstr(b, "\r\nSec-WebSocket-Protocol: ");
+    put_cstr(b, o->offer_v3 ? "v3.bsatn.spacetimedb, v2.bsatn.spacetimedb\r\n\r\n"
+                            : "v2.bsatn.spacetimedb\r\n\r\n");
 }
 
 static int write_all(int fd, const u8 *p, size_t n, i64 deadline_ns)

@@ -119,7 +119,8 @@ static int rd_table_update(lc_rd *r, net_smsg_table *out, u32 *n, lc_errbuf *eb)
         net_smsg_table t = {.name = name};
         t.kind = lc_rd_u8(r);
         if (r->err) return truncated(eb, "TableUpdateRows");
-        if (t.kind > NET_TUR_EVENT) return lc_errf(eb, LC_EDECODE, "TableUpdateRows tag %u", t.kind);
+        if (t.kind > NET_TUR_EVENT)
+            return lc_errf(eb, LC_EDECODE, "TableUpdateRows tag %u", t.kind);
         rc = rd_rows(r, &t.inserts, eb);
         if (!rc && t.kind == NET_TUR_PERSISTENT) rc = rd_rows(r, &t.deletes, eb);
         if (rc) return rc;

@@ -6,7 +6,8 @@
  *
  * Delete = close the database (dbwork_db_forget) and remove <data_dir>/<name> recursively
  * (nftw, depth first, never following symlinks). publish?clear=true on an existing database
- * is delete + a first publish, owner only.
+ * is host_db_publish_opts' clear (every table dropped, the new module started, in one logged
+ * transaction), owner only.
  */
 #define _XOPEN_SOURCE 700
 #include <dirent.h>
@@ -76,7 +77,7 @@ dbjob *dbadmin_job_new(const net_http_request *req, const server_db_route *rt)
     if (req->body_len) memcpy(j->in, req->body, req->body_len);
     j->in[req->body_len] = 0; /* SQL text is used as a C string */
     j->in_len = req->body_len;
-    if (rt->kind == SERVER_DB_CALL) {
+    if (rt->kind == SERVER_DB_CALL || (rt->kind == SERVER_DB_LIST && rt->fn)) {
         if (!(j->fn = lc_alloc(rt->fn_len + 1))) goto fail;
         memcpy(j->fn, rt->fn, rt->fn_len);
         j->fn[rt->fn_len] = 0;
@@ -166,17 +167,16 @@ bool dbadmin_publish_check(dbwork *w, dbjob *j)
         reply_text(j, 403, msg);
         return false;
     }
-    if (j->flag && db_drop(w, j->db)) {
-        reply_text(j, 500, "cannot remove the old database files");
-        return false;
-    }
-    return true;
+    return true; /* clear=true is host_db_publish_opts' clear: one logged transaction */
 }
 
 static void admin_describe(dbjob *j, host_db *db)
 {
     u8 owner[32], dbid[32], hash[32];
-    if (db_module_info(db, owner, dbid, hash)) { reply_text(j, 500, "st_module unreadable"); return; }
+    if (db_module_info(db, owner, dbid, hash)) {
+        reply_text(j, 500, "st_module unreadable");
+        return;
+    }
     char oh[NET_IDENTITY_HEX_LEN + 1], dh[NET_IDENTITY_HEX_LEN + 1], hh[65];
     wire_hex(owner, oh);
     dbid_hex(dbid, dh);
@@ -191,7 +191,10 @@ static void admin_describe(dbjob *j, host_db *db)
                             NULL, 0);
 }
 
-static void list_one(dbwork *w, const char *name, lc_buf *b, bool *first)
+/* One database into the list; owner_filter (identity hex) keeps only that owner's, printed
+ * as the bare database identity ({"identities":[...]}). */
+static void list_one(dbwork *w, const char *name, lc_buf *b, bool *first,
+                     const char *owner_filter)
 {
     lc_errbuf eb;
     host_db *db = NULL;
@@ -203,6 +206,13 @@ static void list_one(dbwork *w, const char *name, lc_buf *b, bool *first)
     wire_hex(owner, oh);
     dbid_hex(dbid, dh);
     char row[320];
+    if (owner_filter) {
+        if (strcmp(oh, owner_filter) != 0) return;
+        int n = snprintf(row, sizeof row, "%s\"%s\"", *first ? "" : ",", dh);
+        lc_buf_put(b, row, (size_t)n);
+        *first = false;
+        return;
+    }
     int n = snprintf(row, sizeof row,
                      "%s{\"name\":\"%s\",\"database_identity\":\"%s\",\"owner_identity\":\"%s\"}",
                      *first ? "" : ",", name, dh, oh);
@@ -213,20 +223,33 @@ static void list_one(dbwork *w, const char *name, lc_buf *b, bool *first)
 /* GET /v1/database: every database with a module (a lightcone extension for `list`). */
 static void admin_list(dbwork *w, dbjob *j)
 {
+    char want[NET_IDENTITY_HEX_LEN + 1];
+    const char *filter = NULL;
+    if (j->fn) { /* /v1/identity/:identity/databases */
+        net_identity id;
+        if (net_identity_from_hex(j->fn, strlen(j->fn), &id)) {
+            reply_text(j, 400, "invalid identity");
+            return;
+        }
+        net_identity_to_hex(&id, want);
+        filter = want;
+    }
     lc_buf b;
     lc_buf_init(&b);
-    lc_buf_put(&b, "{\"databases\":[", 14);
+    if (filter) lc_buf_put(&b, "{\"identities\":[", 15);
+    else lc_buf_put(&b, "{\"databases\":[", 14);
     bool first = true;
     const char *dd = dbwork_data_dir(w);
     DIR *d = dd ? opendir(dd) : NULL;
     struct dirent *e;
     while (d && (e = readdir(d)) != NULL)
-        if (dbwork_name_valid(e->d_name, strlen(e->d_name))) list_one(w, e->d_name, &b, &first);
+        if (dbwork_name_valid(e->d_name, strlen(e->d_name)))
+            list_one(w, e->d_name, &b, &first, filter);
     if (d) closedir(d);
     for (u32 i = 0; !dd && i < dbwork_db_count(w); i++) {
         const char *name;
         (void)dbwork_db_at(w, i, &name);
-        list_one(w, name, &b, &first);
+        list_one(w, name, &b, &first, filter);
     }
     lc_buf_put(&b, "]}", 2);
     reply_json(j, &b);

@@ -22,8 +22,8 @@
  * with the body copied and the query options (clear, version, num_lines, follow) parsed.
  * NULL on OOM or for SUBSCRIBE / NONE. */
 dbjob *dbadmin_job_new(const net_http_request *req, const server_db_route *rt);
-/* Before a publish: refuses (403, false) a non-owner republish; with clear=true and an
- * existing database, deletes it first so the publish starts fresh. */
+/* Before a publish: refuses (403, false) a non-owner republish (host_db_publish_opts checks
+ * it again and does the clear). */
 bool dbadmin_publish_check(dbwork *w, dbjob *j);
 /* Runs a DBJOB_ADMIN job. */
 void dbadmin_run(dbwork *w, dbjob *j);

@@ -8,9 +8,10 @@
  * ProductType (lc_product_type_to_json) so a client can format the cells. SQL errors -> 400
  * with the message. Authorization: the owner may run anything; another caller may run only
  * SELECT over public module tables (a write, SET/SHOW, a private table or an st_* system
- * table -> 403). A write statement commits through host_db_commit_external, so it is logged
- * to the commit log (durable, replayed on restart) like a reducer's transaction. Results
- * over SERVER_SQL_ROWS_MAX rows fail with 400 rather than build an unbounded response.
+ * table -> 403), and sql_exec runs it restricted (row-level security rules applied).
+ * A write statement commits through host_db_commit_external, so it is logged to the commit
+ * log (durable, replayed on restart) like a reducer's transaction. Results over
+ * SERVER_SQL_ROWS_MAX rows fail with 400 rather than build an unbounded response.
  */
 #include <stdio.h>
 #include <string.h>
@@ -57,12 +58,19 @@ static int on_row(void *ctx, const u8 *row, u32 len)
     return lc_bsatn_to_json(o->row, &r, &o->rows);
 }
 
-/* Non-owner check: only SELECT. Private tables and row-level security are the SQL layer's
- * (sql_exec_opts.restricted + rls_sql): a private table does not exist for a client. */
-static int sql_allowed(const sql_stmt *st, lc_errbuf *eb)
+/* Non-owner check: only SELECT over public tables of the module. */
+static int sql_allowed(host_db *db, const sql_stmt *st, lc_errbuf *eb)
 {
     if (st->kind != SQL_STMT_SELECT)
         return lc_errf(eb, LC_EPERM, "Only the database owner can run SQL other than SELECT");
+    const host_moddef *def = host_module_def(host_db_module(db));
+    for (u32 i = 0; i < st->u.select.from_count; i++) {
+        const sql_ident *t = &st->u.select.from[i].table;
+        const host_table_def *td = host_moddef_table(def, t->ptr, t->len);
+        if (!td || !td->is_public)
+            return lc_errf(eb, LC_EPERM, "Table `%.*s` is private or a system table; only the "
+                           "database owner can read it", (int)t->len, t->ptr);
+    }
     return 0;
 }
 
@@ -112,16 +120,13 @@ void dbadmin_sql(dbwork *w, dbjob *j, host_db *db, bool is_owner)
     sql_exec_stats stats = {0};
     i64 t0 = lc_now_micros();
     int rc = sql_parse(sql, len, &arena, &st, &eb);
-    if (!rc && !is_owner && sql_allowed(st, &eb)) rc = LC_EPERM;
+    if (!rc && !is_owner && sql_allowed(db, st, &eb)) rc = LC_EPERM;
     if (!rc) {
+        const host_moddef *def = host_module_def(host_db_module(db));
         sql_exec_opts opts = {.row_limit = SERVER_SQL_ROWS_MAX, .caller_id = j->identity,
                               .commit = host_db_commit_external, .commit_user = db,
-                              .restricted = !is_owner};
-        const host_moddef *def = host_module_def(host_db_module(db));
-        if (def) {
-            opts.rls_sql = def->rls_sql;
-            opts.rls_count = def->rls_count;
-        }
+                              .restricted = !is_owner, .rls_sql = def->rls_sql,
+                              .rls_count = def->rls_count};
         sql_sink sink = {on_columns, on_row, &o};
         rc = sql_exec_stmt(host_db_store(db), st, sql, len, &opts, &sink, &stats, &eb);
     }

@@ -8,11 +8,13 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "base/alloc.h"
+#include "base/assert.h"
 #include "base/blake3.h"
 #include "base/clock.h"
 #include "base/log.h"
@@ -22,11 +24,21 @@
 #include "net/proto.h"
 #include "server/dbadmin.h"
 #include "server/dbwork.h"
+#include "server/subs.h"
 
 typedef struct dbentry {
     char name[SERVER_DB_NAME_MAX + 1];
     host_db *db;
+    subs *subs;     /* its live subscriptions */
+    dbdurable *dur; /* its durable end, read by the loop */
 } dbentry;
+
+/* One per database ever opened; freed only by dbwork_close, so the loop may keep pointers. */
+struct dbdurable {
+    dbdurable *next;
+    dbwork *w;
+    _Atomic u64 end;
+};
 
 struct dbwork {
     char *data_dir;
@@ -41,6 +53,11 @@ struct dbwork {
     bool stopping, stopped;
     dbentry dbs[SERVER_DB_MAX];
     u32 ndbs;
+    dbjob *cur;               /* the job being run (worker thread; read by subs' commit hook) */
+    uv_async_t dur_async;     /* a log's durable end moved */
+    dbwork_durable_fn durable_fn;
+    dbdurable *durs;          /* every cell (worker adds under mu; freed by dbwork_close) */
+    clog_options clog;        /* for databases opened from now on */
 };
 
 bool dbwork_name_valid(const char *s, size_t n)
@@ -71,6 +88,7 @@ void dbjob_free(dbjob *j)
     lc_free(j->in);
     lc_free(j->minted);
     lc_buf_deinit(&j->out);
+    subs_fan_free(j->fan);
     lc_free(j);
 }
 
@@ -82,6 +100,47 @@ static void db_identity_of(const char *name, u8 out[32])
     lc_blake3_update(&h, "lightcone database|", 19);
     lc_blake3_update(&h, name, strlen(name));
     lc_blake3_finalize(&h, out, 32);
+}
+
+/* The log's on_durable callback (durability thread): raise the cell, wake the loop. */
+static void on_log_durable(void *ctx, u64 end)
+{
+    dbdurable *d = ctx;
+    u64 cur = atomic_load(&d->end);
+    while (cur < end && !atomic_compare_exchange_weak(&d->end, &cur, end)) {
+    }
+    uv_async_send(&d->w->dur_async);
+}
+
+static dbdurable *durable_new(dbwork *w)
+{
+    dbdurable *d = lc_calloc(1, sizeof *d);
+    if (!d) return NULL;
+    d->w = w;
+    pthread_mutex_lock(&w->mu);
+    d->next = w->durs;
+    w->durs = d;
+    pthread_mutex_unlock(&w->mu);
+    return d;
+}
+
+u64 dbdurable_end(const dbdurable *d) { return d ? atomic_load(&d->end) : UINT64_MAX; }
+
+void dbwork_on_durable(dbwork *w, dbwork_durable_fn fn) { w->durable_fn = fn; }
+
+void dbwork_set_clog(dbwork *w, const clog_options *o)
+{
+    pthread_mutex_lock(&w->mu); /* the worker reads it when it opens a database */
+    if (o) w->clog = *o;
+    else memset(&w->clog, 0, sizeof w->clog);
+    pthread_mutex_unlock(&w->mu);
+}
+
+static dbentry *registry_entry(dbwork *w, const host_db *db)
+{
+    for (u32 i = 0; i < w->ndbs; i++)
+        if (w->dbs[i].db == db) return &w->dbs[i];
+    return NULL;
 }
 
 /* Finds `name`; opens it when `create` or when its directory exists. *out NULL: not found. */
@@ -99,15 +158,29 @@ static int registry_get(dbwork *w, const char *name, bool create, host_db **out,
         return 0;
     }
     if (w->ndbs == SERVER_DB_MAX) return lc_errf(eb, LC_ELIMIT, "too many databases");
+    dbdurable *dur = durable_new(w);
+    if (!dur) return lc_errf(eb, LC_ENOMEM, "out of memory");
     host_db_opts o;
     memset(&o, 0, sizeof o);
     db_identity_of(name, o.db_identity);
+    o.clog = w->clog;
+    o.clog.on_durable = on_log_durable;
+    o.clog.on_durable_ctx = dur;
     host_db *db = NULL;
     int rc = host_db_open(w->data_dir ? path : NULL, &o, &db, eb);
     if (rc) return rc;
+    subs *sb = NULL;
+    if (subs_create(db, &w->cur, &sb)) {
+        (void)host_db_close(db);
+        return lc_errf(eb, LC_ENOMEM, "out of memory");
+    }
+    host_db_set_commit_hook(db, subs_on_commit, sb);
+    on_log_durable(dur, host_db_durable_end(db));
     dbentry *e = &w->dbs[w->ndbs++];
     snprintf(e->name, sizeof e->name, "%s", name);
     e->db = db;
+    e->subs = sb;
+    e->dur = dur;
     *out = db;
     LC_LOG_I("server", "database %s opened", name);
     return 0;
@@ -127,14 +200,18 @@ static void job_publish(dbwork *w, dbjob *j)
     bool existed = db && host_db_module(db) != NULL;
     if (!rc && !db) rc = registry_get(w, j->db, true, &db, &eb);
     if (rc) { http_text(j, 500, eb.msg); return; }
+    /* Before the migration commits: compiled queries borrow row types it may free. */
+    dbentry *e = registry_entry(w, db);
+    if (existed && e) subs_reset(e->subs, "the module is being updated; subscribe again");
     host_outcome o;
     memset(&o, 0, sizeof o);
-    rc = host_db_publish(db, j->in, j->in_len, j->identity, &o, &eb);
+    host_publish_opts po = {.clear = j->flag}; /* ?clear=true (server/dbadmin.c) */
+    rc = host_db_publish_opts(db, j->in, j->in_len, j->identity, &po, &o, &eb);
     if (rc) {
         char msg[1200];
         snprintf(msg, sizeof msg, "Database update rejected: %s", rc == LC_EINVALID && o.message_len
                  ? o.message : eb.msg);
-        http_text(j, rc == LC_ENOMEM || rc == LC_EIO ? 500 : 400, msg);
+        http_text(j, rc == LC_ENOMEM || rc == LC_EIO ? 500 : rc == LC_EPERM ? 403 : 400, msg);
         return;
     }
     u8 id[32];
@@ -185,6 +262,14 @@ static void job_call_json(dbwork *w, dbjob *j)
     }
 }
 
+/* Replies of a job on db wait (confirmed reads) for everything committed so far. */
+static void job_mark(dbwork *w, dbjob *j, host_db *db)
+{
+    dbentry *e = registry_entry(w, db);
+    j->tx_end = store_next_tx_offset(host_db_store(db));
+    if (e) j->durable = e->dur;
+}
+
 static void job_call_bsatn(dbwork *w, dbjob *j)
 {
     lc_errbuf eb;
@@ -198,17 +283,18 @@ static void job_call_bsatn(dbwork *w, dbjob *j)
     int rc = registry_get(w, j->db, false, &db, &eb);
     if (!rc && !db)
         rc = lc_errf(&eb, LC_ENOTFOUND, "no database named %s is attached to this server", j->db);
-    if (!rc) {
-        host_caller c;
-        caller_of(j, &c);
-        rc = host_db_call(db, j->fn, j->in, j->in_len, &c, &o, &eb);
+    host_caller c;
+    caller_of(j, &c);
+    if (!rc) rc = host_db_call(db, j->fn, j->in, j->in_len, &c, &o, &eb);
+    if (db) job_mark(w, j, db);
+    if (!rc && o.kind == HOST_OUTCOME_COMMITTED) { /* Ok, with the caller's own updates */
+        subs_put_reducer_ok(&j->out, j->request_id, c.timestamp_micros, j->fan);
+        j->ok = true;
+        return;
     }
     if (rc) {
         r.kind = NET_REDUCER_INTERNAL_ERROR;
         r.err = (net_pbytes){(const u8 *)eb.msg, (u32)strlen(eb.msg)};
-    } else if (o.kind == HOST_OUTCOME_COMMITTED) {
-        r.kind = NET_REDUCER_OK;
-        j->ok = true;
     } else if (o.kind == HOST_OUTCOME_USER_ERROR) {
         u32 n = (u32)strlen(o.message);
         lc_buf_put_str(&err, o.message, n); /* BSATN String: u32 length + bytes */
@@ -227,10 +313,18 @@ static void job_lifecycle(dbwork *w, dbjob *j)
     lc_errbuf eb;
     host_db *db = NULL;
     if (registry_get(w, j->db, false, &db, &eb)) return; /* ok stays false */
-    if (!db) { /* no such database: the socket stays, its calls answer "no such database" */
-        j->ok = true;
+    if (!db) { /* no such database: the upgrade is answered 404, as the reference */
+        if (j->kind == DBJOB_CONNECT) {
+            char msg[SERVER_DB_NAME_MAX + 16];
+            int n = snprintf(msg, sizeof msg, "`%s` not found", j->db);
+            net_http_write_response(&j->out, 404, "text/plain; charset=utf-8", msg, (size_t)n,
+                                    false, NULL, 0);
+        }
         return;
     }
+    dbentry *e = registry_entry(w, db);
+    if (j->kind == DBJOB_DISCONNECT && e) subs_client_drop(e->subs, j->owner);
+    if (e) j->durable = e->dur;
     host_outcome o;
     memset(&o, 0, sizeof o);
     int rc = j->kind == DBJOB_CONNECT
@@ -242,15 +336,44 @@ static void job_lifecycle(dbwork *w, dbjob *j)
                  : "disconnect", j->db, rc ? eb.msg : o.message);
 }
 
+/* Subscribe / Unsubscribe / OneOffQuery (server/subs.c). */
+static void job_ws(dbwork *w, dbjob *j)
+{
+    lc_errbuf eb;
+    host_db *db = NULL;
+    if (registry_get(w, j->db, false, &db, &eb)) db = NULL;
+    dbentry *e = db ? registry_entry(w, db) : NULL;
+    subs_ws_job(e ? e->subs : NULL, j);
+    if (db) job_mark(w, j, db);
+}
+
 static void job_run(dbwork *w, dbjob *j)
 {
+    LC_ASSERT(w->cur == NULL); /* a pending TICK was flushed */
+    w->cur = j;
     switch (j->kind) {
     case DBJOB_PUBLISH: if (dbadmin_publish_check(w, j)) job_publish(w, j); break;
     case DBJOB_ADMIN: dbadmin_run(w, j); break;
     case DBJOB_CALL_JSON: job_call_json(w, j); break;
     case DBJOB_CALL_BSATN: job_call_bsatn(w, j); break;
+    case DBJOB_WS: job_ws(w, j); break;
     default: job_lifecycle(w, j); break;
     }
+    w->cur = NULL;
+}
+
+/* Hands the loop the messages of commits made outside any job (subs.c made a TICK job). */
+static void tick_flush(dbwork *w)
+{
+    dbjob *t = w->cur;
+    if (!t) return;
+    w->cur = NULL;
+    t->next = NULL;
+    pthread_mutex_lock(&w->mu);
+    if (w->d_tail) w->d_tail->next = t; else w->d_head = t;
+    w->d_tail = t;
+    pthread_mutex_unlock(&w->mu);
+    uv_async_send(&w->async);
 }
 
 static void *worker_main(void *arg)
@@ -261,6 +384,7 @@ static void *worker_main(void *arg)
     for (;;) {
         pthread_mutex_unlock(&w->mu);
         i64 due = dbadmin_run_due(w); /* scheduled reducers; earliest next due (Unix µs) */
+        tick_flush(w);                /* their subscription messages (a TICK job) */
         pthread_mutex_lock(&w->mu);
         while (!w->q_head && !w->stopping && due == INT64_MAX) pthread_cond_wait(&w->cv, &w->mu);
         if (!w->q_head && !w->stopping) { /* sleep until a job or the next due schedule */
@@ -269,16 +393,26 @@ static void *worker_main(void *arg)
         }
         if (w->stopping) break;
         if (!w->q_head) continue;
-        dbjob *j = w->q_head;
-        w->q_head = j->next;
-        if (!w->q_head) w->q_tail = NULL;
-        j->next = NULL;
+        dbjob *batch = w->q_head; /* the whole queue in one lock */
+        w->q_head = w->q_tail = NULL;
         pthread_mutex_unlock(&w->mu);
-        job_run(w, j);
+        /* Finished jobs are published every DONE_BATCH so a long queue still answers early. */
+        enum { DONE_BATCH = 64 };
+        while (batch) {
+            dbjob *head = batch, *tail = NULL;
+            for (u32 n = 0; batch && n < DONE_BATCH; n++) {
+                tail = batch;
+                batch = batch->next;
+                job_run(w, tail);
+            }
+            tail->next = NULL;
+            pthread_mutex_lock(&w->mu);
+            if (w->d_tail) w->d_tail->next = head; else w->d_head = head;
+            w->d_tail = tail;
+            pthread_mutex_unlock(&w->mu);
+            uv_async_send(&w->async);
+        }
         pthread_mutex_lock(&w->mu);
-        if (w->d_tail) w->d_tail->next = j; else w->d_head = j;
-        w->d_tail = j;
-        uv_async_send(&w->async);
     }
     pthread_mutex_unlock(&w->mu);
     return NULL;
@@ -297,6 +431,13 @@ static void on_done(uv_async_t *a)
         w->done(j, w->user); /* takes ownership */
         j = next;
     }
+    w->done(NULL, w->user); /* end of the batch */
+}
+
+static void on_durable_async(uv_async_t *a)
+{
+    dbwork *w = a->data;
+    if (w->durable_fn) w->durable_fn(w->user);
 }
 
 int dbwork_start(const char *data_dir, uv_loop_t *loop, dbwork_done_fn done, void *user,
@@ -321,6 +462,8 @@ int dbwork_start(const char *data_dir, uv_loop_t *loop, dbwork_done_fn done, voi
     pthread_cond_init(&w->cv, NULL);
     uv_async_init(loop, &w->async, on_done);
     w->async.data = w;
+    uv_async_init(loop, &w->dur_async, on_durable_async);
+    w->dur_async.data = w;
     if (pthread_create(&w->thread, NULL, worker_main, w)) {
         w->stopped = true; /* dbwork_close still closes the handle */
         *out = w;
@@ -353,26 +496,36 @@ void dbwork_stop_worker(dbwork *w)
     pthread_mutex_unlock(&w->mu);
     if (!w->stopped) pthread_join(w->thread, NULL);
     w->stopped = true;
+    tick_flush(w);
     if (w->q_head) { /* unrun jobs go back to the loop (ok = false, no reply) */
         if (w->d_tail) w->d_tail->next = w->q_head; else w->d_head = w->q_head;
         w->d_tail = w->q_tail;
     }
     w->q_head = w->q_tail = NULL;
     for (u32 i = 0; i < w->ndbs; i++) {
+        host_db_set_commit_hook(w->dbs[i].db, NULL, NULL);
+        subs_destroy(w->dbs[i].subs); /* its queries borrow the store's row types */
         int rc = host_db_close(w->dbs[i].db);
         if (rc) LC_LOG_W("server", "closing database %s: error %d", w->dbs[i].name, rc);
     }
     w->ndbs = 0;
 }
 
-static void async_closed(uv_handle_t *h)
+static void dur_async_closed(uv_handle_t *h)
 {
     dbwork *w = h->data;
-    for (dbjob *j = w->d_head, *n; j; j = n) { n = j->next; dbjob_free(j); }
+    for (dbdurable *d = w->durs, *n; d; d = n) { n = d->next; lc_free(d); }
     pthread_mutex_destroy(&w->mu);
     pthread_cond_destroy(&w->cv);
     lc_free(w->data_dir);
     lc_free(w);
+}
+
+static void async_closed(uv_handle_t *h)
+{
+    dbwork *w = h->data;
+    for (dbjob *j = w->d_head, *n; j; j = n) { n = j->next; dbjob_free(j); }
+    uv_close((uv_handle_t *)&w->dur_async, dur_async_closed);
 }
 
 void dbwork_close(dbwork *w)
@@ -392,6 +545,9 @@ void dbwork_db_forget(dbwork *w, const char *name)
 {
     for (u32 i = 0; i < w->ndbs; i++) {
         if (strcmp(w->dbs[i].name, name) != 0) continue;
+        subs_reset(w->dbs[i].subs, "the database was deleted");
+        subs_destroy(w->dbs[i].subs);
+        host_db_set_commit_hook(w->dbs[i].db, NULL, NULL);
         int rc = host_db_close(w->dbs[i].db);
         if (rc) LC_LOG_W("server", "closing database %s: error %d", name, rc);
         w->dbs[i] = w->dbs[--w->ndbs];

@@ -18,6 +18,7 @@
 #include "base/buf.h"
 #include "base/error.h"
 #include "base/types.h"
+#include "clog/clog.h"
 
 typedef struct host_db host_db;
 
@@ -31,9 +32,14 @@ typedef enum dbjob_kind {
     DBJOB_CALL_JSON,   /* fn = reducer, in = JSON args; out = full HTTP response */
     DBJOB_CALL_BSATN,  /* fn = reducer, in = BSATN args; out = ReducerResult message */
     DBJOB_CONNECT,     /* ok = the connection is accepted */
-    DBJOB_DISCONNECT,
+    DBJOB_DISCONNECT,  /* also drops the connection's subscriptions (owner = the conn) */
     DBJOB_ADMIN,       /* HTTP routes of server/dbadmin.h: route, arg, flag; out = response */
+    DBJOB_WS,          /* in = one Subscribe / Unsubscribe / OneOffQuery message (subs.h) */
+    DBJOB_TICK,        /* made by the worker: messages of commits outside jobs (no owner) */
 } dbjob_kind;
+
+typedef struct dbdurable dbdurable;
+struct subs_fan;
 
 typedef struct dbjob dbjob;
 struct dbjob {
@@ -55,9 +61,16 @@ struct dbjob {
     u64 arg;                       /* ADMIN: schema version, num_lines, follow file offset */
     char *minted;                  /* owned: token minted for an anonymous caller; the loop
                                     * adds it to the response headers (spec §3.1) */
+    u64 tx_end;                    /* confirmed reads: the reply waits for durable >= tx_end */
+    struct subs_fan *fan;          /* owned: messages for connections, sent before the reply */
+    dbdurable *durable;            /* CONNECT: the database's durable end (dbdurable_end) */
 };
 
+/* Called for each finished job, then with job NULL at the end of each drained batch (the
+ * loop flushes coalesced output there). */
 typedef void (*dbwork_done_fn)(dbjob *job, void *user);
+/* Called on the loop when some database's log made more transactions durable. */
+typedef void (*dbwork_durable_fn)(void *user);
 typedef struct dbwork dbwork;
 
 bool dbwork_name_valid(const char *s, size_t n);
@@ -68,6 +81,14 @@ void dbjob_free(dbjob *j);
 /* Initialises the async handle on `loop` (call before the loop runs) and starts the worker. */
 int dbwork_start(const char *data_dir, uv_loop_t *loop, dbwork_done_fn done, void *user,
                  dbwork **out, lc_errbuf *eb) LC_MUST_USE;
+/* Offsets below the returned value are durable; UINT64_MAX for NULL (in-memory database or
+ * no database). Any thread (an atomic, updated by the log's durability thread). The cell
+ * lives until dbwork_close. */
+u64 dbdurable_end(const dbdurable *d);
+/* Log options for databases opened from now on (copied; on_durable is replaced). */
+void dbwork_set_clog(dbwork *w, const clog_options *o);
+/* Sets the durable-progress callback (before the loop runs). */
+void dbwork_on_durable(dbwork *w, dbwork_durable_fn fn);
 /* Queues a job (any thread). Returns false (job not taken) after dbwork_stop_worker. */
 bool dbwork_submit(dbwork *w, dbjob *j);
 /* Stops and joins the worker and closes every database; jobs not run yet are moved to the

@@ -34,7 +34,8 @@ typedef enum server_db_route_kind {
     SERVER_DB_IDENTITY,     /* GET /v1/database/:name/identity */
     SERVER_DB_SQL,          /* POST /v1/database/:name/sql */
     SERVER_DB_LOGS,         /* GET /v1/database/:name/logs */
-    SERVER_DB_LIST,         /* GET /v1/database (lightcone extension: every database) */
+    SERVER_DB_LIST,         /* GET /v1/database (lightcone extension: every database);
+                             * GET /v1/identity/:identity/databases (fn = the identity) */
     SERVER_DB_SUBSCRIBE,    /* GET /v1/database/:name/subscribe (WebSocket; server.c) */
 } server_db_route_kind;
 
@@ -42,7 +43,7 @@ typedef struct server_db_route {
     u8 kind;             /* server_db_route_kind */
     const char *name;    /* borrowed from the request path; not NUL-terminated */
     size_t name_len;
-    const char *fn;      /* SERVER_DB_CALL: the reducer name, borrowed */
+    const char *fn;      /* CALL: the reducer name; LIST: the owner identity text; borrowed */
     size_t fn_len;
 } server_db_route;
 

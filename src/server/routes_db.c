@@ -26,6 +26,22 @@ static u8 route_sub(int m, const char *sub, size_t sn)
     return SERVER_DB_NONE;
 }
 
+/* GET /v1/identity/:identity/databases: the databases an identity owns (LIST with fn). */
+static bool route_identity_dbs(const net_http_request *req, server_db_route *out)
+{
+    static const char pre[] = "/v1/identity/", suf[] = "/databases";
+    const size_t np = sizeof pre - 1, ns = sizeof suf - 1;
+    if (req->method != HTTP_GET || req->path_len <= np + ns ||
+        memcmp(req->path, pre, np) != 0 ||
+        memcmp(req->path + req->path_len - ns, suf, ns) != 0)
+        return false;
+    out->fn = req->path + np;
+    out->fn_len = req->path_len - np - ns;
+    if (out->fn_len > 66 || memchr(out->fn, '/', out->fn_len)) return false;
+    out->kind = SERVER_DB_LIST;
+    return true;
+}
+
 bool server_db_route_parse(const net_http_request *req, server_db_route *out)
 {
     static const char pre[] = "/v1/database";
@@ -33,6 +49,7 @@ bool server_db_route_parse(const net_http_request *req, server_db_route *out)
     memset(out, 0, sizeof *out);
     const char *p = req->path, *end = req->path + req->path_len;
     int m = req->method;
+    if (route_identity_dbs(req, out)) return true;
     if (req->path_len < np || memcmp(p, pre, np) != 0) return false;
     p += np;
     if (p == end || (p + 1 == end && *p == '/')) {

@@ -4,9 +4,23 @@
  * One loop thread owns every handle. A connection is a uv_tcp_t + net_http_reader + idle
  * timer; bytes read are fed to the reader, each complete request is routed and its response
  * written with uv_write (the write request owns the response bytes). A reader error writes
- * the reader's status and closes; a request without keep-alive (or an upgrade, until the
- * WebSocket path exists) closes after its response. server_stop signals a uv_async_t that
- * closes the listener and every connection, then the loop runs out and the thread exits.
+ * the reader's status and closes; a request without keep-alive closes after its response.
+ * server_stop signals a uv_async_t that closes the listener and every connection, then the
+ * loop runs out and the thread exits.
+ *
+ * WebSocket output path (spec-client-protocol.md §2.3, §2.8; engine semantics §2.5):
+ *
+ *   worker job done ──> job_done: fan messages (subs_fan, commit order) then the job's reply
+ *        │                 └─> ws_deliver(conn, body, tx_end)
+ *        │                        ├─ confirmed && (held non-empty || tx_end > durable end)
+ *        │                        │     -> c->hq  (released in order by on_durable)
+ *        │                        └─ else ws_out: v3 -> c->acc (one frame per drain, up to
+ *        │                              SERVER_V3_BATCH_MAX); v2 -> a frame in c->wout
+ *        └─ end of the drained batch (job NULL) -> ws_flush every dirty connection: one
+ *           uv_write per connection per drain.
+ *
+ * A connection is freed only after its DISCONNECT job returns (it counts in c->jobs), and the
+ * worker drops its subscriptions in that job, so no message can target a freed connection.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -22,6 +36,7 @@
 #include "server/dbwork.h"
 #include "server/routes.h"
 #include "server/server.h"
+#include "server/subs.h"
 
 typedef struct conn conn;
 struct conn {
@@ -45,6 +60,17 @@ struct conn {
     char db[SERVER_DB_NAME_MAX + 1]; /* WebSocket: the database */
     u8 identity[32], connid[16];     /* WebSocket: the client (wire bytes) */
     u8 conn_state;     /* WebSocket: 0 none, 1 connect pending, 2 connected, 3 refused */
+    /* WebSocket output (ws_deliver): messages of one drain are coalesced and written at its
+     * end; confirmed reads park messages in hq until their transaction is durable. */
+    bool confirmed;    /* ?confirmed= (default true for v2/v3, as the reference) */
+    dbdurable *dur;    /* the database's durable end (NULL: everything is durable) */
+    lc_buf acc;        /* v3: ServerMessages waiting to be framed together */
+    lc_buf wout;       /* frames waiting for the end of the drain */
+    lc_buf hq;         /* held: records [u64 tx_end][u32 len][body] from hq_pos on */
+    size_t hq_pos;
+    conn *dirty_prev, *dirty_next; /* on srv->dirty: has acc/wout to flush */
+    conn *hq_prev, *hq_next;       /* on srv->held: has held messages */
+    bool is_dirty, is_held;
     bool following;    /* HTTP logs?follow=true: streaming chunks (server/dbadmin_logs.c) */
     u64 follow_off;    /* follow: module.log offset reached */
 };
@@ -58,6 +84,8 @@ static void ws_send_msg(conn *c, lc_buf *out, const lc_buf *body);
 static int db_route(conn *c, const net_http_request *req, const char *rest, size_t rn,
                     lc_buf *out);
 static void job_done(dbjob *j, void *user);
+static void ws_flush(conn *c);
+static void on_durable(void *user);
 
 static void ws_feed(conn *c, const u8 *p, size_t n, lc_buf *out);
 static bool conn_upgrade(conn *c, const net_http_request *req, lc_buf *out);
@@ -72,22 +100,55 @@ struct server {
     conn *conns;
     _Atomic u64 slow_drops;
     dbwork *dbw;
+    conn *dirty; /* connections with output to flush at the end of this drain */
+    conn *held;  /* connections holding messages for durability */
+    u8 rbuf[64 * 1024]; /* the loop's read buffer (on_alloc) */
 };
 
+/* A write request; small payloads live inline after it (one allocation, and the caller's
+ * buffer keeps its capacity for the next message), big ones are taken from the lc_buf. */
 typedef struct wreq {
     uv_write_t req;
-    u8 *data;
+    u8 *data; /* == inline bytes, or a taken buffer */
 } wreq;
+
+#define WREQ_INLINE_MAX (64u << 10)
+
+static void conn_free(conn *c)
+{
+    lc_buf_deinit(&c->stash);
+    lc_buf_deinit(&c->held);
+    lc_buf_deinit(&c->acc);
+    lc_buf_deinit(&c->wout);
+    lc_buf_deinit(&c->hq);
+    net_http_reader_deinit(&c->rd);
+    if (c->is_ws) net_ws_parser_deinit(&c->wsp);
+    lc_free(c);
+}
 
 static void conn_handle_closed(uv_handle_t *h)
 {
     conn *c = h->data;
     if (--c->open_handles || c->jobs) return;
-    lc_buf_deinit(&c->stash);
-    lc_buf_deinit(&c->held);
-    net_http_reader_deinit(&c->rd);
-    if (c->is_ws) net_ws_parser_deinit(&c->wsp);
-    lc_free(c);
+    conn_free(c);
+}
+
+static void dirty_unlink(conn *c)
+{
+    if (!c->is_dirty) return;
+    if (c->dirty_prev) c->dirty_prev->dirty_next = c->dirty_next; else c->srv->dirty = c->dirty_next;
+    if (c->dirty_next) c->dirty_next->dirty_prev = c->dirty_prev;
+    c->dirty_prev = c->dirty_next = NULL;
+    c->is_dirty = false;
+}
+
+static void held_unlink(conn *c)
+{
+    if (!c->is_held) return;
+    if (c->hq_prev) c->hq_prev->hq_next = c->hq_next; else c->srv->held = c->hq_next;
+    if (c->hq_next) c->hq_next->hq_prev = c->hq_prev;
+    c->hq_prev = c->hq_next = NULL;
+    c->is_held = false;
 }
 
 static void conn_close(conn *c)
@@ -96,6 +157,8 @@ static void conn_close(conn *c)
     c->closing = true;
     if (c->prev) c->prev->next = c->next; else c->srv->conns = c->next;
     if (c->next) c->next->prev = c->prev;
+    dirty_unlink(c);
+    held_unlink(c);
     if (c->conn_state == 2) ws_disconnect(c);
     uv_timer_stop(&c->idle);
     uv_close((uv_handle_t *)&c->idle, conn_handle_closed);
@@ -105,7 +168,7 @@ static void conn_close(conn *c)
 static void write_done(uv_write_t *req, int status)
 {
     wreq *w = (wreq *)req;
-    lc_free(w->data);
+    if (w->data != (u8 *)(w + 1)) lc_free(w->data);
     lc_free(w);
 }
 
@@ -113,14 +176,20 @@ static void write_done(uv_write_t *req, int status)
 static void conn_send(conn *c, lc_buf *out)
 {
     if (out->err || !out->len || c->closing) return;
-    wreq *w = lc_alloc(sizeof *w);
+    size_t n = out->len;
+    bool is_inline = n <= WREQ_INLINE_MAX;
+    wreq *w = lc_alloc(sizeof *w + (is_inline ? n : 0));
     if (!w) { conn_close(c); return; }
-    size_t n;
-    w->data = lc_buf_take(out, &n);
+    if (is_inline) {
+        w->data = (u8 *)(w + 1);
+        memcpy(w->data, out->data, n);
+        lc_buf_reset(out);
+    } else {
+        w->data = lc_buf_take(out, &n);
+    }
     uv_buf_t b = uv_buf_init((char *)w->data, (unsigned)n);
     if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, write_done)) {
-        lc_free(w->data);
-        lc_free(w);
+        write_done(&w->req, 0);
         conn_close(c);
         return;
     }
@@ -153,11 +222,13 @@ static void conn_finish(conn *c)
     }
 }
 
+/* One read buffer for the whole loop: libuv calls on_alloc then on_read synchronously, and
+ * on_read copies whatever it keeps (parsers, stash), so no allocation per read. */
 static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
 {
-    enum { READ_CHUNK = 64 * 1024 };
-    b->base = lc_alloc(READ_CHUNK);
-    b->len = b->base ? READ_CHUNK : 0;
+    conn *c = h->data;
+    b->base = (char *)c->srv->rbuf;
+    b->len = sizeof c->srv->rbuf;
 }
 
 /* Feeds bytes; returns false when the connection is done (closing or finishing). */
@@ -216,6 +287,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
             lc_buf out;
             lc_buf_init(&out);
             ws_feed(c, (const u8 *)b->base, (size_t)nread, &out);
+            if (c->is_dirty) ws_flush(c);
             conn_send(c, &out);
             lc_buf_deinit(&out);
             if (c->closing_ws && !c->closing) conn_finish(c);
@@ -223,7 +295,6 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
             conn_feed(c, b->base, (size_t)nread);
         }
     }
-    lc_free(b->base);
 }
 
 static void on_idle(uv_timer_t *t)
@@ -236,6 +307,7 @@ static void on_idle(uv_timer_t *t)
         j->route = SERVER_DB_LOGS;
         j->request_id = 1;
         j->arg = c->follow_off;
+        memcpy(j->identity, c->identity, 32); /* the owner check runs on every poll */
         j->keep_alive = true;
         if (!conn_submit(c, j)) conn_close(c);
         return;
@@ -264,6 +336,7 @@ static void on_connection(uv_stream_t *l, int status)
         conn_close(c);
         return;
     }
+    uv_tcp_nodelay(&c->tcp, 1); /* replies are coalesced per drain already: no Nagle wait */
     uv_timer_start(&c->idle, on_idle, SERVER_IDLE_MS, SERVER_IDLE_MS);
 }
 
@@ -312,6 +385,8 @@ int server_start(const server_config *cfg, server **out, lc_errbuf *eb)
     srv->stop.data = srv;
     int rc = server_bind(srv, eb);
     if (!rc) rc = dbwork_start(cfg->data_dir, &srv->loop, job_done, srv, &srv->dbw, eb);
+    if (!rc) dbwork_on_durable(srv->dbw, on_durable);
+    if (!rc) dbwork_set_clog(srv->dbw, cfg->clog);
     if (!rc && pthread_create(&srv->thread, NULL, loop_main, srv))
         rc = lc_errf(eb, LC_EIO, "cannot start the loop thread");
     if (rc) {
@@ -364,22 +439,141 @@ static void ws_send_msg(conn *c, lc_buf *out, const lc_buf *body)
     lc_buf_deinit(&env);
 }
 
-/* Remembers the client and queues client_connected (its refusal closes the socket). */
-static void ws_connect(conn *c, const net_http_request *req, const u8 wire[32], const u8 cid[16])
+/* v3 frames coalesce ServerMessages up to about this many bytes (the reference's figure); a
+ * single bigger message still goes alone. */
+#define SERVER_V3_BATCH_MAX (512u << 10)
+
+/* Appends one binary frame [compression tag][body] to out. Bodies that stay uncompressed
+ * (small, or compression=None) are framed in place, without a temporary envelope. */
+static void ws_frame_body(conn *c, lc_buf *out, const u8 *body, size_t len)
+{
+    if (c->comp == NET_WS_COMPRESS_NONE || len <= NET_WS_COMPRESS_MIN) {
+        u8 h[14];
+        size_t hn = net_ws_frame_header(h, NET_WS_OP_BINARY, true, (u64)len + 1, NULL);
+        lc_buf_put(out, h, hn);
+        lc_buf_put_u8(out, NET_WS_COMPRESS_NONE);
+        lc_buf_put(out, body, len);
+        return;
+    }
+    lc_buf env;
+    lc_buf_init(&env);
+    if (net_ws_msg_encode(&env, c->comp, body, len) == 0)
+        net_ws_write_frame(out, NET_WS_OP_BINARY, env.data, env.len);
+    lc_buf_deinit(&env);
+}
+
+/* Frames the coalesced v3 messages into wout. */
+static void ws_acc_frame(conn *c)
+{
+    if (!c->acc.len) return;
+    if (!c->acc.err) ws_frame_body(c, &c->wout, c->acc.data, c->acc.len);
+    lc_buf_reset(&c->acc);
+}
+
+/* Writes everything pending for c now. */
+static void ws_flush(conn *c)
+{
+    dirty_unlink(c);
+    ws_acc_frame(c);
+    conn_send(c, &c->wout);
+}
+
+/* Queues one ServerMessage body for the end of the drain (v3: into the shared frame). */
+static void ws_out(conn *c, const u8 *body, size_t len)
+{
+    if (c->proto == NET_WS_PROTO_V3) {
+        if (c->acc.len && c->acc.len + len > SERVER_V3_BATCH_MAX) ws_acc_frame(c);
+        lc_buf_put(&c->acc, body, len);
+    } else {
+        ws_frame_body(c, &c->wout, body, len);
+    }
+    if (!c->is_dirty) {
+        c->is_dirty = true;
+        c->dirty_prev = NULL;
+        c->dirty_next = c->srv->dirty;
+        if (c->dirty_next) c->dirty_next->dirty_prev = c;
+        c->srv->dirty = c;
+    }
+    if (c->wout.len >= SERVER_V3_BATCH_MAX) ws_flush(c); /* keeps the outq check timely */
+}
+
+/* Sends a ServerMessage produced by transaction state tx_end: a confirmed-reads client gets
+ * it once dbdurable_end >= tx_end, and never ahead of an earlier held message. */
+static void ws_deliver(conn *c, const u8 *body, size_t len, u64 tx_end)
+{
+    if (c->closing || c->closing_ws || !c->is_ws || !len) return;
+    if (!c->confirmed || (c->hq_pos == c->hq.len && tx_end <= dbdurable_end(c->dur))) {
+        ws_out(c, body, len);
+        return;
+    }
+    lc_buf_put_u64(&c->hq, tx_end);
+    lc_buf_put_u32(&c->hq, (u32)len);
+    lc_buf_put(&c->hq, body, len);
+    if (c->hq.err || c->hq.len - c->hq_pos > c->srv->cfg.outq_max) {
+        /* cannot hold it (or holds too much): the client would miss a message */
+        LC_LOG_W("server", "dropping a confirmed-reads client: %zu bytes held",
+                 c->hq.len - c->hq_pos);
+        c->srv->slow_drops++;
+        conn_close(c);
+        return;
+    }
+    if (!c->is_held) {
+        c->is_held = true;
+        c->hq_prev = NULL;
+        c->hq_next = c->srv->held;
+        if (c->hq_next) c->hq_next->hq_prev = c;
+        c->srv->held = c;
+    }
+}
+
+/* Releases c's held messages whose transactions are durable now. */
+static void ws_release(conn *c)
+{
+    u64 end = dbdurable_end(c->dur);
+    while (c->hq_pos < c->hq.len) {
+        const u8 *p = c->hq.data + c->hq_pos;
+        u64 tx_end = lc_load_u64(p);
+        u32 len = lc_load_u32(p + 8);
+        if (tx_end > end) return;
+        c->hq_pos += 12 + (size_t)len;
+        ws_out(c, p + 12, len);
+        if (c->closing) return;
+    }
+    lc_buf_reset(&c->hq);
+    c->hq_pos = 0;
+    held_unlink(c);
+}
+
+/* The loop side of dbwork_on_durable: some log advanced. */
+static void on_durable(void *user)
+{
+    server *srv = user;
+    for (conn *c = srv->held, *n; c; c = n) {
+        n = c->hq_next;
+        ws_release(c);
+    }
+    while (srv->dirty) ws_flush(srv->dirty);
+}
+
+/* Remembers the client and queues client_connected (its refusal, or an unknown database,
+ * answers the upgrade with an HTTP error instead). False: not a database name (404). */
+static bool ws_connect(conn *c, const net_http_request *req, const u8 wire[32],
+                       const u8 cid[16])
 {
     const char *name = req->path + strlen("/v1/database/");
     size_t nn = req->path_len - strlen("/v1/database/") - strlen("/subscribe");
     memcpy(c->identity, wire, 32);
     memcpy(c->connid, cid, 16);
-    if (!dbwork_name_valid(name, nn)) return; /* no database: calls answer "no such database" */
+    if (!dbwork_name_valid(name, nn)) return false;
     memcpy(c->db, name, nn);
     c->db[nn] = 0;
     dbjob *j = dbjob_new(DBJOB_CONNECT);
-    if (!j) return;
+    if (!j) return false; /* out of memory: refused like an unknown database */
     memcpy(j->db, c->db, sizeof j->db);
     memcpy(j->identity, wire, 32);
     memcpy(j->connection_id, cid, 16);
     if (conn_submit(c, j)) c->conn_state = 1;
+    return true;
 }
 
 /* Credential check or anonymous mint; writes 101 + InitialConnection, or an error reply. */
@@ -399,6 +593,14 @@ static bool conn_upgrade(conn *c, const net_http_request *req, lc_buf *out)
     const char *cs = net_http_query_get(req, "compression", &cl);
     if (cs && net_ws_compression_parse(cs, cl, &c->comp)) {
         net_http_write_response(out, 400, "text/plain", "bad compression", 15, false, NULL, 0);
+        return false;
+    }
+    c->confirmed = true; /* the reference's default for v2/v3 */
+    cs = net_http_query_get(req, "confirmed", &cl);
+    if (cs && (cl == 4 && memcmp(cs, "true", 4) == 0)) c->confirmed = true;
+    else if (cs && (cl == 5 && memcmp(cs, "false", 5) == 0)) c->confirmed = false;
+    else if (cs) {
+        net_http_write_response(out, 400, "text/plain", "bad confirmed", 13, false, NULL, 0);
         return false;
     }
     const char *tok;
@@ -432,7 +634,11 @@ static bool conn_upgrade(conn *c, const net_http_request *req, lc_buf *out)
     if (net_connid_generate(&connid)) connid = 1;
     memcpy(cid, &connid, 16); /* little-endian on the wire */
     net_identity_to_wire(&id, wire);
-    ws_connect(c, req, wire, cid);
+    if (!ws_connect(c, req, wire, cid)) {
+        lc_free(minted);
+        net_http_write_response(out, 404, "text/plain", "database not found", 18, false, NULL, 0);
+        return false;
+    }
     if (c->conn_state == 1) out = &c->held; /* sent once client_connected accepts */
     net_ws_write_101(out, accept, c->proto, &extra, 1);
     lc_buf body;
@@ -466,15 +672,33 @@ static bool ws_call(conn *c, const net_cmsg *m)
     return conn_submit(c, j);
 }
 
-/* Replies to one client message. No database is attached yet: every request gets the
- * protocol's error reply for its kind (the integrator wires the database interface here). */
-static void ws_handle(conn *c, const net_cmsg *m, lc_buf *out)
+/* Subscribe / Unsubscribe / OneOffQuery to the worker (server/subs.c), as the raw message. */
+static bool ws_sub(conn *c, const u8 *raw, size_t n)
 {
-    static const char nodb[] = "no database is attached to this server yet";
+    dbjob *j = dbjob_new(DBJOB_WS);
+    if (!j) return false;
+    memcpy(j->db, c->db, sizeof j->db);
+    memcpy(j->identity, c->identity, 32);
+    memcpy(j->connection_id, c->connid, 16);
+    j->in = lc_alloc(n);
+    if (!j->in) { dbjob_free(j); return false; }
+    memcpy(j->in, raw, n);
+    j->in_len = n;
+    return conn_submit(c, j);
+}
+
+/* Replies to one client message (raw = its bytes). Requests without a database, and
+ * procedures (not implemented), get the protocol's error reply for their kind at once. */
+static void ws_handle(conn *c, const net_cmsg *m, const u8 *raw, size_t rn)
+{
+    static const char nodb[] = "no database is attached to this connection";
     u32 nl = (u32)strlen(nodb);
     lc_buf body;
     lc_buf_init(&body);
     if (m->tag == NET_CMSG_CALL_REDUCER && c->db[0] && ws_call(c, m)) return;
+    if ((m->tag == NET_CMSG_SUBSCRIBE || m->tag == NET_CMSG_UNSUBSCRIBE ||
+         m->tag == NET_CMSG_ONE_OFF_QUERY) && c->db[0] && ws_sub(c, raw, rn))
+        return;
     switch (m->tag) {
     case NET_CMSG_CALL_REDUCER: {
         net_reducer_outcome o = {.kind = NET_REDUCER_INTERNAL_ERROR,
@@ -493,13 +717,17 @@ static void ws_handle(conn *c, const net_cmsg *m, lc_buf *out)
         net_proto_put_subscription_error(&body, &m->request_id, m->query_set_id, nodb, nl);
         break;
     }
-    ws_send_msg(c, out, &body);
+    ws_deliver(c, body.data, body.len, 0);
     lc_buf_deinit(&body);
 }
 
 static void ws_close_with(conn *c, lc_buf *out, u16 code, const char *reason)
 {
     LC_LOG_I("server", "closing websocket: %u %s", code, reason);
+    dirty_unlink(c); /* what was already answered goes out before the close frame */
+    ws_acc_frame(c);
+    lc_buf_put(out, c->wout.data, c->wout.len);
+    lc_buf_reset(&c->wout);
     net_ws_write_close(out, code, reason);
     c->closing_ws = true;
 }
@@ -515,15 +743,15 @@ static void ws_message(conn *c, const u8 *p, size_t n, lc_buf *out)
     }
     while (lc_rd_left(&r)) {
         net_cmsg m;
+        const u8 *start = r.p;
         int rc = c->proto == NET_WS_PROTO_V3 ? net_proto_client_decode_next(&r, &m, &eb)
                                              : net_proto_client_decode(p, n, &m, &eb);
         if (rc) {
             ws_close_with(c, out, NET_WS_CLOSE_INTERNAL, eb.msg);
             return;
         }
-        ws_handle(c, &m, out);
+        ws_handle(c, &m, start, c->proto == NET_WS_PROTO_V3 ? (size_t)(r.p - start) : n);
         net_proto_cmsg_free(&m);
-        if (out->len >= 64 * 1024) conn_send(c, out); /* keeps the outq check per 64 KiB */
         if (c->closing) return;
         if (c->proto != NET_WS_PROTO_V3) break;
     }
@@ -570,15 +798,20 @@ static bool conn_submit(conn *c, dbjob *j)
     return true;
 }
 
+/* client_disconnected, and the worker forgets c's subscriptions; c stays allocated until
+ * this job returns, so no subscription message can reach a freed connection. */
 static void ws_disconnect(conn *c)
 {
+    c->conn_state = 0;
     dbjob *j = dbjob_new(DBJOB_DISCONNECT);
-    if (!j) return;
+    if (!j) {
+        LC_LOG_E("server", "out of memory: a disconnect is lost");
+        return;
+    }
     memcpy(j->db, c->db, sizeof j->db);
     memcpy(j->identity, c->identity, 32);
     memcpy(j->connection_id, c->connid, 16);
-    if (!dbwork_submit(c->srv->dbw, j)) dbjob_free(j); /* owner stays NULL: nobody waits */
-    c->conn_state = 0;
+    (void)conn_submit(c, j);
 }
 
 /* Caller identity for an HTTP database request: the token's, or all zero without one. */
@@ -660,6 +893,7 @@ static bool follow_job_done(conn *c, dbjob *j)
     if (!is_poll && j->ok) {
         c->following = true;
         memcpy(c->db, j->db, sizeof c->db);
+        memcpy(c->identity, j->identity, 32);
         uv_timer_start(&c->idle, on_idle, DBADMIN_FOLLOW_MS, DBADMIN_FOLLOW_MS);
         uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read); /* to see the client go */
     } else if (!is_poll) { /* cannot follow (in memory, or refused): end the response */
@@ -703,8 +937,13 @@ static void ws_job_done(conn *c, dbjob *j)
 {
     lc_buf out;
     lc_buf_init(&out);
-    if (j->kind == DBJOB_CALL_BSATN) {
-        if (j->out.len) ws_send_msg(c, &out, &j->out);
+    if (!c->dur) c->dur = j->durable;
+    if (j->kind == DBJOB_CALL_BSATN || (j->kind == DBJOB_WS && j->ok)) {
+        ws_deliver(c, j->out.data, j->out.len, j->tx_end);
+    } else if (j->kind == DBJOB_WS) { /* a protocol violation (duplicate query set id) */
+        char reason[124];
+        snprintf(reason, sizeof reason, "%.*s", (int)j->out.len, (const char *)j->out.data);
+        ws_close_with(c, &out, NET_WS_CLOSE_INTERNAL, reason);
     } else if (j->kind == DBJOB_CONNECT && j->ok) {
         c->conn_state = 2;
         c->waiting = false;
@@ -713,12 +952,14 @@ static void ws_job_done(conn *c, dbjob *j)
         u8 *rest = n ? lc_buf_take(&c->stash, &n) : NULL;
         if (n) ws_feed(c, rest, n, &out);
         lc_free(rest);
+        if (c->is_dirty) ws_flush(c);
         if (!c->closing_ws && !c->closing)
             uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
     } else if (j->kind == DBJOB_CONNECT) { /* refused: an HTTP error instead of the 101 */
         static const char msg[] = "client_connected refused the connection";
         c->conn_state = 3;
-        net_http_write_response(&out, 403, "text/plain", msg, strlen(msg), false, NULL, 0);
+        if (j->out.len) conn_send(c, &j->out); /* the worker's answer (404: no database) */
+        else net_http_write_response(&out, 403, "text/plain", msg, strlen(msg), false, NULL, 0);
         c->closing_ws = true;
     }
     conn_send(c, &out);
@@ -726,9 +967,24 @@ static void ws_job_done(conn *c, dbjob *j)
     if (c->closing_ws && !c->closing) conn_finish(c);
 }
 
+/* Messages the job's commits produced for subscribers, in commit order. A target connection
+ * is alive: it is freed only after its DISCONNECT job, which follows every message to it. */
+static void fan_deliver(const subs_fan *f)
+{
+    for (u32 i = 0; i < f->count; i++) {
+        const subs_fan_msg *m = &f->msgs[i];
+        ws_deliver(m->owner, f->data.data + m->off, m->len, m->tx_end);
+    }
+}
+
 static void job_done(dbjob *j, void *user)
 {
-    (void)user;
+    server *srv = user;
+    if (!j) { /* end of a drained batch: write what it produced */
+        while (srv->dirty) ws_flush(srv->dirty);
+        return;
+    }
+    if (j->fan) fan_deliver(j->fan);
     conn *c = j->owner;
     if (c) {
         c->jobs--;
@@ -737,13 +993,7 @@ static void job_done(dbjob *j, void *user)
                 c->conn_state = 2;
                 ws_disconnect(c);
             }
-            if (!c->jobs && !c->open_handles) {
-                lc_buf_deinit(&c->stash);
-                lc_buf_deinit(&c->held);
-                net_http_reader_deinit(&c->rd);
-                if (c->is_ws) net_ws_parser_deinit(&c->wsp);
-                lc_free(c);
-            }
+            if (!c->jobs && !c->open_handles) conn_free(c);
         } else if (j->kind == DBJOB_PUBLISH || j->kind == DBJOB_CALL_JSON ||
                    j->kind == DBJOB_ADMIN) {
             http_job_done(c, j);

@@ -14,6 +14,12 @@
  * client_connected commits; a refusal answers 403 instead). All of it runs on the one
  * database worker thread; an HTTP connection waiting on it pauses reading, so pipelined
  * responses stay in order.
+ *
+ * Subscriptions (server/subs.h): Subscribe / Unsubscribe / OneOffQuery run on the worker;
+ * every committed transaction is evaluated once and fanned out (the caller's own updates
+ * inside its ReducerResult). ?confirmed=true (the default) holds a client's messages until
+ * the transaction is durable in the log; ?confirmed=false sends at once. v3 clients get every
+ * message of one loop drain coalesced into one frame.
  */
 #ifndef LC_SERVER_SERVER_H
 #define LC_SERVER_SERVER_H
@@ -21,6 +27,7 @@
 #include "base/buf.h"
 #include "base/error.h"
 #include "base/types.h"
+#include "clog/clog.h"
 #include "net/http.h"
 #include "net/token.h"
 
@@ -44,6 +51,8 @@ typedef struct server_config {
                          * 0 = SERVER_OUTQ_MAX */
     const char *data_dir; /* databases live in <data_dir>/<name>; NULL = in memory */
     const char *web_root; /* GET/HEAD outside /v1/ serve static files from here; NULL = 404 */
+    const clog_options *clog; /* every database's log options (sync policy, test I/O hooks);
+                               * NULL = defaults. on_durable is the server's own. */
 } server_config;
 
 typedef struct server server;

@@ -231,9 +231,62 @@ static int filter_emit(plan_ctx *c, void *arg)
     return f->fn(f->fn_ctx, t->row, t->offs[t->rt->elem_count]);
 }
 
+/* Opens the outer side of a join's full evaluation: a point lookup on a slot with an indexed
+ * `col = constant` conjunct, else a scan of the smaller table. */
+static int join_outer_open(sql_filter *f, store_txn *txn, u16 *out_slot, store_iter *it)
+{
+    plan_ctx *c = &f->c;
+    const plan_pred *w = c->where;
+    u32 n = w ? (w->kind == PP_AND ? w->count : 1) : 0;
+    for (u32 i = 0; i < n; i++) {
+        const plan_pred *p = w->kind == PP_AND ? w->items[i] : w;
+        if (p->kind != PP_CMP_LIT || p->op != SQL_CMP_EQ) continue;
+        u32 ix = plan_index_lookup(txn, c->tabs[p->slot].id, p->col, false);
+        if (!ix) continue;
+        *out_slot = p->slot;
+        return store_index_point(txn, ix, p->lit, lc_bsatn_size(p->type, p->lit), it);
+    }
+    u64 n0 = 0, n1 = 0;
+    int rc = store_row_count(txn, c->tabs[0].id, &n0);
+    if (!rc) rc = store_row_count(txn, c->tabs[1].id, &n1);
+    *out_slot = n1 < n0 ? 1 : 0;
+    return rc ? rc : store_scan(txn, c->tabs[*out_slot].id, it);
+}
+
+/* Index nested-loop join from the chosen outer side; every pair checked by the predicate. */
+static int join_eval(sql_filter *f, store_txn *txn)
+{
+    u16 outer;
+    store_iter it;
+    int rc = join_outer_open(f, txn, &outer, &it);
+    if (rc) return rc;
+    u16 inner = (u16)(1 - outer);
+    const u8 *row, *irow;
+    u32 len, ilen, klen;
+    while (rc == 0 && store_iter_next(&it, &row, &len)) {
+        const u8 *key = sql_filter_col(f, outer, row, f->join_col[outer], &klen);
+        store_iter in;
+        rc = store_index_point(txn, f->join_ix[inner], key, klen, &in);
+        while (rc == 0 && store_iter_next(&in, &irow, &ilen)) {
+            bool ok = outer == 0 ? sql_filter_match_pair(f, row, irow)
+                                 : sql_filter_match_pair(f, irow, row);
+            if (ok) rc = f->ret_slot == outer ? f->fn(f->fn_ctx, row, len)
+                                              : f->fn(f->fn_ctx, irow, ilen);
+        }
+        store_iter_close(&in);
+    }
+    store_iter_close(&it);
+    return rc;
+}
+
 int sql_filter_eval(sql_filter *f, store_txn *txn, sql_filter_row_fn fn, void *ctx)
 {
     plan_ctx *c = &f->c;
+    if (c->ntab == 2) {
+        f->fn = fn;
+        f->fn_ctx = ctx;
+        return join_eval(f, txn);
+    }
     c->txn = txn;
     for (u32 i = 0; i < c->ntab; i++) c->tabs[i].ix_col = -1; /* indexes may have changed */
     c->on_match = filter_emit;

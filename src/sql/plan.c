@@ -321,6 +321,11 @@ bool plan_table_is_public(store_txn *txn, u32 table_id)
     return is_public;
 }
 
+bool sql_table_is_public(store_txn *txn, u32 table_id)
+{
+    return plan_table_is_public(txn, table_id);
+}
+
 u32 plan_index_lookup(store_txn *txn, u32 table_id, u16 col, bool need_btree)
 {
     store_iter it;

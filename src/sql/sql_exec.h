@@ -79,6 +79,10 @@ int sql_exec_stmt(store *s, const sql_stmt *st, const char *sql, size_t len,
 int sql_lit_encode(const lc_type *t, const sql_lit *lit, lc_buf *out, lc_errbuf *eb)
     LC_MUST_USE;
 
+/* False for a private table (or an unknown id): what a restricted caller may not see. The
+ * server uses it to expand `SELECT * FROM *` for clients into the public tables only. */
+bool sql_table_is_public(store_txn *txn, u32 table_id);
+
 /* True when comparisons are allowed on values of t (bool, integers, floats, strings, bytes,
  * Identity, ConnectionId, Timestamp, TimeDuration, Uuid). */
 bool sql_type_is_comparable(const lc_type *t);
@@ -133,7 +137,9 @@ typedef struct sql_filter_eq {
  * canonical) and returns how many there are. */
 u32 sql_filter_eq_args(const sql_filter *f, u32 slot, sql_filter_eq *out, u32 cap);
 
-/* Full evaluation inside txn (index nested-loop join, index scans for constants): fn gets
+/* Full evaluation inside txn (single table: the planner's index scans; join: the outer side is
+ * a slot with an indexed `col = constant`, else the smaller table, and the other side is
+ * probed through its join index): fn gets
  * the returned table's row once per match, so a row joined to k rows comes k times. A
  * non-zero return stops and is returned. */
 typedef int (*sql_filter_row_fn)(void *ctx, const u8 *row, u32 len);

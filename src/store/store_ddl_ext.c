@@ -238,6 +238,21 @@ static int delete_rows_of(store_txn *txn, u32 sys, int layout, u32 table_id)
     return rc;
 }
 
+/* A failed statement: rolled back to its mark, unless memory ran out — rolling back the row
+ * deletes re-adds index entries, which needs memory — in which case the transaction is marked
+ * failed and its abort undoes everything. */
+void ddl_undo(store_txn *txn, u32 mark, int rc)
+{
+    store *s = txn->s;
+    if (rc == LC_ENOMEM || rc == LC_ETXFAILED || txn->is_failed) {
+        txn->is_failed = true;
+        return;
+    }
+    if (s->undo_count == mark) return;
+    txn_rollback_to(s, mark);
+    if (catalog_reconcile(s, NULL)) txn->is_failed = true;
+}
+
 /* Deletes the catalog rows of user table t (its rows are already gone or going) and
  * reconciles; rolled back to the statement's start on failure. */
 static int table_rows_drop(store_txn *txn, store_table *t, u32 mark, lc_errbuf *eb)
@@ -251,10 +266,7 @@ static int table_rows_drop(store_txn *txn, store_table *t, u32 mark, lc_errbuf *
     if (!rc) rc = delete_rows_of(txn, STORE_ST_SCHEDULED, TID_AFTER_ID, table_id);
     if (!rc) rc = delete_rows_of(txn, STORE_ST_TABLE, TID_FIRST, table_id);
     if (!rc) rc = catalog_reconcile(s, eb);
-    if (rc && s->undo_count != mark) {
-        txn_rollback_to(s, mark);
-        if (catalog_reconcile(s, NULL) || rc == LC_ENOMEM) txn->is_failed = true;
-    }
+    if (rc) ddl_undo(txn, mark, rc);
     return rc;
 }
 
@@ -287,7 +299,7 @@ int store_table_drop(store_txn *txn, u32 table_id, lc_errbuf *eb)
     u64 n = 0;
     int rc = store_clear(txn, table_id, &n);
     if (rc) {
-        if (s->undo_count != mark) txn_rollback_to(s, mark);
+        ddl_undo(txn, mark, rc);
         return lc_errf(eb, rc, "dropping table %s: %s", t->name, lc_strerror(rc));
     }
     return table_rows_drop(txn, t, mark, eb);

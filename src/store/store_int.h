@@ -279,6 +279,10 @@ int txn_insert_replay(store *s, store_table *t, const u8 *row, u32 len) LC_MUST_
 int txn_build_txdata(store *s) LC_MUST_USE;
 store_table *store_table_get(const store *s, u32 id);
 
+/* ---- store_ddl_ext.c ---- */
+/* A failed DDL statement: rolled back to `mark`, or (out of memory) the txn marked failed. */
+void ddl_undo(store_txn *txn, u32 mark, int rc);
+
 /* ---- catalog.c ---- */
 int catalog_bootstrap(store *s) LC_MUST_USE;
 int catalog_reconcile(store *s, lc_errbuf *eb) LC_MUST_USE;

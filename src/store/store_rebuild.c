@@ -168,10 +168,7 @@ int store_table_rebuild(store_txn *txn, u32 table_id, u32 col_count,
     LC_ASSERT(rc || nt);
     if (!rc) rc = rebuild_restore_seqs(s, nt, &o);
     if (!rc) rc = rebuild_insert_rows(s, nt, &o, eb);
-    if (rc && s->undo_count != mark) {
-        txn_rollback_to(s, mark);
-        if (catalog_reconcile(s, NULL) || rc == LC_ENOMEM) txn->is_failed = true;
-    }
+    if (rc) ddl_undo(txn, mark, rc);
     if (!rc && out_new_id) *out_new_id = new_id;
     rebuild_old_free(&o);
     return rc;
@@ -216,10 +213,7 @@ int store_sequence_create(store_txn *txn, u32 table_id, const store_sequence_def
     int rc = b.err ? b.err : store_insert(txn, STORE_ST_SEQUENCE, b.data, b.len, NULL, NULL);
     lc_buf_deinit(&b);
     if (!rc) rc = catalog_reconcile(s, eb);
-    if (rc && s->undo_count != mark) {
-        txn_rollback_to(s, mark);
-        if (catalog_reconcile(s, NULL) || rc == LC_ENOMEM) txn->is_failed = true;
-    }
+    if (rc) ddl_undo(txn, mark, rc);
     return rc ? lc_errf(eb, rc, "sequence on %s: %s", t->name, lc_strerror(rc)) : 0;
 }
 
@@ -249,9 +243,6 @@ int store_sequence_drop(store_txn *txn, u32 table_id, u16 col_pos, lc_errbuf *eb
     u32 mark = s->undo_count;
     int rc = txn_delete_rid(s, st, found);
     if (!rc) rc = catalog_reconcile(s, eb);
-    if (rc && s->undo_count != mark) {
-        txn_rollback_to(s, mark);
-        if (catalog_reconcile(s, NULL) || rc == LC_ENOMEM) txn->is_failed = true;
-    }
+    if (rc) ddl_undo(txn, mark, rc);
     return rc;
 }

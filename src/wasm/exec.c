@@ -17,10 +17,15 @@
  *     target). Trap paths leave through `goto trap` into a cold tail that formats the message.
  *   - Bulk memory/table instructions are rare and long-running, so they live in helper
  *     functions outside the loop.
+ *   - Native code (jit.c): a callee with jit_body runs there instead (jit_run), after this
+ *     loop's own fuel, depth and value-stack checks; native code calls back into this file
+ *     for imports, refused functions, rare instructions and call_indirect resolution (the
+ *     wasm_exec_* helpers below), so both engines share one set of call and trap semantics.
  *
  * The dispatch function is the single function allowed to exceed the 70-line rule (style.md).
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -157,11 +162,302 @@ static int host_call(lc_wasm_instance *inst, lc_wasm_instance *ci, const lc_wasm
     return g->cb(&ctx, args, args);
 }
 
-/* ------------------------------------------------------------ the loop -------------------- */
+
+/* ------------------------------------------------------------ native-code helpers -------- */
+
+/* Bytes of native stack that JIT frames and interpreter re-entries from JIT code may use
+ * below the outermost native entry of a thread (16 bytes per JIT call level: 65536 levels,
+ * well above the default call_depth_max of 10000). */
+#define LC_WASM_JIT_STACK_BYTES (1u << 20)
+/* Head-room left for C frames (helpers, host functions) below the budget. */
+#define LC_WASM_JIT_STACK_SLACK (64u << 10)
+
+static _Thread_local uintptr_t jit_floor;    /* lowest rsp for native code; 0: not inside */
+static _Thread_local uintptr_t jit_stack_lo; /* this thread's stack bottom; 1: unknown */
+
+/* The lowest address of the calling thread's stack (cached per thread), or 1. */
+static uintptr_t thread_stack_lo(void)
+{
+    if (!jit_stack_lo) {
+        pthread_attr_t attr;
+        void *addr = NULL;
+        size_t size = 0;
+        jit_stack_lo = 1;
+        if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+            if (pthread_attr_getstack(&attr, &addr, &size) == 0 && addr)
+                jit_stack_lo = (uintptr_t)addr;
+            pthread_attr_destroy(&attr);
+        }
+    }
+    return jit_stack_lo;
+}
+
+/* Trapping float -> int truncation for native code (same tests as the interpreter). */
+static u64 numeric_trunc(wasm_jit_ctx *ctx, u32 op, u64 v)
+{
+    bool is_f64 = op == 0xaa || op == 0xab || op == 0xb0 || op == 0xb1;
+    f64 x = is_f64 ? as_f64(v) : (f64)as_f32(v);
+    bool ok;
+    switch (op) {
+    case 0xa8: ok = as_f32(v) >= -2147483648.0f && as_f32(v) < 2147483648.0f; break;
+    case 0xa9: ok = as_f32(v) > -1.0f && as_f32(v) < 4294967296.0f; break;
+    case 0xaa: ok = x > -2147483649.0 && x < 2147483648.0; break;
+    case 0xab: ok = x > -1.0 && x < 4294967296.0; break;
+    case 0xae: ok = as_f32(v) >= -9223372036854775808.0f && as_f32(v) < 9223372036854775808.0f; break;
+    case 0xaf: ok = as_f32(v) > -1.0f && as_f32(v) < 18446744073709551616.0f; break;
+    case 0xb0: ok = x >= -9223372036854775808.0 && x < 9223372036854775808.0; break;
+    default: ok = x > -1.0 && x < 18446744073709551616.0; break;
+    }
+    if (x != x) {
+        ctx->pending = LC_ETRAP_INVALID_CONV;
+        return 0;
+    }
+    if (!ok) {
+        ctx->pending = LC_ETRAP_INT_OVERFLOW;
+        return 0;
+    }
+    switch (op) {
+    case 0xa8: case 0xaa: return (u64)(i32)x & 0xffffffffull;
+    case 0xa9: case 0xab: return (u32)x;
+    case 0xae: case 0xb0: return (u64)(i64)x;
+    default: return (u64)x;
+    }
+}
+
+u64 wasm_exec_numeric(wasm_jit_ctx *ctx, u64 w, u64 a, u64 b)
+{
+    u32 op = (u32)(w & (OP_COUNT - 1));
+    f32 fa = as_f32(a), fb = as_f32(b);
+    f64 da = as_f64(a), db = as_f64(b);
+    switch (op) {
+    case 0x69: return (u64)__builtin_popcount((u32)a);  /* CPUs without POPCNT */
+    case 0x7b: return (u64)__builtin_popcountll(a);
+    case 0x5b: return fa == fb;
+    case 0x5c: return fa != fb;
+    case 0x5d: return fa < fb;
+    case 0x5e: return fa > fb;
+    case 0x5f: return fa <= fb;
+    case 0x60: return fa >= fb;
+    case 0x61: return da == db;
+    case 0x62: return da != db;
+    case 0x63: return da < db;
+    case 0x64: return da > db;
+    case 0x65: return da <= db;
+    case 0x66: return da >= db;
+    case 0x8d: return from_f32(fa != fa ? fa + fa : ceilf(fa));
+    case 0x8e: return from_f32(fa != fa ? fa + fa : floorf(fa));
+    case 0x8f: return from_f32(fa != fa ? fa + fa : truncf(fa));
+    case 0x90: return from_f32(fa != fa ? fa + fa : nearbyintf(fa));
+    case 0x91: return from_f32(sqrtf(fa));
+    case 0x92: return from_f32(fa + fb);
+    case 0x93: return from_f32(fa - fb);
+    case 0x94: return from_f32(fa * fb);
+    case 0x95: return from_f32(fa / fb);
+    case 0x96: return from_f32(f32_min(fa, fb));
+    case 0x97: return from_f32(f32_max(fa, fb));
+    case 0x98: return ((u32)a & 0x7fffffffu) | ((u32)b & 0x80000000u);
+    case 0x9b: return from_f64(da != da ? da + da : ceil(da));
+    case 0x9c: return from_f64(da != da ? da + da : floor(da));
+    case 0x9d: return from_f64(da != da ? da + da : trunc(da));
+    case 0x9e: return from_f64(da != da ? da + da : nearbyint(da));
+    case 0x9f: return from_f64(sqrt(da));
+    case 0xa0: return from_f64(da + db);
+    case 0xa1: return from_f64(da - db);
+    case 0xa2: return from_f64(da * db);
+    case 0xa3: return from_f64(da / db);
+    case 0xa4: return from_f64(f64_min(da, db));
+    case 0xa5: return from_f64(f64_max(da, db));
+    case 0xa6: return (a & 0x7fffffffffffffffull) | (b & 0x8000000000000000ull);
+    case 0xa8: case 0xa9: case 0xaa: case 0xab: case 0xae: case 0xaf: case 0xb0: case 0xb1:
+        return numeric_trunc(ctx, op, a);
+    case 0xb2: return from_f32((f32)(i32)(u32)a);
+    case 0xb3: return from_f32((f32)(u32)a);
+    case 0xb4: return from_f32((f32)(i64)a);
+    case 0xb5: return from_f32((f32)a);
+    case 0xb6: return from_f32((f32)da);
+    case 0xb7: return from_f64((f64)(i32)(u32)a);
+    case 0xb8: return from_f64((f64)(u32)a);
+    case 0xb9: return from_f64((f64)(i64)a);
+    case 0xba: return from_f64((f64)a);
+    case 0xbb: return from_f64((f64)fa);
+    default:
+        LC_ASSERT(op >= OP_FC_BASE && op <= OP_FC_BASE + 7);
+        return trunc_sat(op - OP_FC_BASE, a);
+    }
+}
+
+static void jit_ctx_mem(wasm_jit_ctx *ctx)
+{
+    lc_wasm_memory *m = ctx->ci->memory;
+    ctx->mem = m ? m->data : NULL;
+    ctx->mem_size = m ? m->size : 0;
+}
 
 #define D_ ((u32)(w >> 16) & 0xffffu)
 #define A_ ((u32)(w >> 32) & 0xffffu)
 #define B_ ((u32)(w >> 48))
+int wasm_exec_misc(wasm_jit_ctx *ctx, u64 *fp, const lc_wasm_word *pc)
+{
+    lc_wasm_instance *ci = ctx->ci;
+    u64 w = pc[0].u;
+    u32 op = (u32)(w & (OP_COUNT - 1)), imm = (u32)pc[1].u;
+    int rc = 0;
+    switch (op) {
+    case OP_TABLE_GET: case OP_TABLE_SET: {
+        lc_wasm_table *t = ci->tables[imm];
+        u32 i = (u32)fp[A_];
+        if (i >= t->size)
+            return LC_ETRAP_TABLE_OOB;
+        if (op == OP_TABLE_GET)
+            fp[D_] = t->elems[i];
+        else
+            t->elems[i] = fp[B_];
+        return 0;
+    }
+    case OP_MEMORY_GROW: {
+        u32 old;
+        fp[D_] = wasm_memory_grow(ci->memory, (u32)fp[A_], &old) == 0 ? old : UINT32_MAX;
+        jit_ctx_mem(ctx);
+        return 0;
+    }
+    case OP_REF_FUNC: fp[D_] = (u64)(uintptr_t)ci->funcs[imm]; return 0;
+    case OP_FC_BASE + 8: rc = bulk_memory(ci, 8, imm, fp + A_ + 3); break;
+    case OP_FC_BASE + 9: ci->data_dropped[imm] = 1; break;
+    case OP_FC_BASE + 10: case OP_FC_BASE + 11:
+        rc = bulk_memory(ci, op - OP_FC_BASE, 0, fp + A_ + 3);
+        break;
+    case OP_FC_BASE + 13: ci->elem_len[imm] = 0; break;
+    case OP_FC_BASE + 15: {
+        u32 old;
+        lc_wasm_table *t = ci->tables[imm];
+        fp[D_] = wasm_table_grow(t, (u32)fp[B_], fp[A_], &old) == 0 ? old : UINT32_MAX;
+        break;
+    }
+    case OP_FC_BASE + 16: fp[D_] = ci->tables[imm]->size; break;
+    default: {  /* 12 table.init, 14 table.copy, 17 table.fill */
+        u32 sub = op - OP_FC_BASE;
+        LC_ASSERT(sub == 12 || sub == 14 || sub == 17);
+        rc = bulk_table(ci, sub, imm, sub == 17 ? 0 : (u32)pc[2].u, fp + A_ + 3);
+        break;
+    }
+    }
+    return rc;
+}
+
+/* A host function called from native code: what wasm_exec's call path does for one. */
+static int jit_call_host(wasm_jit_ctx *ctx, const lc_wasm_func *g, u64 *argp, u32 depth)
+{
+    lc_wasm_instance *inst = ctx->inst;
+    const lc_wasm_func *caller = ctx->ci->funcs[ctx->trap_func];  /* named in messages */
+    int rc = 0;
+    if (ctx->fuel == 0)
+        rc = LC_ETRAP_FUEL;
+    else if (depth >= inst->limits.call_depth_max)
+        rc = (ctx->fuel--, LC_ETRAP_STACK);
+    if (rc) {
+        ctx->is_formatted = 1;
+        return trap_format(inst, caller, rc, false, ctx->eb);
+    }
+    ctx->fuel--;
+    inst->fuel = ctx->fuel;
+    inst->depth = depth + 1;
+    inst->stack_top = argp + LC_MAX(g->type->param_count, g->type->result_count);
+    inst->trap_msg[0] = 0;
+    rc = host_call(inst, ctx->ci, g, argp);
+    inst->depth = depth;
+    ctx->fuel = inst->fuel;
+    jit_ctx_mem(ctx);
+    if (rc) {
+        ctx->is_formatted = 1;
+        return trap_format(inst, caller, lc_err_is_trap(rc) ? rc : LC_ETRAP_HOST, true,
+                           ctx->eb);
+    }
+    return 0;
+}
+
+int wasm_exec_call_slow(wasm_jit_ctx *ctx, u64 *argp, u64 index, uintptr_t rsp)
+{
+    lc_wasm_instance *inst = ctx->inst;
+    const lc_wasm_func *g = index == UINT32_MAX ? ctx->pending_func : ctx->ci->funcs[index];
+    LC_ASSERT(rsp <= ctx->rsp_base && (ctx->rsp_base - rsp) % 16 == 0);
+    u32 depth = ctx->depth0 + (u32)((ctx->rsp_base - rsp) / 16) + 1;
+    if (!g->entry)
+        return jit_call_host(ctx, g, argp, depth);
+    inst->depth = depth;
+    inst->fuel = ctx->fuel;
+    int rc = wasm_exec(inst, g, argp, ctx->eb);
+    ctx->fuel = inst->fuel;
+    jit_ctx_mem(ctx);
+    if (rc)
+        ctx->is_formatted = 1;
+    return rc;
+}
+
+u64 wasm_exec_indirect(wasm_jit_ctx *ctx, u64 elem, u64 type_table)
+{
+    lc_wasm_instance *ci = ctx->ci;
+    const lc_wasm_type *want = &ci->module->types[(u32)type_table];
+    lc_wasm_table *t = ci->tables[type_table >> 32];
+    u32 i = (u32)elem;
+    if (i >= t->size) {
+        ctx->pending = LC_ETRAP_UNDEFINED_ELEM;
+        return 0;
+    }
+    const lc_wasm_func *g = (const lc_wasm_func *)(uintptr_t)t->elems[i];
+    if (!g) {
+        ctx->pending = LC_ETRAP_INDIRECT_NULL;
+        return 0;
+    }
+    if (g->type != want && !wasm_type_equal(g->type, want)) {
+        ctx->pending = LC_ETRAP_INDIRECT_TYPE;
+        return 0;
+    }
+    if (g->jit_full && g->inst == ci)
+        return (u64)(uintptr_t)g->jit_full;
+    ctx->pending_func = g;
+    return 1;
+}
+
+/* Runs g (already charged and depth-checked by the caller, frame at fp, depth index depth)
+ * in native code. Returns 0 or a trap code with the message in eb. */
+static int jit_run(lc_wasm_instance *inst, const lc_wasm_func *g, u64 *fp, u32 depth,
+                   u64 *fuel, lc_errbuf *eb)
+{
+    uintptr_t here = (uintptr_t)__builtin_frame_address(0);
+    bool is_outer = jit_floor == 0;
+    if (is_outer)
+        jit_floor = LC_MAX(here - LC_WASM_JIT_STACK_BYTES,
+                           thread_stack_lo() + 2 * LC_WASM_JIT_STACK_SLACK);
+    if (here < jit_floor + LC_WASM_JIT_STACK_SLACK) {
+        if (is_outer)
+            jit_floor = 0;
+        return trap_format(inst, g, LC_ETRAP_STACK, false, eb);
+    }
+    lc_wasm_instance *ci = g->inst;
+    wasm_jit_ctx ctx = {0};
+    ctx.ci = ci;
+    ctx.inst = inst;
+    jit_ctx_mem(&ctx);
+    ctx.fuel = *fuel;
+    ctx.stack_end = inst->stack_end;
+    ctx.levels = LC_MIN((u64)inst->limits.call_depth_max - depth - 1,
+                        (u64)LC_WASM_JIT_STACK_BYTES / 16);
+    ctx.rsp_floor = jit_floor + LC_WASM_JIT_STACK_SLACK / 2;
+    ctx.globals = ci->globals;
+    ctx.eb = eb;
+    ctx.depth0 = depth;
+    ctx.trap_func = g->index;
+    int rc = wasm_jit_enter(ci->module->jit, fp, &ctx, g->jit_body);
+    if (is_outer)
+        jit_floor = 0;
+    *fuel = ctx.fuel;
+    if (rc && !ctx.is_formatted)
+        rc = trap_format(inst, ci->funcs[ctx.trap_func], rc, false, eb);
+    return rc;
+}
+
+/* ------------------------------------------------------------ the loop -------------------- */
+
 #ifdef LC_WASM_OPSTATS
 /* Developer aid (-DLC_WASM_OPSTATS): counts executed op pairs, printed at exit. */
 #include <stdlib.h>
@@ -660,6 +956,18 @@ do_call: {
     u64 *nfp = argp;
     if (LC_UNLIKELY(nfp + g->frame_slots > stack_end))
         TRAP(LC_ETRAP_STACK);
+    if (g->jit_body) {
+        int rc = jit_run(inst, g, nfp, depth, &fuel, eb);
+        if (rc) {
+            inst->fuel = fuel;
+            inst->depth = base_depth;
+            return rc;
+        }
+        RELOAD();
+        if (depth == base_depth)
+            goto done;
+        NEXT();
+    }
     lc_wasm_frame *fr = &frames[depth++];
     fr->ret_pc = pc;
     fr->fp = fp;

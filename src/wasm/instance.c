@@ -494,6 +494,12 @@ static int create_defined(lc_wasm_instance *inst, lc_errbuf *eb)
         f->param_count = f->type->param_count;
         f->local_count = f->code->local_count;
         f->frame_slots = f->code->local_count + f->code->max_height;
+        const wasm_jit *j = m->jit;
+        u32 ci = i - m->func_import_count;
+        if (j && j->body_off[ci] != UINT32_MAX) {
+            f->jit_body = j->code + j->body_off[ci];
+            f->jit_full = j->code + j->full_off[ci];
+        }
         inst->funcs[i] = f;
     }
     for (u32 i = m->table_import_count; i < m->table_count; i++) {

@@ -49,6 +49,7 @@ static void module_free(lc_wasm_module *m)
         lc_free(m->codes[i].name);
     }
     lc_free(m->codes);
+    wasm_jit_free(m->jit);
     lc_free(m->bytes);
     lc_free(m);
 }
@@ -91,6 +92,7 @@ int lc_wasm_module_load(const u8 *bytes, size_t len, const lc_wasm_limits *limit
         module_free(m);
         return err;
     }
+    wasm_jit_compile(m);  /* best effort: without it the interpreter runs every function */
     *out_module = m;
     return 0;
 }

@@ -3,7 +3,8 @@
  *
  * Pipeline: decode.c reads the sections into lc_wasm_module (types, imports, functions, ...);
  * compile.c validates each function body and, in the same pass, emits its internal code;
- * instance.c builds instances; exec.c runs the internal code.
+ * instance.c builds instances; exec.c runs the internal code; jit.c translates the internal
+ * code of a module into x86-64 machine code at load time (same frames, same semantics).
  *
  * Internal code ("lc_wasm_word" stream). A function is an array of 64-bit words: an opcode
  * word followed by its immediates. Opcodes reuse the wasm byte values where an instruction
@@ -209,6 +210,7 @@ struct lc_wasm_module {
     u8 *declared_refs;   /* func_count flags: may appear in ref.func inside code */
     lc_wasm_code *codes; /* func_count - func_import_count */
     u32 code_count;
+    struct wasm_jit *jit; /* native code for the defined functions (jit.c), or NULL */
 };
 
 struct lc_wasm_func {
@@ -222,6 +224,8 @@ struct lc_wasm_func {
     const lc_wasm_code *code;   /* NULL for a host function */
     lc_wasm_host_cb cb;
     void *user_data;
+    const void *jit_body;       /* native code after the call checks (jit.c), or NULL */
+    const void *jit_full;       /* native entry with fuel/depth/stack checks, or NULL */
     u32 index;
     lc_wasm_type host_type;     /* host functions own their type here */
 };
@@ -288,6 +292,36 @@ struct lc_wasm_instance {
     char trap_msg[200];
 };
 
+/* Native code of a module (jit.c): one executable mapping; per defined function the offsets
+ * of its checked entry and of its body (UINT32_MAX: left to the interpreter). */
+typedef struct wasm_jit {
+    u8 *code;
+    size_t size;
+    u32 *full_off;   /* code_count entries */
+    u32 *body_off;
+} wasm_jit;
+
+/* The state native code runs with; r14 points at it. Field offsets are used by jit.c. */
+typedef struct wasm_jit_ctx {
+    u8 *mem;                    /* memory 0 of ci (r12 mirrors it) */
+    u64 mem_size;               /* bytes (r13) */
+    u64 fuel;                   /* r15 is stored here around helper calls and at exit */
+    u64 *stack_end;             /* value stack end */
+    uintptr_t rsp_limit;        /* a checked entry traps "stack" below this rsp */
+    u64 levels;                 /* nested native frames allowed below the entered one */
+    uintptr_t rsp_base;         /* rsp in the entered function: depth = (base - rsp) / 16 */
+    uintptr_t rsp_floor;        /* lowest rsp the native stack budget allows */
+    lc_wasm_global **globals;   /* ci->globals */
+    lc_wasm_instance *inst;     /* instance whose stacks are used (wasm_exec's inst) */
+    lc_wasm_instance *ci;       /* instance whose code runs */
+    const lc_wasm_func *pending_func; /* call_indirect: callee for the slow path */
+    lc_errbuf *eb;
+    u32 depth0;                 /* depth index of the entered function */
+    u32 trap_func;              /* function index a trap is reported in */
+    i32 pending;                /* trap code set by a helper */
+    u32 is_formatted;           /* the trap message is already in eb */
+} wasm_jit_ctx;
+
 /* A bounded reader over untrusted bytes. The first error sticks (err, msg); later reads
  * return zeros. */
 typedef struct wasm_rd {
@@ -321,6 +355,26 @@ bool wasm_type_equal(const lc_wasm_type *a, const lc_wasm_type *b);
 void wasm_type_hash(lc_wasm_type *t);
 /* exec.c */
 int wasm_exec(lc_wasm_instance *inst, const lc_wasm_func *func, u64 *args, lc_errbuf *eb);
+/* Runs the interpreter-side part of one rare instruction for native code (table, bulk memory,
+ * ref.func, memory.grow): pc points at its op word. Returns 0 or a trap code. */
+int wasm_exec_misc(wasm_jit_ctx *ctx, u64 *fp, const lc_wasm_word *pc);
+/* Numeric instruction w (op word) on a, b for native code; a trap sets ctx->pending. */
+u64 wasm_exec_numeric(wasm_jit_ctx *ctx, u64 w, u64 a, u64 b);
+/* Calls ci->funcs[index] (UINT32_MAX: ctx->pending_func) through wasm_exec from native code
+ * whose frame has stack pointer rsp. */
+int wasm_exec_call_slow(wasm_jit_ctx *ctx, u64 *argp, u64 index, uintptr_t rsp);
+/* call_indirect resolution: the callee's native entry, 1 (slow path: ctx->pending_func) or
+ * 0 (trap: ctx->pending). */
+u64 wasm_exec_indirect(wasm_jit_ctx *ctx, u64 elem, u64 type_table);
+/* jit.c */
+bool wasm_jit_enabled(void);
+/* Compiles every defined function it can; failures leave m->jit NULL (the interpreter runs
+ * everything). */
+void wasm_jit_compile(lc_wasm_module *m);
+void wasm_jit_free(wasm_jit *j);
+/* Enters native code: fp = frame, target = a function's body entry. Returns 0 or a trap
+ * code (details in ctx). */
+int wasm_jit_enter(const wasm_jit *j, u64 *fp, wasm_jit_ctx *ctx, const void *target);
 /* module.c */
 void wasm_module_release(const lc_wasm_module *m);
 /* instance.c */

@@ -87,8 +87,29 @@ static void write_seed(const char *dir, const char *name, u8 mode, const lc_buf 
     fclose(f);
 }
 
-/* Seeds: the Txdata of a transaction with inserts, an update, a delete and a clear; and a
- * snapshot of the resulting store. */
+/* The Txdata of a republish that rebuilds `notes` (empty, as in setup) with a column added
+ * (store_table_rebuild: the old table dropped, the new one created under a new id). */
+static int rebuild_seed(lc_buf *b)
+{
+    store *s;
+    if (store_create(&s)) return 1;
+    setup(s);
+    store_txn txn;
+    const store_txdata *td;
+    store_column_def c[3] = {{"id", lc_type_prim(LC_T_U64)}, {"text", lc_type_prim(LC_T_STRING)},
+                             {"flag", lc_type_prim(LC_T_U8)}};
+    u8 tail = 1;
+    store_txn_begin(&txn, s);
+    int rc = store_table_rebuild(&txn, 4097, 3, c, &tail, 1, NULL, NULL);
+    if (rc == 0) rc = store_txn_commit(&txn, &td);
+    else store_txn_abort(&txn);
+    if (rc == 0) store_txdata_encode(td, NULL, b);
+    store_destroy(s);
+    return rc ? 1 : 0;
+}
+
+/* Seeds: the Txdata of a transaction with inserts, an update, a delete and a clear; a
+ * snapshot of the resulting store; a table rebuild. */
 static int make_seeds(const char *dir)
 {
     store *s;
@@ -121,6 +142,9 @@ static int make_seeds(const char *dir)
     lc_buf_reset(&b);
     if (store_snapshot_encode(s, &b)) return 1;
     write_seed(dir, "snapshot", 0, &b);
+    lc_buf_reset(&b);
+    if (rebuild_seed(&b)) return 1;
+    write_seed(dir, "txdata-rebuild", 1, &b);
     lc_buf_deinit(&b);
     store_destroy(s);
     return 0;

@@ -14,11 +14,14 @@
  *                              error: the test reads it from out->message), or returns 2
  *                              (internal) when there is none; id == MW_ADD_REDUCER inserts
  *                              the row blob into table "t" and returns the insert's errno;
+ *                              id == MW_ADD_JOB_REDUCER inserts (0, ScheduleAt::Time(0))
+ *                              into table "job";
  *                              any other id returns 0
  *   __call_procedure__(id, ..) 0: writes the result blob, returns 0; 1: start_mut_tx, inserts
  *                              the row blob into table "t", commit, writes the result, returns
  *                              0; 2: returns 1 (failure); 3: start_mut_tx, inserts, returns 0
- *                              with the transaction still open (the host must abort it)
+ *                              with the transaction still open (the host must abort it); 4:
+ *                              the same, then traps
  * Memory map: 8 len scratch; 64 connection id; 80 source handle; 84 read length; 88 table id;
  * 96 timestamp out; 1024 JWT buffer (3 KiB); MW_RESULT result blob; MW_ROW row blob;
  * MW_TNAME "t"; MW_DESC description.
@@ -30,6 +33,10 @@
 
 #define MW_JWT_REDUCER 1u
 #define MW_ADD_REDUCER 2
+#define MW_ADD_JOB_REDUCER 4
+#define MW_JNAME 8008u
+#define MW_JOB 8016u
+#define MW_JOB_LEN 17 /* scheduled_id u64 0 (auto_inc) ++ ScheduleAt::Time(0) */
 #define MW_RESULT 4096u
 #define MW_ROW 6144u
 #define MW_TNAME 8000u
@@ -115,6 +122,14 @@ static inline void mw_body_reducer(lc_buf *c, u32 row_len)
     mw_load32(c, 88); mw_i32(c, MW_ROW); mw_i32(c, 8); mw_call(c, 3);
     mw_op(c, 0x0f); /* returns the insert's errno (0: committed) */
     mw_op(c, 0x0b);
+    mw_if_id(c, MW_ADD_JOB_REDUCER); /* the job blob into "job" (a schedule table) */
+    mw_i32(c, MW_JNAME); mw_i32(c, 3); mw_i32(c, 88); mw_call(c, 2); mw_op(c, 0x1a);
+    mw_store32(c, 8, MW_JOB_LEN);
+    mw_store32(c, MW_JOB, 0);
+    mw_store32(c, MW_JOB + 4, 0);
+    mw_load32(c, 88); mw_i32(c, MW_JOB); mw_i32(c, 8); mw_call(c, 3);
+    mw_op(c, 0x0f);
+    mw_op(c, 0x0b);
     mw_get(c, 0);
     mw_i32(c, MW_JWT_REDUCER);
     mw_op(c, 0x47); /* i32.ne */
@@ -169,6 +184,10 @@ static inline void mw_body_procedure(lc_buf *c, u32 result_len, u32 row_len)
     mw_op(c, 0x0b);
     mw_if_id(c, 3);
     mw_tx_insert(c, row_len);
+    mw_op(c, 0x0b);
+    mw_if_id(c, 4); /* traps with its transaction open */
+    mw_tx_insert(c, row_len);
+    mw_op(c, 0x00);
     mw_op(c, 0x0b);
     mw_sink_write(c, 9, MW_RESULT, result_len);
     mw_i32(c, 0);
@@ -277,7 +296,10 @@ static inline void mw_build(lc_buf *out, const u8 *desc, size_t desc_len, const 
     mw_exports(out, true);
     mw_code(out, (u32)desc_len, (u32)result_len, (u32)row_len);
     lc_buf_reset(&t);
-    mw_uleb(&t, 4);
+    mw_uleb(&t, 6);
+    static const u8 job[MW_JOB_LEN] = {0, 0, 0, 0, 0, 0, 0, 0, 1};
+    mw_data(&t, MW_JNAME, "job", 3);
+    mw_data(&t, MW_JOB, job, sizeof job);
     mw_data(&t, MW_DESC, desc, desc_len);
     mw_data(&t, MW_RESULT, result, result_len);
     mw_data(&t, MW_ROW, row, row_len);

@@ -10,6 +10,14 @@
  * The engine has no DDL, so the runner itself handles
  *   CREATE TABLE t (col TYPE [PRIMARY KEY] [AUTO_INC] [UNIQUE] [INDEX] [HASH], ...)
  * with TYPE one of Bool I8..U256 F32 F64 String Bytes Identity ConnectionId Timestamp.
+ * and `CREATE TABLE ... PRIVATE` (a private table).
+ * Authorization and subscriptions (our extension, for joins / private tables / RLS):
+ *   caller owner | caller client <64 hex digits>   who runs what follows (default: owner;
+ *                                           a client is restricted: sql_exec_opts.restricted)
+ *   rls + SQL line                          adds a row-level-security rule (used for clients)
+ *   subscription ok | subscription error [substring]  + SQL line: compiles it as a
+ *                                           subscription of the current caller (sub/)
+ *   query <types> [rowsort] subscribe       the SQL is a subscription: its initial rows
  * Rows are printed one per line, columns separated by one space, each value as SATS-JSON
  * (lc_bsatn_to_json) except that String values are printed raw; "(empty)" for "".
  * Exit status 0 when every record passed; the last line is "slt: N passed, N failed".
@@ -21,9 +29,11 @@
 
 #include "base/alloc.h"
 #include "sql/sql_exec.h"
+#include "sub/sub.h"
 
 #define LINE_MAX_LEN 4096
 #define COLS_MAX 32
+#define RLS_MAX 16
 
 typedef struct slt {
     store *s;
@@ -31,6 +41,10 @@ typedef struct slt {
     const char *file;
     int line;
     int passed, failed;
+    bool is_client; /* a caller record made it a client: caller binds :sender */
+    u8 caller[32];
+    char *rls[RLS_MAX];
+    u32 nrls;
 } slt;
 
 static const lc_type *type_parse(slt *t, const char *w)
@@ -95,7 +109,8 @@ static int create_table(slt *t, const char *sql, char *err, size_t cap)
     char *paren = strchr(name, '(');
     if (paren) *paren = 0;
     snprintf(buf, sizeof buf, "%.*s", (int)(rp - lp - 1), lp + 1);
-    d.def = (store_table_def){.name = name, .is_public = true, .pk_col = -1, .cols = d.cols,
+    d.def = (store_table_def){.name = name, .is_public = !strstr(rp, "PRIVATE"), .pk_col = -1,
+                              .cols = d.cols,
                               .indexes = d.idx, .seqs = d.seqs};
     char *save, *c = strtok_r(buf, ",", &save);
     for (; c; c = strtok_r(NULL, ",", &save))
@@ -179,9 +194,60 @@ static int run_sql(slt *t, const char *sql, result *r, char *err, size_t cap)
     if (!strncasecmp(sql, "CREATE TABLE ", 13)) return create_table(t, sql, err, cap);
     lc_errbuf eb = {{0}};
     sql_sink sink = {res_columns, res_row, r};
-    int rc = sql_exec(t->s, sql, strlen(sql), NULL, &sink, NULL, &eb);
+    sql_exec_opts o = {.caller_id = t->is_client ? t->caller : NULL, .restricted = t->is_client,
+                       .rls_sql = (const char *const *)t->rls, .rls_count = t->nrls};
+    int rc = sql_exec(t->s, sql, strlen(sql), &o, &sink, NULL, &eb);
     if (rc) snprintf(err, cap, "%s", eb.msg);
     return rc;
+}
+
+static int sub_row(void *ctx, const sub_query *q, const u8 *row, u32 len)
+{
+    (void)q;
+    return res_row(ctx, row, len);
+}
+
+/* Compiles sql as a subscription of the current caller; with r, collects its initial rows. */
+static int run_sub(slt *t, const char *sql, result *r, char *err, size_t cap)
+{
+    sub_registry *reg;
+    if (sub_registry_create(&reg)) return LC_ENOMEM;
+    sub_auth auth = {t->is_client ? t->caller : NULL, !t->is_client, (const char *const *)t->rls, t->nrls};
+    lc_errbuf eb = {{0}};
+    store_txn txn;
+    store_read_begin(&txn, t->s);
+    sub_query *q;
+    int rc = sub_query_acquire_as(reg, &txn, sql, strlen(sql), &auth, &q, &eb);
+    if (rc) snprintf(err, cap, "%s", eb.msg);
+    if (!rc && r) {
+        const lc_type *rt = store_table_row_type(&txn, sub_query_table_id(q));
+        r->ncols = rt->elem_count < COLS_MAX ? rt->elem_count : COLS_MAX;
+        for (u32 i = 0; i < r->ncols; i++) r->types[i] = rt->elems[i].type;
+        rc = sub_query_eval_initial(q, &txn, sub_row, r);
+        if (rc) snprintf(err, cap, "initial evaluation failed: %s", lc_strerror(rc));
+    }
+    store_read_end(&txn);
+    sub_registry_destroy(reg);
+    return rc;
+}
+
+/* "caller owner" / "caller client <hex>"; false when malformed. */
+static bool set_caller(slt *t, const char *head)
+{
+    if (!strcmp(head, "caller owner")) {
+        t->is_client = false;
+        memset(t->caller, 0, 32);
+        return true;
+    }
+    const char *h = head + 14;
+    if (strncmp(head, "caller client ", 14) || strlen(h) != 64) return false;
+    for (u32 i = 0; i < 32; i++) { /* big-endian hex, stored little-endian */
+        unsigned v;
+        if (sscanf(h + 2 * i, "%2x", &v) != 1) return false;
+        t->caller[31 - i] = (u8)v;
+    }
+    t->is_client = true;
+    return true;
 }
 
 static void fail(slt *t, int line, const char *fmt, const char *a, const char *b)
@@ -206,13 +272,15 @@ static bool read_line(slt *t, FILE *f, char *buf)
     return true;
 }
 
+/* "statement ..." and "subscription ..." (head + skip = the ok / error word). */
 static void do_statement(slt *t, int line, const char *head, const char *sql)
 {
     result r = {0};
     char err[512] = "";
-    int rc = run_sql(t, sql, &r, err, sizeof err);
+    bool is_sub = !strncmp(head, "subscription", 12);
+    int rc = is_sub ? run_sub(t, sql, NULL, err, sizeof err) : run_sql(t, sql, &r, err, sizeof err);
     res_free(&r);
-    const char *want = head + 9; /* after "statement" */
+    const char *want = head + (is_sub ? 12 : 9);
     while (*want == ' ') want++;
     if (!strncmp(want, "ok", 2)) {
         if (rc) return fail(t, line, "expected ok, got error: %s%s", err, "");
@@ -236,7 +304,8 @@ static void do_query(slt *t, FILE *f, int line, const char *head, const char *sq
         memcpy(want[nwant++], buf, strlen(buf) + 1);
     }
     result r = {0};
-    int rc = run_sql(t, sql, &r, err, sizeof err);
+    int rc = strstr(head, "subscribe") ? run_sub(t, sql, &r, err, sizeof err)
+                                       : run_sql(t, sql, &r, err, sizeof err);
     if (rc) {
         fail(t, line, "query failed: %s%s", err, "");
     } else {
@@ -268,8 +337,16 @@ static bool do_record(slt *t, FILE *f, char *head)
         if (!read_line(t, f, head)) return false;
     }
     if (!strcmp(head, "halt")) return false;
+    if (!strncmp(head, "caller", 6)) {
+        if (!skip && !set_caller(t, head)) fail(t, line, "bad caller record '%s'%s", head, "");
+        return true;
+    }
     if (!read_line(t, f, sql)) return false;
-    if (!strncmp(head, "statement", 9)) {
+    if (!strcmp(head, "rls")) {
+        if (!skip && t->nrls < RLS_MAX) t->rls[t->nrls++] = lc_strdup(sql);
+        return true;
+    }
+    if (!strncmp(head, "statement", 9) || !strncmp(head, "subscription", 12)) {
         if (!skip) do_statement(t, line, head, sql);
     } else if (!strncmp(head, "query", 5)) {
         if (!read_line(t, f, sep) || strcmp(sep, "----")) {
@@ -304,6 +381,10 @@ static void run_file(slt *t, const char *path)
         if (!do_record(t, f, head)) break;
     }
     store_destroy(t->s);
+    for (u32 i = 0; i < t->nrls; i++) lc_free(t->rls[i]);
+    t->nrls = 0;
+    t->is_client = false;
+    memset(t->caller, 0, 32);
     fclose(f);
 }
 

@@ -8,7 +8,8 @@
 # tests/wasm-spec/expected-failures.txt. Extra arguments go to the runner, e.g.
 #   bash tests/suites/30-wasm-spec.sh --update-expected     refresh the known-failure list
 #   bash tests/suites/30-wasm-spec.sh --only i32 -v         one file, every failure shown
-# Before that it runs the runner's own self-test (tests/wasm-spec/selftest/).
+# Before that it runs the runner's own self-test (tests/wasm-spec/selftest/) and the whole
+# suite once with the interpreter alone (LC_WASM_JIT=0).
 # Last line: "wasm-spec: N passed, N failed" (failed = failures not in the expected list).
 set -u
 cd "$(dirname "$0")/../.."
@@ -70,9 +71,21 @@ else
     echo "wasm-spec: runner self-test ok ($(tail -n 1 "$self/run.txt"))"
 fi
 
+# The same commands with the interpreter alone (LC_WASM_JIT=0; the default run below uses
+# native code from src/wasm/jit.c where the platform has it): both engines stay tested.
+interp_failed=0
+if ! LC_WASM_JIT=0 "$BUILD/wasm_spec_runner" --expected "$expected" "$@" "$out" \
+        >"$out/interp-run.txt" 2>&1; then
+    echo "wasm-spec: interpreter-only run (LC_WASM_JIT=0) FAILED:"
+    tail -n 20 "$out/interp-run.txt"
+    interp_failed=1
+else
+    echo "wasm-spec: interpreter-only run ok ($(tail -n 1 "$out/interp-run.txt"))"
+fi
+
 "$BUILD/wasm_spec_runner" --expected "$expected" "$@" "$out" | tee "$out/last-run.txt"
 rc=${PIPESTATUS[0]}
-convert_failed=$((convert_failed + selftest_failed))
+convert_failed=$((convert_failed + selftest_failed + interp_failed))
 if [ "$convert_failed" -ne 0 ]; then
     line=$(tail -n 1 "$out/last-run.txt")
     passed=$(echo "$line" | sed -nE 's/.* ([0-9]+) passed.*/\1/p')

@@ -7,12 +7,16 @@
  * Descriptions are V10 bytes built from a small table spec (lowercase names, so the SnakeCase
  * policy leaves them as written); each table's row type is typespace entry = table position.
  */
+#include "base/alloc.h"
 #include "harness.h"
 #include "host/migrate.h"
 #include "host/schema.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define ENUM_OF(n) (0xE0 + (n)) /* a column type: a sum of n unit variants */
 
 typedef struct tspec {
     const char *name;
@@ -100,7 +104,20 @@ static host_moddef *build(const tspec *ts, u32 nt, const char *const *reducers, 
         lc_buf_put_u32(&b, ts[i].ncols);
         for (u32 c = 0; c < ts[i].ncols; c++) {
             w_some_str(&b, ts[i].cols[c]);
-            lc_buf_put_u8(&b, ts[i].types[c]);
+            u8 ty = ts[i].types[c];
+            if (ty < ENUM_OF(0)) {
+                lc_buf_put_u8(&b, ty);
+                continue;
+            }
+            lc_buf_put_u8(&b, LC_T_SUM); /* an enum of ty - ENUM_OF(0) unit variants */
+            lc_buf_put_u32(&b, ty - ENUM_OF(0));
+            for (u32 v = 0; v < (u32)(ty - ENUM_OF(0)); v++) {
+                char vn[16];
+                snprintf(vn, sizeof vn, "v%u", v);
+                w_some_str(&b, vn);
+                lc_buf_put_u8(&b, LC_T_PRODUCT);
+                lc_buf_put_u32(&b, 0);
+            }
         }
     }
     lc_buf_put_u8(&b, 2); /* Tables */
@@ -709,6 +726,181 @@ TEST(migrate_sequence_add_remove)
     lc_buf_deinit(&gen);
     store_destroy(s);
     store_destroy(twin);
+    host_moddef_destroy(a);
+    host_moddef_destroy(b);
+}
+
+/* A plan whose later step fails after a table was rebuilt (columns added, then a sequence
+ * whose precheck finds values in range): the abort restores the old table, id and rows. */
+TEST(migrate_failing_step_after_rebuild_rolls_back)
+{
+    tspec o = ACCOUNT, n = {"account", 3, {"id", "balance", "limit_"},
+                            {LC_T_U32, LC_T_I64, LC_T_I64}, .key0 = true, .seq0 = true,
+                            .default_from = 2};
+    o.seq0 = false;
+    host_moddef *a = build(&o, 1, R1, 1), *b = build(&n, 1, R1, 1);
+    CHECK(a && b);
+    store *s = store_with(a);
+    CHECK(s != NULL);
+    lc_buf before, after;
+    lc_buf_init(&before);
+    lc_buf_init(&after);
+    u32 id0 = 0, id1 = 0;
+    rows_dump(s, "account", &before, &id0);
+    host_migrate_plan p;
+    lc_errbuf eb;
+    CHECK_OK(host_migrate_plan_make(a, b, &p, &eb));
+    CHECK_EQ(p.steps[0].kind, HOST_MIG_ADD_COLUMNS);
+    CHECK_EQ(p.steps[1].kind, HOST_MIG_ADD_SEQUENCE);
+    store_txn txn;
+    store_txn_begin(&txn, s);
+    CHECK_ERR(host_migrate_apply(&txn, &p, a, b, &eb), LC_ESTATE);
+    CHECK(strstr(eb.msg, "already has values") != NULL);
+    store_txn_abort(&txn);
+    rows_dump(s, "account", &after, &id1);
+    CHECK_EQ(id1, id0);
+    CHECK_EQ(after.len, before.len);
+    CHECK_MEM(after.data, before.data, before.len);
+    /* the store is still writable and consistent */
+    store_txn_begin(&txn, s);
+    u8 row[12] = {9, 0, 0, 0, 1};
+    CHECK_OK(store_insert(&txn, id0, row, sizeof row, NULL, NULL));
+    const store_txdata *td;
+    CHECK_OK(store_txn_commit(&txn, &td));
+    CHECK_EQ(rows_of(s, "account"), 3);
+    lc_buf_deinit(&before);
+    lc_buf_deinit(&after);
+    store_destroy(s);
+    host_migrate_plan_free(&p);
+    host_moddef_destroy(a);
+    host_moddef_destroy(b);
+}
+
+/* A column type that grows (an enum gains a variant at the end): ChangeColumns, no client
+ * break; the table is rebuilt with the same rows, the new variant is then accepted; the twin
+ * replays the same. */
+TEST(migrate_change_columns_enum_grows)
+{
+    tspec o = {"color", 2, {"id", "c"}, {LC_T_U32, ENUM_OF(2)}, .key0 = true};
+    tspec n = o;
+    n.types[1] = ENUM_OF(3);
+    host_moddef *a = build(&o, 1, R1, 1), *b = build(&n, 1, R1, 1);
+    CHECK(a && b);
+    store *s = NULL, *twin = NULL;
+    CHECK_OK(store_create(&s));
+    CHECK_OK(store_create(&twin));
+    store_txn txn;
+    lc_errbuf eb;
+    store_txn_begin(&txn, s);
+    CHECK_OK(host_schema_create(&txn, a, &eb));
+    u32 id = 0;
+    CHECK_OK(store_table_id_from_name(&txn, "color", 5, &id));
+    u8 row[5] = {1, 0, 0, 0, 1};
+    CHECK_OK(store_insert(&txn, id, row, sizeof row, NULL, NULL));
+    row[0] = 2, row[4] = 2; /* variant 2 does not exist yet */
+    CHECK_ERR(store_insert(&txn, id, row, sizeof row, NULL, NULL), LC_EDECODE);
+    CHECK_OK(commit_to_twin(&txn, twin));
+    host_migrate_plan p;
+    CHECK_OK(host_migrate_plan_make(a, b, &p, &eb));
+    CHECK_EQ(p.step_count, 1);
+    CHECK_EQ(p.steps[0].kind, HOST_MIG_CHANGE_COLUMNS);
+    CHECK(!p.breaks_clients);
+    host_migrate_plan_free(&p);
+    CHECK_OK(apply_commit(s, twin, a, b, &eb));
+    store_txn_begin(&txn, s);
+    u32 nid = 0;
+    CHECK_OK(store_table_id_from_name(&txn, "color", 5, &nid));
+    CHECK_OK(store_insert(&txn, nid, row, sizeof row, NULL, NULL));
+    CHECK_OK(commit_to_twin(&txn, twin));
+    lc_buf x, y;
+    lc_buf_init(&x);
+    lc_buf_init(&y);
+    rows_dump(s, "color", &x, NULL);
+    rows_dump(twin, "color", &y, NULL);
+    CHECK_EQ(x.len, 2 * (4 + 5));
+    CHECK_EQ(y.len, x.len);
+    CHECK_MEM(x.data, y.data, x.len);
+    lc_buf_deinit(&x);
+    lc_buf_deinit(&y);
+    store_destroy(s);
+    store_destroy(twin);
+    host_moddef_destroy(a);
+    host_moddef_destroy(b);
+}
+
+/* Event tables hold no rows: any column change is accepted (breaking clients) and the table
+ * is created again with the new columns. */
+TEST(migrate_event_table_reschema)
+{
+    tspec o = {"ev", 2, {"a", "b"}, {LC_T_U8, LC_T_U8}, .is_event = true};
+    tspec n = {"ev", 1, {"c"}, {LC_T_U32}, .is_event = true};
+    host_moddef *a = build(&o, 1, R1, 1), *b = build(&n, 1, R1, 1);
+    CHECK(a && b);
+    store *s = NULL, *twin = NULL;
+    CHECK_OK(store_create(&s));
+    CHECK_OK(store_create(&twin));
+    store_txn txn;
+    lc_errbuf eb;
+    store_txn_begin(&txn, s);
+    CHECK_OK(host_schema_create(&txn, a, &eb));
+    CHECK_OK(commit_to_twin(&txn, twin));
+    host_migrate_plan p;
+    CHECK_OK(host_migrate_plan_make(a, b, &p, &eb));
+    CHECK(p.breaks_clients);
+    host_migrate_plan_free(&p);
+    CHECK_OK(apply_commit(s, twin, a, b, &eb));
+    store *both[2] = {s, twin};
+    for (int i = 0; i < 2; i++) {
+        store_read_begin(&txn, both[i]);
+        u32 id = 0;
+        CHECK_OK(store_table_id_from_name(&txn, "ev", 2, &id));
+        const lc_type *rt = store_table_row_type(&txn, id);
+        CHECK(rt && rt->elem_count == 1 && rt->elems[0].type->kind == LC_T_U32);
+        store_read_end(&txn);
+    }
+    store_destroy(s);
+    store_destroy(twin);
+    host_moddef_destroy(a);
+    host_moddef_destroy(b);
+}
+
+/* Out of memory at every allocation of a rebuild (columns added): the migration fails or
+ * succeeds, and an abort always gives back the old table, its id and rows, consistent. */
+TEST(migrate_rebuild_out_of_memory)
+{
+    tspec n = {"account", 3, {"id", "balance", "limit_"}, {LC_T_U32, LC_T_I64, LC_T_I64},
+               .key0 = true, .seq0 = true, .default_from = 2};
+    host_moddef *a = build(&ACCOUNT, 1, R1, 1), *b = build(&n, 1, R1, 1);
+    CHECK(a && b);
+    host_migrate_plan p;
+    lc_errbuf eb;
+    CHECK_OK(host_migrate_plan_make(a, b, &p, &eb));
+    u32 failures = 0;
+    for (i64 k = 0; k < 400; k += 3) {
+        store *s = store_with(a);
+        CHECK(s != NULL);
+        lc_buf before, after;
+        lc_buf_init(&before);
+        lc_buf_init(&after);
+        u32 id0 = 0, id1 = 0;
+        rows_dump(s, "account", &before, &id0);
+        store_txn txn;
+        store_txn_begin(&txn, s);
+        lc_alloc_fail_after(k);
+        int rc = host_migrate_apply(&txn, &p, a, b, &eb);
+        lc_alloc_fail_after(-1);
+        failures += rc != 0;
+        store_txn_abort(&txn);
+        rows_dump(s, "account", &after, &id1);
+        CHECK_EQ(id1, id0);
+        CHECK_EQ(after.len, before.len);
+        if (after.len == before.len) CHECK_MEM(after.data, before.data, before.len);
+        lc_buf_deinit(&before);
+        lc_buf_deinit(&after);
+        store_destroy(s);
+    }
+    CHECK(failures > 0);
+    host_migrate_plan_free(&p);
     host_moddef_destroy(a);
     host_moddef_destroy(b);
 }

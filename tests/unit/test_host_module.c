@@ -50,7 +50,7 @@ static int fx_call(fixture *fx, const char *name, const lc_buf *args, host_outco
 {
     i32 id = host_moddef_reducer_id(host_module_def(fx->m), name, strlen(name));
     if (id < 0) return -100;
-    host_caller c = {{0}, {0}, 1700000000000000};
+    host_caller c = {{0}, {0}, 1700000000000000, NULL, 0};
     c.identity[0] = 7;
     store_txn t;
     store_txn_begin(&t, fx->s);

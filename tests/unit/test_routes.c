@@ -66,6 +66,13 @@ TEST(routes_db_parse)
     CHECK_MEM(rt.name, "chat-2", 6);
     CHECK_EQ(rt.fn_len, 12);
     CHECK_MEM(rt.fn, "send_message", 12);
+    r = req_of(HTTP_GET, "/v1/identity/c200ab/databases");
+    CHECK(server_db_route_parse(&r, &rt));
+    CHECK_EQ(rt.kind, SERVER_DB_LIST);
+    CHECK_EQ(rt.fn_len, 6);
+    CHECK_MEM(rt.fn, "c200ab", 6);
+    CHECK_EQ(kind_of(HTTP_GET, "/v1/identity/a/b/databases"), SERVER_DB_NONE);
+    CHECK_EQ(kind_of(HTTP_POST, "/v1/identity/ab/databases"), SERVER_DB_NONE);
     CHECK_EQ(kind_of(HTTP_POST, "/v1/database/chat/call/"), SERVER_DB_NONE);
     CHECK_EQ(kind_of(HTTP_POST, "/v1/database/chat/call/a/b"), SERVER_DB_NONE);
     CHECK_EQ(kind_of(HTTP_GET, "/v1/database/chat/call/a"), SERVER_DB_NONE);

@@ -22,6 +22,10 @@
 #include "net/ws.h"
 #include "server/server.h"
 
+/* Publishes quickstart-chat as `chat`: a WebSocket needs an existing database (an unknown
+ * one is answered 404, as the reference). Defined at the end. */
+static bool publish_chat(u16 port);
+
 static void rm_tree(const char *dir)
 {
     DIR *d = opendir(dir);
@@ -308,6 +312,10 @@ TEST(server_ws_initial_connection_calls_and_malformed)
     lc_buf body;
     lc_buf_init(&body);
 
+    /* An unknown database is refused before the upgrade. */
+    CHECK_EQ(wsc_open_db(&a, port, "nodb", "?compression=Gzip"), 404);
+    wsc_close(&a);
+    CHECK(publish_chat(port));
     /* Anonymous: InitialConnection first, with a minted token that verifies. */
     CHECK_EQ(wsc_open(&a, port, "?compression=Gzip"), 101);
     CHECK_EQ(wsc_next(&a, &body, NULL), NET_WS_OP_BINARY);
@@ -323,7 +331,8 @@ TEST(server_ws_initial_connection_calls_and_malformed)
     CHECK(memcmp(wire, body.data + 1, 32) == 0);
     net_token_claims_deinit(&cl);
 
-    /* A reducer call gets a ReducerResult for its request id (no database: InternalError). */
+    /* A reducer call gets a ReducerResult for its request id (no such reducer:
+     * InternalError). */
     lc_buf m;
     lc_buf_init(&m);
     net_proto_put_call(&m, NET_CMSG_CALL_REDUCER, 41, "add", 3, "", 0);
@@ -398,6 +407,7 @@ TEST(server_ws_slow_client_dropped)
     static wsc a, b;
     lc_buf body;
     lc_buf_init(&body);
+    CHECK(publish_chat(port));
     CHECK_EQ(wsc_open(&a, port, "?compression=None"), 101);
     CHECK_EQ(wsc_next(&a, &body, NULL), NET_WS_OP_BINARY);
     /* 200k calls in one v3 frame: ~16 MB of replies, far beyond socket buffers + 64 KiB. */
@@ -623,4 +633,14 @@ TEST(server_db_ws_connect_refused)
     server_stop(s);
     lc_free(wasm);
     net_keys_destroy(keys);
+}
+
+static bool publish_chat(u16 port)
+{
+    size_t n = 0;
+    u8 *wasm = host_test_wasm("quickstart-chat", &n);
+    static char out[4096];
+    bool ok = wasm && http_post(port, "POST", "/v1/database/chat", wasm, n, out, sizeof out) == 200;
+    lc_free(wasm);
+    return ok;
 }

@@ -8,6 +8,7 @@
  *
  * The test module's source (compiled with `wat2wasm --debug-names`) is kept below the bytes.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "harness.h"
@@ -350,6 +351,32 @@ TEST(wasm_fuel_and_depth)
     CHECK_OK(call(&f, "grow", args, 1, res, 1, &eb));
     CHECK_EQ(res[0], 0xffffffffu);
     fixture_deinit(&f);
+}
+
+/* Unbounded recursion under a call-depth limit far above what any native stack holds: the
+ * native code's stack budget (or the value stack) stops it with a clean "stack" trap, with
+ * native code and with the interpreter alone (LC_WASM_JIT=0), and the instance still works. */
+TEST(wasm_deep_recursion_traps_cleanly)
+{
+    for (int is_interp = 0; is_interp < 2; is_interp++) {
+        fixture f;
+        lc_errbuf eb;
+        lc_wasm_limits lim;
+        lc_wasm_limits_default(&lim);
+        lim.call_depth_max = 1u << 19;  /* 16 bytes of native stack each: 8 MiB */
+        lim.value_stack_slots_max = 1u << 22;
+        if (is_interp)
+            setenv("LC_WASM_JIT", "0", 1);
+        CHECK_OK(fixture_init(&f, &lim));
+        unsetenv("LC_WASM_JIT");
+        u64 args[1] = {0}, res[1];
+        CHECK_ERR(call(&f, "rec", args, 1, res, 1, &eb), LC_ETRAP_STACK);
+        CHECK(strstr(eb.msg, "call stack exhausted") != NULL);
+        args[0] = 10;
+        CHECK_OK(call(&f, "sum", args, 1, res, 1, &eb));
+        CHECK_EQ(res[0], 55);
+        fixture_deinit(&f);
+    }
 }
 
 TEST(wasm_values_bit_exact)

@@ -1,0 +1,93 @@
+/*
+ * server/subs.h — live subscriptions of one database, on the database worker thread
+ * (spec-client-protocol.md §2.7-2.10, spec-engine-semantics.md §3.4-3.7).
+ *
+ * Design:
+ *   - One `subs` per open database holds the WebSocket clients that subscribed (keyed by the
+ *     loop side's connection pointer, `owner`), their query sets, and one `subs_q` per compiled
+ *     sub_query (sub/sub.h) with the list of (client, query set) subscribing to it. Query sets
+ *     live here, not on the loop: a set is created by Subscribe, removed by Unsubscribe and
+ *     freed with the client on DISCONNECT (subs_client_drop).
+ *   - After every committed transaction host/db calls subs_on_commit (the host_db commit hook):
+ *     sub_registry_eval_tx runs ONCE; each affected query's deletes and inserts are encoded ONCE
+ *     as a TableUpdateRows and those bytes are copied into every subscriber's message, which
+ *     differs only in framing and query set ids. A row update is a delete and an insert in the
+ *     same message. Clients whose sets are unaffected get nothing.
+ *   - Messages go into the running job's `subs_fan`: the loop sends them, in order, before the
+ *     job's own reply, so each client sees transactions in commit order. The caller of a
+ *     WebSocket reducer gets no TransactionUpdate: its own sets are kept aside (fan->caller)
+ *     and go inside its ReducerResult (subs_put_reducer_ok).
+ *   - Every message carries tx_end = the store's next tx offset when it was built: a client
+ *     with confirmed reads receives it only once the log's durable end reaches tx_end.
+ *   - Not thread-safe: only the worker thread touches a subs.
+ */
+#ifndef LC_SERVER_SUBS_H
+#define LC_SERVER_SUBS_H
+
+#include "base/buf.h"
+#include "base/types.h"
+#include "host/db.h"
+#include "server/dbwork.h"
+
+/* Bound on the rows of one SubscribeApplied / UnsubscribeApplied / OneOffQueryResult: a bigger
+ * answer is refused with an error instead of a message no client can take (the reference has
+ * a row_limit for the same reason). Below the loop's default per-client outq_max (16 MiB) so
+ * an uncompressed answer is not mistaken for a slow client. */
+#define SUBS_RESULT_BYTES_MAX (12u << 20)
+/* Rows one one-off query may return. */
+#define SUBS_ONE_OFF_ROWS_MAX 1000000u
+/* Query sets one connection may hold, and queries per set (the decoder caps a Subscribe at
+ * LC_PROTO_QUERIES_MAX). */
+#define SUBS_SETS_PER_CLIENT_MAX 4096u
+
+typedef struct subs subs;
+
+/* One message for one connection: data[off, off+len) is a ServerMessage body. */
+typedef struct subs_fan_msg {
+    void *owner;
+    u64 tx_end;
+    size_t off, len;
+} subs_fan_msg;
+
+/* What the commits of one job produced. Owned by the job (dbjob_free -> subs_fan_free). */
+typedef struct subs_fan {
+    lc_buf data;
+    subs_fan_msg *msgs;
+    u32 count, cap;
+    lc_buf caller;     /* the job's caller's QuerySetUpdates, concatenated (no count) */
+    u32 caller_nsets;
+} subs_fan;
+
+/* cur points at the worker's "job being run"; the commit hook reads it to find where
+ * messages go and who the caller is. A commit outside any job (scheduled reducers) makes a
+ * DBJOB_TICK job there, which the worker must hand to the loop (dbwork.c tick_flush). db is
+ * borrowed. */
+int subs_create(host_db *db, dbjob **cur, subs **out) LC_MUST_USE;
+void subs_destroy(subs *s);
+void subs_fan_free(subs_fan *f);
+
+/* The host_db commit hook (ctx = subs). */
+void subs_on_commit(void *ctx, const store_txdata *td);
+
+/* Runs a DBJOB_WS job (Subscribe, Unsubscribe or OneOffQuery in j->in): reply body in j->out,
+ * j->tx_end set. s NULL: the connection has no database; every request gets its error reply.
+ * A protocol violation (duplicate query set id, undecodable message) sets j->ok = false with
+ * the reason in j->out: the loop closes the connection with 1011. */
+void subs_ws_job(subs *s, dbjob *j);
+
+/* After the module was replaced: every query set ends with SubscriptionError{request_id:
+ * None} (compiled queries borrow row types the migration may have replaced; SDK 2.10.1
+ * disconnects on it and resubscribes when it reconnects). Messages go to the current job. */
+void subs_reset(subs *s, const char *why);
+
+/* Forgets a connection: its sets, and the queries nobody else holds. */
+void subs_client_drop(subs *s, const void *owner);
+
+/* Appends ReducerResult{request_id, ts, Ok{ret_value: empty, the caller's updates}}. */
+void subs_put_reducer_ok(lc_buf *out, u32 request_id, i64 timestamp_us, const subs_fan *f);
+
+/* Introspection for tests: connections with at least one set, and live compiled queries. */
+u32 subs_client_count(const subs *s);
+u32 subs_query_count(const subs *s);
+
+#endif

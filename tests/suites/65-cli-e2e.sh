@@ -1,0 +1,212 @@
+#!/usr/bin/env bash
+# tests/suites/65-cli-e2e.sh — end to end through the `lightcone` binary: `lightcone start` on
+# a free port (port 0, the readiness line parsed) with a temporary data dir, then the client
+# commands as two users (two HOMEs = two config files = two identities):
+#   publish quickstart-chat and ticker, call reducers, read back with sql / describe / logs,
+#   logs -f streaming, owner SQL DML, the scheduler (ticker's interval timer fires by itself),
+#   authorization (the other identity cannot delete, republish, write with SQL, read logs or
+#   read the private table), --web-root static files, usage errors (one line, exit 2),
+#   SIGTERM (exit 0) and a restart on the same data dir: data intact, DML durable, the saved
+#   token still valid (same server key).
+# Needs build/wasm/*.wasm (make examples); skipped without them. Last line:
+# "cli-e2e: N passed, N failed".
+set -u
+export LC_ALL=C
+cd "$(dirname "$0")/../.."
+: "${BUILD:=build/debug}"
+L=$PWD/$BUILD/lightcone
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+expect() { # description, command...: the command must succeed
+    local d=$1; shift
+    if "$@" >"$T/out" 2>"$T/errout"; then ok; else bad "$d (exit $?): $(head -c 300 "$T/errout")"; fi
+}
+refuse() { # description, command...: must fail with exactly one line on stderr
+    local d=$1; shift
+    if "$@" >"$T/out" 2>"$T/errout"; then bad "$d: succeeded"; return; fi
+    if [ "$(wc -l <"$T/errout")" -eq 1 ] && grep -qE '^lightcone[ :]' "$T/errout"; then ok
+    else bad "$d: stderr not one 'lightcone ...' line: $(cat "$T/errout")"; fi
+}
+has() { # description, pattern: the last command's stdout contains it
+    if grep -qF -- "$2" "$T/out"; then ok; else bad "$1: no '$2' in: $(head -c 400 "$T/out")"; fi
+}
+hasnt() {
+    if grep -qF -- "$2" "$T/out"; then bad "$1: unexpected '$2'"; else ok; fi
+}
+
+if [ ! -f build/wasm/quickstart-chat.wasm ] || [ ! -f build/wasm/ticker.wasm ]; then
+    echo "skip: build/wasm/*.wasm missing (make examples)"
+    echo "cli-e2e: 0 passed, 0 failed"
+    exit 0
+fi
+if [ ! -x "$L" ]; then echo "FAIL: $L missing"; echo "cli-e2e: 0 passed, 1 failed"; exit 1; fi
+
+T=$(mktemp -d)
+SPID=
+FPID=
+cleanup() {
+    [ -n "$FPID" ] && kill "$FPID" 2>/dev/null
+    [ -n "$SPID" ] && kill -9 "$SPID" 2>/dev/null
+    rm -rf "$T"
+}
+trap cleanup EXIT
+mkdir -p "$T/web" "$T/a" "$T/b"
+echo '<h1>lightcone web root</h1>' >"$T/web/index.html"
+echo 'secret' >"$T/secret.txt"
+
+# Starts the server on port $1 (default 0: a free one); sets SPID and URL.
+start_server() {
+    : >"$T/server.err"
+    "$L" start --listen-addr "127.0.0.1:${1:-0}" --data-dir "$T/data" --web-root "$T/web" \
+        2>"$T/server.err" &
+    SPID=$!
+    for _ in $(seq 1 100); do
+        line=$(grep -m1 '^lightcone: listening on http://' "$T/server.err")
+        [ -n "$line" ] && break
+        sleep 0.05
+    done
+    URL=${line#lightcone: listening on }
+    if [ -n "$line" ] && [ "$(grep -c '^lightcone: listening' "$T/server.err")" -eq 1 ]; then ok
+    else bad "no readiness line: $(cat "$T/server.err")"; fi
+}
+stop_server() {
+    kill -TERM "$SPID"
+    local rc=0
+    wait "$SPID" || rc=$?
+    SPID=
+    if [ "$rc" -eq 0 ]; then ok; else bad "server exit status $rc after SIGTERM"; fi
+}
+A() { HOME=$T/a XDG_CONFIG_HOME= timeout 20 "$L" "$@"; }
+B() { HOME=$T/b XDG_CONFIG_HOME= timeout 20 "$L" "$@"; }
+
+start_server
+[ -f "$T/data/keys/id_ecdsa" ] && ok || bad "no key pair in the data dir"
+
+# ---- setup, publish, calls, reads (user A owns everything) ----
+expect "server add" A server add e2e "$URL" --default
+expect "server ping" A server ping
+expect "server list" A server list
+has "server list" "$URL"
+expect "publish chat" A publish chat --bin-path build/wasm/quickstart-chat.wasm
+has "publish chat" "Created new database chat"
+expect "identity" A identity
+id_a=$(cat "$T/out")
+[ ${#id_a} -eq 64 ] && ok || bad "identity is not 64 hex digits: $id_a"
+expect "republish chat (owner)" A publish chat --bin-path build/wasm/quickstart-chat.wasm
+has "republish" "Updated database chat"
+expect "call send_message" A call chat send_message hello
+expect "call send_message json" A call chat send_message '"second"'
+expect "call send_message 3" A call chat send_message '"third"'
+refuse "call unknown reducer" A call chat no_such_reducer
+refuse "call on a missing database" A call nodb send_message x
+expect "sql select" A sql chat "SELECT * FROM message"
+has "sql select" '"hello"'
+has "sql select" '"second"'
+has "sql header" ' sender '
+has "sql rule" '-+-'
+expect "sql json" A sql chat "SELECT text FROM message" --json
+has "sql json" '"rows":[["hello"]'
+refuse "sql syntax error" A sql chat "SELEC nonsense"
+expect "describe" A describe chat
+has "describe" "send_message"
+has "describe" "message (public)"
+expect "describe json" A describe chat --json
+has "describe json" '"reducers":['
+expect "list" A list
+has "list" "chat"
+expect "logs" A logs chat
+has "logs has the module's line" "hello"
+has "logs has the host's line" "module published"
+expect "logs -n 1" A logs chat -n 1 --json
+[ "$(wc -l <"$T/out")" -eq 1 ] && ok || bad "logs -n 1 printed $(wc -l <"$T/out") lines"
+expect "owner sql delete" A sql chat "DELETE FROM message WHERE text = 'third'"
+has "owner sql delete" "deleted: 1"
+
+# ---- publish -c clears the data ----
+expect "publish chat2" A publish chat2 --bin-path build/wasm/quickstart-chat.wasm
+expect "call chat2" A call chat2 send_message to-be-cleared
+expect "publish -c chat2" A publish chat2 -c --bin-path build/wasm/quickstart-chat.wasm
+expect "sql chat2 after clear" A sql chat2 "SELECT * FROM message"
+hasnt "publish -c dropped the rows" "to-be-cleared"
+
+# ---- building from a module folder (sdk/c-module/build-module.sh) ----
+expect "build" A build --module-path examples/quickstart-chat -o "$T/chat.wasm"
+[ -s "$T/chat.wasm" ] && ok || bad "build wrote no wasm"
+expect "publish --module-path" A publish chat3 --module-path examples/quickstart-chat
+has "publish --module-path" "Created new database chat3"
+refuse "publish a missing folder" A publish chat4 --module-path "$T/nope"
+refuse "publish a missing file" A publish chat4 --bin-path "$T/nope.wasm"
+
+# ---- logs -f streams new lines ----
+HOME=$T/a XDG_CONFIG_HOME= timeout 30 "$L" logs chat -f >"$T/follow.out" 2>&1 &
+FPID=$!
+sleep 0.5
+expect "call while following" A call chat send_message followed-line
+for _ in $(seq 1 40); do grep -q followed-line "$T/follow.out" && break; sleep 0.1; done
+grep -q followed-line "$T/follow.out" && ok || bad "logs -f did not stream: $(cat "$T/follow.out")"
+kill "$FPID" 2>/dev/null; wait "$FPID" 2>/dev/null; FPID=
+
+# ---- scheduler + private table (ticker) ----
+expect "publish ticker" A publish ticker --bin-path build/wasm/ticker.wasm
+ticks=0
+for _ in $(seq 1 40); do
+    A sql ticker "SELECT * FROM tick_count" >"$T/out" 2>/dev/null
+    grep -q every_second "$T/out" && { ticks=1; break; }
+    sleep 0.1
+done
+[ "$ticks" -eq 1 ] && ok || bad "the interval timer never fired: $(cat "$T/out")"
+expect "owner reads a private table" A sql ticker "SELECT * FROM tick_timer"
+has "owner reads a private table" "every_second"
+
+# ---- authorization: user B is another identity ----
+expect "B server add" B server add e2e "$URL" --default
+refuse "B cannot delete" B delete chat
+refuse "B cannot republish" B publish chat --bin-path build/wasm/quickstart-chat.wasm
+refuse "B cannot write with SQL" B sql chat "DELETE FROM message"
+refuse "B cannot read logs" B logs chat
+refuse "B cannot read a private table" B sql ticker "SELECT * FROM tick_timer"
+refuse "B cannot read system tables" B sql chat "SELECT * FROM st_table"
+expect "B can read a public table" B sql chat "SELECT * FROM message"
+has "B reads public rows" '"hello"'
+expect "B identity" B identity
+[ "$(cat "$T/out")" != "$id_a" ] && ok || bad "B has A's identity"
+expect "B list shows nothing of A's" B list
+hasnt "B list" "chat"
+
+# ---- static files, usage errors ----
+if command -v curl >/dev/null; then
+    curl -s "$URL/" >"$T/out" && has "web root index" "lightcone web root"
+    code=$(curl -s -o /dev/null -w '%{http_code}' --path-as-is "$URL/../secret.txt")
+    [ "$code" = 404 ] && ok || bad "traversal got $code"
+    curl -s "$URL/v1/identity/$id_a/databases" >"$T/out"
+    has "identity databases" '{"identities":["'
+    code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/v1/health")
+    [ "$code" = 200 ] && ok || bad "/v1/health got $code"
+fi
+refuse "publish without a name" A publish
+refuse "unknown command" A frobnicate
+refuse "sql without a query off a tty" A sql chat </dev/null
+expect "help" A help
+has "help" "publish"
+expect "call --help" A call --help
+
+# ---- restart on the same data dir ----
+port=${URL##*:}
+stop_server
+start_server "$port" # the same URL, so the CLI finds its saved token
+expect "sql after restart" A sql chat "SELECT * FROM message"
+has "rows survive a restart" '"second"'
+has "logs -f call survived" '"followed-line"'
+hasnt "SQL delete survived the restart" '"third"'
+expect "identity after restart" A identity
+[ "$(cat "$T/out")" = "$id_a" ] && ok || bad "identity changed across the restart"
+expect "saved token still works (owner logs)" A logs chat -n 5
+expect "owner delete" A delete chat
+refuse "describe a deleted database" A describe chat
+[ ! -d "$T/data/db/chat" ] && ok || bad "chat's directory is still there"
+stop_server
+
+echo "cli-e2e: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

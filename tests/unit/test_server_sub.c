@@ -1,0 +1,899 @@
+/*
+ * tests/unit/test_server_sub.c — live subscriptions end to end over loopback sockets
+ * (server/subs.h): a real server, databases published over HTTP, and a tiny blocking
+ * WebSocket client (below) with a decoder of every ServerMessage it can get, v3 frames split
+ * into their messages. Covers: SubscribeApplied initial rows, deltas from another client's
+ * reducer, an HTTP call and connect/disconnect (insert, update = delete+insert in one
+ * message, delete), the caller's own updates inside ReducerResult and no separate
+ * TransactionUpdate, clients with unaffected sets getting nothing, several query sets,
+ * :sender, Unsubscribe with and without dropped rows, bad SQL -> SubscriptionError, a
+ * duplicate query set id -> close 1011, one-off queries, confirmed reads held until the log
+ * is durable (an fsync gate), and malformed frames closing only their connection.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "base/alloc.h"
+#include "harness.h"
+#include "host/host_test_util.h"
+#include "net/proto.h"
+#include "net/ws.h"
+#include "server/server.h"
+
+/* ---- plumbing: keys, HTTP ---- */
+
+static net_keys *sk_keys(void)
+{
+    char dir[] = "/tmp/lc-test-sub-XXXXXX";
+    if (!mkdtemp(dir)) return NULL;
+    char sub[64];
+    snprintf(sub, sizeof sub, "%s/k", dir);
+    net_keys *k = NULL;
+    lc_errbuf eb;
+    if (net_keys_open_dir(sub, &k, &eb)) k = NULL;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd)) k = k; /* best effort */
+    return k;
+}
+
+static int sk_connect(u16 port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, (struct sockaddr *)&a, sizeof a)) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* The bearer token sk_post sends when set, and the token a response minted (an anonymous
+ * publish makes a new owner identity: republishing needs its token). */
+static char g_auth[4096], g_minted[4096];
+
+/* POST with Connection: close; returns the status code. */
+static int sk_post(u16 port, const char *path, const void *body, size_t n)
+{
+    int fd = sk_connect(port);
+    if (fd < 0) return -1;
+    char head[5000];
+    int hl = snprintf(head, sizeof head,
+                      "POST %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n%s%s%s"
+                      "Content-Length: %zu\r\n\r\n", path, g_auth[0] ? "Authorization: Bearer "
+                      : "", g_auth, g_auth[0] ? "\r\n" : "", n);
+    bool ok = write(fd, head, (size_t)hl) == hl;
+    for (size_t off = 0; ok && off < n;) {
+        ssize_t w = write(fd, (const u8 *)body + off, n - off);
+        ok = w > 0;
+        off += ok ? (size_t)w : 0;
+    }
+    char out[4096];
+    size_t got = 0;
+    for (ssize_t r; ok && (r = read(fd, out + got, sizeof out - 1 - got)) > 0;) got += (size_t)r;
+    close(fd);
+    out[got] = 0;
+    const char *mt = strstr(out, "spacetime-identity-token: ");
+    if (mt) {
+        mt += strlen("spacetime-identity-token: ");
+        size_t k = strcspn(mt, "\r\n");
+        snprintf(g_minted, sizeof g_minted, "%.*s", (int)k, mt);
+    }
+    return got > 12 ? atoi(out + 9) : -1;
+}
+
+static int sk_publish(u16 port, const char *db, const char *module)
+{
+    size_t n = 0;
+    u8 *wasm = host_test_wasm(module, &n);
+    if (!wasm) return -1;
+    char path[128];
+    snprintf(path, sizeof path, "/v1/database/%s", db);
+    int st = sk_post(port, path, wasm, n);
+    lc_free(wasm);
+    return st;
+}
+
+static int sk_call_json(u16 port, const char *db, const char *fn, const char *args)
+{
+    char path[256];
+    snprintf(path, sizeof path, "/v1/database/%s/call/%s", db, fn);
+    return sk_post(port, path, args, strlen(args));
+}
+
+/* ---- a blocking WebSocket client; v3 frames are split into messages ---- */
+
+typedef struct wsk {
+    int fd;
+    bool v3;
+    net_ws_parser p;
+    u8 pend[1 << 16];
+    size_t pend_len;
+    lc_buf body;     /* the current frame's messages */
+    size_t body_pos; /* next unread message in body */
+    u8 identity[32];
+    u16 close_code;
+    u8 last_tag; /* compression tag of the last binary frame */
+} wsk;
+
+static int wsk_open(wsk *w, u16 port, const char *db, const char *query, bool v3)
+{
+    memset(w, 0, sizeof *w);
+    lc_buf_init(&w->body);
+    w->v3 = v3;
+    w->fd = sk_connect(port);
+    if (w->fd < 0) return -1;
+    char req[1024];
+    int n = snprintf(req, sizeof req,
+                     "GET /v1/database/%s/subscribe%s HTTP/1.1\r\nHost: x\r\n"
+                     "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                     "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                     "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: %s\r\n\r\n",
+                     db, query, v3 ? "v3.bsatn.spacetimedb" : "v2.bsatn.spacetimedb");
+    if (write(w->fd, req, (size_t)n) != n) return -1;
+    char *end = NULL;
+    while (!end) {
+        ssize_t r = read(w->fd, w->pend + w->pend_len, sizeof w->pend - 1 - w->pend_len);
+        if (r <= 0) return -1;
+        w->pend_len += (size_t)r;
+        w->pend[w->pend_len] = 0;
+        end = strstr((char *)w->pend, "\r\n\r\n");
+    }
+    int status = atoi((char *)w->pend + 9);
+    size_t hl = (size_t)(end + 4 - (char *)w->pend);
+    memmove(w->pend, w->pend + hl, w->pend_len - hl);
+    w->pend_len -= hl;
+    net_ws_parser_init(&w->p, false, LC_WS_MESSAGE_MAX);
+    return status;
+}
+
+static void wsk_close(wsk *w)
+{
+    close(w->fd);
+    net_ws_parser_deinit(&w->p);
+    lc_buf_deinit(&w->body);
+}
+
+static void wsk_send(wsk *w, const lc_buf *m)
+{
+    lc_buf f;
+    lc_buf_init(&f);
+    static const u8 mask[4] = {9, 8, 7, 6};
+    net_ws_write_frame_masked(&f, NET_WS_OP_BINARY, true, m->data, m->len, mask);
+    if (write(w->fd, f.data, f.len) != (ssize_t)f.len) f.err = LC_EIO;
+    lc_buf_deinit(&f);
+}
+
+/* Reads the next binary frame into w->body (decompressed). timeout_ms < 0: wait for ever.
+ * Returns 1, 0 on timeout, -1 on close/error (close code in w->close_code). */
+static int wsk_frame(wsk *w, int timeout_ms)
+{
+    for (;;) {
+        size_t used = 0;
+        net_ws_event ev;
+        int rc = net_ws_parser_feed(&w->p, w->pend, w->pend_len, &used, &ev);
+        memmove(w->pend, w->pend + used, w->pend_len - used);
+        w->pend_len -= used;
+        if (rc < 0) return -1;
+        if (rc == 1 && ev.opcode == NET_WS_OP_CLOSE) {
+            w->close_code = ev.close_code;
+            return -1;
+        }
+        if (rc == 1 && ev.opcode == NET_WS_OP_BINARY) {
+            lc_buf_reset(&w->body);
+            w->body_pos = 0;
+            w->last_tag = ev.len ? ev.data[0] : 0xff;
+            return net_ws_msg_decode(ev.data, ev.len, LC_WS_DECOMPRESSED_MAX, &w->body, NULL)
+                       ? -1 : 1;
+        }
+        if (rc == 1) continue;
+        struct pollfd pfd = {.fd = w->fd, .events = POLLIN};
+        if (poll(&pfd, 1, timeout_ms) == 0) return 0;
+        ssize_t r = read(w->fd, w->pend + w->pend_len, sizeof w->pend - w->pend_len);
+        if (r <= 0) return -1;
+        w->pend_len += (size_t)r;
+    }
+}
+
+/* ---- ServerMessage decoding ---- */
+
+typedef struct trow {
+    u32 set;
+    char table[32];
+    char kind; /* 'r' rows (initial / dropped / one-off), 'i' insert, 'd' delete */
+    u32 len;
+    u8 data[256];
+} trow;
+
+typedef struct tmsg {
+    u8 tag;
+    bool has_req;
+    u32 req;
+    u32 set;
+    u8 outcome;     /* ReducerResult kind; OneOffQueryResult/UnsubscribeApplied 0 Ok/Some */
+    u32 nsets;      /* TransactionUpdate / ReducerResult Ok: query sets */
+    char text[512]; /* error text */
+    u32 nrows;
+    trow rows[128];
+} tmsg;
+
+static bool rd_str(lc_rd *r, char *out, size_t cap)
+{
+    u32 n = lc_rd_u32(r);
+    const u8 *p = lc_rd_take(r, n);
+    if (!p) return false;
+    size_t k = n < cap - 1 ? n : cap - 1;
+    memcpy(out, p, k);
+    out[k] = 0;
+    return true;
+}
+
+/* BsatnRowList -> rows appended to m with (set, table, kind). */
+static bool rd_rows(lc_rd *r, tmsg *m, u32 set, const char *table, char kind)
+{
+    u8 hint = lc_rd_u8(r);
+    u32 fixed = 0, noff = 0;
+    const u8 *offs = NULL;
+    if (hint == 0) fixed = lc_rd_u16(r);
+    else if (hint == 1 && (noff = lc_rd_u32(r)) < (1u << 20)) offs = lc_rd_take(r, (size_t)noff * 8);
+    else return false;
+    u32 n = lc_rd_u32(r);
+    const u8 *data = lc_rd_take(r, n);
+    if (r->err || !data || (hint == 0 && (!fixed || n % fixed))) return false;
+    u32 count = hint == 0 ? n / fixed : noff;
+    for (u32 i = 0; i < count; i++) {
+        u64 a = hint == 0 ? (u64)i * fixed : lc_load_u64(offs + 8 * i);
+        u64 b = hint == 0 ? a + fixed : i + 1 < count ? lc_load_u64(offs + 8 * (i + 1)) : n;
+        if (a > b || b > n || m->nrows == 128 || b - a > 256) return false;
+        trow *t = &m->rows[m->nrows++];
+        t->set = set;
+        snprintf(t->table, sizeof t->table, "%s", table);
+        t->kind = kind;
+        t->len = (u32)(b - a);
+        memcpy(t->data, data + a, t->len);
+    }
+    return true;
+}
+
+static bool rd_query_rows(lc_rd *r, tmsg *m, u32 set)
+{
+    u32 n = lc_rd_u32(r);
+    for (u32 i = 0; i < n && !r->err; i++) {
+        char table[64];
+        if (!rd_str(r, table, sizeof table) || !rd_rows(r, m, set, table, 'r')) return false;
+    }
+    return !r->err;
+}
+
+static bool rd_sets(lc_rd *r, tmsg *m)
+{
+    m->nsets = lc_rd_u32(r);
+    for (u32 s = 0; s < m->nsets && !r->err; s++) {
+        u32 set = lc_rd_u32(r), nt = lc_rd_u32(r);
+        for (u32 t = 0; t < nt && !r->err; t++) {
+            char table[64];
+            if (!rd_str(r, table, sizeof table)) return false;
+            u32 nr = lc_rd_u32(r);
+            for (u32 k = 0; k < nr && !r->err; k++) {
+                u8 kind = lc_rd_u8(r);
+                if (!rd_rows(r, m, set, table, 'i')) return false;
+                if (kind == NET_TUR_PERSISTENT && !rd_rows(r, m, set, table, 'd')) return false;
+            }
+        }
+    }
+    return !r->err;
+}
+
+static bool rd_msg(lc_rd *r, tmsg *m)
+{
+    memset(m, 0, sizeof *m);
+    m->tag = lc_rd_u8(r);
+    switch (m->tag) {
+    case NET_SMSG_INITIAL_CONNECTION: return lc_rd_take(r, 48) && rd_str(r, m->text, sizeof m->text);
+    case NET_SMSG_SUBSCRIBE_APPLIED:
+        m->has_req = true, m->req = lc_rd_u32(r), m->set = lc_rd_u32(r);
+        return rd_query_rows(r, m, m->set);
+    case NET_SMSG_UNSUBSCRIBE_APPLIED:
+        m->has_req = true, m->req = lc_rd_u32(r), m->set = lc_rd_u32(r);
+        m->outcome = lc_rd_u8(r);
+        return m->outcome == 1 || rd_query_rows(r, m, m->set);
+    case NET_SMSG_SUBSCRIPTION_ERROR:
+        m->has_req = lc_rd_u8(r) == 0;
+        if (m->has_req) m->req = lc_rd_u32(r);
+        m->set = lc_rd_u32(r);
+        return rd_str(r, m->text, sizeof m->text);
+    case NET_SMSG_TRANSACTION_UPDATE: return rd_sets(r, m);
+    case NET_SMSG_ONE_OFF_QUERY_RESULT:
+        m->has_req = true, m->req = lc_rd_u32(r), m->outcome = lc_rd_u8(r);
+        return m->outcome ? rd_str(r, m->text, sizeof m->text) : rd_query_rows(r, m, 0);
+    case NET_SMSG_REDUCER_RESULT:
+        m->has_req = true, m->req = lc_rd_u32(r);
+        (void)lc_rd_u64(r);
+        m->outcome = lc_rd_u8(r);
+        if (m->outcome == NET_REDUCER_OK) {
+            char ret[8];
+            return rd_str(r, ret, sizeof ret) && rd_sets(r, m);
+        }
+        if (m->outcome == NET_REDUCER_ERR) (void)lc_rd_u32(r); /* bytes holding a BSATN str */
+        return m->outcome == NET_REDUCER_OK_EMPTY || rd_str(r, m->text, sizeof m->text);
+    default: return false;
+    }
+}
+
+/* Next ServerMessage (from the current v3 frame, or a new frame). 1, 0 timeout, -1 closed. */
+static int wsk_msg(wsk *w, tmsg *m, int timeout_ms)
+{
+    if (w->body_pos >= w->body.len) {
+        int rc = wsk_frame(w, timeout_ms);
+        if (rc <= 0) return rc;
+    }
+    lc_rd r;
+    lc_rd_init(&r, w->body.data + w->body_pos, w->body.len - w->body_pos);
+    if (!rd_msg(&r, m) || r.err) return -1;
+    w->body_pos = w->body.len - lc_rd_left(&r);
+    if (!w->v3 && w->body_pos != w->body.len) return -1; /* v2: one message per frame */
+    return 1;
+}
+
+/* Opens, reads InitialConnection (identity kept). */
+static bool wsk_join(wsk *w, u16 port, const char *db, const char *query, bool v3)
+{
+    if (wsk_open(w, port, db, query, v3) != 101) return false;
+    tmsg *m = lc_alloc(sizeof *m);
+    bool ok = wsk_msg(w, m, 5000) == 1 && m->tag == NET_SMSG_INITIAL_CONNECTION;
+    if (ok) memcpy(w->identity, w->body.data + 1, 32);
+    lc_free(m);
+    return ok;
+}
+
+static void put_sub(lc_buf *b, u32 req, u32 set, const char *q1, const char *q2)
+{
+    net_pbytes q[2] = {{(const u8 *)q1, (u32)strlen(q1)}, {(const u8 *)q2, q2 ? (u32)strlen(q2) : 0}};
+    net_proto_put_subscribe(b, req, set, q, q2 ? 2 : 1);
+}
+
+static void send_sub(wsk *w, u32 req, u32 set, const char *q1, const char *q2)
+{
+    lc_buf b;
+    lc_buf_init(&b);
+    put_sub(&b, req, set, q1, q2);
+    wsk_send(w, &b);
+    lc_buf_deinit(&b);
+}
+
+static void send_call_str(wsk *w, u32 req, const char *fn, const char *arg)
+{
+    lc_buf a, b;
+    lc_buf_init(&a);
+    lc_buf_init(&b);
+    if (arg) lc_buf_put_str(&a, arg, (u32)strlen(arg));
+    net_proto_put_call(&b, NET_CMSG_CALL_REDUCER, req, fn, (u32)strlen(fn), a.data, (u32)a.len);
+    wsk_send(w, &b);
+    lc_buf_deinit(&a);
+    lc_buf_deinit(&b);
+}
+
+static u32 count_rows(const tmsg *m, const char *table, char kind)
+{
+    u32 n = 0;
+    for (u32 i = 0; i < m->nrows; i++)
+        if (strcmp(m->rows[i].table, table) == 0 && m->rows[i].kind == kind) n++;
+    return n;
+}
+
+static const trow *find_row(const tmsg *m, const char *table, char kind)
+{
+    for (u32 i = 0; i < m->nrows; i++)
+        if (strcmp(m->rows[i].table, table) == 0 && m->rows[i].kind == kind) return &m->rows[i];
+    return NULL;
+}
+
+/* chat `user` row: identity(32), name Option<String> (0 Some + str | 1 None), online bool. */
+static bool user_row_is(const trow *t, const u8 id[32], const char *name, bool online)
+{
+    if (!t || t->len < 34 || memcmp(t->data, id, 32) != 0) return false;
+    size_t nl = name ? strlen(name) : 0;
+    if (name && (t->data[32] != 0 || t->len != 32 + 1 + 4 + nl + 1 ||
+                 lc_load_u32(t->data + 33) != nl || memcmp(t->data + 37, name, nl) != 0))
+        return false;
+    if (!name && (t->data[32] != 1 || t->len != 34)) return false;
+    return t->data[t->len - 1] == (online ? 1 : 0);
+}
+
+/* ---- chat: initial rows, deltas, the caller's own updates, sets, unsubscribe ---- */
+
+TEST(server_sub_chat_deltas)
+{
+    net_keys *keys = sk_keys();
+    CHECK(keys != NULL);
+    server_config cfg = {.keys = keys};
+    server *s;
+    CHECK_OK(server_start(&cfg, &s, NULL));
+    u16 port = server_port(s);
+    CHECK_EQ(sk_publish(port, "chat", "quickstart-chat"), 200);
+    static wsk a, b;
+    tmsg *m = lc_alloc(sizeof *m);
+
+    /* A connects (its user row is inserted by client_connected) and subscribes to both tables
+     * in one set: SubscribeApplied holds A's row and no message. */
+    CHECK(wsk_join(&a, port, "chat", "?compression=None", false));
+    send_sub(&a, 1, 10, "SELECT * FROM user", "SELECT * FROM \"message\"");
+    CHECK_EQ(wsk_msg(&a, m, 5000), 1);
+    CHECK_EQ(m->tag, NET_SMSG_SUBSCRIBE_APPLIED);
+    CHECK_EQ(m->req, 1);
+    CHECK_EQ(m->set, 10);
+    CHECK_EQ(count_rows(m, "user", 'r'), 1);
+    CHECK_EQ(count_rows(m, "message", 'r'), 0);
+    CHECK(user_row_is(find_row(m, "user", 'r'), a.identity, NULL, true));
+
+    /* B connects: A sees B's user row inserted (a transaction of B's client_connected). */
+    CHECK(wsk_join(&b, port, "chat", "?compression=Gzip", false));
+    CHECK_EQ(wsk_msg(&a, m, 5000), 1);
+    CHECK_EQ(m->tag, NET_SMSG_TRANSACTION_UPDATE);
+    CHECK_EQ(m->nsets, 1);
+    CHECK_EQ(m->nrows, 1);
+    CHECK_EQ(m->rows[0].set, 10);
+    CHECK(user_row_is(find_row(m, "user", 'i'), b.identity, NULL, true));
+
+    /* B subscribes to its own messages (:sender) in set 3, and online users in set 4. */
+    send_sub(&b, 2, 3, "SELECT * FROM message WHERE sender = :sender", NULL);
+    CHECK_EQ(wsk_msg(&b, m, 5000), 1);
+    CHECK_EQ(m->tag, NET_SMSG_SUBSCRIBE_APPLIED);
+    CHECK_EQ(m->nrows, 0);
+    send_sub(&b, 3, 4, "SELECT * FROM user WHERE online = true", NULL);
+    CHECK_EQ(wsk_msg(&b, m, 5000), 1);
+    CHECK_EQ(m->tag, NET_SMSG_SUBSCRIBE_APPLIED);
+    CHECK_EQ(m->set, 4);
+    CHECK_EQ(count_rows(m, "user", 'r'), 2);
+
+    /* B sends a message: B's ReducerResult carries its set 3 insert (and nothing else), A
+     * gets a TransactionUpdate with the insert in set 10. */
+    send_call_str(&b, 4, "send_message", "hello");
+    CHECK_EQ(wsk_msg(&b, m, 5000), 1);
+    CHECK_EQ(m->tag, NET_SMSG_REDUCER_RESULT);
+    CHECK_EQ(m->req, 4);
+    CHECK_EQ(m->outcome, NET_REDUCER_OK);
+    CHECK_EQ(m->nsets, 1);
+    CHECK_EQ(m->nrows, 1);
+    CHECK_EQ(m->rows[0].set, 3);
+    CHECK_EQ(m->rows[0].kind, 'i');
+    CHECK(memmem(m->rows[0].data, m->rows[0].len, "hello", 5) != NULL);
+    CHECK_EQ(wsk_msg(&a, m, 5000), 1);
+    CHECK_EQ(m->tag, NET_SMSG_TRANSACTION_UPDATE);
+    CHECK_EQ(count_rows(m, "message", 'i'), 1);
+
+    /* A renames itself: an update = delete(old) + insert(new) of the same PK in ONE message.
+     * A gets it in its ReducerResult, B in set 4 (A is online). */
+    send_call_str(&a, 5, "set_name", "alice");
+    CHECK_EQ(wsk_msg(&a, m, 5000), 1);
+    CHECK_EQ(m->tag, NET_SMSG_REDUCER_RESULT);
+    CHECK_EQ(m->outcome, NET_REDUCER_OK);
+    CHECK_EQ(m->nrows, 2);
+    CHECK(user_row_is(find_row(m, "user", 'd'), a.identity, NULL, true));
+    CHECK(user_row_is(find_row(m, "user", 'i'), a.identity, "alice", true));
+    CHECK_EQ(wsk_msg(&b, m, 5000), 1);
+    CHECK_EQ(m->tag, NET_SMSG_TRANSACTION_UPDATE);
+    CHECK_EQ(m->rows[0].set, 4);
+    CHECK(user_row_is(find_row(m, "user", 'd'), a.identity, NULL, true));
+    CHECK(user_row_is(find_row(m, "user", 'i'), a.identity, "alice", true));
+
+    /* A failing reducer answers only its caller; nobody else hears of it. */
+    send_call_str(&a, 6, "send_message", "");
+    CHECK_EQ(wsk_msg(&a, m, 5000), 1);
+    CHECK_EQ(m->outcome, NET_REDUCER_ERR);
+    CHECK(strstr(m->text, "Messages must not be empty") != NULL);
+
+    /* An HTTP call is a transaction without a WebSocket caller: A gets it, B's :sender set
+     * does not match (the HTTP caller is anonymous) and its user set is unaffected: B gets
+     * nothing, which the next exchange proves. */
+    CHECK_EQ(sk_call_json(port, "chat", "send_message", "[\"from http\"]"), 200);
+    CHECK_EQ(wsk_msg(&a, m, 5000), 1);
+    CHECK_EQ(m->tag, NET_SMSG_TRANSACTION_UPDATE);
+    CHECK_EQ(count_rows(m, "message", 'i'), 1);
+    CHECK(memmem(m->rows[0].data, m->rows[0].len, "from http", 9) != NULL);
+    lc_buf q;
+    lc_buf_init(&q);
+    net_proto_put_one_off_query(&q, 7, "SELECT * FROM message", 21);
+    wsk_send(&b, &q);
+    CHECK_EQ(wsk_msg(&b, m, 5000), 1);
+    CHECK_EQ(m->tag, NET_SMSG_ONE_OFF_QUERY_RESULT);
+    CHECK_EQ(m->req, 7);
+    CHECK_EQ(m->outcome, 0);
+    CHECK_EQ(count_rows(m, "message", 'r'), 2);
+
+    /* A unsubscribes with SendDroppedRows: the set's current rows come back. */
+    lc_buf_reset(&q);
+    net_proto_put_unsubscribe(&q, 8, 10, NET_UNSUB_SEND_DROPPED_ROWS);
+    wsk_send(&a, &q);
+    CHECK_EQ(wsk_msg(&a, m, 5000), 1);
+    CHECK_EQ(m->tag, NET_SMSG_UNSUBSCRIBE_APPLIED);
+    CHECK_EQ(m->req, 8);
+    CHECK_EQ(m->set, 10);
+    CHECK_EQ(m->outcome, 0);
+    CHECK_EQ(count_rows(m, "user", 'r'), 2);
+    CHECK_EQ(count_rows(m, "message", 'r'), 2);
+    /* Unknown set now -> SubscriptionError with the request id. */
+    wsk_send(&a, &q);
+    CHECK_EQ(wsk_msg(&a, m, 5000), 1);
+    CHECK_EQ(m->tag, NET_SMSG_SUBSCRIPTION_ERROR);
+    CHECK(m->has_req);
+    CHECK_EQ(m->set, 10);
+
+    /* A disconnects: its client_disconnected sets online = false, which leaves B's set 4 as a
+     * delete only (the new row does not match). */
+    wsk_close(&a);
+    CHECK_EQ(wsk_msg(&b, m, 5000), 1);
+    CHECK_EQ(m->tag, NET_SMSG_TRANSACTION_UPDATE);
+    CHECK_EQ(m->nrows, 1);
+    CHECK(user_row_is(find_row(m, "user", 'd'), a.identity, "alice", true));
+
+    /* Unsubscribe Default -> rows None. */
+    lc_buf_reset(&q);
+    net_proto_put_unsubscribe(&q, 9, 4, NET_UNSUB_DEFAULT);
+    wsk_send(&b, &q);
+    CHECK_EQ(wsk_msg(&b, m, 5000), 1);
+    CHECK_EQ(m->tag, NET_SMSG_UNSUBSCRIBE_APPLIED);
+    CHECK_EQ(m->outcome, 1);
+    lc_buf_deinit(&q);
+    wsk_close(&b);
+    lc_free(m);
+    server_stop(s);
+    net_keys_destroy(keys);
+}
+
+/* ---- bank over v3: deletes, errors, batching, protocol violations ---- */
+
+static void put_seed(lc_buf *b, u32 req, u32 n, i64 initial)
+{
+    u8 a[12];
+    lc_store_u32(a, n);
+    lc_store_u64(a + 4, (u64)initial);
+    net_proto_put_call(b, NET_CMSG_CALL_REDUCER, req, "seed", 4, a, 12);
+}
+
+static void put_transfer(lc_buf *b, u32 req, u32 from, u32 to, i64 amount)
+{
+    u8 a[16];
+    lc_store_u32(a, from);
+    lc_store_u32(a + 4, to);
+    lc_store_u64(a + 8, (u64)amount);
+    net_proto_put_call(b, NET_CMSG_CALL_REDUCER, req, "transfer", 8, a, 16);
+}
+
+/* accounts row: id u32, balance i64 (12 bytes, so FixedSize(12)). */
+static bool has_account(const tmsg *m, char kind, u32 id, i64 balance)
+{
+    for (u32 i = 0; i < m->nrows; i++) {
+        const trow *t = &m->rows[i];
+        if (t->kind == kind && t->len == 12 && lc_load_u32(t->data) == id &&
+            (i64)lc_load_u64(t->data + 4) == balance)
+            return true;
+    }
+    return false;
+}
+
+TEST(server_sub_bank_v3_errors)
+{
+    net_keys *keys = sk_keys();
+    CHECK(keys != NULL);
+    server_config cfg = {.keys = keys};
+    server *s;
+    CHECK_OK(server_start(&cfg, &s, NULL));
+    u16 port = server_port(s);
+    CHECK_EQ(sk_publish(port, "bank", "keynote-bank"), 200);
+    CHECK_EQ(sk_call_json(port, "bank", "seed", "[3, 100]"), 200);
+    static wsk a, b;
+    tmsg *m = lc_alloc(sizeof *m);
+    lc_buf q;
+    lc_buf_init(&q);
+    CHECK(wsk_join(&a, port, "bank", "?compression=None", true));
+    CHECK(wsk_join(&b, port, "bank", "?compression=Gzip&confirmed=false", true));
+
+    /* One v3 frame: a bad query, a good set, a call. Replies in request order. */
+    put_sub(&q, 1, 1, "SELECT * FROM nope", NULL);
+    put_sub(&q, 2, 2, "SELECT * FROM accounts WHERE id >= 1", NULL);
+    put_transfer(&q, 3, 0, 1, 5);
+    wsk_send(&a, &q);
+    CHECK_EQ(wsk_msg(&a, m, 5000), 1);
+    CHECK_EQ(m->tag, NET_SMSG_SUBSCRIPTION_ERROR);
+    CHECK(m->has_req);
+    CHECK_EQ(m->req, 1);
+    CHECK_EQ(m->set, 1);
+    CHECK(strstr(m->text, "nope") != NULL);
+    CHECK_EQ(wsk_msg(&a, m, 5000), 1);
+    CHECK_EQ(m->tag, NET_SMSG_SUBSCRIBE_APPLIED);
+    CHECK_EQ(m->nrows, 2);
+    CHECK(has_account(m, 'r', 1, 100) && has_account(m, 'r', 2, 100));
+    CHECK_EQ(wsk_msg(&a, m, 5000), 1);
+    CHECK_EQ(m->tag, NET_SMSG_REDUCER_RESULT);
+    CHECK_EQ(m->req, 3);
+    CHECK_EQ(m->nrows, 2); /* account 1 updated; account 0 is outside the set */
+    CHECK(has_account(m, 'd', 1, 100) && has_account(m, 'i', 1, 105));
+
+    /* B: the same query shared with A, plus a whole-table set. */
+    lc_buf_reset(&q);
+    put_sub(&q, 1, 5, "select * from accounts where id >= 1", NULL);
+    put_sub(&q, 2, 6, "SELECT * FROM *", NULL);
+    wsk_send(&b, &q);
+    CHECK_EQ(wsk_msg(&b, m, 5000), 1);
+    CHECK_EQ(m->tag, NET_SMSG_SUBSCRIBE_APPLIED);
+    CHECK_EQ(m->nrows, 2);
+    CHECK_EQ(wsk_msg(&b, m, 5000), 1);
+    CHECK_EQ(m->set, 6);
+    CHECK_EQ(count_rows(m, "accounts", 'r'), 3);
+
+    /* seed(2, 7) deletes all three rows and inserts two: deletes reach both clients. */
+    lc_buf_reset(&q);
+    put_seed(&q, 4, 2, 7);
+    wsk_send(&a, &q);
+    CHECK_EQ(wsk_msg(&a, m, 5000), 1);
+    CHECK_EQ(m->tag, NET_SMSG_REDUCER_RESULT);
+    CHECK_EQ(m->outcome, NET_REDUCER_OK);
+    CHECK(has_account(m, 'd', 1, 105) && has_account(m, 'd', 2, 100));
+    CHECK(has_account(m, 'i', 1, 7));
+    CHECK_EQ(m->nrows, 3);
+    CHECK_EQ(wsk_msg(&b, m, 5000), 1);
+    CHECK_EQ(m->tag, NET_SMSG_TRANSACTION_UPDATE);
+    CHECK_EQ(m->nsets, 2); /* one message, both sets */
+    CHECK_EQ(count_rows(m, "accounts", 'd'), 2 + 3);
+    CHECK_EQ(count_rows(m, "accounts", 'i'), 1 + 2);
+
+    /* One-off errors: a write, bad SQL. */
+    lc_buf_reset(&q);
+    net_proto_put_one_off_query(&q, 9, "DELETE FROM accounts", 20);
+    net_proto_put_one_off_query(&q, 10, "SELEC x", 7);
+    net_proto_put_one_off_query(&q, 11, "SELECT balance FROM accounts WHERE id = 1", 41);
+    wsk_send(&b, &q);
+    CHECK_EQ(wsk_msg(&b, m, 5000), 1);
+    CHECK_EQ(m->tag, NET_SMSG_ONE_OFF_QUERY_RESULT);
+    CHECK_EQ(m->req, 9);
+    CHECK_EQ(m->outcome, 1);
+    CHECK_EQ(wsk_msg(&b, m, 5000), 1);
+    CHECK_EQ(m->req, 10);
+    CHECK_EQ(m->outcome, 1);
+    CHECK_EQ(wsk_msg(&b, m, 5000), 1);
+    CHECK_EQ(m->req, 11);
+    CHECK_EQ(m->outcome, 0);
+    CHECK_EQ(m->nrows, 1);
+    CHECK_EQ(m->rows[0].len, 8);
+    CHECK_EQ((i64)lc_load_u64(m->rows[0].data), 7);
+
+    /* Malformed bytes close only B (1011); A still gets updates. */
+    lc_buf_reset(&q);
+    lc_buf_put(&q, "\x00\x01", 2);
+    wsk_send(&b, &q);
+    CHECK_EQ(wsk_msg(&b, m, 5000), -1);
+    CHECK_EQ(b.close_code, NET_WS_CLOSE_INTERNAL);
+    CHECK_EQ(sk_call_json(port, "bank", "transfer", "[0, 1, 2]"), 200);
+    CHECK_EQ(wsk_msg(&a, m, 5000), 1);
+    CHECK_EQ(m->tag, NET_SMSG_TRANSACTION_UPDATE);
+    CHECK(has_account(m, 'i', 1, 9));
+
+    /* A duplicate query set id is a protocol violation: close 1011. */
+    lc_buf_reset(&q);
+    put_sub(&q, 12, 2, "SELECT * FROM accounts", NULL);
+    wsk_send(&a, &q);
+    CHECK_EQ(wsk_msg(&a, m, 5000), -1);
+    CHECK_EQ(a.close_code, NET_WS_CLOSE_INTERNAL);
+    wsk_close(&a);
+    wsk_close(&b);
+    lc_buf_deinit(&q);
+    lc_free(m);
+    server_stop(s);
+    net_keys_destroy(keys);
+}
+
+/* ---- confirmed reads: nothing reaches a confirmed client before its tx is durable ---- */
+
+static atomic_bool gate_closed;
+static atomic_int gate_waiting;
+
+/* fdatasync behind a gate the test opens and closes. */
+static int gate_sync(void *ctx, int fd)
+{
+    (void)ctx;
+    if (atomic_load(&gate_closed)) {
+        atomic_fetch_add(&gate_waiting, 1);
+        while (atomic_load(&gate_closed)) usleep(1000);
+        atomic_fetch_sub(&gate_waiting, 1);
+    }
+    return fdatasync(fd);
+}
+
+TEST(server_sub_confirmed_hold)
+{
+    net_keys *keys = sk_keys();
+    CHECK(keys != NULL);
+    char dir[] = "/tmp/lc-test-subdur-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char data[128];
+    snprintf(data, sizeof data, "%s/data", dir);
+    clog_options co = {.io = {.sync_fn = gate_sync}};
+    server_config cfg = {.keys = keys, .data_dir = data, .clog = &co};
+    server *s;
+    CHECK_OK(server_start(&cfg, &s, NULL));
+    u16 port = server_port(s);
+    CHECK_EQ(sk_publish(port, "bank", "keynote-bank"), 200);
+    CHECK_EQ(sk_call_json(port, "bank", "seed", "[2, 50]"), 200);
+    static wsk c, u;
+    tmsg *m = lc_alloc(sizeof *m);
+    lc_buf q;
+    lc_buf_init(&q);
+    CHECK(wsk_join(&c, port, "bank", "?compression=None", false)); /* confirmed by default */
+    CHECK(wsk_join(&u, port, "bank", "?compression=None&confirmed=false", false));
+    send_sub(&c, 1, 1, "SELECT * FROM accounts", NULL);
+    send_sub(&u, 1, 1, "SELECT * FROM accounts", NULL);
+    CHECK_EQ(wsk_msg(&c, m, 5000), 1);
+    CHECK_EQ(m->tag, NET_SMSG_SUBSCRIBE_APPLIED);
+    CHECK_EQ(wsk_msg(&u, m, 5000), 1);
+    CHECK_EQ(m->tag, NET_SMSG_SUBSCRIBE_APPLIED);
+
+    /* Gate closed: C's call commits, U sees the update at once, C hears nothing — neither
+     * its ReducerResult nor the one-off reply queued behind it — until the fsync passes. */
+    atomic_store(&gate_closed, true);
+    put_transfer(&q, 2, 0, 1, 10);
+    wsk_send(&c, &q);
+    lc_buf_reset(&q);
+    net_proto_put_one_off_query(&q, 3, "SELECT * FROM accounts", 22);
+    wsk_send(&c, &q);
+    CHECK_EQ(wsk_msg(&u, m, 5000), 1);
+    CHECK_EQ(m->tag, NET_SMSG_TRANSACTION_UPDATE);
+    CHECK(has_account(m, 'i', 1, 60));
+    for (int i = 0; i < 500 && atomic_load(&gate_waiting) == 0; i++) usleep(10000);
+    CHECK(atomic_load(&gate_waiting) > 0); /* the log is stuck in fsync */
+    CHECK_EQ(wsk_msg(&c, m, 300), 0);      /* ... and C got nothing */
+    atomic_store(&gate_closed, false);
+    CHECK_EQ(wsk_msg(&c, m, 5000), 1);
+    CHECK_EQ(m->tag, NET_SMSG_REDUCER_RESULT);
+    CHECK_EQ(m->req, 2);
+    CHECK(has_account(m, 'i', 1, 60));
+    CHECK_EQ(wsk_msg(&c, m, 5000), 1);
+    CHECK_EQ(m->tag, NET_SMSG_ONE_OFF_QUERY_RESULT);
+    CHECK_EQ(m->req, 3);
+    CHECK(has_account(m, 'r', 0, 40));
+
+    /* Updates caused by others wait too: U's call, gate closed. */
+    atomic_store(&gate_closed, true);
+    lc_buf_reset(&q);
+    put_transfer(&q, 4, 1, 0, 1);
+    wsk_send(&u, &q);
+    CHECK_EQ(wsk_msg(&u, m, 5000), 1);
+    CHECK_EQ(m->tag, NET_SMSG_REDUCER_RESULT);
+    for (int i = 0; i < 500 && atomic_load(&gate_waiting) == 0; i++) usleep(10000);
+    CHECK_EQ(wsk_msg(&c, m, 300), 0);
+    atomic_store(&gate_closed, false);
+    CHECK_EQ(wsk_msg(&c, m, 5000), 1);
+    CHECK_EQ(m->tag, NET_SMSG_TRANSACTION_UPDATE);
+    CHECK(has_account(m, 'i', 0, 41));
+
+    wsk_close(&c);
+    wsk_close(&u);
+    lc_buf_deinit(&q);
+    lc_free(m);
+    server_stop(s);
+    net_keys_destroy(keys);
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK_EQ(system(cmd), 0);
+}
+
+/* Republishing replaces the module: every set ends with SubscriptionError{request_id: None};
+ * a new subscription afterwards works. */
+TEST(server_sub_republish_resets)
+{
+    net_keys *keys = sk_keys();
+    CHECK(keys != NULL);
+    server_config cfg = {.keys = keys};
+    server *s;
+    CHECK_OK(server_start(&cfg, &s, NULL));
+    u16 port = server_port(s);
+    CHECK_EQ(sk_publish(port, "bank", "keynote-bank"), 200);
+    static wsk a;
+    tmsg *m = lc_alloc(sizeof *m);
+    CHECK(wsk_join(&a, port, "bank", "?compression=None", false));
+    send_sub(&a, 1, 42, "SELECT * FROM accounts", NULL);
+    CHECK_EQ(wsk_msg(&a, m, 5000), 1);
+    CHECK_EQ(m->tag, NET_SMSG_SUBSCRIBE_APPLIED);
+    snprintf(g_auth, sizeof g_auth, "%s", g_minted); /* the owner republishes */
+    CHECK(g_auth[0] != 0);
+    CHECK_EQ(sk_publish(port, "bank", "keynote-bank"), 200);
+    g_auth[0] = 0;
+    CHECK_EQ(wsk_msg(&a, m, 5000), 1);
+    CHECK_EQ(m->tag, NET_SMSG_SUBSCRIPTION_ERROR);
+    CHECK(!m->has_req);
+    CHECK_EQ(m->set, 42);
+    CHECK_EQ(sk_call_json(port, "bank", "seed", "[1, 5]"), 200); /* nothing for A now */
+    send_sub(&a, 2, 43, "SELECT * FROM accounts", NULL);
+    CHECK_EQ(wsk_msg(&a, m, 5000), 1);
+    CHECK_EQ(m->tag, NET_SMSG_SUBSCRIBE_APPLIED);
+    CHECK_EQ(m->set, 43);
+    CHECK(has_account(m, 'r', 0, 5));
+    wsk_close(&a);
+    lc_free(m);
+    server_stop(s);
+    net_keys_destroy(keys);
+}
+
+/* Scheduled reducers run on the worker outside any request: their commits still reach
+ * subscribers (ticker's init arms a one-second interval that bumps tick_count). */
+TEST(server_sub_scheduled_reducer_updates)
+{
+    net_keys *keys = sk_keys();
+    CHECK(keys != NULL);
+    server_config cfg = {.keys = keys};
+    server *s;
+    CHECK_OK(server_start(&cfg, &s, NULL));
+    u16 port = server_port(s);
+    CHECK_EQ(sk_publish(port, "tick", "ticker"), 200);
+    static wsk a;
+    tmsg *m = lc_alloc(sizeof *m);
+    CHECK(wsk_join(&a, port, "tick", "?compression=None", true));
+    send_sub(&a, 1, 1, "SELECT * FROM tick_count", NULL);
+    CHECK_EQ(wsk_msg(&a, m, 5000), 1);
+    CHECK_EQ(m->tag, NET_SMSG_SUBSCRIBE_APPLIED);
+    CHECK_EQ(wsk_msg(&a, m, 5000), 1); /* within about a second */
+    CHECK_EQ(m->tag, NET_SMSG_TRANSACTION_UPDATE);
+    CHECK_EQ(count_rows(m, "tick_count", 'i'), 1);
+    CHECK(memmem(m->rows[0].data, m->rows[0].len, "every_second", 12) != NULL);
+    wsk_close(&a);
+    lc_free(m);
+    server_stop(s);
+    net_keys_destroy(keys);
+}
+
+/* Bodies over 1 KiB go gzip-compressed to a client that asked for Gzip (small ones stay
+ * tag 0), on v2 and on v3 where several messages share one compressed frame. */
+TEST(server_sub_gzip_large_messages)
+{
+    net_keys *keys = sk_keys();
+    CHECK(keys != NULL);
+    server_config cfg = {.keys = keys};
+    server *s;
+    CHECK_OK(server_start(&cfg, &s, NULL));
+    u16 port = server_port(s);
+    CHECK_EQ(sk_publish(port, "bank", "keynote-bank"), 200);
+    CHECK_EQ(sk_call_json(port, "bank", "seed", "[120, 3]"), 200); /* 120 x 12 B of rows */
+    static wsk a, b;
+    tmsg *m = lc_alloc(sizeof *m);
+    CHECK(wsk_join(&a, port, "bank", "?compression=Gzip", false));
+    send_sub(&a, 1, 1, "SELECT * FROM accounts WHERE id < 3", NULL);
+    CHECK_EQ(wsk_msg(&a, m, 5000), 1);
+    CHECK_EQ(a.last_tag, NET_WS_COMPRESS_NONE); /* 3 rows: small */
+    send_sub(&a, 2, 2, "SELECT * FROM accounts WHERE id >= 20", NULL);
+    CHECK_EQ(wsk_msg(&a, m, 5000), 1);
+    CHECK_EQ(a.last_tag, NET_WS_COMPRESS_GZIP);
+    CHECK_EQ(m->tag, NET_SMSG_SUBSCRIBE_APPLIED);
+    CHECK_EQ(m->nrows, 100);
+    CHECK(has_account(m, 'r', 119, 3));
+    /* v3: a Subscribe and a call in one frame; both replies, gzip when large. */
+    CHECK(wsk_join(&b, port, "bank", "?compression=Gzip", true));
+    lc_buf q;
+    lc_buf_init(&q);
+    put_sub(&q, 1, 1, "SELECT * FROM accounts WHERE id >= 20", NULL);
+    put_transfer(&q, 2, 30, 31, 1);
+    wsk_send(&b, &q);
+    CHECK_EQ(wsk_msg(&b, m, 5000), 1);
+    CHECK_EQ(m->tag, NET_SMSG_SUBSCRIBE_APPLIED);
+    CHECK_EQ(b.last_tag, NET_WS_COMPRESS_GZIP);
+    CHECK_EQ(wsk_msg(&b, m, 5000), 1);
+    CHECK_EQ(m->tag, NET_SMSG_REDUCER_RESULT);
+    CHECK(has_account(m, 'i', 31, 4));
+    CHECK_EQ(wsk_msg(&a, m, 5000), 1); /* A's set 2 sees the transfer too */
+    CHECK_EQ(m->tag, NET_SMSG_TRANSACTION_UPDATE);
+    CHECK(has_account(m, 'd', 30, 3) && has_account(m, 'i', 30, 2));
+    lc_buf_deinit(&q);
+    wsk_close(&a);
+    wsk_close(&b);
+    lc_free(m);
+    server_stop(s);
+    net_keys_destroy(keys);
+}
