@@ -8,15 +8,14 @@ import assert from 'node:assert/strict';
 import { DbConnection as Ticker } from '../gen/ticker/index.ts';
 import { type Server, shutdown, startWithModules } from '../lib/server.ts';
 import {
-  connect, needsSubscriptions, rejection, subscribe, waitFor, withTimeout,
+  connect, rejection, subscribe, waitFor, withTimeout,
 } from '../lib/sdk.ts';
 
 let srv: Server;
 before(async () => { srv = await startWithModules('ticker', ['ticker']); });
 after(async () => { await shutdown(srv); });
 
-test('scheduled reducers update subscribers; one-shots fire once; cancel stops a timer', async (t) => {
-  needsSubscriptions(t);
+test('scheduled reducers update subscribers; one-shots fire once; cancel stops a timer', async () => {
   const a = await connect(Ticker.builder, srv.url, 'ticker');
   try {
     const events: string[] = [];
