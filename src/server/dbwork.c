@@ -231,11 +231,31 @@ static void job_publish(dbwork *w, dbjob *j)
 
 static void caller_of(const dbjob *j, host_caller *c)
 {
+    memset(c, 0, sizeof *c); /* no JWT payload: get_jwt reads st_connection_credentials */
     memcpy(c->identity, j->identity, 32);
     memcpy(c->connection_id, j->connection_id, 16);
     c->timestamp_micros = lc_now_micros();
 }
 
+/* HTTP status of a refused call (host_db_call's error). LC_EPERM is a lifecycle reducer
+ * called by name (400) or a private reducer called by someone else than the owner, which
+ * the reference reports as "no such reducer" (404) so private reducers stay invisible; eb's
+ * message is rewritten to say so. */
+static int call_refusal(host_db *db, const char *name, int rc, lc_errbuf *eb)
+{
+    if (rc == LC_ENOTFOUND) return 404;
+    if (rc == LC_ENOMEM || rc == LC_EIO) return 500;
+    if (rc != LC_EPERM) return 400; /* bad args */
+    const host_moddef *def = host_module_def(host_db_module(db));
+    i32 id = host_moddef_reducer_id(def, name, strlen(name));
+    if (id >= 0 && def->reducers[id].lifecycle != HOST_LIFECYCLE_NONE) return 400;
+    lc_errf(eb, LC_ENOTFOUND, "no such reducer: %s", name);
+    return 404;
+}
+
+/* An HTTP call runs inside a connection of its own, as the reference does: client_connected
+ * (a refusal answers 403 and runs nothing), the reducer, then client_disconnected whatever
+ * the reducer did. The connection id is fresh per request. */
 static void job_call_json(dbwork *w, dbjob *j)
 {
     lc_errbuf eb;
@@ -244,14 +264,21 @@ static void job_call_json(dbwork *w, dbjob *j)
         http_text(j, 404, "no such database");
         return;
     }
-    host_caller c;
-    caller_of(j, &c);
+    u128 cid = 0;
+    if (net_connid_generate(&cid)) cid = 1;
+    memcpy(j->connection_id, &cid, 16);
     host_outcome o;
     memset(&o, 0, sizeof o);
-    int rc = host_db_call_json(db, j->fn, (const char *)j->in, j->in_len, &c, &o, &eb);
-    if (rc == LC_ENOTFOUND) http_text(j, 404, eb.msg);
-    else if (rc == LC_ENOMEM || rc == LC_EIO) http_text(j, 500, eb.msg);
-    else if (rc) http_text(j, 400, eb.msg); /* bad args, lifecycle reducer by name */
+    int rc = host_db_connect(db, j->identity, j->connection_id, &o, &eb);
+    if (rc || o.kind != HOST_OUTCOME_COMMITTED) {
+        http_text(j, rc == LC_ENOMEM || rc == LC_EIO ? 500 : 403, rc ? eb.msg : o.message);
+        return;
+    }
+    host_caller c;
+    caller_of(j, &c);
+    memset(&o, 0, sizeof o);
+    rc = host_db_call_json(db, j->fn, (const char *)j->in, j->in_len, &c, &o, &eb);
+    if (rc) http_text(j, call_refusal(db, j->fn, rc, &eb), eb.msg);
     else if (o.kind == HOST_OUTCOME_COMMITTED) {
         net_http_write_response(&j->out, 200, NULL, NULL, 0, j->keep_alive, NULL, 0);
         j->ok = true;
@@ -260,6 +287,10 @@ static void job_call_json(dbwork *w, dbjob *j)
     } else {
         http_text(j, 530, o.message);
     }
+    host_outcome od;
+    memset(&od, 0, sizeof od);
+    if (host_db_disconnect(db, j->identity, j->connection_id, &od, &eb))
+        LC_LOG_W("server", "HTTP call on %s: client_disconnected failed: %s", j->db, eb.msg);
 }
 
 /* Replies of a job on db wait (confirmed reads) for everything committed so far. */
@@ -285,7 +316,10 @@ static void job_call_bsatn(dbwork *w, dbjob *j)
         rc = lc_errf(&eb, LC_ENOTFOUND, "no database named %s is attached to this server", j->db);
     host_caller c;
     caller_of(j, &c);
-    if (!rc) rc = host_db_call(db, j->fn, j->in, j->in_len, &c, &o, &eb);
+    if (!rc) {
+        rc = host_db_call(db, j->fn, j->in, j->in_len, &c, &o, &eb);
+        if (rc) (void)call_refusal(db, j->fn, rc, &eb); /* private reducers stay invisible */
+    }
     if (db) job_mark(w, j, db);
     if (!rc && o.kind == HOST_OUTCOME_COMMITTED) { /* Ok, with the caller's own updates */
         subs_put_reducer_ok(&j->out, j->request_id, c.timestamp_micros, j->fan);
@@ -328,7 +362,8 @@ static void job_lifecycle(dbwork *w, dbjob *j)
     host_outcome o;
     memset(&o, 0, sizeof o);
     int rc = j->kind == DBJOB_CONNECT
-                 ? host_db_connect(db, j->identity, j->connection_id, &o, &eb)
+                 ? host_db_connect_jwt(db, j->identity, j->connection_id, j->in,
+                                       (u32)j->in_len, &o, &eb)
                  : host_db_disconnect(db, j->identity, j->connection_id, &o, &eb);
     j->ok = rc == 0 && o.kind == HOST_OUTCOME_COMMITTED;
     if (!j->ok)

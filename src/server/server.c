@@ -558,7 +558,7 @@ static void on_durable(void *user)
 /* Remembers the client and queues client_connected (its refusal, or an unknown database,
  * answers the upgrade with an HTTP error instead). False: not a database name (404). */
 static bool ws_connect(conn *c, const net_http_request *req, const u8 wire[32],
-                       const u8 cid[16])
+                       const u8 cid[16], const char *jwt, size_t jwt_len)
 {
     const char *name = req->path + strlen("/v1/database/");
     size_t nn = req->path_len - strlen("/v1/database/") - strlen("/subscribe");
@@ -572,6 +572,12 @@ static bool ws_connect(conn *c, const net_http_request *req, const u8 wire[32],
     memcpy(j->db, c->db, sizeof j->db);
     memcpy(j->identity, wire, 32);
     memcpy(j->connection_id, cid, 16);
+    if (jwt && jwt_len) { /* the token's claims, for the module's get_jwt */
+        j->in = lc_alloc(jwt_len);
+        if (!j->in) { dbjob_free(j); return false; }
+        memcpy(j->in, jwt, jwt_len);
+        j->in_len = jwt_len;
+    }
     if (conn_submit(c, j)) c->conn_state = 1;
     return true;
 }
@@ -605,7 +611,8 @@ static bool conn_upgrade(conn *c, const net_http_request *req, lc_buf *out)
     }
     const char *tok;
     size_t tn;
-    char *minted = NULL;
+    char *minted = NULL, *jwt = NULL;
+    size_t jwt_len = 0;
     net_identity id;
     i64 now_s = lc_now_micros() / 1000000;
     int rc = net_http_bearer_token(req, &tok, &tn);
@@ -617,6 +624,9 @@ static bool conn_upgrade(conn *c, const net_http_request *req, lc_buf *out)
             return false;
         }
         id = cl2.identity;
+        jwt = cl2.payload;
+        jwt_len = cl2.payload_len;
+        cl2.payload = NULL; /* now ours: freed below */
         net_token_claims_deinit(&cl2);
     } else if (rc == LC_ENOTFOUND &&
                net_token_mint_new(cfg->keys, cfg->issuer, now_s, &minted, &id, &eb) == 0) {
@@ -634,7 +644,9 @@ static bool conn_upgrade(conn *c, const net_http_request *req, lc_buf *out)
     if (net_connid_generate(&connid)) connid = 1;
     memcpy(cid, &connid, 16); /* little-endian on the wire */
     net_identity_to_wire(&id, wire);
-    if (!ws_connect(c, req, wire, cid)) {
+    bool found = ws_connect(c, req, wire, cid, jwt, jwt_len);
+    lc_free(jwt);
+    if (!found) {
         lc_free(minted);
         net_http_write_response(out, 404, "text/plain", "database not found", 18, false, NULL, 0);
         return false;

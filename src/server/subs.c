@@ -572,6 +572,9 @@ static int fan_push(subs_fan *f, const void *owner, u64 tx_end, size_t off)
 /* One TransactionUpdate per client (the caller's sets go to f->caller instead). */
 static int fan_emit(subs *s, subs_fan *f, const void *caller, u64 tx_end)
 {
+    size_t need = 0; /* one allocation for the whole fan-out instead of doubling */
+    for (u32 i = 0; i < s->ntup; i++) need += s->tup[i].q->enc.len + s->tup[i].q->table_len + 24;
+    if (!lc_buf_reserve(&f->data, need)) return LC_ENOMEM;
     for (u32 i = 0, k; i < s->ntup; i = k) {
         for (k = i + 1; k < s->ntup && s->tup[k].c == s->tup[i].c;) k++;
         const subs_client *c = s->tup[i].c;

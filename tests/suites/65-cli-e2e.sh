@@ -100,6 +100,11 @@ expect "call send_message" A call chat send_message hello
 expect "call send_message json" A call chat send_message '"second"'
 expect "call send_message 3" A call chat send_message '"third"'
 refuse "call unknown reducer" A call chat no_such_reducer
+# an HTTP call runs inside its own connection (client_connected, reducer, client_disconnected)
+expect "call set_name over HTTP" A call chat set_name alice
+expect "sql user after HTTP call" A sql chat "SELECT name, online FROM user" --json
+has "the HTTP caller's user row" '"alice"'
+has "client_disconnected ran after the call" 'false'
 refuse "call on a missing database" A call nodb send_message x
 expect "sql select" A sql chat "SELECT * FROM message"
 has "sql select" '"hello"'
@@ -168,6 +173,10 @@ refuse "B cannot write with SQL" B sql chat "DELETE FROM message"
 refuse "B cannot read logs" B logs chat
 refuse "B cannot read a private table" B sql ticker "SELECT * FROM tick_timer"
 refuse "B cannot read system tables" B sql chat "SELECT * FROM st_table"
+refuse "B cannot call a private reducer" B call ticker tick 1
+grep -q "no such reducer" "$T/errout" && ok || bad "private reducer visible to B: $(cat "$T/errout")"
+refuse "A cannot call a lifecycle reducer by name" A call chat identity_connected
+grep -q "HTTP 400" "$T/errout" && ok || bad "lifecycle by name: $(cat "$T/errout")"
 expect "B can read a public table" B sql chat "SELECT * FROM message"
 has "B reads public rows" '"hello"'
 expect "B identity" B identity

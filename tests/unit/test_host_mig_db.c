@@ -125,6 +125,8 @@ static void w_reducer(lc_buf *b, const char *name, bool is_public)
     lc_buf_put_u8(b, LC_T_STRING);
 }
 
+static const char *g_job_fn = "insert_tx"; /* the function job's schedule names */
+
 /* The schedule table job(scheduled_id u64 primary key auto_inc, at ScheduleAt), type ref 1. */
 static void w_job_type(lc_buf *b)
 {
@@ -226,7 +228,7 @@ static void mini_desc(lc_buf *b, bool with_w, bool private_proc, bool with_job)
         lc_buf_put_u8(b, 1);
         w_str(b, "job");
         lc_buf_put_u16(b, 1);
-        w_str(b, "insert_tx");
+        w_str(b, g_job_fn);
     }
 }
 
@@ -623,6 +625,13 @@ TEST(host_db_scheduled_procedure)
     u8 row[17] = {1, 0, 0, 0, 0, 0, 0, 0, 1};
     CHECK_ERR(host_db_call_procedure(db, "insert_tx", row, sizeof row, &c, NULL, &o, &eb),
               LC_EPERM);
+    /* changing the schedule of a kept table is refused, naming the table */
+    lc_buf_reset(&w);
+    g_job_fn = "answer";
+    mini_module_ex(&w, false, false, true, 8);
+    g_job_fn = "insert_tx";
+    CHECK_ERR(host_db_publish(db, w.data, w.len, OWNER, NULL, &eb), LC_EINVALID);
+    CHECK(strstr(eb.msg, "table job: changing a table's schedule is not supported") != NULL);
     /* a republish without the (now empty) schedule table removes it and its st_scheduled row;
      * while it holds a row the removal is refused */
     CHECK_EQ(db_count(db, "st_scheduled"), 1);

@@ -624,8 +624,10 @@ TEST(server_db_ws_connect_refused)
     CHECK_EQ(body.data[0], NET_SMSG_REDUCER_RESULT);
     CHECK_EQ(body.data[13], NET_REDUCER_OK);
     wsc_close(&a);
+    CHECK_EQ(call_json(port, "ht", "on_connect", "[]", out, sizeof out), 400); /* lifecycle */
     CHECK_EQ(call_json(port, "ht", "add", "[\"refuse\", 1]", out, sizeof out), 200);
-    CHECK_EQ(call_json(port, "ht", "on_connect", "[]", out, sizeof out), 400);
+    /* an HTTP call connects first: a refusing client_connected answers 403, runs nothing */
+    CHECK_EQ(call_json(port, "ht", "add", "[\"x\", 1]", out, sizeof out), 403);
     CHECK_EQ(wsc_open_db(&b, port, "ht", "?compression=None"), 403); /* no 101 */
     wsc_close(&b);
     lc_buf_deinit(&m);

@@ -492,14 +492,32 @@ TEST(server_sub_chat_deltas)
     CHECK_EQ(m->outcome, NET_REDUCER_ERR);
     CHECK(strstr(m->text, "Messages must not be empty") != NULL);
 
-    /* An HTTP call is a transaction without a WebSocket caller: A gets it, B's :sender set
-     * does not match (the HTTP caller is anonymous) and its user set is unaffected: B gets
-     * nothing, which the next exchange proves. */
+    /* An HTTP call runs inside a connection of its own (as the reference): three commits,
+     * client_connected (the anonymous caller's user row, online), the reducer, then
+     * client_disconnected (that row offline). A sees all three in commit order; B's set 4
+     * (online users) sees the caller come and go; its :sender set does not match the
+     * anonymous caller and nothing else reaches B, which the next exchange proves. */
     CHECK_EQ(sk_call_json(port, "chat", "send_message", "[\"from http\"]"), 200);
+    CHECK_EQ(wsk_msg(&a, m, 5000), 1);
+    CHECK_EQ(m->tag, NET_SMSG_TRANSACTION_UPDATE);
+    CHECK_EQ(count_rows(m, "user", 'i'), 1);
+    CHECK_EQ(count_rows(m, "message", 'i'), 0);
     CHECK_EQ(wsk_msg(&a, m, 5000), 1);
     CHECK_EQ(m->tag, NET_SMSG_TRANSACTION_UPDATE);
     CHECK_EQ(count_rows(m, "message", 'i'), 1);
     CHECK(memmem(m->rows[0].data, m->rows[0].len, "from http", 9) != NULL);
+    CHECK_EQ(wsk_msg(&a, m, 5000), 1);
+    CHECK_EQ(m->tag, NET_SMSG_TRANSACTION_UPDATE);
+    CHECK_EQ(count_rows(m, "user", 'd'), 1);
+    CHECK_EQ(count_rows(m, "user", 'i'), 1);
+    CHECK_EQ(wsk_msg(&b, m, 5000), 1);
+    CHECK_EQ(m->tag, NET_SMSG_TRANSACTION_UPDATE);
+    CHECK_EQ(m->nrows, 1);
+    CHECK_EQ(count_rows(m, "user", 'i'), 1);
+    CHECK_EQ(wsk_msg(&b, m, 5000), 1);
+    CHECK_EQ(m->tag, NET_SMSG_TRANSACTION_UPDATE);
+    CHECK_EQ(m->nrows, 1);
+    CHECK_EQ(count_rows(m, "user", 'd'), 1);
     lc_buf q;
     lc_buf_init(&q);
     net_proto_put_one_off_query(&q, 7, "SELECT * FROM message", 21);
@@ -519,7 +537,7 @@ TEST(server_sub_chat_deltas)
     CHECK_EQ(m->req, 8);
     CHECK_EQ(m->set, 10);
     CHECK_EQ(m->outcome, 0);
-    CHECK_EQ(count_rows(m, "user", 'r'), 2);
+    CHECK_EQ(count_rows(m, "user", 'r'), 3); /* A, B and the HTTP caller */
     CHECK_EQ(count_rows(m, "message", 'r'), 2);
     /* Unknown set now -> SubscriptionError with the request id. */
     wsk_send(&a, &q);
@@ -824,7 +842,8 @@ TEST(server_sub_republish_resets)
 }
 
 /* Scheduled reducers run on the worker outside any request: their commits still reach
- * subscribers (ticker's init arms a one-second interval that bumps tick_count). */
+ * subscribers (ticker's init arms a one-second interval that bumps tick_count). A private
+ * table is invisible to clients. */
 TEST(server_sub_scheduled_reducer_updates)
 {
     net_keys *keys = sk_keys();
@@ -844,6 +863,24 @@ TEST(server_sub_scheduled_reducer_updates)
     CHECK_EQ(m->tag, NET_SMSG_TRANSACTION_UPDATE);
     CHECK_EQ(count_rows(m, "tick_count", 'i'), 1);
     CHECK(memmem(m->rows[0].data, m->rows[0].len, "every_second", 12) != NULL);
+    /* tick_timer is private: a client (not the owner) cannot subscribe to it, and
+     * SELECT * FROM * covers the public tables only. */
+    send_sub(&a, 2, 2, "SELECT * FROM tick_timer", NULL);
+    for (int k = 0; k < 5; k++) { /* skip tick updates that come meanwhile */
+        CHECK_EQ(wsk_msg(&a, m, 5000), 1);
+        if (m->tag != NET_SMSG_TRANSACTION_UPDATE) break;
+    }
+    CHECK_EQ(m->tag, NET_SMSG_SUBSCRIPTION_ERROR);
+    CHECK_EQ(m->set, 2);
+    CHECK(strstr(m->text, "private") != NULL);
+    send_sub(&a, 3, 3, "SELECT * FROM *", NULL);
+    for (int k = 0; k < 5; k++) {
+        CHECK_EQ(wsk_msg(&a, m, 5000), 1);
+        if (m->tag != NET_SMSG_TRANSACTION_UPDATE) break;
+    }
+    CHECK_EQ(m->tag, NET_SMSG_SUBSCRIBE_APPLIED);
+    CHECK_EQ(count_rows(m, "tick_count", 'r'), 1);
+    CHECK_EQ(count_rows(m, "tick_timer", 'r'), 0);
     wsk_close(&a);
     lc_free(m);
     server_stop(s);
