@@ -6,7 +6,8 @@
 #   make test
 #       builds build/$(MODE)/smsg_replay and loadgen; tests/suites/62-ws-client.sh replays the
 #       seeds and runs a small keynote load (4 x 4 calls in flight, 1,000 accounts) against an
-#       in-process server, checking the balance sum recovered from disk.
+#       in-process server, checking the balance sum recovered from disk, and a small fan-out
+#       (20 subscribers, 20 moves/s) that must reach every subscriber.
 #   make bench  (or make $(BUILD)/loadgen)
 #       bench/loadgen.c: the keynote transfer load generator (performance.md §1), see its
 #       header; bench/keynote/run.sh runs it beside PostgreSQL and Redis.
@@ -20,7 +21,7 @@ $(SMSG_REPLAY_BIN): $(BUILD)/tests/fuzz/fuzz_smsg.o $(FUZZ_MAIN) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $< $(FUZZ_MAIN) $(LIB) $(LIBS)
 
 ifneq ($(MODE),fuzz)
-TEST_DEPS += $(SMSG_REPLAY_BIN) $(BUILD)/loadgen
+TEST_DEPS += $(SMSG_REPLAY_BIN) $(BUILD)/loadgen $(BUILD)/fanout
 endif
 
 .PHONY: fuzz-smsg

@@ -12,6 +12,10 @@
  *   3. a full scan.
  * The complete predicate is always re-evaluated on each candidate, so index use is purely an
  * optimisation. Indexes are found by reading st_index (index_id, table_id, ...).
+ * For a restricted caller (sql_exec_opts.restricted) plan_table_add treats a private table as
+ * missing (read from its st_table row), with SpacetimeDB's "no such table" wording; the
+ * row-level-security rules are ANDed in afterwards by plan_rls_apply (rls.c). AND predicates
+ * are kept flat so every conjunct is visible to index selection.
  */
 #include <stdio.h>
 #include <string.h>

@@ -130,6 +130,9 @@ static void query_shape(sub_query *q)
             s->sarg_len = eq.len;
         }
     }
+    /* a join side without a search argument is reached through the other side's (edge) */
+    for (u32 i = 0; i < q->ntab && q->ntab == 2; i++)
+        q->slot[i].has_edge = !q->slot[i].has_sarg && q->slot[1 - i].has_sarg;
 }
 
 /* Takes ownership of f (freed on failure). */
@@ -273,9 +276,14 @@ int sub_query_eval_initial(sub_query *q, store_txn *txn, sub_row_fn fn, void *ct
 int sub_registry_eval_commit(sub_registry *r, store_txn *txn, const store_txdata *td,
                              const sub_delta_sink *sink)
 {
-    int rc = sub_index_candidates(r, td);
     store_txn own;
     bool is_own = false;
+    if (!txn && r->nedges) { /* join-edge probes read the post-commit state */
+        store_read_begin(&own, r->s);
+        txn = &own;
+        is_own = true;
+    }
+    int rc = sub_index_candidates(r, txn, td);
     for (u32 i = 0; i < r->ncand && !rc; i++) {
         sub_query *q = r->cand[i];
         if (q->ntab == 2 && !txn) {
@@ -311,5 +319,9 @@ int sub_query_eval_tx(sub_query *q, const store_txdata *td, const sub_delta_sink
 
 u32 sub_registry_candidate_count(sub_registry *r, const store_txdata *td)
 {
-    return sub_index_candidates(r, td) ? 0 : r->ncand;
+    store_txn txn;
+    if (r->nedges) store_read_begin(&txn, r->s);
+    int rc = sub_index_candidates(r, r->nedges ? &txn : NULL, td);
+    if (r->nedges) store_read_end(&txn);
+    return rc ? 0 : r->ncand;
 }

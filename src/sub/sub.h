@@ -22,8 +22,9 @@
  * (SpacetimeDB disconnects every client then).
  *
  * Incremental evaluation never rescans a table. A commit selects candidate queries through
- * two pruning indexes: queries on a changed table, and queries whose `col = constant` filter
- * matches a changed row's value (sub_int.h). Single-table queries then match the TxData's
+ * pruning indexes (sub_int.h): queries on a changed table, queries whose `col = constant`
+ * filter matches a changed row's value, and join queries reached through a join edge (the
+ * changed row's partner on the other side matches that side's `col = constant`). Single-table queries then match the TxData's
  * deleted and inserted rows of their table; since a TxData is net this is exactly
  * diff(result before, result after). Join queries apply the eight delta fragments over both
  * sides with index lookups into the post-commit state (sub_eval.c) and report rows with bag

@@ -176,9 +176,77 @@ static void sarg_remove(sub_registry *r, const sub_slot *s, sub_query *q)
     }
 }
 
+/* ---- join edges ---- */
+
+static u32 edge_lower(const sub_registry *r, u32 table_id)
+{
+    u32 lo = 0, hi = r->nedges;
+    while (lo < hi) {
+        u32 mid = lo + (hi - lo) / 2;
+        if (r->edges[mid].table_id < table_id) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+/* The edge from slot i of q (shared by shape), referenced once more; its uid in *out_uid. */
+static int edge_ref(sub_registry *r, const sub_query *q, u32 i, u32 *out_uid)
+{
+    u32 o = 1 - i, tid = q->slot[i].table_id;
+    sub_edge e = {0, tid, q->join_col[i], q->join_ix[o], q->slot[o].sarg_col,
+                  sql_filter_row_type(q->filter, i), sql_filter_row_type(q->filter, o), 1};
+    u32 at = edge_lower(r, tid);
+    for (u32 k = at; k < r->nedges && r->edges[k].table_id == tid; k++) {
+        sub_edge *x = &r->edges[k];
+        if (x->col == e.col && x->other_ix == e.other_ix && x->other_col == e.other_col) {
+            x->refs++;
+            *out_uid = x->uid;
+            return 0;
+        }
+    }
+    if (grow((void **)&r->edges, &r->capedges, r->nedges + 1, sizeof *r->edges))
+        return LC_ENOMEM;
+    e.uid = r->edge_uid_next++ & ~SUB_EDGE_KEY;
+    memmove(&r->edges[at + 1], &r->edges[at], sizeof *r->edges * (r->nedges - at));
+    r->edges[at] = e;
+    r->nedges++;
+    *out_uid = e.uid;
+    return 0;
+}
+
+static void edge_unref(sub_registry *r, u32 table_id, u32 uid)
+{
+    for (u32 k = edge_lower(r, table_id); k < r->nedges && r->edges[k].table_id == table_id;
+         k++) {
+        if (r->edges[k].uid != uid) continue;
+        if (--r->edges[k].refs == 0) {
+            memmove(&r->edges[k], &r->edges[k + 1], sizeof *r->edges * (r->nedges - k - 1));
+            r->nedges--;
+        }
+        return;
+    }
+}
+
+/* The hash key under which slot i of q is filed through its edge. */
+static sub_slot edge_key(const sub_query *q, u32 i)
+{
+    const sub_slot *o = &q->slot[1 - i];
+    sub_slot k = *o;
+    k.table_id = SUB_EDGE_KEY | q->slot[i].edge_uid;
+    return k;
+}
+
 static int slot_add(sub_registry *r, sub_query *q, u32 i)
 {
-    const sub_slot *s = &q->slot[i];
+    sub_slot *s = &q->slot[i];
+    if (s->has_edge) {
+        int rc = edge_ref(r, q, i, &s->edge_uid);
+        if (rc) return rc;
+        sub_slot k = edge_key(q, i);
+        rc = sarg_add(r, &k, q);
+        if (rc) edge_unref(r, s->table_id, s->edge_uid);
+        return rc;
+    }
     if (!s->has_sarg) return tab_add(r, s->table_id, q);
     int rc = col_ref(r, s->table_id, s->sarg_col, sql_filter_row_type(q->filter, i));
     if (rc) return rc;
@@ -190,6 +258,12 @@ static int slot_add(sub_registry *r, sub_query *q, u32 i)
 static void slot_remove(sub_registry *r, sub_query *q, u32 i)
 {
     const sub_slot *s = &q->slot[i];
+    if (s->has_edge) {
+        sub_slot k = edge_key(q, i);
+        sarg_remove(r, &k, q);
+        edge_unref(r, s->table_id, s->edge_uid);
+        return;
+    }
     if (!s->has_sarg) {
         tab_remove(r, s->table_id, q);
         return;
@@ -228,6 +302,7 @@ void sub_index_deinit(sub_registry *r)
     lc_free(r->sarg);
     lc_free(r->tab);
     lc_free(r->cols);
+    lc_free(r->edges);
     lc_free(r->cand);
 }
 
@@ -262,7 +337,41 @@ static int rows_probe(sub_registry *r, const sub_sarg_col *c, const store_rows *
     return 0;
 }
 
-int sub_index_candidates(sub_registry *r, const store_txdata *td)
+/* The queries reached through edge e by the changed rows: each row's join value probes the
+ * other side's index (post-commit rows), and each found row's search-argument value is looked
+ * up under the edge's key. */
+static int edge_probe(sub_registry *r, store_txn *txn, const sub_edge *e, const store_rows *rows)
+{
+    u32 key = SUB_EDGE_KEY | e->uid;
+    for (u32 i = 0; i < rows->count; i++) {
+        u32 klen, olen, vlen;
+        const u8 *k = row_col(e->rt, rows->bytes + rows->offs[i], e->col, &klen), *orow;
+        store_iter it;
+        int rc = store_index_point(txn, e->other_ix, k, klen, &it);
+        while (rc == 0 && store_iter_next(&it, &orow, &olen)) {
+            const u8 *v = row_col(e->other_rt, orow, e->other_col, &vlen);
+            const sub_sarg_node *n =
+                sarg_find(r, sarg_hash(key, e->other_col, v, vlen), key, e->other_col, v, vlen);
+            for (u32 q = 0; n && q < n->nq && !rc; q++) rc = cand_push(r, n->qs[q]);
+        }
+        store_iter_close(&it);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+static int edges_visit(sub_registry *r, store_txn *txn, const store_txdata_table *tt)
+{
+    for (u32 i = edge_lower(r, tt->table_id);
+         i < r->nedges && r->edges[i].table_id == tt->table_id; i++) {
+        int rc = edge_probe(r, txn, &r->edges[i], &tt->deletes);
+        if (!rc) rc = edge_probe(r, txn, &r->edges[i], &tt->inserts);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+int sub_index_candidates(sub_registry *r, store_txn *txn, const store_txdata *td)
 {
     r->epoch++;
     r->ncand = 0;
@@ -277,6 +386,8 @@ int sub_index_candidates(sub_registry *r, const store_txdata *td)
             if (!rc) rc = rows_probe(r, &r->cols[i], &tt->inserts);
             if (rc) return rc;
         }
+        int rc = edges_visit(r, txn, tt);
+        if (rc) return rc;
     }
     return 0;
 }

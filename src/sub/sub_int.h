@@ -8,10 +8,18 @@
  *     queries having a top-level conjunct `column = constant` on that slot (the first one);
  *   - otherwise the by-table list, sorted by table id, of queries that any change to that table
  *     may affect.
- * A commit visits the by-table entries of each changed table, and, for each column of that
- * table appearing in some search argument (the sarg column list, sorted by table id, with
- * reference counts), looks up each changed row's value in that column. Every query reached is
- * evaluated once (a per-registry epoch marks queries already taken).
+ *   - for a join slot without a search argument whose OTHER slot has one (`SELECT a.* FROM a
+ *     JOIN b ON a.x = b.y WHERE b.z = v`): a join edge (a, x, b's index on y, z), shared by
+ *     every query of that shape, with the query filed in the same hash under (edge, z, v).
+ * A commit visits the by-table entries of each changed table; for each column of that table
+ * appearing in some search argument (the sarg column list, sorted by table id, with reference
+ * counts) it looks up each changed row's value in that column; for each join edge from that
+ * table it probes the other side's index with each changed row's x (post-commit state) and
+ * looks up the found rows' z. Every query reached is evaluated once (a per-registry epoch
+ * marks queries already taken). Why the edge is enough: a delta pair either has a changed b
+ * row, whose z = v finds the query through b's own search argument, or a changed a row and a
+ * post-commit b row with z = v, which the edge probe finds (SpacetimeDB's JoinEdge, without
+ * its uniqueness requirement).
  */
 #ifndef LC_SUB_SUB_INT_H
 #define LC_SUB_SUB_INT_H
@@ -19,9 +27,14 @@
 #include "base/buf.h"
 #include "sub/sub.h"
 
+/* Search-argument hash keys of join edges: table id field = SUB_EDGE_KEY | edge uid. */
+#define SUB_EDGE_KEY 0x80000000u
+
 /* One slot's registration. */
 typedef struct sub_slot {
     u32 table_id;
+    bool has_edge;   /* registered through a join edge (the other slot's search argument) */
+    u32 edge_uid;
     bool has_sarg;   /* registered in the search-argument index (else by table) */
     u16 sarg_col;
     const u8 *sarg_value; /* owned by the filter */
@@ -57,6 +70,16 @@ typedef struct sub_sarg_col {
     const lc_type *rt; /* the table's row type (borrowed from the store, like the filters) */
 } sub_sarg_col;
 
+typedef struct sub_edge {
+    u32 uid;
+    u32 table_id;   /* the side whose changed rows probe */
+    u16 col;        /* its join column */
+    u32 other_ix;   /* the other side's join index */
+    u16 other_col;  /* the other side's search-argument column */
+    const lc_type *rt, *other_rt;
+    u32 refs;
+} sub_edge;
+
 typedef struct sub_sarg_node sub_sarg_node;
 struct sub_sarg_node {
     u64 h;
@@ -88,6 +111,8 @@ struct sub_registry {
     u32 ntab, captab;
     sub_sarg_col *cols; /* sorted by table id */
     u32 ncols, capcols;
+    sub_edge *edges; /* sorted by table id */
+    u32 nedges, capedges, edge_uid_next;
     sub_sarg_node **sarg; /* buckets */
     u32 nsarg, nsarg_nodes;
     u64 epoch;
@@ -99,8 +124,9 @@ struct sub_registry {
 /* sub_index.c */
 int sub_index_add(sub_registry *r, sub_query *q) LC_MUST_USE;
 void sub_index_remove(sub_registry *r, sub_query *q);
-/* Fills r->cand with the queries td may affect (each once). */
-int sub_index_candidates(sub_registry *r, const store_txdata *td) LC_MUST_USE;
+/* Fills r->cand with the queries td may affect (each once). txn: a read of the post-commit
+ * state, needed when r->nedges (join-edge probes). */
+int sub_index_candidates(sub_registry *r, store_txn *txn, const store_txdata *td) LC_MUST_USE;
 void sub_index_deinit(sub_registry *r);
 
 /* sub_eval.c */

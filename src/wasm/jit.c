@@ -452,6 +452,54 @@ static u32 emit_store(jc *c, const lc_wasm_word *p)
     return n;
 }
 
+/* i32/i64 div_s div_u rem_s rem_u (base = the i32 opcode): rax = a, divisor from slot bs
+ * (UINT32_MAX: already in rcx); the result is left in rax. */
+static void emit_divrem(jc *c, u32 base, int W, u32 bs)
+{
+    jbuf *b = &c->b;
+    bool is64 = W != 0;
+    if (bs != UINT32_MAX)
+        ld(b, W, RCX, bs);
+    ins_r(b, 0, W, 0x85, RCX, RCX);  /* test rcx, rcx */
+    trap_if(c, CC_E, TK_DIV0);
+    bool is_signed = base == 0x6d || base == 0x6f;
+    bool is_rem = base >= 0x6f;
+    if (is_signed) {
+        /* b == -1: div traps on INT_MIN, rem is 0; skip the idiv either way. */
+        ins_r(b, 0, W, 0x83, 7, RCX);
+        b1(b, 0xff);
+        size_t jpos = b->len;
+        b1(b, 0x75);  /* jne normal */
+        b1(b, 0);
+        if (is_rem) {
+            ins_r(b, 0, 0, 0x31, RAX, RAX);  /* xor eax, eax */
+        } else {
+            mov_ri(b, RDX, is64 ? 0x8000000000000000ull : 0x80000000u);
+            ins_r(b, 0, W, 0x3b, RAX, RDX);
+            trap_if(c, CC_E, TK_OVF);
+            ins_r(b, 0, W, 0xf7, 3, RAX);    /* neg: x / -1 */
+        }
+        b1(b, 0xeb);  /* jmp done */
+        size_t jdone = b->len;
+        b1(b, 0);
+        if (!b->is_oom)
+            b->p[jpos + 1] = (u8)(b->len - jpos - 2);
+        if (W)
+            b1(b, 0x48);
+        b1(b, 0x99);                          /* cdq / cqo */
+        ins_r(b, 0, W, 0xf7, 7, RCX);         /* idiv rcx */
+        if (is_rem)
+            ins_r(b, 0, W, 0x8b, RAX, RDX);
+        if (!b->is_oom)
+            b->p[jdone] = (u8)(b->len - jdone - 1);
+    } else {
+        ins_r(b, 0, 0, 0x31, RDX, RDX);
+        ins_r(b, 0, W, 0xf7, 6, RCX);         /* div rcx */
+        if (is_rem)
+            ins_r(b, 0, W, 0x8b, RAX, RDX);
+    }
+}
+
 /* Integer binary ops (slot or immediate right operand). Returns false if not one. */
 static bool emit_int_bin(jc *c, u32 op, u64 w, const lc_wasm_word *imm)
 {
@@ -524,45 +572,7 @@ static bool emit_int_bin(jc *c, u32 op, u64 w, const lc_wasm_word *imm)
         return true;
     }
     if (base >= 0x6d && base <= 0x70 && !has_imm) {  /* div_s div_u rem_s rem_u */
-        RHS_RCX();
-        ins_r(b, 0, W, 0x85, RCX, RCX);  /* test rcx, rcx */
-        trap_if(c, CC_E, TK_DIV0);
-        bool is_signed = base == 0x6d || base == 0x6f;
-        bool is_rem = base >= 0x6f;
-        if (is_signed) {
-            /* b == -1: div traps on INT_MIN, rem is 0; skip the idiv either way. */
-            ins_r(b, 0, W, 0x83, 7, RCX);
-            b1(b, 0xff);
-            size_t jpos = b->len;
-            b1(b, 0x75);  /* jne normal */
-            b1(b, 0);
-            if (is_rem) {
-                ins_r(b, 0, 0, 0x31, RAX, RAX);  /* xor eax, eax */
-            } else {
-                mov_ri(b, RDX, is64 ? 0x8000000000000000ull : 0x80000000u);
-                ins_r(b, 0, W, 0x3b, RAX, RDX);
-                trap_if(c, CC_E, TK_OVF);
-                ins_r(b, 0, W, 0xf7, 3, RAX);    /* neg: x / -1 */
-            }
-            b1(b, 0xeb);  /* jmp done */
-            size_t jdone = b->len;
-            b1(b, 0);
-            if (!b->is_oom)
-                b->p[jpos + 1] = (u8)(b->len - jpos - 2);
-            if (W)
-                b1(b, 0x48);
-            b1(b, 0x99);                          /* cdq / cqo */
-            ins_r(b, 0, W, 0xf7, 7, RCX);         /* idiv rcx */
-            if (is_rem)
-                ins_r(b, 0, W, 0x8b, RAX, RDX);
-            if (!b->is_oom)
-                b->p[jdone] = (u8)(b->len - jdone - 1);
-        } else {
-            ins_r(b, 0, 0, 0x31, RDX, RDX);
-            ins_r(b, 0, W, 0xf7, 6, RCX);         /* div rcx */
-            if (is_rem)
-                ins_r(b, 0, W, 0x8b, RAX, RDX);
-        }
+        emit_divrem(c, base, W, bs);
         st(b, RAX, d);
         return true;
     }
@@ -834,7 +844,7 @@ static void emit_br_table(jc *c, const lc_wasm_word *p, u32 pos)
     ins_r(b, 0, 0, 0x3b, RAX, RCX);
     ins_r(b, 0, 0, 0x0f47, RAX, RCX);              /* cmova eax, ecx */
     b1(b, 0x48); b1(b, 0x8d); b1(b, 0x0d);         /* lea rcx, [rip + table] */
-    b4(b, 15);                                     /* skips movsxd(4) add(3) jmp(2) + 6? */
+    b4(b, 0);                                      /* patched below */
     size_t lea_end = b->len;
     ins_m(b, 0, 1, 0x63, RAX, RCX, RAX, 2, 0);     /* movsxd rax, [rcx + rax*4] */
     ins_r(b, 0, 1, 0x03, RAX, RCX);                /* add rax, rcx */

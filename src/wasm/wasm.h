@@ -14,6 +14,13 @@
  *                            segments applied, start function run).
  *   lc_wasm_call             call an exported (or any) function with typed u64 slots.
  *
+ * Execution. On Linux x86-64, lc_wasm_module_load also translates the module into machine
+ * code (wasm/jit.c), which then runs its functions with the interpreter's exact semantics
+ * (results, traps, fuel, limits); LC_WASM_JIT=0 in the environment at load time keeps a
+ * module on the interpreter. Native code uses at most ~1 MiB of the calling thread's stack;
+ * a recursion deeper than that (about 65,000 wasm calls) traps "call stack exhausted" even
+ * when call_depth_max is higher.
+ *
  * Values. Every value crosses this API as a raw 64-bit slot (u64):
  *   i32   zero-extended (the low 32 bits are the value)
  *   i64   the value

@@ -52,11 +52,6 @@ fi
 flags=(--import tsx)
 node -e 'process.exit(typeof WebSocket === "undefined" ? 1 : 0)' 2>/dev/null ||
     flags+=(--experimental-websocket)
-# Until the server has subscriptions, the tests that need them run as TODO (probe.ts).
-E2E_NO_SUBSCRIPTIONS=$(cd "$dir" && node "${flags[@]}" probe.ts 2>/dev/null)
-export E2E_NO_SUBSCRIPTIONS
-[ -z "$E2E_NO_SUBSCRIPTIONS" ] ||
-    echo "e2e-ts: the server refuses subscriptions ($E2E_NO_SUBSCRIPTIONS): those tests are TODO"
 start=$(date +%s)
 (cd "$dir" && timeout "${E2E_SUITE_TIMEOUT_S:-600}" node "${flags[@]}" --test \
     --test-reporter=tap test/*.test.ts) >"$log" 2>&1

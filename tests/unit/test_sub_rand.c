@@ -190,7 +190,7 @@ typedef struct world {
     u32 tid[NT];
     sub_registry *reg;
     subscriber sub[NSUB];
-    const char *rls[4];
+    const char *rls[5];
     u32 nrls;
     sub_query *dq[NSUB]; /* distinct queries */
     u32 ndq;
@@ -333,12 +333,13 @@ static const char *const rule_pool[] = {
     "SELECT * FROM b WHERE w > 1",
     "SELECT a.* FROM a WHERE a.v <> 0",
     "SELECT * FROM a WHERE who = :sender OR k = 2",
+    "SELECT * FROM b WHERE b.k = 1", /* alone, a search argument for b */
 };
 
 static void world_rules(world *w)
 {
     w->nrls = 0;
-    for (u32 i = 0; i < 4; i++)
+    for (u32 i = 0; i < 5; i++)
         if (rnd(2)) w->rls[w->nrls++] = rule_pool[i];
 }
 

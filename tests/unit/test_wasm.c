@@ -379,6 +379,81 @@ TEST(wasm_deep_recursion_traps_cleanly)
     }
 }
 
+/* A function the native-code compiler refuses (a load offset above its 2 GiB immediate
+ * range) called from native code: the call goes through a thunk into the interpreter, which
+ * calls back into native code, alternately, 100 levels deep; the result, the fuel used and
+ * the depth-limit trap must match the interpreter alone. Source (wat2wasm --debug-names):
+ * (module
+ *   (memory 1)
+ *   (func $big (param i32) (result i32)
+ *     (i32.load offset=0x7ffffff0 (local.get 0)))
+ *   (func (export "callbig") (param i32) (result i32)
+ *     (i32.add (call $big (local.get 0)) (i32.const 1)))
+ *   (func $rec (export "deep") (param i32) (result i32)
+ *     (if (result i32) (i32.eqz (local.get 0))
+ *       (then (i32.const 7))
+ *       (else (i32.add (call $bigrec (i32.sub (local.get 0) (i32.const 1))) (i32.const 1)))))
+ *   (func $bigrec (param i32) (result i32)
+ *     (if (i32.eq (local.get 0) (i32.const -5))
+ *       (then (drop (i32.load offset=0x7ffffff0 (i32.const 0)))))
+ *     (call $rec (local.get 0))))
+ */
+/* clang-format off */
+static const u8 mixed_wasm[] = {
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x06, 0x01, 0x60,
+  0x01, 0x7f, 0x01, 0x7f, 0x03, 0x05, 0x04, 0x00, 0x00, 0x00, 0x00, 0x05,
+  0x03, 0x01, 0x00, 0x01, 0x07, 0x12, 0x02, 0x07, 0x63, 0x61, 0x6c, 0x6c,
+  0x62, 0x69, 0x67, 0x00, 0x01, 0x04, 0x64, 0x65, 0x65, 0x70, 0x00, 0x02,
+  0x0a, 0x46, 0x04, 0x0b, 0x00, 0x20, 0x00, 0x28, 0x02, 0xf0, 0xff, 0xff,
+  0xff, 0x07, 0x0b, 0x09, 0x00, 0x20, 0x00, 0x10, 0x00, 0x41, 0x01, 0x6a,
+  0x0b, 0x15, 0x00, 0x20, 0x00, 0x45, 0x04, 0x7f, 0x41, 0x07, 0x05, 0x20,
+  0x00, 0x41, 0x01, 0x6b, 0x10, 0x03, 0x41, 0x01, 0x6a, 0x0b, 0x0b, 0x18,
+  0x00, 0x20, 0x00, 0x41, 0x7b, 0x46, 0x04, 0x40, 0x41, 0x00, 0x28, 0x02,
+  0xf0, 0xff, 0xff, 0xff, 0x07, 0x1a, 0x0b, 0x20, 0x00, 0x10, 0x02, 0x0b,
+  0x00, 0x25, 0x04, 0x6e, 0x61, 0x6d, 0x65, 0x01, 0x13, 0x03, 0x00, 0x03,
+  0x62, 0x69, 0x67, 0x02, 0x03, 0x72, 0x65, 0x63, 0x03, 0x06, 0x62, 0x69,
+  0x67, 0x72, 0x65, 0x63, 0x02, 0x09, 0x04, 0x00, 0x00, 0x01, 0x00, 0x02,
+  0x00, 0x03, 0x00
+};
+/* clang-format on */
+
+static int mixed_call(lc_wasm_instance *inst, const char *name, u64 arg, u64 *out_result,
+                      lc_errbuf *eb)
+{
+    const lc_wasm_func *f = lc_wasm_instance_func(inst, name);
+    if (!f)
+        return LC_ENOTFOUND;
+    return lc_wasm_call(inst, f, &arg, 1, out_result, 1, eb);
+}
+
+TEST(wasm_native_code_calls_refused_function)
+{
+    u64 fuel_used[2];
+    for (int is_interp = 0; is_interp < 2; is_interp++) {
+        lc_wasm_module *m;
+        lc_wasm_instance *inst;
+        lc_errbuf eb;
+        if (is_interp)
+            setenv("LC_WASM_JIT", "0", 1);
+        CHECK_OK(lc_wasm_module_load(mixed_wasm, sizeof(mixed_wasm), NULL, &m, &eb));
+        unsetenv("LC_WASM_JIT");
+        CHECK_OK(lc_wasm_instantiate(m, NULL, NULL, &inst, &eb));
+        u64 res = 0;
+        lc_wasm_instance_set_fuel(inst, 1000000);
+        CHECK_OK(mixed_call(inst, "deep", 100, &res, &eb));
+        CHECK_EQ(res, 107);
+        fuel_used[is_interp] = 1000000 - lc_wasm_instance_fuel(inst);
+        CHECK_ERR(mixed_call(inst, "callbig", 0, &res, &eb), LC_ETRAP_MEM_OOB);
+        CHECK(strstr(eb.msg, "big") != NULL);
+        CHECK_ERR(mixed_call(inst, "deep", 100000, &res, &eb), LC_ETRAP_STACK);
+        CHECK_OK(mixed_call(inst, "deep", 3, &res, &eb));
+        CHECK_EQ(res, 10);
+        lc_wasm_instance_destroy(inst);
+        lc_wasm_module_destroy(m);
+    }
+    CHECK_EQ(fuel_used[0], fuel_used[1]);
+}
+
 TEST(wasm_values_bit_exact)
 {
     fixture f;

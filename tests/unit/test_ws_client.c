@@ -8,8 +8,8 @@
  *     subprotocol and query parameters; a ping gets a pong; fragmented and gzip-compressed
  *     messages are reassembled; a close frame ends the stream with its code; a wrong
  *     Sec-WebSocket-Accept and a non-101 answer are refused with the status.
- *   - Against the real in-process server with keynote-bank: blocking calls (seed, transfer Ok,
- *     insufficient_funds Err with its text), and 200 pipelined
+ *   - Against the real in-process server with keynote-bank: 404 for an unknown database,
+ *     blocking calls (seed, transfer Ok, insufficient_funds Err with its text), and 200 pipelined
  *     calls through the non-blocking API (read/next/flush on a poll loop).
  */
 #include <arpa/inet.h>
@@ -472,12 +472,15 @@ TEST(ws_client_server_keynote_bank)
     u16 port = server_port(s);
     CHECK_EQ(http_post(port, "/v1/database/bank", wasm, wlen), 200);
 
-    /* (An unknown database is upgraded by today's server rather than refused with 404; the
-     * refusal path is covered by the fake server above.) */
-    net_wsc_opts o = {.port = port, .database = "bank", .confirmed = -1};
+    /* An unknown database is refused before the upgrade, with the server's reason. */
+    net_wsc_opts o = {.port = port, .database = "nobank", .confirmed = -1};
     net_wsc *c = NULL;
     int status = 0;
     lc_errbuf eb;
+    CHECK_ERR(net_wsc_connect(&o, &c, &status, &eb), LC_EPROTOCOL);
+    CHECK_EQ(status, 404);
+    CHECK(c == NULL && strstr(eb.msg, "nobank") != NULL);
+    o.database = "bank";
     CHECK_OK(net_wsc_connect(&o, &c, &status, &eb));
     CHECK_EQ(status, 101);
     lc_arena a;

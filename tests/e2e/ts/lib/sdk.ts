@@ -156,14 +156,3 @@ export function installWsTap(): void {
   (globalThis as any).WebSocket = Tapped;
 }
 
-/* ---- while the server is being built ---- */
-/** The server's refusal when it has no subscriptions yet (probe.ts, set by the suite). */
-export const NO_SUBSCRIPTIONS = process.env.E2E_NO_SUBSCRIPTIONS ?? '';
-
-/**
- * Marks a test that needs subscriptions as TODO while the server lacks them: it still runs and
- * its result is shown, but a failure is not counted. No effect once the server has them.
- */
-export function needsSubscriptions(t: { todo(msg?: string): void }): void {
-  if (NO_SUBSCRIPTIONS) t.todo(`server has no subscriptions yet: ${NO_SUBSCRIPTIONS}`);
-}

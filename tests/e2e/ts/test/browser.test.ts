@@ -15,7 +15,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import {
   OUT_DIR, REPO, type Server, makeDataDir, publish, shutdown, startServer, wasmPath,
 } from '../lib/server.ts';
-import { TIMEOUT_MS, needsSubscriptions } from '../lib/sdk.ts';
+import { TIMEOUT_MS } from '../lib/sdk.ts';
 
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const DIST = join(REPO, 'examples/quickstart-chat/client/dist');
@@ -57,8 +57,7 @@ async function openChat(name: string, errors: string[], url = srv!.url + '/'): P
 const lines = (page: Page) => page.$$eval('#messages li.message', (lis) =>
   lis.map((li) => `${li.querySelector('.sender')?.textContent}: ${li.querySelector('.text')?.textContent}`));
 
-test('two browsers chat through lightcone: names, messages both ways, presence', { skip: missing || false }, async (t) => {
-  needsSubscriptions(t);
+test('two browsers chat through lightcone: names, messages both ways, presence', { skip: missing || false }, async () => {
   const errors: string[] = [];
   const alice = await openChat('Alice', errors);
   const bob = await openChat('Bob', errors);
@@ -98,8 +97,7 @@ test('two browsers chat through lightcone: names, messages both ways, presence',
   await alice.context().close();
 });
 
-test('the page from another origin reaches the server through CORS (token preflight)', { skip: missing || false }, async (t) => {
-  needsSubscriptions(t);
+test('the page from another origin reaches the server through CORS (token preflight)', { skip: missing || false }, async () => {
   // a second server only serves the page; the chat database is on the first one
   const pageSrv = await startServer({ dataDir: makeDataDir('browser-origin'), webRoot: DIST });
   try {

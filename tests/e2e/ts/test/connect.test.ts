@@ -65,10 +65,8 @@ test('two anonymous connections get different identities', async () => {
   }
 });
 
-test('an unknown database reaches onConnectError', async (t) => {
-  // the reference answers the upgrade with 404 `no-such-db` not found; Lightcone upgrades
-  // (docs/sdk-compat.md): reported, TODO until the server is fixed
-  t.todo('server mismatch: the upgrade to an unknown database succeeds (docs/sdk-compat.md)');
+test('an unknown database reaches onConnectError', async () => {
+  // the upgrade is answered 404 `no-such-db` not found, as the reference does
   const r = connect(DbConnection.builder, srv.url, 'no-such-db');
   r.then((c) => c.conn.disconnect(), () => {});
   await assert.rejects(r);

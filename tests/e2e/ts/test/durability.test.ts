@@ -12,7 +12,7 @@ import {
   type Server, makeDataDir, publish, removeDir, startServer, wasmPath,
 } from '../lib/server.ts';
 import {
-  connect, hex, installWsTap, needsSubscriptions, sockets, subscribe, waitFor, withTimeout,
+  connect, hex, installWsTap, sockets, subscribe, waitFor, withTimeout,
 } from '../lib/sdk.ts';
 
 installWsTap();
@@ -29,8 +29,7 @@ async function start(dataDir: string, port = 0): Promise<Server> {
   return s;
 }
 
-test('clients survive a server restart by reconnecting with their token', async (t) => {
-  needsSubscriptions(t);
+test('clients survive a server restart by reconnecting with their token', async () => {
   const dir = makeDataDir('restart');
   dirs.push(dir);
   let s = await start(dir);
@@ -69,8 +68,7 @@ test('clients survive a server restart by reconnecting with their token', async 
   }
 });
 
-test('confirmed reads: a resolved reducer call survives kill -9', async (t) => {
-  needsSubscriptions(t);
+test('confirmed reads: a resolved reducer call survives kill -9', async () => {
   const dir = makeDataDir('confirmed');
   dirs.push(dir);
   let s = await start(dir);
@@ -99,8 +97,7 @@ test('confirmed reads: a resolved reducer call survives kill -9', async (t) => {
   }
 });
 
-test('unconfirmed reads still deliver the same updates', async (t) => {
-  needsSubscriptions(t);
+test('unconfirmed reads still deliver the same updates', async () => {
   const dir = makeDataDir('unconfirmed');
   dirs.push(dir);
   const s = await start(dir);

@@ -15,7 +15,7 @@ import { DbConnection as Chat } from '../gen/quickstart-chat/index.ts';
 import { DbConnection as Bank } from '../gen/keynote-bank/index.ts';
 import { type Server, shutdown, startWithModules } from '../lib/server.ts';
 import {
-  connect, hex, needsSubscriptions, rejection, subscribe, waitFor, withTimeout,
+  connect, hex, rejection, subscribe, waitFor, withTimeout,
 } from '../lib/sdk.ts';
 
 let srv: Server;
@@ -26,8 +26,7 @@ const chat = () => connect(Chat.builder, srv.url, 'quickstart-chat');
 const bank = () => connect(Bank.builder, srv.url, 'keynote-bank');
 const texts = (c: Chat) => [...c.db.message.iter()].map((m) => m.text).sort();
 
-test('subscribe delivers the initial rows', async (t) => {
-  needsSubscriptions(t);
+test('subscribe delivers the initial rows', async () => {
   const a = await chat();
   await withTimeout(a.conn.reducers.setName({ name: 'alice' }), 'set_name');
   await withTimeout(a.conn.reducers.sendMessage({ text: 'initial one' }), 'send 1');
@@ -58,8 +57,7 @@ test('subscribe delivers the initial rows', async (t) => {
   }
 });
 
-test("another client's reducer fires onInsert and onUpdate; the caller gets its own", async (t) => {
-  needsSubscriptions(t);
+test("another client's reducer fires onInsert and onUpdate; the caller gets its own", async () => {
   const a = await chat();
   const b = await chat();
   try {
@@ -98,8 +96,7 @@ test("another client's reducer fires onInsert and onUpdate; the caller gets its 
   }
 });
 
-test("onDelete and onUpdate from another client's reducer (keynote-bank seed)", async (t) => {
-  needsSubscriptions(t);
+test("onDelete and onUpdate from another client's reducer (keynote-bank seed)", async () => {
   const a = await bank();
   const b = await bank();
   try {
@@ -132,8 +129,7 @@ test("onDelete and onUpdate from another client's reducer (keynote-bank seed)", 
   }
 });
 
-test('a failing reducer rejects the caller and changes nothing for anyone', async (t) => {
-  needsSubscriptions(t);
+test('a failing reducer rejects the caller and changes nothing for anyone', async () => {
   const a = await bank();
   const b = await bank();
   try {
@@ -180,8 +176,7 @@ test('quickstart-chat reducer errors carry the module message', async () => {
   }
 });
 
-test('unsubscribe drops the rows from the cache and stops the updates', async (t) => {
-  needsSubscriptions(t);
+test('unsubscribe drops the rows from the cache and stops the updates', async () => {
   const a = await chat();
   const b = await chat();
   try {
@@ -210,8 +205,7 @@ test('unsubscribe drops the rows from the cache and stops the updates', async (t
   }
 });
 
-test('several subscriptions at once; a row in two of them is counted once', async (t) => {
-  needsSubscriptions(t);
+test('several subscriptions at once; a row in two of them is counted once', async () => {
   const a = await chat();
   const b = await chat();
   try {
@@ -247,8 +241,7 @@ test('several subscriptions at once; a row in two of them is counted once', asyn
   }
 });
 
-test('a query the server rejects reaches onError and the connection stays usable', async (t) => {
-  needsSubscriptions(t);
+test('a query the server rejects reaches onError and the connection stays usable', async () => {
   const b = await chat();
   try {
     await assert.rejects(subscribe(b.conn, 'SELECT * FROM no_such_table'));

@@ -15,7 +15,7 @@ import { DbConnection as Chat } from '../gen/quickstart-chat/index.ts';
 import MessageRow from '../gen/quickstart-chat/message_table.ts';
 import { type Server, shutdown, startWithModules } from '../lib/server.ts';
 import {
-  TIMEOUT_MS, connect, hex, installWsTap, needsSubscriptions, sockets, subscribe, waitFor,
+  TIMEOUT_MS, connect, hex, installWsTap, sockets, subscribe, waitFor,
   withTimeout,
 } from '../lib/sdk.ts';
 
@@ -30,8 +30,7 @@ before(async () => {
 });
 after(async () => { await shutdown(srv); });
 
-test('gzip: large messages arrive compressed and decode to the right rows', async (t) => {
-  needsSubscriptions(t);
+test('gzip: large messages arrive compressed and decode to the right rows', async () => {
   const b = await connect(Bank.builder, srv.url, 'keynote-bank', { compression: 'gzip' });
   const rec = sockets[sockets.length - 1];
   try {
@@ -54,8 +53,7 @@ test('gzip: large messages arrive compressed and decode to the right rows', asyn
   }
 });
 
-test("compression 'none': every message is tagged 0", async (t) => {
-  needsSubscriptions(t);
+test("compression 'none': every message is tagged 0", async () => {
   const b = await connect(Bank.builder, srv.url, 'keynote-bank', { compression: 'none' });
   const rec = sockets[sockets.length - 1];
   try {
@@ -132,8 +130,7 @@ async function rawSocket(db: string): Promise<{ ws: WebSocket; next: () => Promi
   return { ws, next };
 }
 
-test('one-off query over the v2 protocol returns the rows, errors come back as Err', async (t) => {
-  needsSubscriptions(t);
+test('one-off query over the v2 protocol returns the rows, errors come back as Err', async () => {
   const a = await connect(Chat.builder, srv.url, 'quickstart-chat');
   await withTimeout(a.conn.reducers.sendMessage({ text: 'one-off a' }), 'send');
   await withTimeout(a.conn.reducers.sendMessage({ text: 'one-off b' }), 'send');
