@@ -59,11 +59,27 @@ function exitOf(proc: ChildProcess): Promise<number | null> {
   return new Promise((res) => proc.once('exit', (code) => res(code)));
 }
 
+/* Servers still running when this test process ends (a failed test, a runner timeout) are
+ * killed so none outlives the suite. */
+const running = new Set<ChildProcess>();
+function killRunning(): void {
+  for (const p of running) p.kill('SIGKILL');
+}
+process.on('exit', killRunning);
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    killRunning();
+    process.exit(128 + (sig === 'SIGINT' ? 2 : 15));
+  });
+}
+
 export async function startServer(opts: StartOptions): Promise<Server> {
   mkdirSync(opts.dataDir, { recursive: true });
   const args = ['start', '--listen-addr', `127.0.0.1:${opts.port ?? 0}`, '--data-dir', opts.dataDir];
   if (opts.webRoot) args.push('--web-root', opts.webRoot);
   const proc = spawn(BIN, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  running.add(proc);
+  proc.once('exit', () => running.delete(proc));
   let stderr = '';
   const ready = new Promise<{ url: string; port: number }>((res, rej) => {
     const timer = setTimeout(() => {
