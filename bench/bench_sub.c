@@ -39,6 +39,7 @@
 #include "base/log.h"
 #include "net/proto.h"
 #include "net/ws.h"
+#include "net_test_util.h"
 #include "server/server.h"
 
 typedef struct bcl {
@@ -48,39 +49,6 @@ typedef struct bcl {
     size_t off, len, cap; /* unparsed bytes are buf[off, len) */
     u64 updates; /* TransactionUpdates received */
 } bcl;
-
-static int tcp_to(u16 port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, (struct sockaddr *)&a, sizeof a)) {
-        close(fd);
-        return -1;
-    }
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    return fd;
-}
-
-static int http_post(u16 port, const char *path, const void *body, size_t n)
-{
-    int fd = tcp_to(port);
-    if (fd < 0) return -1;
-    char head[256];
-    int hl = snprintf(head, sizeof head, "POST %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-                      "Content-Length: %zu\r\n\r\n", path, n);
-    if (write(fd, head, (size_t)hl) != hl || (n && write(fd, body, n) != (ssize_t)n)) {
-        close(fd);
-        return -1;
-    }
-    char out[1024];
-    ssize_t r = read(fd, out, sizeof out - 1);
-    close(fd);
-    if (r < 12) return -1;
-    out[r] = 0;
-    return atoi(out + 9);
-}
 
 /* Next complete binary message body (without the compression tag); 1, 0 need more, -1. */
 static int bcl_next(bcl *c, const u8 **body, size_t *n)
@@ -131,7 +99,7 @@ static const char *g_db = "fanout";
 static bool bcl_open(bcl *c, u16 port)
 {
     memset(c, 0, sizeof *c);
-    c->fd = tcp_to(port);
+    c->fd = net_test_connect(port);
     if (c->fd < 0) return false;
     char req[512];
     snprintf(req, sizeof req,
@@ -400,8 +368,8 @@ static int keynote_main(int argc, char **argv, net_keys *keys, u8 *wasm, size_t 
     lc_errbuf eb;
     if (server_start(&cfg, &s, &eb)) return 1;
     u16 port = server_port(s);
-    if (http_post(port, "/v1/database/bank", wasm, wl) != 200 ||
-        http_post(port, "/v1/database/bank/call/seed", "[100000, 1000000000]", 20) != 200)
+    if (net_test_post(port, "/v1/database/bank", wasm, wl) != 200 ||
+        net_test_post(port, "/v1/database/bank/call/seed", "[100000, 1000000000]", 20) != 200)
         return 1;
     printf("bench_sub keynote: %u connections x %u in flight, transfer(uniform, 1), %.1f s each, "
            "database on disk (%s)\n", conns, inflight, secs, dir);
@@ -452,8 +420,8 @@ int main(int argc, char **argv)
     u16 port = server_port(s);
     size_t wl;
     u8 *wasm = read_file("build/wasm/fanout.wasm", &wl);
-    if (!wasm || http_post(port, "/v1/database/fanout", wasm, wl) != 200 ||
-        http_post(port, "/v1/database/fanout/call/seed", "[10000, 10]", 11) != 200) {
+    if (!wasm || net_test_post(port, "/v1/database/fanout", wasm, wl) != 200 ||
+        net_test_post(port, "/v1/database/fanout/call/seed", "[10000, 10]", 11) != 200) {
         fprintf(stderr, "publish/seed failed (run `make examples` first)\n");
         return 1;
     }

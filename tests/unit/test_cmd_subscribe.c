@@ -19,30 +19,9 @@
 #include "base/alloc.h"
 #include "cli/cli.h"
 #include "harness.h"
+#include "net_test_util.h"
 #include "host/host_test_util.h"
 #include "server/server.h"
-
-static int post(u16 port, const char *path, const void *body, size_t n)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, (struct sockaddr *)&a, sizeof a)) {
-        close(fd);
-        return -1;
-    }
-    char head[512];
-    int hl = snprintf(head, sizeof head, "POST %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-                      "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n", path, n);
-    bool ok = write(fd, head, (size_t)hl) == hl && write(fd, body, n) == (ssize_t)n;
-    char out[2048] = "";
-    size_t got = 0;
-    ssize_t r;
-    while (ok && got < sizeof out - 1 && (r = read(fd, out + got, sizeof out - 1 - got)) > 0)
-        got += (size_t)r;
-    close(fd);
-    return got >= 12 ? atoi(out + 9) : -1;
-}
 
 typedef struct sub_job {
     int rc;
@@ -86,7 +65,7 @@ static int run_subscribe(u16 port, sub_job *j, const char *out_path, bool do_tra
     for (int i = 0; do_transfer && i < 200; i++) {
         fflush(stdout);
         if (file_text(out_path, text, sizeof text) && strchr(text, '\n')) {
-            post(port, "/v1/database/bank/call/transfer", "[0, 1, 30]", 10);
+            net_test_post(port, "/v1/database/bank/call/transfer", "[0, 1, 30]", 10);
             break;
         }
         usleep(50 * 1000);
@@ -117,8 +96,8 @@ TEST(cmd_subscribe_initial_and_update)
     CHECK_OK(server_start(&sc, &s, NULL));
     u16 port = server_port(s);
     snprintf(url, sizeof url, "http://127.0.0.1:%u", port);
-    CHECK_EQ(post(port, "/v1/database/bank", wasm, wlen), 200);
-    CHECK_EQ(post(port, "/v1/database/bank/call/seed", "[3, 100]", 8), 200);
+    CHECK_EQ(net_test_post(port, "/v1/database/bank", wasm, wlen), 200);
+    CHECK_EQ(net_test_post(port, "/v1/database/bank/call/seed", "[3, 100]", 8), 200);
 
     sub_job j = {0, 9, {"subscribe", "bank", "SELECT * FROM accounts", "-n", "1", "-t", "20", "-s",
                      url}};

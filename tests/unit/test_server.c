@@ -18,6 +18,7 @@
 #include "base/alloc.h"
 #include "base/clock.h"
 #include "harness.h"
+#include "net_test_util.h"
 #include "net/proto.h"
 #include "net/ws.h"
 #include "server/server.h"
@@ -211,23 +212,11 @@ typedef struct wsc {
     size_t pend_len;
 } wsc;
 
-static int tcp_connect(u16 port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, (struct sockaddr *)&a, sizeof a)) {
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
-
 /* Upgrades; returns the HTTP status line code (101 on success). */
 static int wsc_open_db(wsc *w, u16 port, const char *db, const char *query)
 {
     memset(w, 0, sizeof *w);
-    w->fd = tcp_connect(port);
+    w->fd = net_test_connect(port);
     if (w->fd < 0) return -1;
     char req[2048];
     int n = snprintf(req, sizeof req,

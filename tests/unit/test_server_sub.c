@@ -23,6 +23,7 @@
 
 #include "base/alloc.h"
 #include "harness.h"
+#include "net_test_util.h"
 #include "host/host_test_util.h"
 #include "net/proto.h"
 #include "net/ws.h"
@@ -45,18 +46,6 @@ static net_keys *sk_keys(void)
     return k;
 }
 
-static int sk_connect(u16 port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, (struct sockaddr *)&a, sizeof a)) {
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
-
 /* The bearer token sk_post sends when set, and the token a response minted (an anonymous
  * publish makes a new owner identity: republishing needs its token). */
 static char g_auth[4096], g_minted[4096];
@@ -64,7 +53,7 @@ static char g_auth[4096], g_minted[4096];
 /* POST with Connection: close; returns the status code. */
 static int sk_post(u16 port, const char *path, const void *body, size_t n)
 {
-    int fd = sk_connect(port);
+    int fd = net_test_connect(port);
     if (fd < 0) return -1;
     char head[5000];
     int hl = snprintf(head, sizeof head,
@@ -130,7 +119,7 @@ static int wsk_open(wsk *w, u16 port, const char *db, const char *query, bool v3
     memset(w, 0, sizeof *w);
     lc_buf_init(&w->body);
     w->v3 = v3;
-    w->fd = sk_connect(port);
+    w->fd = net_test_connect(port);
     if (w->fd < 0) return -1;
     char req[1024];
     int n = snprintf(req, sizeof req,

@@ -27,6 +27,7 @@
 #include "base/arena.h"
 #include "base/limits.h"
 #include "harness.h"
+#include "net_test_util.h"
 #include "host/host_test_util.h"
 #include "net/proto.h"
 #include "net/ws.h"
@@ -373,29 +374,6 @@ static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *f)
     return remove(p);
 }
 
-/* POSTs body to path; returns the HTTP status. */
-static int http_post(u16 port, const char *path, const void *body, size_t n)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, (struct sockaddr *)&a, sizeof a)) {
-        close(fd);
-        return -1;
-    }
-    char head[512];
-    int hl = snprintf(head, sizeof head, "POST %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-                      "Content-Length: %zu\r\n\r\n", path, n);
-    bool ok = write(fd, head, (size_t)hl) == hl && write(fd, body, n) == (ssize_t)n;
-    char out[1024] = "";
-    size_t got = 0;
-    ssize_t r;
-    while (ok && got < sizeof out - 1 && (r = read(fd, out + got, sizeof out - 1 - got)) > 0)
-        got += (size_t)r;
-    close(fd);
-    return got >= 12 ? atoi(out + 9) : -1;
-}
-
 static void transfer_args(u8 a[16], u32 from, u32 to, i64 amount)
 {
     lc_store_u32(a, from);
@@ -470,7 +448,7 @@ TEST(ws_client_server_keynote_bank)
     server *s;
     CHECK_OK(server_start(&cfg, &s, NULL));
     u16 port = server_port(s);
-    CHECK_EQ(http_post(port, "/v1/database/bank", wasm, wlen), 200);
+    CHECK_EQ(net_test_post(port, "/v1/database/bank", wasm, wlen), 200);
 
     /* An unknown database is refused before the upgrade, with the server's reason. */
     net_wsc_opts o = {.port = port, .database = "nobank", .confirmed = -1};
