@@ -212,7 +212,7 @@ static u64 rid_key(const store_index *ix, u32 rid)
     return index_key_norm(ix, table_row(ix->t, rid, &len) + ix->int_off);
 }
 
-#define HM_TOMB UINT32_MAX /* a deleted entry's low half; rid + 1 never reaches it */
+#define HM_TOMB UINT32_MAX /* a deleted entry; rid + 1 never reaches it */
 
 /* Fibonacci hashing: consecutive keys (ids from a sequence) land in distinct, spread-out
  * slots, so probes rarely need to look at a second row. */
@@ -221,21 +221,11 @@ static inline u32 hm_home(u64 key, u32 cap)
     return (u32)((key * 0x9e3779b97f4a7c15ull) >> (64 - __builtin_ctz(cap)));
 }
 
-/* The slot tag: a filter only (a match is confirmed on the row), distinct for keys that
- * differ in their low 32 bits, which is what a probe sequence's neighbours usually do. */
-static inline u64 hm_tag(u64 key)
-{
-    return (u64)(u32)((key ^ (key >> 32)) * 0xc2b2ae35u) << 32;
-}
-
-static inline u32 hm_rid1(u64 slot) { return (u32)slot; }
-static inline bool hm_live(u64 slot) { return hm_rid1(slot) && hm_rid1(slot) != HM_TOMB; }
-
-static void hmap_place(u64 *m, u32 cap, u64 key, u32 rid)
+static void hmap_place(u32 *m, u32 cap, u64 key, u32 rid)
 {
     u32 i = hm_home(key, cap);
-    while (hm_live(m[i])) i = (i + 1) & (cap - 1);
-    m[i] = hm_tag(key) | (rid + 1);
+    while (m[i] && m[i] != HM_TOMB) i = (i + 1) & (cap - 1);
+    m[i] = rid + 1;
 }
 
 /* Rebuilds at the capacity that keeps live entries at most half full, dropping tombstones. */
@@ -243,11 +233,11 @@ static int hmap_rebuild(store_index *ix, u32 want_n)
 {
     u32 cap = 64;
     while (cap / 2 < want_n) cap *= 2;
-    u64 *m = lc_calloc(cap, sizeof *m);
+    u32 *m = lc_calloc(cap, sizeof *m);
     if (!m) return LC_ENOMEM;
     for (u32 i = 0; i < ix->hcap; i++) {
-        u64 v = ix->hmap[i];
-        if (hm_live(v)) hmap_place(m, cap, rid_key(ix, hm_rid1(v) - 1), hm_rid1(v) - 1);
+        u32 v = ix->hmap[i];
+        if (v && v != HM_TOMB) hmap_place(m, cap, rid_key(ix, v - 1), v - 1);
     }
     lc_free(ix->hmap);
     ix->hmap = m;
@@ -264,9 +254,9 @@ static int hmap_add(store_index *ix, u32 rid)
     }
     u64 key = rid_key(ix, rid);
     u32 i = hm_home(key, ix->hcap);
-    while (hm_live(ix->hmap[i])) i = (i + 1) & (ix->hcap - 1);
-    if (hm_rid1(ix->hmap[i]) == HM_TOMB) ix->htomb--;
-    ix->hmap[i] = hm_tag(key) | (rid + 1);
+    while (ix->hmap[i] && ix->hmap[i] != HM_TOMB) i = (i + 1) & (ix->hcap - 1);
+    if (ix->hmap[i] == HM_TOMB) ix->htomb--;
+    ix->hmap[i] = rid + 1;
     ix->hn++;
     return 0;
 }
@@ -275,7 +265,7 @@ static void hmap_del(store_index *ix, u32 rid)
 {
     u32 mask = ix->hcap - 1;
     u32 i = hm_home(rid_key(ix, rid), ix->hcap);
-    while (hm_rid1(ix->hmap[i]) != rid + 1) {
+    while (ix->hmap[i] != rid + 1) {
         LC_ASSERT(ix->hmap[i] != 0);
         i = (i + 1) & mask;
     }
@@ -288,11 +278,9 @@ static u32 hmap_find(const store_index *ix, u64 k)
 {
     if (!ix->hcap) return UINT32_MAX;
     u32 mask = ix->hcap - 1;
-    u64 tag = hm_tag(k);
     for (u32 i = hm_home(k, ix->hcap); ix->hmap[i]; i = (i + 1) & mask) {
-        u64 v = ix->hmap[i];
-        if ((v & 0xffffffff00000000ull) != tag || !hm_live(v)) continue;
-        if (rid_key(ix, hm_rid1(v) - 1) == k) return hm_rid1(v) - 1;
+        u32 v = ix->hmap[i];
+        if (v != HM_TOMB && rid_key(ix, v - 1) == k) return v - 1;
     }
     return UINT32_MAX;
 }
@@ -572,11 +560,8 @@ bool index_check(const store_index *ix)
     if (ix->is_int && ix->is_unique) {
         if (ix->hn != n) return false;
         for (u32 i = 0; i < ix->hcap; i++) {
-            u64 v = ix->hmap[i];
-            if (!hm_live(v)) continue;
-            u64 k = rid_key(ix, hm_rid1(v) - 1);
-            if ((v & 0xffffffff00000000ull) != hm_tag(k) || hmap_find(ix, k) != hm_rid1(v) - 1)
-                return false;
+            u32 v = ix->hmap[i];
+            if (v && v != HM_TOMB && hmap_find(ix, rid_key(ix, v - 1)) != v - 1) return false;
         }
     }
     return n == ix->count && n == ix->t->row_count;
@@ -592,6 +577,6 @@ bool index_same_key(const store_index *ix, const u8 *a, const u8 *b)
 u64 index_mem_bytes(const store_index *ix)
 {
     return (u64)ix->chunk_count * chunk_bytes(ix) +
-           (u64)ix->chunk_cap * (sizeof(void *) + (ix->is_int ? 8 : 0)) + (u64)ix->hcap * 8 +
+           (u64)ix->chunk_cap * (sizeof(void *) + (ix->is_int ? 8 : 0)) + (u64)ix->hcap * 4 +
            sizeof *ix;
 }

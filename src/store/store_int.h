@@ -80,9 +80,8 @@ typedef struct store_index {
     u32 hint_next;
     /* unique int mode: hash of key -> rid+1 (open addressing, linear probing, tombstones so
      * a delete reads no other row), so a point lookup is one probe instead of two binary
-     * searches. Each slot is (tag << 32) | (rid + 1), the tag a second 32-bit hash of the
-     * key, so a probe past a colliding slot does not read (cache-miss on) that slot's row. */
-    u64 *hmap;
+     * searches */
+    u32 *hmap;
     u32 hcap, hn, htomb;
     bool is_alive; /* reconcile mark */
 } store_index;
