@@ -11,6 +11,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "base/alloc.h"
@@ -31,6 +32,7 @@ typedef struct dbentry {
     host_db *db;
     subs *subs;     /* its live subscriptions */
     dbdurable *dur; /* its durable end, read by the loop */
+    char idhex[NET_IDENTITY_HEX_LEN + 1]; /* its database identity: the path may name it so */
 } dbentry;
 
 /* One per database ever opened; freed only by dbwork_close, so the loop may keep pointers. */
@@ -149,6 +151,9 @@ static int registry_get(dbwork *w, const char *name, bool create, host_db **out,
     *out = NULL;
     for (u32 i = 0; i < w->ndbs; i++)
         if (strcmp(w->dbs[i].name, name) == 0) { *out = w->dbs[i].db; return 0; }
+    if (strlen(name) == NET_IDENTITY_HEX_LEN) /* /v1/database/:identity (names win) */
+        for (u32 i = 0; i < w->ndbs; i++)
+            if (strcasecmp(w->dbs[i].idhex, name) == 0) { *out = w->dbs[i].db; return 0; }
     char path[4096];
     if (w->data_dir) {
         snprintf(path, sizeof path, "%s/%s", w->data_dir, name);
@@ -178,6 +183,9 @@ static int registry_get(dbwork *w, const char *name, bool create, host_db **out,
     on_log_durable(dur, host_db_durable_end(db));
     dbentry *e = &w->dbs[w->ndbs++];
     snprintf(e->name, sizeof e->name, "%s", name);
+    net_identity nid;
+    memcpy(nid.be, o.db_identity, 32);
+    net_identity_to_hex(&nid, e->idhex);
     e->db = db;
     e->subs = sb;
     e->dur = dur;

@@ -91,6 +91,7 @@ expect "server list" A server list
 has "server list" "$URL"
 expect "publish chat" A publish chat --bin-path build/wasm/quickstart-chat.wasm
 has "publish chat" "Created new database chat"
+chat_id=$(grep -o '[0-9a-f]\{64\}' "$T/out" | head -1)
 expect "identity" A identity
 id_a=$(cat "$T/out")
 [ ${#id_a} -eq 64 ] && ok || bad "identity is not 64 hex digits: $id_a"
@@ -114,6 +115,8 @@ has "sql rule" '-+-'
 expect "sql json" A sql chat "SELECT text FROM message" --json
 has "sql json" '"rows":[["hello"]'
 refuse "sql syntax error" A sql chat "SELEC nonsense"
+expect "sql by database identity" A sql "$chat_id" "SELECT * FROM message"
+has "the identity path names the same database" '"hello"'
 expect "describe" A describe chat
 has "describe" "send_message"
 has "describe" "message (public)"
