@@ -279,7 +279,8 @@ static void job_call_json(dbwork *w, dbjob *j)
     memset(&o, 0, sizeof o);
     int rc = host_db_connect(db, j->identity, j->connection_id, &o, &eb);
     if (rc || o.kind != HOST_OUTCOME_COMMITTED) {
-        http_text(j, rc == LC_ENOMEM || rc == LC_EIO ? 500 : 403, rc ? eb.msg : o.message);
+        http_text(j, rc == LC_ENOTFOUND ? 404 : rc == LC_ENOMEM || rc == LC_EIO ? 500 : 403,
+                  rc ? eb.msg : o.message); /* ENOTFOUND: nothing published yet */
         return;
     }
     host_caller c;
