@@ -1,6 +1,7 @@
 /*
  * tests/net_test_util.h — loopback socket helpers shared by the server tests and the
- * in-process benchmarks: a TCP connection to 127.0.0.1:port and a one-shot HTTP POST.
+ * in-process benchmarks: a TCP connection to 127.0.0.1:port, a one-shot HTTP POST and a
+ * WebSocket upgrade to a database's subscribe route.
  * Header-only (static inline) so each test program takes what it uses; no error messages,
  * the callers assert on the results.
  */
@@ -13,6 +14,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -56,6 +58,40 @@ static inline int net_test_post(u16 port, const char *path, const void *body, si
         got += (size_t)r;
     close(fd);
     return got >= 12 ? atoi(out + 9) : -1;
+}
+
+/* Connects and upgrades to /v1/database/<db>/subscribe<query> offering `protocols`; reads the
+ * response head. Returns its status (101 on success) or -1; *fd is the socket (-1 when it
+ * could not connect). Bytes received after the head (the first frames) are left in
+ * pend[0, *pend_len); pend holds cap bytes. */
+static inline int net_test_ws_open(u16 port, const char *db, const char *query,
+                                   const char *protocols, int *fd, u8 *pend, size_t cap,
+                                   size_t *pend_len)
+{
+    *pend_len = 0;
+    *fd = net_test_connect(port);
+    if (*fd < 0) return -1;
+    char req[2048];
+    int n = snprintf(req, sizeof req,
+                     "GET /v1/database/%s/subscribe%s HTTP/1.1\r\nHost: x\r\n"
+                     "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                     "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                     "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: %s\r\n\r\n",
+                     db, query, protocols);
+    if (write(*fd, req, (size_t)n) != n) return -1;
+    char *end = NULL;
+    while (!end) {
+        ssize_t r = read(*fd, pend + *pend_len, cap - 1 - *pend_len);
+        if (r <= 0) return -1;
+        *pend_len += (size_t)r;
+        pend[*pend_len] = 0;
+        end = strstr((char *)pend, "\r\n\r\n");
+    }
+    int status = atoi((char *)pend + 9);
+    size_t hl = (size_t)(end + 4 - (char *)pend);
+    memmove(pend, pend + hl, *pend_len - hl);
+    *pend_len -= hl;
+    return status;
 }
 
 #endif

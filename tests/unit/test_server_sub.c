@@ -119,28 +119,10 @@ static int wsk_open(wsk *w, u16 port, const char *db, const char *query, bool v3
     memset(w, 0, sizeof *w);
     lc_buf_init(&w->body);
     w->v3 = v3;
-    w->fd = net_test_connect(port);
-    if (w->fd < 0) return -1;
-    char req[1024];
-    int n = snprintf(req, sizeof req,
-                     "GET /v1/database/%s/subscribe%s HTTP/1.1\r\nHost: x\r\n"
-                     "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-                     "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                     "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: %s\r\n\r\n",
-                     db, query, v3 ? "v3.bsatn.spacetimedb" : "v2.bsatn.spacetimedb");
-    if (write(w->fd, req, (size_t)n) != n) return -1;
-    char *end = NULL;
-    while (!end) {
-        ssize_t r = read(w->fd, w->pend + w->pend_len, sizeof w->pend - 1 - w->pend_len);
-        if (r <= 0) return -1;
-        w->pend_len += (size_t)r;
-        w->pend[w->pend_len] = 0;
-        end = strstr((char *)w->pend, "\r\n\r\n");
-    }
-    int status = atoi((char *)w->pend + 9);
-    size_t hl = (size_t)(end + 4 - (char *)w->pend);
-    memmove(w->pend, w->pend + hl, w->pend_len - hl);
-    w->pend_len -= hl;
+    int status = net_test_ws_open(port, db, query,
+                                  v3 ? "v3.bsatn.spacetimedb" : "v2.bsatn.spacetimedb", &w->fd,
+                                  w->pend, sizeof w->pend, &w->pend_len);
+    if (status < 0) return -1;
     net_ws_parser_init(&w->p, false, LC_WS_MESSAGE_MAX);
     return status;
 }
