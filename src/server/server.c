@@ -973,12 +973,15 @@ static dbjob *db_job_of(const net_http_request *req)
     return dbadmin_job_new(req, &rt);
 }
 
-/* An anonymous publish gets a brand-new identity (spec-client-protocol.md §3.1): it becomes
- * the owner, and the token goes back in the response headers (http_job_done). */
+/* An anonymous database request (no Authorization header) gets a brand-new identity, as
+ * SpacetimeDB's anonymous-auth middleware does (spec-client-protocol.md §3.1, §4): a publish
+ * makes it the owner, a call's reducer sees it as ctx.sender; the identity and its token go
+ * back in the spacetime-identity / spacetime-identity-token response headers
+ * (http_job_done). http_caller leaves the identity all zero only without a header. */
 static void db_mint(conn *c, dbjob *j)
 {
     static const u8 zero[32];
-    if (j->kind != DBJOB_PUBLISH || memcmp(j->identity, zero, 32) != 0) return;
+    if (memcmp(j->identity, zero, 32) != 0) return;
     net_identity id;
     lc_errbuf eb;
     if (net_token_mint_new(c->srv->cfg.keys, c->srv->cfg.issuer, lc_now_micros() / 1000000,

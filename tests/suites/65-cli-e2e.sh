@@ -117,6 +117,41 @@ has "sql json" '"rows":[["hello"]'
 refuse "sql syntax error" A sql chat "SELEC nonsense"
 expect "sql by database identity" A sql "$chat_id" "SELECT * FROM message"
 has "the identity path names the same database" '"hello"'
+# ---- anonymous HTTP calls: a fresh identity + token in the response headers (item 3) ----
+if command -v curl >/dev/null; then
+    anon_call() { # name [token]: POST set_name anonymously (or with the token); headers -> $T/h
+        local auth=()
+        [ -n "${2:-}" ] && auth=(-H "Authorization: Bearer $2")
+        curl -s -D "$T/h" -o "$T/out" -w '%{http_code}' "${auth[@]}" -X POST \
+            -H 'Content-Type: application/json' --data "[\"$1\"]" "$URL/v1/database/chat/call/set_name"
+    }
+    code=$(anon_call anon1)
+    [ "$code" = 200 ] && ok || bad "anonymous call got $code: $(cat "$T/out")"
+    anon_id=$(tr -d '\r' <"$T/h" | sed -n 's/^spacetime-identity: //Ip')
+    anon_tok=$(tr -d '\r' <"$T/h" | sed -n 's/^spacetime-identity-token: //Ip')
+    [ ${#anon_id} -eq 64 ] && [ "$anon_id" != "$id_a" ] && ok || bad "anonymous identity header: '$anon_id'"
+    [ -n "$anon_tok" ] && ok || bad "no spacetime-identity-token header"
+    curl -s "$URL/v1/identity/$anon_id/verify" -H "Authorization: Bearer $anon_tok" \
+        -o /dev/null -w '%{http_code}' >"$T/out"
+    has "the minted token verifies as the minted identity" 204
+    code=$(anon_call anon2 "$anon_tok") # the same caller renames its own user row
+    [ "$code" = 200 ] && ok || bad "call with the minted token got $code"
+    grep -qi '^spacetime-identity:' "$T/h" && bad "a call with a token got a minted identity" || ok
+    code=$(anon_call anon3) # another anonymous caller: another identity, another row
+    id3=$(tr -d '\r' <"$T/h" | sed -n 's/^spacetime-identity: //Ip')
+    [ "$code" = 200 ] && [ ${#id3} -eq 64 ] && [ "$id3" != "$anon_id" ] && ok ||
+        bad "second anonymous call: $code '$id3'"
+    expect "sql users after anonymous calls" A sql chat "SELECT name FROM user" --json
+    has "the minted identity's reducer row (ctx.sender)" '"anon2"'
+    hasnt "the token's second call updated the same row" '"anon1"'
+    has "the other anonymous caller's row" '"anon3"'
+    code=$(curl -s -D "$T/h" -o "$T/out" -w '%{http_code}' "$URL/v1/database/chat/schema?version=9")
+    [ "$code" = 200 ] && grep -qi '^spacetime-identity:' "$T/h" && ok ||
+        bad "anonymous schema read: $code, no identity header"
+    code=$(curl -s -o "$T/out" -w '%{http_code}' -H 'Authorization: Bearer nonsense' -X POST \
+        --data '[]' "$URL/v1/database/chat/call/set_name")
+    [ "$code" = 400 ] || [ "$code" = 401 ] && ok || bad "a bad token got $code"
+fi
 expect "describe" A describe chat
 has "describe" "send_message"
 has "describe" "message (public)"
