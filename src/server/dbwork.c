@@ -208,13 +208,20 @@ static void job_publish(dbwork *w, dbjob *j)
     bool existed = db && host_db_module(db) != NULL;
     if (!rc && !db) rc = registry_get(w, j->db, true, &db, &eb);
     if (rc) { http_text(j, 500, eb.msg); return; }
-    /* Before the migration commits: compiled queries borrow row types it may free. */
     dbentry *e = registry_entry(w, db);
-    if (existed && e) subs_reset(e->subs, "the module is being updated; subscribe again");
+    if (e) snprintf(j->db, sizeof j->db, "%s", e->name); /* the loop matches connections by it */
+    /* Before the migration commits: compiled queries borrow row types it may free. */
+    if (existed && e) subs_detach(e->subs);
     host_outcome o;
     memset(&o, 0, sizeof o);
     host_publish_opts po = {.clear = j->flag}; /* ?clear=true (server/dbadmin.c) */
     rc = host_db_publish_opts(db, j->in, j->in_len, j->identity, &po, &o, &eb);
+    if (existed && e && rc == 0 && host_db_last_publish_breaks_clients(db)) {
+        subs_reset(e->subs, "the module was updated incompatibly; reconnect");
+        j->breaks_clients = true;
+    } else if (existed && e) {
+        subs_reattach(e->subs);
+    }
     if (rc) {
         char msg[1200];
         snprintf(msg, sizeof msg, "Database update rejected: %s", rc == LC_EINVALID && o.message_len
@@ -403,6 +410,8 @@ static void job_lifecycle(dbwork *w, dbjob *j)
         return;
     }
     dbentry *e = registry_entry(w, db);
+    if (e && j->kind == DBJOB_CONNECT) /* the loop keeps the canonical name (breaking publish) */
+        snprintf(j->db, sizeof j->db, "%s", e->name);
     if (j->kind == DBJOB_DISCONNECT && e) subs_client_drop(e->subs, j->owner);
     if (e) j->durable = e->dur;
     host_outcome o;

@@ -59,6 +59,7 @@ struct dbjob {
     lc_buf out;                    /* reply */
     u8 route;                      /* DBJOB_ADMIN: server_db_route_kind (server/routes.h) */
     bool flag;                     /* PUBLISH: clear=true; ADMIN logs: follow=true */
+    bool breaks_clients;           /* PUBLISH result: the loop closes the database's WebSockets */
     u64 arg;                       /* ADMIN: schema version, num_lines, follow file offset */
     char *minted;                  /* owned: token minted for an anonymous caller; the loop
                                     * adds it to the response headers (spec §3.1) */

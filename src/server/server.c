@@ -1075,6 +1075,7 @@ static void ws_job_done(conn *c, dbjob *j)
         snprintf(reason, sizeof reason, "%.*s", (int)j->out.len, (const char *)j->out.data);
         ws_close_with(c, &out, NET_WS_CLOSE_INTERNAL, reason);
     } else if (j->kind == DBJOB_CONNECT && j->ok) {
+        memcpy(c->db, j->db, sizeof c->db); /* canonical: a breaking publish finds it */
         c->conn_state = 2;
         c->waiting = false;
         conn_send(c, &c->held);
@@ -1110,6 +1111,24 @@ static void fan_deliver(const subs_fan *f)
     }
 }
 
+/* A republish that breaks clients (spec-engine-semantics §5.4 DisconnectAllUsers): every
+ * WebSocket of that database closes; clients reconnect with the new schema. */
+static void ws_close_database(server *srv, const char *db)
+{
+    for (conn *c = srv->conns, *next; c; c = next) {
+        next = c->next;
+        if (!c->is_ws || c->closing || c->closing_ws || c->conn_state != 2 ||
+            strcmp(c->db, db) != 0)
+            continue;
+        lc_buf out;
+        lc_buf_init(&out);
+        ws_close_with(c, &out, NET_WS_CLOSE_TRY_AGAIN, "the module was updated; reconnect");
+        conn_send(c, &out);
+        lc_buf_deinit(&out);
+        if (!c->closing) conn_finish(c);
+    }
+}
+
 static void job_done(dbjob *j, void *user)
 {
     server *srv = user;
@@ -1118,6 +1137,7 @@ static void job_done(dbjob *j, void *user)
         return;
     }
     if (j->fan) fan_deliver(j->fan);
+    if (j->kind == DBJOB_PUBLISH && j->breaks_clients) ws_close_database(srv, j->db);
     conn *c = j->owner;
     if (c) {
         c->jobs--;

@@ -47,6 +47,7 @@ typedef struct subs_set {
     u32 id;
     u32 nq;
     subs_q **q; /* distinct queries, each holding one sub_query reference */
+    lc_buf saved; /* detached for a republish (subs_detach): [u32 len][SQL] per query */
 } subs_set;
 
 struct subs_client {
@@ -72,6 +73,8 @@ typedef struct subs_rows {
 
 struct subs_q {
     sub_query *q;
+    char *sql; /* the text it was first compiled from (recompiled after a republish) */
+    u32 sql_len;
     u32 table_id;
     char *table;
     u32 table_len;
@@ -248,6 +251,7 @@ static void q_free(subs_q *q)
     lc_buf_deinit(&q->enc);
     lc_free(q->refs);
     lc_free(q->table);
+    lc_free(q->sql);
     lc_free(q);
 }
 
@@ -278,18 +282,24 @@ static const host_table_def *table_def_of(subs *s, store_txn *txn, u32 table_id)
     return NULL;
 }
 
-static int q_new(subs *s, store_txn *txn, sub_query *sq, subs_q **out, lc_errbuf *eb)
+static int q_new(subs *s, store_txn *txn, sub_query *sq, const char *sql, size_t len,
+                 subs_q **out, lc_errbuf *eb)
 {
     const host_table_def *td = table_def_of(s, txn, sub_query_table_id(sq));
     if (!td) return lc_errf(eb, LC_ENOTSUP, "only the module's tables can be subscribed to");
     subs_q *q = lc_calloc(1, sizeof *q);
     size_t n = strlen(td->name);
     if (q) q->table = lc_alloc(n + 1);
-    if (!q || !q->table) {
+    if (q) q->sql = lc_alloc(len + 1);
+    if (!q || !q->table || !q->sql) {
+        if (q) lc_free(q->table);
         lc_free(q);
         return lc_errf(eb, LC_ENOMEM, "out of memory");
     }
     memcpy(q->table, td->name, n + 1);
+    memcpy(q->sql, sql, len);
+    q->sql[len] = 0;
+    q->sql_len = (u32)len;
     q->table_len = (u32)n;
     q->is_event = td->is_event;
     q->q = sq;
@@ -307,11 +317,11 @@ static int q_new(subs *s, store_txn *txn, sub_query *sq, subs_q **out, lc_errbuf
 
 /* Who is asking: the caller's identity (:sender), whether it owns the database (private
  * tables, no row-level security) and the module's RLS rules. */
-static sub_auth auth_of(subs *s, const dbjob *j)
+static sub_auth auth_for(subs *s, const u8 identity[32])
 {
-    sub_auth a = {.caller_id = j->identity};
+    sub_auth a = {.caller_id = identity};
     u8 owner[32];
-    a.is_owner = host_db_owner(s->db, owner) == 0 && memcmp(owner, j->identity, 32) == 0;
+    a.is_owner = host_db_owner(s->db, owner) == 0 && memcmp(owner, identity, 32) == 0;
     host_module *m = host_db_module(s->db);
     const host_moddef *def = m ? host_module_def(m) : NULL;
     if (def) {
@@ -321,6 +331,8 @@ static sub_auth auth_of(subs *s, const dbjob *j)
     return a;
 }
 
+static sub_auth auth_of(subs *s, const dbjob *j) { return auth_for(s, j->identity); }
+
 /* Compiles (or shares) one query and takes a reference for the caller. */
 static int q_acquire(subs *s, store_txn *txn, const char *sql, size_t len, const sub_auth *auth,
                      subs_q **out, lc_errbuf *eb)
@@ -329,7 +341,7 @@ static int q_acquire(subs *s, store_txn *txn, const char *sql, size_t len, const
     int rc = sub_query_acquire_as(s->reg, txn, sql, len, auth, &sq, eb);
     if (rc) return rc;
     subs_q *q = map_get(s, sq);
-    if (!q && (rc = q_new(s, txn, sq, &q, eb)) != 0) {
+    if (!q && (rc = q_new(s, txn, sq, sql, len, &q, eb)) != 0) {
         sub_query_release(s->reg, sq);
         return rc;
     }
@@ -384,6 +396,7 @@ static void set_release(subs *s, subs_client *c, subs_set *set)
         q_release(s, set->q[i]);
     }
     lc_free(set->q);
+    lc_buf_deinit(&set->saved);
 }
 
 static void client_free(subs *s, subs_client *c)
@@ -867,7 +880,7 @@ static int set_register(subs *s, const dbjob *j, u32 set_id, q_list *l)
             return LC_ENOMEM;
         }
     }
-    c->sets[c->nsets++] = (subs_set){set_id, l->n, l->q};
+    c->sets[c->nsets++] = (subs_set){set_id, l->n, l->q, {0}};
     *l = (q_list){0};
     return 0;
 }
@@ -1028,4 +1041,99 @@ void subs_ws_job(subs *s, dbjob *j)
         lc_buf_put(&j->out, "not a subscription message", 26);
     }
     net_proto_cmsg_free(&m);
+}
+
+/* ---- republish ---- */
+
+/* Keeps each set's query texts and releases every compiled query: a migration may replace the
+ * row types and table ids they were bound to. Sets stay registered with no queries, so the
+ * commit of the publish itself reaches nobody. */
+void subs_detach(subs *s)
+{
+    if (!s) return;
+    for (subs_client *c = s->clients; c; c = c->next) {
+        for (u32 i = 0; i < c->nsets; i++) {
+            subs_set *set = &c->sets[i];
+            lc_buf_init(&set->saved);
+            for (u32 k = 0; k < set->nq; k++) {
+                lc_buf_put_u32(&set->saved, set->q[k]->sql_len);
+                lc_buf_put(&set->saved, set->q[k]->sql, set->q[k]->sql_len);
+                q_ref_remove(set->q[k], c, set->id);
+                q_release(s, set->q[k]);
+            }
+            lc_free(set->q);
+            set->q = NULL;
+            set->nq = 0;
+        }
+    }
+    LC_ASSERT(s->map_count == 0);
+}
+
+/* Compiles one saved set again (as its client) and takes its references. */
+static int set_recompile(subs *s, store_txn *txn, subs_client *c, subs_set *set, lc_errbuf *eb)
+{
+    if (set->saved.err) return lc_errf(eb, set->saved.err, "out of memory");
+    sub_auth auth = auth_for(s, c->identity);
+    q_list l = {0};
+    lc_rd r;
+    lc_rd_init(&r, set->saved.data, set->saved.len);
+    int rc = 0;
+    while (!rc && lc_rd_left(&r)) {
+        u32 n = lc_rd_u32(&r);
+        const u8 *sql = lc_rd_take(&r, n);
+        subs_q *q;
+        if (!sql) rc = lc_errf(eb, LC_ECORRUPT, "saved query set damaged");
+        else if ((rc = q_acquire(s, txn, (const char *)sql, n, &auth, &q, eb)) == 0 &&
+                 (rc = q_list_add(s, &l, q)) != 0)
+            lc_errf(eb, rc, "out of memory");
+    }
+    for (u32 i = 0; !rc && i < l.n; i++) {
+        if ((rc = q_ref_add(l.q[i], c, set->id)) != 0) {
+            while (i--) q_ref_remove(l.q[i], c, set->id);
+            lc_errf(eb, rc, "out of memory");
+        }
+    }
+    if (rc) {
+        q_list_release(s, &l);
+        return rc;
+    }
+    set->q = l.q;
+    set->nq = l.n;
+    lc_buf_deinit(&set->saved);
+    return 0;
+}
+
+/* After subs_detach and the publish (done or refused): every set is compiled again against
+ * the module now running, same texts and callers, without resending rows (a compatible
+ * migration changes no row a client sees). A set that no longer compiles ends alone with
+ * SubscriptionError{request_id: None}. */
+void subs_reattach(subs *s)
+{
+    if (!s || !s->clients) return;
+    store_txn txn;
+    store_read_begin(&txn, host_db_store(s->db));
+    subs_fan *f = NULL;
+    u64 tx_end = store_next_tx_offset(host_db_store(s->db));
+    for (subs_client *c = s->clients, *next; c; c = next) {
+        next = c->next;
+        for (u32 i = 0; i < c->nsets;) {
+            lc_errbuf eb;
+            if (set_recompile(s, &txn, c, &c->sets[i], &eb) == 0) {
+                i++;
+                continue;
+            }
+            LC_LOG_W("server", "query set %u ends after the republish: %s", c->sets[i].id,
+                     eb.msg);
+            if (!*s->cur) *s->cur = dbjob_new(DBJOB_TICK);
+            if (!f && *s->cur) f = fan_of(*s->cur);
+            size_t off = f ? f->data.len : 0;
+            if (f) net_proto_put_subscription_error(&f->data, NULL, c->sets[i].id, eb.msg,
+                                                    (u32)strlen(eb.msg));
+            if (f && fan_push(f, c->owner, tx_end, off)) f = NULL;
+            set_release(s, c, &c->sets[i]);
+            c->sets[i] = c->sets[--c->nsets];
+        }
+        if (c->nsets == 0) subs_client_drop(s, c->owner);
+    }
+    store_read_end(&txn);
 }

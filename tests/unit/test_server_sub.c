@@ -775,9 +775,53 @@ TEST(server_sub_confirmed_hold)
     CHECK_EQ(system(cmd), 0);
 }
 
-/* Republishing replaces the module: every set ends with SubscriptionError{request_id: None};
- * a new subscription afterwards works. */
-TEST(server_sub_republish_resets)
+/* A compatible republish (hosttest -> hosttest_v2 adds a table and a reducer, and the same
+ * module again) keeps the connection and its query sets: nothing is sent for the publish,
+ * and later transactions reach the set as before. A refused republish changes nothing. */
+TEST(server_sub_republish_keeps_subscriptions)
+{
+    net_keys *keys = sk_keys();
+    CHECK(keys != NULL);
+    server_config cfg = {.keys = keys};
+    server *s;
+    CHECK_OK(server_start(&cfg, &s, NULL));
+    u16 port = server_port(s);
+    CHECK_EQ(sk_publish(port, "ht", "hosttest"), 200);
+    snprintf(g_auth, sizeof g_auth, "%s", g_minted); /* the owner from now on */
+    static wsk a;
+    tmsg *m = lc_alloc(sizeof *m);
+    CHECK(wsk_join(&a, port, "ht", "?compression=None", false));
+    send_sub(&a, 1, 42, "SELECT * FROM item WHERE qty > 5", NULL);
+    CHECK_EQ(wsk_msg(&a, m, 5000), 1);
+    CHECK_EQ(m->tag, NET_SMSG_SUBSCRIBE_APPLIED);
+    CHECK_EQ(sk_publish(port, "ht", "hosttest_v2"), 200);
+    CHECK_EQ(sk_publish(port, "ht", "hosttest_v2"), 200);
+    CHECK_EQ(sk_post(port, "/v1/database/ht", "\0asm\1\0\0\0\xff", 9), 400); /* refused */
+    CHECK_EQ(wsk_msg(&a, m, 300), 0); /* no SubscriptionError, no close */
+    CHECK_EQ(sk_call_json(port, "ht", "add", "[\"small\", 1]"), 200);
+    CHECK_EQ(sk_call_json(port, "ht", "add_note", "[1, \"new reducer\"]"), 200);
+    CHECK_EQ(sk_call_json(port, "ht", "add", "[\"big\", 9]"), 200);
+    CHECK_EQ(wsk_msg(&a, m, 5000), 1);
+    CHECK_EQ(m->tag, NET_SMSG_TRANSACTION_UPDATE);
+    CHECK_EQ(m->nrows, 1);
+    CHECK_EQ(m->rows[0].set, 42);
+    CHECK_EQ(m->rows[0].kind, 'i');
+    /* the new table can be subscribed to on the same connection */
+    send_sub(&a, 2, 43, "SELECT * FROM note", NULL);
+    CHECK_EQ(wsk_msg(&a, m, 5000), 1);
+    CHECK_EQ(m->tag, NET_SMSG_SUBSCRIBE_APPLIED);
+    CHECK_EQ(m->nrows, 1);
+    wsk_close(&a);
+    g_auth[0] = 0;
+    lc_free(m);
+    server_stop(s);
+    net_keys_destroy(keys);
+}
+
+/* A republish that breaks clients (here clear=true) ends every set and closes every
+ * WebSocket of that database (1013, try again), subscribed or not; another database's
+ * connections stay. The clients reconnect and subscribe against the new module. */
+TEST(server_sub_breaking_republish_disconnects)
 {
     net_keys *keys = sk_keys();
     CHECK(keys != NULL);
@@ -786,27 +830,40 @@ TEST(server_sub_republish_resets)
     CHECK_OK(server_start(&cfg, &s, NULL));
     u16 port = server_port(s);
     CHECK_EQ(sk_publish(port, "bank", "keynote-bank"), 200);
-    static wsk a;
+    snprintf(g_auth, sizeof g_auth, "%s", g_minted);
+    CHECK_EQ(sk_publish(port, "other", "keynote-bank"), 200);
+    static wsk a, b, o;
     tmsg *m = lc_alloc(sizeof *m);
     CHECK(wsk_join(&a, port, "bank", "?compression=None", false));
+    CHECK(wsk_join(&b, port, "bank", "?compression=None", false)); /* not subscribed */
+    CHECK(wsk_join(&o, port, "other", "?compression=None", false));
     send_sub(&a, 1, 42, "SELECT * FROM accounts", NULL);
     CHECK_EQ(wsk_msg(&a, m, 5000), 1);
     CHECK_EQ(m->tag, NET_SMSG_SUBSCRIBE_APPLIED);
-    snprintf(g_auth, sizeof g_auth, "%s", g_minted); /* the owner republishes */
-    CHECK(g_auth[0] != 0);
-    CHECK_EQ(sk_publish(port, "bank", "keynote-bank"), 200);
-    g_auth[0] = 0;
+    size_t n = 0;
+    u8 *wasm = host_test_wasm("keynote-bank", &n);
+    CHECK(wasm != NULL);
+    CHECK_EQ(sk_post(port, "/v1/database/bank?clear=true", wasm, n), 200);
+    lc_free(wasm);
     CHECK_EQ(wsk_msg(&a, m, 5000), 1);
     CHECK_EQ(m->tag, NET_SMSG_SUBSCRIPTION_ERROR);
     CHECK(!m->has_req);
-    CHECK_EQ(m->set, 42);
-    CHECK_EQ(sk_call_json(port, "bank", "seed", "[1, 5]"), 200); /* nothing for A now */
+    CHECK_EQ(wsk_msg(&a, m, 5000), -1);
+    CHECK_EQ(a.close_code, NET_WS_CLOSE_TRY_AGAIN);
+    CHECK_EQ(wsk_msg(&b, m, 5000), -1);
+    CHECK_EQ(b.close_code, NET_WS_CLOSE_TRY_AGAIN);
+    CHECK_EQ(wsk_msg(&o, m, 300), 0); /* the other database's client is untouched */
+    wsk_close(&a);
+    wsk_close(&b);
+    CHECK(wsk_join(&a, port, "bank", "?compression=None", false));
+    CHECK_EQ(sk_call_json(port, "bank", "seed", "[1, 5]"), 200);
     send_sub(&a, 2, 43, "SELECT * FROM accounts", NULL);
     CHECK_EQ(wsk_msg(&a, m, 5000), 1);
     CHECK_EQ(m->tag, NET_SMSG_SUBSCRIBE_APPLIED);
-    CHECK_EQ(m->set, 43);
     CHECK(has_account(m, 'r', 0, 5));
     wsk_close(&a);
+    wsk_close(&o);
+    g_auth[0] = 0;
     lc_free(m);
     server_stop(s);
     net_keys_destroy(keys);
