@@ -943,7 +943,8 @@ static void ws_disconnect(conn *c)
     (void)conn_submit(c, j);
 }
 
-/* Caller identity for an HTTP database request: the token's, or all zero without one. */
+/* Caller identity for an HTTP database request: the token's, or all zero without one (db_mint
+ * then gives the request a fresh identity). */
 static bool http_caller(conn *c, const net_http_request *req, u8 out[32], lc_buf *resp)
 {
     const char *tok;
@@ -973,12 +974,14 @@ static dbjob *db_job_of(const net_http_request *req)
     return dbadmin_job_new(req, &rt);
 }
 
-/* An anonymous publish gets a brand-new identity (spec-client-protocol.md §3.1): it becomes
- * the owner, and the token goes back in the response headers (http_job_done). */
+/* An anonymous database request gets a brand-new identity, as the reference's
+ * anon_auth_middleware does for every /v1/database route but /subscribe (spec-client-protocol.md
+ * §3.1): a publisher becomes the owner, a reducer call runs as that caller, and the token goes
+ * back in the spacetime-identity / spacetime-identity-token response headers (http_job_done). */
 static void db_mint(conn *c, dbjob *j)
 {
     static const u8 zero[32];
-    if (j->kind != DBJOB_PUBLISH || memcmp(j->identity, zero, 32) != 0) return;
+    if (memcmp(j->identity, zero, 32) != 0) return;
     net_identity id;
     lc_errbuf eb;
     if (net_token_mint_new(c->srv->cfg.keys, c->srv->cfg.issuer, lc_now_micros() / 1000000,

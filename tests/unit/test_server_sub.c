@@ -48,7 +48,7 @@ static net_keys *sk_keys(void)
 
 /* The bearer token sk_post sends when set, and the token a response minted (an anonymous
  * publish makes a new owner identity: republishing needs its token). */
-static char g_auth[4096], g_minted[4096];
+static char g_auth[4096], g_minted[4096], g_minted_id[80];
 
 /* POST with Connection: close; returns the status code. */
 static int sk_post(u16 port, const char *path, const void *body, size_t n)
@@ -76,6 +76,11 @@ static int sk_post(u16 port, const char *path, const void *body, size_t n)
         mt += strlen("spacetime-identity-token: ");
         size_t k = strcspn(mt, "\r\n");
         snprintf(g_minted, sizeof g_minted, "%.*s", (int)k, mt);
+    }
+    const char *mi = strstr(out, "spacetime-identity: ");
+    if (mi) {
+        mi += strlen("spacetime-identity: ");
+        snprintf(g_minted_id, sizeof g_minted_id, "%.*s", (int)strcspn(mi, "\r\n"), mi);
     }
     return got > 12 ? atoi(out + 9) : -1;
 }
@@ -773,6 +778,59 @@ TEST(server_sub_confirmed_hold)
     char cmd[160];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     CHECK_EQ(system(cmd), 0);
+}
+
+/* An anonymous HTTP request runs as a fresh identity, returned in the spacetime-identity /
+ * spacetime-identity-token headers (the reference's anon_auth_middleware): two anonymous
+ * calls are two different callers, each the ctx.sender of its reducer. */
+TEST(server_sub_anonymous_http_caller_gets_identity)
+{
+    net_keys *keys = sk_keys();
+    CHECK(keys != NULL);
+    server_config cfg = {.keys = keys};
+    server *s;
+    CHECK_OK(server_start(&cfg, &s, NULL));
+    u16 port = server_port(s);
+    g_auth[0] = 0;
+    CHECK_EQ(sk_publish(port, "chat", "quickstart-chat"), 200);
+    u8 id[2][32];
+    char tok0[4096];
+    for (int i = 0; i < 2; i++) {
+        g_minted_id[0] = 0;
+        CHECK_EQ(sk_call_json(port, "chat", "send_message", i ? "[\"two\"]" : "[\"one\"]"), 200);
+        net_identity nid;
+        CHECK_OK(net_identity_from_hex(g_minted_id, strlen(g_minted_id), &nid));
+        net_identity_to_wire(&nid, id[i]);
+        if (i == 0) snprintf(tok0, sizeof tok0, "%s", g_minted);
+    }
+    CHECK(memcmp(id[0], id[1], 32) != 0);
+    CHECK(strcmp(tok0, g_minted) != 0);
+    static const u8 zero[32];
+    CHECK(memcmp(id[0], zero, 32) != 0);
+    static wsk a;
+    tmsg *m = lc_alloc(sizeof *m);
+    CHECK(wsk_join(&a, port, "chat", "?compression=None", false));
+    send_sub(&a, 1, 1, "SELECT * FROM message", NULL);
+    CHECK_EQ(wsk_msg(&a, m, 5000), 1);
+    CHECK_EQ(m->tag, NET_SMSG_SUBSCRIBE_APPLIED);
+    CHECK_EQ(m->nrows, 2);
+    int found = 0;
+    for (u32 i = 0; i < m->nrows; i++) /* message(sender, sent, text) */
+        for (int k = 0; k < 2; k++)
+            if (m->rows[i].len > 32 && memcmp(m->rows[i].data, id[k], 32) == 0) found |= 1 << k;
+    CHECK_EQ(found, 3);
+    /* the token it got is a real one: reusing it is the same caller again */
+    snprintf(g_auth, sizeof g_auth, "%s", tok0);
+    g_minted_id[0] = 0;
+    CHECK_EQ(sk_call_json(port, "chat", "send_message", "[\"three\"]"), 200);
+    CHECK_EQ(wsk_msg(&a, m, 5000), 1);
+    CHECK_EQ(m->tag, NET_SMSG_TRANSACTION_UPDATE);
+    CHECK(m->nrows >= 1 && memcmp(m->rows[0].data, id[0], 32) == 0);
+    g_auth[0] = 0;
+    wsk_close(&a);
+    lc_free(m);
+    server_stop(s);
+    net_keys_destroy(keys);
 }
 
 /* A compatible republish (hosttest -> hosttest_v2 adds a table and a reducer, and the same
