@@ -24,6 +24,7 @@
 #include "net/identity.h"
 #include "net/proto.h"
 #include "server/dbadmin.h"
+#include "server/dbnames.h"
 #include "server/dbwork.h"
 #include "server/subs.h"
 
@@ -33,6 +34,7 @@ typedef struct dbentry {
     subs *subs;     /* its live subscriptions */
     dbdurable *dur; /* its durable end, read by the loop */
     char idhex[NET_IDENTITY_HEX_LEN + 1]; /* its database identity: the path may name it so */
+    bool hidden;    /* its key is no name any more (renamed: server/dbnames.h) */
 } dbentry;
 
 /* One per database ever opened; freed only by dbwork_close, so the loop may keep pointers. */
@@ -54,6 +56,7 @@ struct dbwork {
     dbjob *d_head, *d_tail;
     bool stopping, stopped;
     dbentry dbs[SERVER_DB_MAX];
+    dbnames *names;           /* keys <-> names (server/dbnames.h) */
     u32 ndbs;
     dbjob *cur;               /* the job being run (worker thread; read by subs' commit hook) */
     uv_async_t dur_async;     /* a log's durable end moved */
@@ -94,9 +97,15 @@ void dbjob_free(dbjob *j)
     lc_free(j);
 }
 
-/* The database identity: BLAKE3("lightcone database|" + name) — stable per name. */
+/* The database identity: the key itself when it is one (a database published without a
+ * name), else BLAKE3("lightcone database|" + key) — stable per key. */
 static void db_identity_of(const char *name, u8 out[32])
 {
+    net_identity nid;
+    if (dbnames_is_hex_key(name) && net_identity_from_hex(name, 64, &nid) == 0) {
+        memcpy(out, nid.be, 32);
+        return;
+    }
     lc_blake3 h;
     lc_blake3_init(&h);
     lc_blake3_update(&h, "lightcone database|", 19);
@@ -145,15 +154,11 @@ static dbentry *registry_entry(dbwork *w, const host_db *db)
     return NULL;
 }
 
-/* Finds `name`; opens it when `create` or when its directory exists. *out NULL: not found. */
-static int registry_get(dbwork *w, const char *name, bool create, host_db **out, lc_errbuf *eb)
+/* Opens the database in <data_dir>/<key> (creating it when `create`). */
+static int registry_open(dbwork *w, const char *name, bool create, host_db **out, lc_errbuf *eb)
 {
-    *out = NULL;
     for (u32 i = 0; i < w->ndbs; i++)
         if (strcmp(w->dbs[i].name, name) == 0) { *out = w->dbs[i].db; return 0; }
-    if (strlen(name) == NET_IDENTITY_HEX_LEN) /* /v1/database/:identity (names win) */
-        for (u32 i = 0; i < w->ndbs; i++)
-            if (strcasecmp(w->dbs[i].idhex, name) == 0) { *out = w->dbs[i].db; return 0; }
     char path[4096];
     if (w->data_dir) {
         snprintf(path, sizeof path, "%s/%s", w->data_dir, name);
@@ -189,10 +194,61 @@ static int registry_get(dbwork *w, const char *name, bool create, host_db **out,
     e->db = db;
     e->subs = sb;
     e->dur = dur;
+    e->hidden = dbnames_hidden(w->names, name);
     *out = db;
     LC_LOG_I("server", "database %s opened", name);
     return 0;
 }
+
+/* A fresh database key: the hex of a new identity (as the reference allocates one). */
+static int fresh_key(char out[NET_IDENTITY_HEX_LEN + 1], lc_errbuf *eb)
+{
+    u128 r;
+    if (net_connid_generate(&r)) return lc_errf(eb, LC_EIO, "no randomness");
+    char sub[NET_CONNID_HEX_LEN + 1];
+    net_connid_to_hex(r, sub);
+    net_identity id;
+    net_identity_from_claims("lightcone", 9, sub, strlen(sub), &id);
+    net_identity_to_hex(&id, out);
+    return 0;
+}
+
+/* After the names changed: which keys stopped being names. */
+static void registry_names_changed(dbwork *w)
+{
+    for (u32 i = 0; i < w->ndbs; i++) w->dbs[i].hidden = dbnames_hidden(w->names, w->dbs[i].name);
+}
+
+/* Finds the database `name` names: a database key (unless renamed away), a name given by
+ * POST/PUT names (server/dbnames.h), or a database identity in hex (names win). Opens it when
+ * its directory exists, or creates it when `create`: under `name` itself, or under a fresh
+ * identity key carrying `name` when that directory belongs to a renamed database.
+ * *out NULL: not found. */
+static int registry_get(dbwork *w, const char *name, bool create, host_db **out, lc_errbuf *eb)
+{
+    *out = NULL;
+    if (!name[0]) return 0;
+    bool hex = strlen(name) == NET_IDENTITY_HEX_LEN;
+    for (u32 i = 0; i < w->ndbs; i++) {
+        const dbentry *e = &w->dbs[i];
+        if ((!e->hidden && strcmp(e->name, name) == 0) || (hex && strcasecmp(e->idhex, name) == 0)) {
+            *out = e->db;
+            return 0;
+        }
+    }
+    const char *key = dbnames_lookup(w->names, name);
+    if (key) return registry_open(w, key, false, out, eb);
+    if (!dbnames_hidden(w->names, name)) return registry_open(w, name, create, out, eb);
+    if (!create) return 0;
+    char fresh[NET_IDENTITY_HEX_LEN + 1];
+    int rc = fresh_key(fresh, eb);
+    if (!rc) rc = registry_open(w, fresh, true, out, eb);
+    if (!rc) rc = dbnames_add(w->names, fresh, name, eb);
+    registry_names_changed(w);
+    return rc;
+}
+
+
 
 static void http_text(dbjob *j, int status, const char *msg)
 {
@@ -204,22 +260,26 @@ static void job_publish(dbwork *w, dbjob *j)
 {
     lc_errbuf eb;
     host_db *db = NULL;
-    int rc = registry_get(w, j->db, false, &db, &eb);
+    char asked[SERVER_DB_NAME_MAX + 1]; /* the name published under ("" for POST /v1/database) */
+    snprintf(asked, sizeof asked, "%s", j->db);
+    int rc = asked[0] ? 0 : fresh_key(j->db, &eb);
+    if (!rc) rc = registry_get(w, j->db, false, &db, &eb);
     bool existed = db && host_db_module(db) != NULL;
     if (!rc && !db) rc = registry_get(w, j->db, true, &db, &eb);
     if (rc) { http_text(j, 500, eb.msg); return; }
     dbentry *e = registry_entry(w, db);
-    if (e) snprintf(j->db, sizeof j->db, "%s", e->name); /* the loop matches connections by it */
+    LC_ASSERT(e != NULL);
+    snprintf(j->db, sizeof j->db, "%s", e->idhex); /* the loop matches connections by it */
     /* Before the migration commits: compiled queries borrow row types it may free. */
-    if (existed && e) subs_detach(e->subs);
+    if (existed) subs_detach(e->subs);
     host_outcome o;
     memset(&o, 0, sizeof o);
     host_publish_opts po = {.clear = j->flag}; /* ?clear=true (server/dbadmin.c) */
     rc = host_db_publish_opts(db, j->in, j->in_len, j->identity, &po, &o, &eb);
-    if (existed && e && rc == 0 && host_db_last_publish_breaks_clients(db)) {
+    if (existed && rc == 0 && host_db_last_publish_breaks_clients(db)) {
         subs_reset(e->subs, "the module was updated incompatibly; reconnect");
         j->breaks_clients = true;
-    } else if (existed && e) {
+    } else if (existed) {
         subs_reattach(e->subs);
     }
     if (rc) {
@@ -229,16 +289,12 @@ static void job_publish(dbwork *w, dbjob *j)
         http_text(j, rc == LC_ENOMEM || rc == LC_EIO ? 500 : rc == LC_EPERM ? 403 : 400, msg);
         return;
     }
-    u8 id[32];
-    db_identity_of(j->db, id);
-    net_identity nid;
-    memcpy(nid.be, id, 32);
-    char hex[NET_IDENTITY_HEX_LEN + 1];
-    net_identity_to_hex(&nid, hex);
+    char domain[SERVER_DB_NAME_MAX + 3] = "null";
+    if (asked[0]) snprintf(domain, sizeof domain, "\"%s\"", asked);
     char body[512];
     int n = snprintf(body, sizeof body,
-                     "{\"Success\":{\"domain\":\"%s\",\"database_identity\":\"%s\",\"op\":\"%s\"}}",
-                     j->db, hex, existed ? "updated" : "created");
+                     "{\"Success\":{\"domain\":%s,\"database_identity\":\"%s\",\"op\":\"%s\"}}",
+                     domain, e->idhex, existed ? "updated" : "created");
     net_http_write_response(&j->out, 200, "application/json", body, (size_t)n, j->keep_alive,
                             NULL, 0);
     j->ok = true;
@@ -411,7 +467,7 @@ static void job_lifecycle(dbwork *w, dbjob *j)
     }
     dbentry *e = registry_entry(w, db);
     if (e && j->kind == DBJOB_CONNECT) /* the loop keeps the canonical name (breaking publish) */
-        snprintf(j->db, sizeof j->db, "%s", e->name);
+        snprintf(j->db, sizeof j->db, "%s", e->idhex);
     if (j->kind == DBJOB_DISCONNECT && e) subs_client_drop(e->subs, j->owner);
     if (e) j->durable = e->dur;
     host_outcome o;
@@ -547,6 +603,12 @@ int dbwork_start(const char *data_dir, uv_loop_t *loop, dbwork_done_fn done, voi
             return lc_errf(eb, LC_EIO, "cannot create %s", data_dir);
         }
     }
+    int rc = dbnames_load(data_dir, &w->names, eb);
+    if (rc) {
+        lc_free(w->data_dir);
+        lc_free(w);
+        return rc;
+    }
     w->done = done;
     w->user = user;
     pthread_mutex_init(&w->mu, NULL);
@@ -609,6 +671,7 @@ static void dur_async_closed(uv_handle_t *h)
     pthread_mutex_destroy(&w->mu);
     pthread_cond_destroy(&w->cv);
     lc_free(w->data_dir);
+    dbnames_free(w->names);
     lc_free(w);
 }
 
@@ -657,3 +720,21 @@ host_db *dbwork_db_at(const dbwork *w, u32 i, const char **out_name)
 }
 
 void dbwork_db_identity(const char *name, u8 out[32]) { db_identity_of(name, out); }
+
+int dbwork_db_open_key(dbwork *w, const char *key, host_db **out, lc_errbuf *eb)
+{
+    *out = NULL;
+    return registry_open(w, key, false, out, eb);
+}
+
+const char *dbwork_db_key(dbwork *w, const host_db *db, char idhex[NET_IDENTITY_HEX_LEN + 1])
+{
+    const dbentry *e = registry_entry(w, db);
+    if (!e) return NULL;
+    if (idhex) memcpy(idhex, e->idhex, sizeof e->idhex);
+    return e->name;
+}
+
+struct dbnames *dbwork_names(dbwork *w) { return w->names; }
+
+void dbwork_names_changed(dbwork *w) { registry_names_changed(w); }

@@ -111,7 +111,16 @@ const char *dbwork_data_dir(const dbwork *w);
 /* Open databases, by index (0..count-1). */
 u32 dbwork_db_count(const dbwork *w);
 host_db *dbwork_db_at(const dbwork *w, u32 i, const char **out_name);
-/* The database identity for a name (wire bytes): BLAKE3("lightcone database|" + name). */
+/* The database identity for a key (big-endian bytes): the key itself when it is 64 hex
+ * characters, else BLAKE3("lightcone database|" + key). */
 void dbwork_db_identity(const char *name, u8 out[32]);
+/* Opens the database in <data_dir>/<key> by its key, whatever its names (*out NULL: none). */
+int dbwork_db_open_key(dbwork *w, const char *key, host_db **out, lc_errbuf *eb) LC_MUST_USE;
+/* An open database's key (its directory under the data dir) and, if idhex is not NULL, its
+ * identity in hex; NULL if db is not registered. */
+const char *dbwork_db_key(dbwork *w, const host_db *db, char idhex[65]);
+/* The names map (server/dbnames.h); call dbwork_names_changed after changing it. */
+struct dbnames *dbwork_names(dbwork *w);
+void dbwork_names_changed(dbwork *w);
 
 #endif
