@@ -24,9 +24,11 @@
  *      sequences, big rows) takes the general code, kept out of line so that it costs the
  *      fast paths nothing.
  *   4. Exports (spec §1.8): __describe_module__(sink) writes RawModuleDef::V10 with the
- *      sections Typespace, Types, Tables, Reducers, Schedules, LifeCycleReducers in that order
- *      (the order the C++ bindings use), and __call_reducer__(id, sender[4], conn[2],
- *      timestamp, args, err_sink) -> 0 ok / 1 user error with the message in the sink.
+ *      sections Typespace, Types, Tables, Reducers, Procedures, Schedules, LifeCycleReducers
+ *      in that order (the order the C++ bindings use), __call_reducer__(id, sender[4],
+ *      conn[2], timestamp, args, err_sink) -> 0 ok / 1 user error with the message in the
+ *      sink, and __call_procedure__ (same arguments, result sink): 0 with the BSATN of the
+ *      returned value, 1 on bad arguments or a non-zero return, -1 for an unknown id.
  *      Naming follows the C++ bindings on the wire: index source name
  *      "{table}_{col}_idx_btree" with accessor "{col}", unique constraints and sequences
  *      without names (the host generates "{table}_{col}_key" / "{table}_{col}_seq"), schedule
@@ -357,6 +359,9 @@ void stdb__dec_value(rd *r, uint8_t kind, void *p)
 
 static stdb_table *tables;
 static stdb_reducer *reducers;
+static stdb_procedure *procedures;
+static uint32_t procedure_count;
+static stdb_procedure **procedure_by_id;
 static uint32_t table_count, reducer_count;
 static stdb_reducer **reducer_by_id;
 static bool is_sealed;
@@ -371,6 +376,12 @@ void stdb_register_reducer(stdb_reducer *r)
 {
     r->next = reducers;
     reducers = r;
+}
+
+void stdb_register_procedure(stdb_procedure *p)
+{
+    p->next = procedures;
+    procedures = p;
 }
 
 uint16_t stdb_table_column(const stdb_table *t, const char *name)
@@ -463,6 +474,18 @@ static void seal_registry(void)
     reducers = sorted_r;
     reducer_count = 0;
     for (stdb_reducer *r = reducers; r; r = r->next) reducer_count++;
+
+    stdb_procedure *sorted_p = 0; /* by name: ids are stable across builds */
+    for (stdb_procedure *p = procedures, *next; p; p = next) {
+        next = p->next;
+        stdb_procedure **pp = &sorted_p;
+        while (*pp && stdb_strcmp((*pp)->name, p->name) < 0) pp = &(*pp)->next;
+        p->next = *pp;
+        *pp = p;
+    }
+    procedures = sorted_p;
+    procedure_count = 0;
+    for (stdb_procedure *p = procedures; p; p = p->next) procedure_count++;
     is_sealed = true;
 }
 
@@ -523,6 +546,9 @@ __attribute__((noinline)) static void stdb_boot_first(void) /* once: kept out of
     reducer_by_id = stdb_arena_alloc((reducer_count + 1) * (uint32_t)sizeof(void *));
     uint32_t i = 0;
     for (stdb_reducer *r = reducers; r; r = r->next) reducer_by_id[i++] = r;
+    procedure_by_id = stdb_arena_alloc((procedure_count + 1) * (uint32_t)sizeof(void *));
+    i = 0;
+    for (stdb_procedure *p = procedures; p; p = p->next) procedure_by_id[i++] = p;
     arena_base = arena_top;
 }
 
@@ -785,7 +811,7 @@ static void describe(wbuf *b)
     for (stdb_table *t = tables; t; t = t->next) scheduled += t->schedule_col >= 0;
     for (stdb_reducer *r = reducers; r; r = r->next) lifecycles += r->lifecycle != 0;
     uint32_t sections = 1 + (table_count ? 2 : 0) + (reducer_count ? 1 : 0) +
-                        (scheduled ? 1 : 0) + (lifecycles ? 1 : 0);
+                        (procedure_count ? 1 : 0) + (scheduled ? 1 : 0) + (lifecycles ? 1 : 0);
     wb_u8(b, 2); /* RawModuleDef::V10 */
     wb_u32(b, sections);
     wb_u8(b, 0); /* Typespace */
@@ -811,6 +837,16 @@ static void describe(wbuf *b)
         wb_u8(b, 3); /* Reducers, ids = positions */
         wb_u32(b, reducer_count);
         for (stdb_reducer *r = reducers; r; r = r->next) put_reducer(b, r);
+    }
+    if (procedure_count) {
+        wb_u8(b, 4); /* Procedures, ids = positions */
+        wb_u32(b, procedure_count);
+        for (stdb_procedure *p = procedures; p; p = p->next) {
+            wb_cstr(b, p->name);
+            put_product(b, p->params, p->param_count);
+            put_type(b, p->ret_kind); /* return_type */
+            wb_u8(b, 1);              /* FunctionVisibility::ClientCallable */
+        }
     }
     put_sections_tail(b, scheduled, lifecycles);
 }
@@ -887,6 +923,54 @@ int32_t STDB_EXPORT(__call_reducer__)(uint32_t id, uint64_t sender_0, uint64_t s
     arena_reset();
     return rc;
 }
+
+/* ---------------------------------------------------------------- procedure calls */
+
+int32_t STDB_EXPORT(__call_procedure__)(uint32_t id, uint64_t sender_0, uint64_t sender_1,
+                                        uint64_t sender_2, uint64_t sender_3,
+                                        uint64_t conn_id_0, uint64_t conn_id_1,
+                                        uint64_t timestamp, uint32_t args_source,
+                                        uint32_t result_sink)
+{
+    stdb_boot();
+    if (id >= procedure_count) return -1;
+    const stdb_procedure *p = procedure_by_id[id];
+    stdb_ctx ctx = {0};
+    u64_to_le(ctx.sender.bytes, sender_0);
+    u64_to_le(ctx.sender.bytes + 8, sender_1);
+    u64_to_le(ctx.sender.bytes + 16, sender_2);
+    u64_to_le(ctx.sender.bytes + 24, sender_3);
+    u64_to_le(ctx.connection_id.bytes, conn_id_0);
+    u64_to_le(ctx.connection_id.bytes + 8, conn_id_1);
+    ctx.has_connection_id = (conn_id_0 | conn_id_1) != 0;
+    ctx.timestamp.micros = (int64_t)timestamp;
+    uint8_t first[256];
+    uint32_t len = 0;
+    uint8_t *bytes = source_read_all(args_source, first, sizeof first, &len);
+    void *args = stdb_arena_alloc(p->args_size);
+    void *ret = stdb_arena_alloc(p->ret_size);
+    rd rr = {bytes, bytes + len, false};
+    p->decode(&rr, args);
+    int32_t rc = 1;
+    if (!rr.err && rr.p == rr.end && p->fn(&ctx, args, ret) == 0) {
+        wbuf b = {0, 0, 0};
+        stdb__enc_value(&b, p->ret_kind, ret);
+        sink_write_all(result_sink, b.p, b.len);
+        rc = 0;
+    }
+    arena_reset();
+    return rc;
+}
+
+int stdb_tx_begin(void)
+{
+    int64_t ts;
+    return procedure_start_mut_tx(&ts);
+}
+
+int stdb_tx_commit(void) { return procedure_commit_mut_tx(); }
+
+int stdb_tx_abort(void) { return procedure_abort_mut_tx(); }
 
 /* ---------------------------------------------------------------- formatting and logging */
 

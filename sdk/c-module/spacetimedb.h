@@ -50,6 +50,12 @@
  * The body sees `stdb_ctx *ctx` and `args` (a pointer to the decoded argument struct, or to the
  * schedule row) and returns STDB_OK or stdb_fail(ctx, fmt, ...).
  *
+ * Procedures (spec §4.8): STDB_PROCEDURE(name, ARGS, RET) { ...; *ret = value; return STDB_OK; }
+ * RET is a column kind (U32, I64, STRING, ...); clients get *ret back. A procedure runs
+ * outside any transaction: stdb_tx_begin() opens one (table helpers then work as in a
+ * reducer), stdb_tx_commit() / stdb_tx_abort() end it; one left open is aborted by the host.
+ * A non-zero return is an error for the caller (no message: log one first).
+ *
  * Memory: every decoded string and temporary buffer comes from a per-call arena that is reset
  * when the export returns, so strings in rows and args are valid until the reducer returns.
  * Limits: a table has at most STDB_TABLE_INDEX_MAX indexes and STDB_TABLE_SEQ_MAX sequences;
@@ -282,6 +288,20 @@ typedef struct stdb_reducer {
     stdb__decx_fn decodex; /* fixed-size argument decoder, used when fixed_size != 0 */
 } stdb_reducer;
 
+typedef int (*stdb_procedure_fn)(stdb_ctx *ctx, void *args, void *ret);
+
+typedef struct stdb_procedure {
+    const char *name;
+    const stdb_column *params;
+    uint16_t param_count;
+    uint16_t args_size;
+    uint8_t ret_kind;   /* STDB_KIND_* of the returned value */
+    uint16_t ret_size;  /* sizeof its C type */
+    stdb_procedure_fn fn;
+    stdb__dec_fn decode; /* generated argument decoder */
+    struct stdb_procedure *next;
+} stdb_procedure;
+
 /* Iterator over rows of a table scan or index scan. Rows come from a growable buffer. */
 typedef struct stdb_iter {
     const stdb_table *table;
@@ -294,6 +314,11 @@ typedef struct stdb_iter {
 
 void stdb_register_table(stdb_table *t);
 void stdb_register_reducer(stdb_reducer *r);
+void stdb_register_procedure(stdb_procedure *p);
+/* Inside a procedure: open, commit or abort its transaction (0 or STDB_ERRNO_*). */
+int stdb_tx_begin(void);
+int stdb_tx_commit(void);
+int stdb_tx_abort(void);
 void stdb_table_add_index(stdb_table *t, uint16_t col, bool is_unique, bool is_pk);
 void stdb_table_add_index2(stdb_table *t, uint16_t col, uint16_t col2, const char *accessor);
 void stdb_table_add_sequence(stdb_table *t, uint16_t col);
@@ -552,5 +577,29 @@ uint16_t stdb_table_column(const stdb_table *t, const char *name);
 /* A reducer called by the scheduler with one argument: the row of schedule table T. */
 #define STDB_SCHEDULED(R, T)                                                                 \
     STDB__REDUCER_COMMON(R, T, STDB__NO_ARGS, STDB_LIFECYCLE_NONE, &T##__table)
+
+/* A procedure returning one value of kind RET through `ret` (see "Procedures" above). */
+#define STDB_PROCEDURE(P, ARGS, RET)                                                         \
+    struct P##__args { ARGS(STDB__FIELD) char stdb__pad; };                                  \
+    static int P##__impl(stdb_ctx *ctx, struct P##__args *args, STDB_CTYPE_##RET *ret);      \
+    static int P##__thunk(stdb_ctx *ctx, void *args, void *ret)                              \
+    {                                                                                        \
+        return P##__impl(ctx, (struct P##__args *)args, (STDB_CTYPE_##RET *)ret);            \
+    }                                                                                        \
+    static stdb_procedure P##__procedure = {#P, 0, 0, sizeof(struct P##__args),              \
+                                            STDB_KIND_##RET, sizeof(STDB_CTYPE_##RET),       \
+                                            P##__thunk, 0, 0};                               \
+    STDB__CODECS(P##__args, struct P##__args, ARGS)                                          \
+    __attribute__((constructor(103))) static void P##__register(void)                        \
+    {                                                                                        \
+        typedef struct P##__args stdb__row __attribute__((unused));                          \
+        static const stdb_column params[] = { ARGS(STDB__COL) {0, 0, 0} };                   \
+        P##__procedure.params = params;                                                      \
+        P##__procedure.param_count = (uint16_t)(STDB__COUNT(params) - 1);                    \
+        P##__procedure.decode = P##__args_dec;                                               \
+        stdb_register_procedure(&P##__procedure);                                            \
+    }                                                                                        \
+    static int P##__impl(STDB_UNUSED stdb_ctx *ctx, STDB_UNUSED struct P##__args *args,      \
+                         STDB_UNUSED STDB_CTYPE_##RET *ret)
 
 #endif /* STDB_SPACETIMEDB_H */

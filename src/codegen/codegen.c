@@ -124,6 +124,18 @@ static int reducer_build(lc_arena *a, const host_reducer_def *d, codegen_reducer
     return fields_build(a, d->params, &r->field_count, &r->fields);
 }
 
+static int procedure_build(lc_arena *a, const host_procedure_def *d, codegen_procedure *p)
+{
+    p->def = d;
+    p->wire = d->name;
+    p->camel = codegen_camel(a, d->name);
+    p->pascal = codegen_pascal(a, d->name);
+    p->snake = snake(a, d->name);
+    p->ret = d->return_type;
+    if (!p->camel || !p->pascal || !p->snake) return LC_ENOMEM;
+    return fields_build(a, d->params, &p->field_count, &p->fields);
+}
+
 /* Every name an emitter writes into source text (as an identifier, a key or inside a quoted
  * literal) comes from the untrusted module: accept only identifier bytes (ASCII letters,
  * digits but not first, '_', and any byte >= 0x80 as moddef's identifier rule does), so no
@@ -182,6 +194,13 @@ static const char *schema_unsafe_name(const codegen_schema *s)
         const char *bad = r->def->params ? type_unsafe_name(r->def->params) : NULL;
         if (bad) return bad;
     }
+    for (u32 i = 0; i < s->procedure_count; i++) {
+        const codegen_procedure *p = &s->procedures[i];
+        if (!name_safe(p->wire)) return p->wire;
+        const char *bad = p->def->params ? type_unsafe_name(p->def->params) : NULL;
+        if (!bad && p->ret) bad = type_unsafe_name(p->ret);
+        if (bad) return bad;
+    }
     return NULL;
 }
 
@@ -200,7 +219,8 @@ int codegen_schema_build(const host_moddef *md, bool include_private, codegen_sc
     s->md = md;
     codegen_table *ts = lc_arena_alloc(&s->arena, sizeof *ts * (md->table_count + 1));
     codegen_reducer *rs = lc_arena_alloc(&s->arena, sizeof *rs * (md->reducer_count + 1));
-    int rc = (ts && rs) ? 0 : LC_ENOMEM;
+    codegen_procedure *ps = lc_arena_alloc(&s->arena, sizeof *ps * (md->procedure_count + 1));
+    int rc = (ts && rs && ps) ? 0 : LC_ENOMEM;
     for (u32 i = 0; rc == 0 && i < md->table_count; i++) {
         const host_table_def *d = &md->tables[i];
         if (!d->is_public && !include_private) continue;
@@ -212,6 +232,11 @@ int codegen_schema_build(const host_moddef *md, bool include_private, codegen_sc
         if (!d->is_public && !include_private) continue;
         rc = reducer_build(&s->arena, d, &rs[s->reducer_count++]);
     }
+    for (u32 i = 0; rc == 0 && i < md->procedure_count; i++) {
+        const host_procedure_def *d = &md->procedures[i];
+        if (!d->is_public && !include_private) continue;
+        rc = procedure_build(&s->arena, d, &ps[s->procedure_count++]);
+    }
     if (rc != 0) {
         codegen_schema_free(s);
         return lc_errf(eb, rc, "codegen: out of memory building the schema");
@@ -220,6 +245,7 @@ int codegen_schema_build(const host_moddef *md, bool include_private, codegen_sc
     qsort(ts, s->table_count, sizeof *ts, table_cmp);
     s->tables = ts;
     s->reducers = rs;
+    s->procedures = ps;
     const char *bad = schema_unsafe_name(s);
     if (bad) {
         rc = lc_errf(eb, LC_EINVALID, "codegen: name '%.64s' is not an identifier", bad);

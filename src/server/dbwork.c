@@ -324,6 +324,33 @@ static int call_refusal(host_db *db, const char *name, int rc, lc_errbuf *eb)
     return 404;
 }
 
+/* The procedure called `name` (POST .../call/:name calls a reducer or a procedure), or NULL. */
+static const host_procedure_def *procedure_of(host_db *db, const char *name)
+{
+    host_module *m = host_db_module(db);
+    const host_moddef *def = m ? host_module_def(m) : NULL;
+    for (u32 i = 0; def && i < def->procedure_count; i++)
+        if (strcmp(def->procedures[i].name, name) == 0) return &def->procedures[i];
+    return NULL;
+}
+
+/* 200 with the procedure's return value as SATS-JSON. */
+static void reply_procedure_result(dbjob *j, const host_procedure_def *p, const lc_buf *res)
+{
+    lc_buf json;
+    lc_buf_init(&json);
+    lc_rd r;
+    lc_rd_init(&r, res->data, res->len);
+    if (lc_bsatn_to_json(p->return_type, &r, &json) || json.err || lc_rd_left(&r)) {
+        http_text(j, 500, "the procedure returned a value that does not match its type");
+    } else {
+        net_http_write_response(&j->out, 200, "application/json", json.data, json.len,
+                                j->keep_alive, NULL, 0);
+        j->ok = true;
+    }
+    lc_buf_deinit(&json);
+}
+
 /* An HTTP call runs inside a connection of its own, as the reference does: client_connected
  * (a refusal answers 403 and runs nothing), the reducer, then client_disconnected whatever
  * the reducer did. The connection id is fresh per request. */
@@ -349,9 +376,16 @@ static void job_call_json(dbwork *w, dbjob *j)
     host_caller c;
     caller_of(j, &c);
     memset(&o, 0, sizeof o);
-    rc = host_db_call_json(db, j->fn, (const char *)j->in, j->in_len, &c, &o, &eb);
+    const host_procedure_def *proc = procedure_of(db, j->fn);
+    lc_buf res;
+    lc_buf_init(&res);
+    rc = proc ? host_db_call_procedure_json(db, j->fn, (const char *)j->in, j->in_len, &c, &res,
+                                            &o, &eb)
+              : host_db_call_json(db, j->fn, (const char *)j->in, j->in_len, &c, &o, &eb);
     if (rc) http_text(j, call_refusal(db, j->fn, rc, &eb), eb.msg);
-    else if (o.kind == HOST_OUTCOME_COMMITTED) {
+    else if (o.kind == HOST_OUTCOME_COMMITTED && proc) {
+        reply_procedure_result(j, proc, &res);
+    } else if (o.kind == HOST_OUTCOME_COMMITTED) {
         net_http_write_response(&j->out, 200, NULL, NULL, 0, j->keep_alive, NULL, 0);
         j->ok = true;
     } else if (o.kind == HOST_OUTCOME_OUT_OF_ENERGY) {
@@ -359,6 +393,7 @@ static void job_call_json(dbwork *w, dbjob *j)
     } else {
         http_text(j, 530, o.message);
     }
+    lc_buf_deinit(&res);
     host_outcome od;
     memset(&od, 0, sizeof od);
     if (host_db_disconnect(db, j->identity, j->connection_id, &od, &eb))

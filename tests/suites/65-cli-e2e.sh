@@ -140,6 +140,12 @@ expect "publish -c chat2" A publish chat2 -c --bin-path build/wasm/quickstart-ch
 expect "sql chat2 after clear" A sql chat2 "SELECT * FROM message"
 hasnt "publish -c dropped the rows" "to-be-cleared"
 
+# ---- a procedure's return value (keynote-bank total_balance) ----
+expect "publish bank" A publish bank --bin-path build/wasm/keynote-bank.wasm
+expect "seed bank" A call bank seed 3 40
+expect "call a procedure" A call bank total_balance
+has "the procedure's value is printed" "120"
+
 # ---- building from a module folder (sdk/c-module/build-module.sh) ----
 expect "build" A build --module-path examples/quickstart-chat -o "$T/chat.wasm"
 [ -s "$T/chat.wasm" ] && ok || bad "build wrote no wasm"
