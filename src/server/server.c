@@ -23,6 +23,12 @@
  *        └─ end of the drained batch (job NULL) -> ws_flush every dirty connection: one
  *           uv_write per connection per drain.
  *
+ * Compression once per identical message: a compressing client's frame body is looked up in a
+ * small cache of recently compressed bodies (zcache: hash, then a full compare) before it is
+ * compressed, so a transaction fanned out to many gzip/brotli clients whose messages are
+ * byte-identical (the same query set ids, as SDK clients that subscribed alike have) is
+ * compressed once and the compressed frame copied to each.
+ *
  * A connection is freed only after its DISCONNECT job returns (it counts in c->jobs), and the
  * worker drops its subscriptions in that job, so no message can target a freed connection.
  */
@@ -33,6 +39,7 @@
 
 #include "base/alloc.h"
 #include "base/clock.h"
+#include "base/hash.h"
 #include "base/log.h"
 #include "net/proto.h"
 #include "net/ws.h"
@@ -105,6 +112,17 @@ static void on_durable(void *user);
 static void ws_feed(conn *c, const u8 *p, size_t n, lc_buf *out);
 static bool conn_upgrade(conn *c, const net_http_request *req, lc_buf *out);
 
+/* One recently compressed frame body: the uncompressed bytes (the key) and the finished
+ * frame. Slots are reused round robin; bodies over ZCACHE_BODY_MAX are not kept. */
+typedef struct zentry {
+    u64 hash;
+    u8 comp;
+    lc_buf key, frame;
+} zentry;
+
+#define ZCACHE_SLOTS 8u
+#define ZCACHE_BODY_MAX (1u << 20)
+
 struct server {
     server_config cfg;
     uv_loop_t loop;
@@ -117,6 +135,9 @@ struct server {
     dbwork *dbw;
     conn *dirty; /* connections with output to flush at the end of this drain */
     conn *held;  /* connections holding messages for durability */
+    zentry zc[ZCACHE_SLOTS]; /* compression once per identical frame body */
+    u32 zc_next;
+    _Atomic u64 zc_hits, zc_misses;
     u8 rbuf[64 * 1024]; /* the loop's read buffer (on_alloc) */
 };
 
@@ -472,12 +493,22 @@ u16 server_port(const server *s) { return s->port; }
 
 u64 server_slow_drops(const server *s) { return s->slow_drops; }
 
+void server_compress_stats(const server *s, u64 *hits, u64 *misses)
+{
+    *hits = s->zc_hits;
+    *misses = s->zc_misses;
+}
+
 void server_stop(server *s)
 {
     dbwork_stop_worker(s->dbw); /* databases are closed on this thread after the join */
     uv_async_send(&s->stop);
     pthread_join(s->thread, NULL);
     uv_loop_close(&s->loop);
+    for (u32 i = 0; i < ZCACHE_SLOTS; i++) {
+        lc_buf_deinit(&s->zc[i].key);
+        lc_buf_deinit(&s->zc[i].frame);
+    }
     lc_free(s);
 }
 
@@ -516,11 +547,33 @@ static void ws_frame_body(conn *c, lc_buf *out, const u8 *body, size_t len)
         lc_buf_put(out, body, len);
         return;
     }
+    server *srv = c->srv;
+    u64 h = lc_hash_bytes(body, len, c->comp);
+    for (u32 i = 0; i < ZCACHE_SLOTS; i++) {
+        const zentry *z = &srv->zc[i];
+        if (z->frame.len && z->hash == h && z->comp == c->comp && z->key.len == len &&
+            memcmp(z->key.data, body, len) == 0) {
+            srv->zc_hits++;
+            lc_buf_put(out, z->frame.data, z->frame.len);
+            return;
+        }
+    }
+    srv->zc_misses++;
     lc_buf env;
     lc_buf_init(&env);
+    size_t at = out->len;
     if (net_ws_msg_encode(&env, c->comp, body, len) == 0)
         net_ws_write_frame(out, NET_WS_OP_BINARY, env.data, env.len);
     lc_buf_deinit(&env);
+    if (out->err || len > ZCACHE_BODY_MAX) return;
+    zentry *z = &srv->zc[srv->zc_next++ % ZCACHE_SLOTS];
+    lc_buf_reset(&z->key);
+    lc_buf_reset(&z->frame);
+    lc_buf_put(&z->key, body, len);
+    lc_buf_put(&z->frame, out->data + at, out->len - at);
+    z->hash = h;
+    z->comp = (u8)c->comp;
+    if (z->key.err || z->frame.err) lc_buf_reset(&z->frame); /* not usable */
 }
 
 /* Frames the coalesced v3 messages into wout. */

@@ -62,6 +62,9 @@ int server_start(const server_config *cfg, server **out, lc_errbuf *eb) LC_MUST_
 u16 server_port(const server *s);
 /* How many clients were dropped for not reading (outq_max exceeded); any thread. */
 u64 server_slow_drops(const server *s);
+/* Compressed frame bodies taken from the compress-once cache (hits) and compressed (misses)
+ * since start (any thread; tests and metrics). */
+void server_compress_stats(const server *s, u64 *hits, u64 *misses);
 /* Stops the loop, closes connections, joins the loop thread and frees s. */
 void server_stop(server *s);
 

@@ -780,6 +780,46 @@ TEST(server_sub_confirmed_hold)
     CHECK_EQ(system(cmd), 0);
 }
 
+/* Compression once per identical message: three gzip clients (v2 and v3) subscribed alike
+ * get a byte-identical TransactionUpdate; it is compressed once and every client decodes the
+ * same rows. A brotli client gets its own compression. */
+TEST(server_sub_compress_once)
+{
+    net_keys *keys = sk_keys();
+    CHECK(keys != NULL);
+    server_config cfg = {.keys = keys};
+    server *s;
+    CHECK_OK(server_start(&cfg, &s, NULL));
+    u16 port = server_port(s);
+    CHECK_EQ(sk_publish(port, "bank", "keynote-bank"), 200);
+    static wsk c[4];
+    tmsg *m = lc_alloc(sizeof *m);
+    const char *q[4] = {"?compression=Gzip", "?compression=Gzip", "?compression=Gzip",
+                        "?compression=Brotli"};
+    for (int i = 0; i < 4; i++) {
+        CHECK(wsk_join(&c[i], port, "bank", q[i], i == 1));
+        send_sub(&c[i], 1, 7, "SELECT * FROM accounts", NULL);
+        CHECK_EQ(wsk_msg(&c[i], m, 5000), 1);
+        CHECK_EQ(m->tag, NET_SMSG_SUBSCRIBE_APPLIED);
+    }
+    u64 h0, m0, h1, m1;
+    server_compress_stats(s, &h0, &m0);
+    CHECK_EQ(sk_call_json(port, "bank", "seed", "[120, 9]"), 200); /* 120 rows: > 1 KiB */
+    for (int i = 0; i < 4; i++) {
+        CHECK_EQ(wsk_msg(&c[i], m, 5000), 1);
+        CHECK_EQ(m->tag, NET_SMSG_TRANSACTION_UPDATE);
+        CHECK(c[i].last_tag == (i == 3 ? NET_WS_COMPRESS_BROTLI : NET_WS_COMPRESS_GZIP));
+        CHECK(has_account(m, 'i', 0, 9) && has_account(m, 'i', 119, 9));
+    }
+    server_compress_stats(s, &h1, &m1);
+    CHECK_EQ(m1 - m0, 2); /* one gzip, one brotli */
+    CHECK_EQ(h1 - h0, 2); /* the other two gzip clients */
+    for (int i = 0; i < 4; i++) wsk_close(&c[i]);
+    lc_free(m);
+    server_stop(s);
+    net_keys_destroy(keys);
+}
+
 /* An anonymous HTTP request runs as a fresh identity, returned in the spacetime-identity /
  * spacetime-identity-token headers (the reference's anon_auth_middleware): two anonymous
  * calls are two different callers, each the ctx.sender of its reducer. */
