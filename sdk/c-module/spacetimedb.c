@@ -972,6 +972,70 @@ int stdb_tx_commit(void) { return procedure_commit_mut_tx(); }
 
 int stdb_tx_abort(void) { return procedure_abort_mut_tx(); }
 
+int64_t stdb_sleep_until(int64_t wake_at_micros) { return procedure_sleep_until(wake_at_micros); }
+
+/* HttpRequest { method, headers, timeout: Option<TimeDuration>, uri, version } (spec §3.4). */
+static void put_http_request(wbuf *b, const char *method, stdb_str uri, uint64_t timeout_ms)
+{
+    static const char *const known[] = {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT",
+                                         "OPTIONS", "TRACE", "PATCH"};
+    uint8_t tag = 9;
+    for (uint8_t i = 0; i < 9; i++)
+        if (stdb_strcmp(known[i], method) == 0) tag = i;
+    wb_u8(b, tag);
+    if (tag == 9) wb_cstr(b, method);
+    wb_u32(b, 0); /* no headers */
+    if (timeout_ms) {
+        wb_u8(b, 0); /* Some */
+        wb_uint(b, timeout_ms * 1000, 8);
+    } else {
+        wb_u8(b, 1); /* None */
+    }
+    wb_str(b, uri.ptr, uri.len);
+    wb_u8(b, 2); /* Http11 */
+}
+
+static stdb_bytes source_bytes(uint32_t source)
+{
+    stdb_bytes out = {0, 0};
+    if (!source) return out;
+    uint8_t first[256];
+    uint32_t len = 0;
+    uint8_t *p = source_read_all(source, first, sizeof first, &len);
+    uint8_t *copy = stdb_arena_alloc(len + 1);
+    __builtin_memcpy(copy, p, len);
+    out.ptr = copy;
+    out.len = len;
+    return out;
+}
+
+int stdb_http(const char *method, stdb_str uri, stdb_bytes body, uint64_t timeout_ms,
+              stdb_http_response *out, stdb_str *err)
+{
+    wbuf b = {0, 0, 0};
+    put_http_request(&b, method, uri, timeout_ms);
+    uint32_t src[2] = {0, 0};
+    static const uint8_t none = 0;
+    int32_t rc = procedure_http_request(b.p, b.len, body.len ? body.ptr : &none, body.len, src);
+    if (rc == STDB_ERRNO_HTTP_ERROR) {
+        stdb_bytes m = source_bytes(src[0]); /* BSATN String: u32 length, bytes */
+        if (err && m.len >= 4) *err = (stdb_str){(const char *)m.ptr + 4, m.len - 4};
+        return rc;
+    }
+    if (rc) return rc;
+    stdb_bytes head = source_bytes(src[0]); /* HttpResponse { headers, version, code } */
+    rd r = {head.ptr, head.ptr + head.len, false};
+    uint32_t n = (uint32_t)rd_uint(&r, 4);
+    for (uint32_t i = 0; i < n && !r.err; i++) {
+        (void)rd_take(&r, (uint32_t)rd_uint(&r, 4)); /* name */
+        (void)rd_take(&r, (uint32_t)rd_uint(&r, 4)); /* value */
+    }
+    (void)rd_take(&r, 1); /* version */
+    out->code = (uint16_t)rd_uint(&r, 2);
+    out->body = source_bytes(src[1]);
+    return r.err ? STDB_ERRNO_BSATN_DECODE_ERROR : 0;
+}
+
 /* ---------------------------------------------------------------- formatting and logging */
 
 static void fmt_uint(wbuf *b, uint64_t v, unsigned base)

@@ -54,7 +54,8 @@
  * RET is a column kind (U32, I64, STRING, ...); clients get *ret back. A procedure runs
  * outside any transaction: stdb_tx_begin() opens one (table helpers then work as in a
  * reducer), stdb_tx_commit() / stdb_tx_abort() end it; one left open is aborted by the host.
- * A non-zero return is an error for the caller (no message: log one first).
+ * A non-zero return is an error for the caller (no message: log one first). Outside a
+ * transaction a procedure may also call stdb_http() and stdb_sleep_until().
  *
  * Memory: every decoded string and temporary buffer comes from a per-call arena that is reset
  * when the export returns, so strings in rows and args are valid until the reducer returns.
@@ -319,6 +320,16 @@ void stdb_register_procedure(stdb_procedure *p);
 int stdb_tx_begin(void);
 int stdb_tx_commit(void);
 int stdb_tx_abort(void);
+/* Inside a procedure, outside a transaction: one HTTP request. method "GET", "POST", ...;
+ * body may be empty; timeout_ms 0 = the host's default. Returns 0 with out->code and
+ * out->body (arena memory) on any response, STDB_ERRNO_HTTP_ERROR with *err = the reason on
+ * a transport failure, or another STDB_ERRNO_*. */
+typedef struct stdb_http_response { uint16_t code; stdb_bytes body; } stdb_http_response;
+int stdb_http(const char *method, stdb_str uri, stdb_bytes body, uint64_t timeout_ms,
+              stdb_http_response *out, stdb_str *err);
+/* Inside a procedure, outside a transaction: waits until the time (micros since the epoch;
+ * the host bounds one wait) and returns the time it woke. */
+int64_t stdb_sleep_until(int64_t wake_at_micros);
 void stdb_table_add_index(stdb_table *t, uint16_t col, bool is_unique, bool is_pk);
 void stdb_table_add_index2(stdb_table *t, uint16_t col, uint16_t col2, const char *accessor);
 void stdb_table_add_sequence(stdb_table *t, uint16_t col);

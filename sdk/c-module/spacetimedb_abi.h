@@ -43,6 +43,8 @@
 #define STDB_ERRNO_INDEX_NOT_UNIQUE 14
 #define STDB_ERRNO_NO_SUCH_ROW 15
 #define STDB_ERRNO_AUTO_INC_OVERFLOW 16
+#define STDB_ERRNO_WOULD_BLOCK_TRANSACTION 17
+#define STDB_ERRNO_HTTP_ERROR 21
 #define STDB_EXHAUSTED (-1)
 
 /* ---- spacetime_10.0 ---- */
@@ -92,6 +94,12 @@ int32_t STDB_IMPORT("spacetime_10.1", bytes_source_remaining_length)(uint32_t so
 int32_t STDB_IMPORT("spacetime_10.3", procedure_start_mut_tx)(int64_t *out_timestamp);
 int32_t STDB_IMPORT("spacetime_10.3", procedure_commit_mut_tx)(void);
 int32_t STDB_IMPORT("spacetime_10.3", procedure_abort_mut_tx)(void);
+int64_t STDB_IMPORT("spacetime_10.3", procedure_sleep_until)(int64_t wake_at_micros);
+int32_t STDB_IMPORT("spacetime_10.3", procedure_http_request)(const uint8_t *request,
+                                                              uint32_t request_len,
+                                                              const uint8_t *body,
+                                                              uint32_t body_len,
+                                                              uint32_t *out_sources);
 
 /* ---- spacetime_10.4 ---- */
 int32_t STDB_IMPORT("spacetime_10.4", datastore_index_scan_point_bsatn)(uint32_t index_id,

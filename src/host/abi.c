@@ -9,12 +9,15 @@
  */
 #include "host/abi.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <time.h>
 #include <string.h>
 
 #include "base/alloc.h"
 #include "base/clock.h"
 #include "base/limits.h"
+#include "host/http_out.h"
 
 #define ARG32(i) ((u32)args[i])
 #define RET(v) do { results[0] = (u64)(u32)(v); return 0; } while (0)
@@ -634,7 +637,9 @@ static int h_get_jwt(lc_wasm_host_ctx *c, const u64 *args, u64 *results)
 
 /* ---------------------------------------------------------------- procedures (10.3) ------ */
 
-/* A real sleep would block the database thread: only a time already reached is accepted. */
+/* Sleeps on the database thread (procedures are not suspended: see host/http_out.h), at most
+ * HOST_SLEEP_MAX_MS per call; a later wake time sleeps that long and returns the time it
+ * woke, which the guest sees as an early wake-up. */
 static int h_procedure_sleep_until(lc_wasm_host_ctx *c, const u64 *args, u64 *results)
 {
     host_abi *a = abi_of(c);
@@ -642,9 +647,13 @@ static int h_procedure_sleep_until(lc_wasm_host_ctx *c, const u64 *args, u64 *re
     if (!a->in_procedure || a->txn)
         return lc_wasm_host_trap(c, "procedure_sleep_until called outside a procedure or with "
                                  "a transaction open");
-    if (wake > now)
-        return lc_wasm_host_trap(c, "procedure_sleep_until: sleeping is not supported by this "
-                                 "host");
+    if (wake > now) {
+        i64 us = wake - now;
+        if (us > (i64)HOST_SLEEP_MAX_MS * 1000) us = (i64)HOST_SLEEP_MAX_MS * 1000;
+        struct timespec ts = {.tv_sec = us / 1000000, .tv_nsec = (us % 1000000) * 1000};
+        while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
+        now = lc_now_micros();
+    }
     results[0] = (u64)now;
     return 0;
 }
@@ -691,6 +700,8 @@ static int h_procedure_abort_mut_tx(lc_wasm_host_ctx *c, const u64 *args, u64 *r
     return proc_tx_end(c, results, false);
 }
 
+/* Outbound HTTP (host/http_out.c). out[0] = HttpResponse, out[1] = body; on a transport
+ * failure out[0] = the BSATN String of the reason and HTTP_ERROR. */
 static int h_procedure_http_request(lc_wasm_host_ctx *c, const u64 *args, u64 *results)
 {
     host_abi *a = abi_of(c);
@@ -698,13 +709,30 @@ static int h_procedure_http_request(lc_wasm_host_ctx *c, const u64 *args, u64 *r
     MEM_OR_TRAP(rq, rptr, rlen);
     MEM_OR_TRAP(bd, bptr, blen);
     MEM_OR_TRAP(o, out, 8);
-    (void)rq; (void)bd;
+    if (!a->in_procedure)
+        return lc_wasm_host_trap(c, "procedure_http_request called outside a procedure");
     if (a->txn) RET(HOST_ERRNO_WOULD_BLOCK_TRANSACTION);
-    static const char msg[] = "outbound HTTP disabled";
-    static const u8 enc[4 + sizeof msg - 1] = {sizeof msg - 1, 0, 0, 0, 'o', 'u', 't', 'b',
-        'o', 'u', 'n', 'd', ' ', 'H', 'T', 'T', 'P', ' ', 'd', 'i', 's', 'a', 'b', 'l', 'e', 'd'};
-    lc_store_u32(o, host_abi_source_new(a, enc, sizeof enc));
-    RET(HOST_ERRNO_HTTP_ERROR);
+    host_http_opts ho = {.allow_private = a->http_allow_private};
+    lc_buf resp, body;
+    lc_buf_init(&resp);
+    lc_buf_init(&body);
+    lc_errbuf eb;
+    int rc = host_http_fetch(&ho, rq, rlen, bd, blen, &resp, &body, &eb);
+    int ret = 0;
+    if (rc == LC_EDECODE) {
+        ret = HOST_ERRNO_BSATN_DECODE_ERROR;
+    } else if (rc) {
+        lc_buf_reset(&resp);
+        lc_buf_put_str(&resp, eb.msg, (u32)strlen(eb.msg));
+        lc_store_u32(o, source_copy(a, resp.data, resp.len));
+        ret = HOST_ERRNO_HTTP_ERROR;
+    } else { /* an empty body is source 0 (nothing to read) */
+        lc_store_u32(o, source_copy(a, resp.data, resp.len));
+        lc_store_u32(o + 4, source_copy(a, body.data, body.len));
+    }
+    lc_buf_deinit(&resp);
+    lc_buf_deinit(&body);
+    RET(ret);
 }
 
 /* ---------------------------------------------------------------- registry --------------- */

@@ -127,6 +127,7 @@ typedef struct host_abi {
     host_proc_tx_fn proc_tx_fn; void *proc_tx_user;
     bool in_procedure;          /* a __call_procedure__ is running */
     bool proc_tx_open;          /* txn was opened by procedure_start_mut_tx */
+    bool http_allow_private;    /* procedure_http_request may reach private addresses */
     u8 caller_conn[16];
     const u8 *caller_jwt;
     u32 caller_jwt_len;

@@ -267,6 +267,7 @@ static void db_attach(host_db *db, host_module *m)
     a->sched_user = db;
     a->proc_tx_fn = db_proc_tx;
     a->proc_tx_user = db;
+    a->http_allow_private = db->o.http_allow_private;
 }
 
 static void db_log_host(host_db *db, u8 level, const char *function, const char *msg)

@@ -38,6 +38,8 @@ typedef struct host_db_opts {
     u64 modlog_file_max;     /* 0 = default */
     clog_options clog;       /* zeroed = defaults */
     u8 db_identity[32];      /* used when the database has no st_module row yet */
+    bool http_allow_private; /* procedures' outbound HTTP may reach loopback / private
+                              * addresses (tests, development); the reference refuses them */
 } host_db_opts;
 
 typedef struct host_db host_db;
@@ -90,8 +92,9 @@ int host_db_call_json(host_db *db, const char *name, const char *json, size_t le
  * own (procedure_start_mut_tx ... commit), each logged like a reducer's. On out->kind ==
  * COMMITTED the BSATN of its return value is appended to out_result (may be NULL). A private
  * procedure is callable by the owner only (LC_EPERM). A failure, or a transaction left open
- * (aborted), is written to the module log. LC_ENOTFOUND / LC_EDECODE as host_db_call. Not
- * supported: procedure_sleep_until into the future (traps), outbound HTTP (HTTP_ERROR). */
+ * (aborted), is written to the module log. LC_ENOTFOUND / LC_EDECODE as host_db_call.
+ * procedure_sleep_until and procedure_http_request block the database thread, each bounded
+ * (HOST_SLEEP_MAX_MS, host/http_out.h). */
 int host_db_call_procedure(host_db *db, const char *name, const u8 *args, size_t len,
                            const host_caller *caller, lc_buf *out_result, host_outcome *out,
                            lc_errbuf *eb) LC_MUST_USE;

@@ -57,6 +57,7 @@ struct dbwork {
     bool stopping, stopped;
     dbentry dbs[SERVER_DB_MAX];
     dbnames *names;           /* keys <-> names (server/dbnames.h) */
+    bool http_private;        /* host_db_opts.http_allow_private */
     u32 ndbs;
     dbjob *cur;               /* the job being run (worker thread; read by subs' commit hook) */
     uv_async_t dur_async;     /* a log's durable end moved */
@@ -139,6 +140,8 @@ u64 dbdurable_end(const dbdurable *d) { return d ? atomic_load(&d->end) : UINT64
 
 void dbwork_on_durable(dbwork *w, dbwork_durable_fn fn) { w->durable_fn = fn; }
 
+void dbwork_set_http_private(dbwork *w, bool allow) { w->http_private = allow; }
+
 void dbwork_set_clog(dbwork *w, const clog_options *o)
 {
     pthread_mutex_lock(&w->mu); /* the worker reads it when it opens a database */
@@ -174,6 +177,7 @@ static int registry_open(dbwork *w, const char *name, bool create, host_db **out
     memset(&o, 0, sizeof o);
     db_identity_of(name, o.db_identity);
     o.clog = w->clog;
+    o.http_allow_private = w->http_private;
     o.clog.on_durable = on_log_durable;
     o.clog.on_durable_ctx = dur;
     host_db *db = NULL;
@@ -652,12 +656,16 @@ int dbwork_start(const char *data_dir, uv_loop_t *loop, dbwork_done_fn done, voi
     w->async.data = w;
     uv_async_init(loop, &w->dur_async, on_durable_async);
     w->dur_async.data = w;
-    if (pthread_create(&w->thread, NULL, worker_main, w)) {
-        w->stopped = true; /* dbwork_close still closes the handle */
-        *out = w;
-        return lc_errf(eb, LC_EIO, "cannot start the database thread");
-    }
+    w->stopped = true; /* until dbwork_run starts the thread */
     *out = w;
+    return 0;
+}
+
+int dbwork_run(dbwork *w, lc_errbuf *eb)
+{
+    if (pthread_create(&w->thread, NULL, worker_main, w))
+        return lc_errf(eb, LC_EIO, "cannot start the database thread");
+    w->stopped = false;
     return 0;
 }
 

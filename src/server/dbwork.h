@@ -80,15 +80,20 @@ bool dbwork_name_valid(const char *s, size_t n);
 dbjob *dbjob_new(u8 kind);
 void dbjob_free(dbjob *j);
 
-/* Initialises the async handle on `loop` (call before the loop runs) and starts the worker. */
+/* Initialises the async handle on `loop` (call before the loop runs); the worker starts with
+ * dbwork_run, after the dbwork_set_* calls (it opens every database of the data dir first). */
 int dbwork_start(const char *data_dir, uv_loop_t *loop, dbwork_done_fn done, void *user,
                  dbwork **out, lc_errbuf *eb) LC_MUST_USE;
 /* Offsets below the returned value are durable; UINT64_MAX for NULL (in-memory database or
  * no database). Any thread (an atomic, updated by the log's durability thread). The cell
  * lives until dbwork_close. */
 u64 dbdurable_end(const dbdurable *d);
+/* Starts the worker thread. */
+int dbwork_run(dbwork *w, lc_errbuf *eb) LC_MUST_USE;
 /* Log options for databases opened from now on (copied; on_durable is replaced). */
 void dbwork_set_clog(dbwork *w, const clog_options *o);
+/* Whether databases opened from now on let procedures reach private addresses. */
+void dbwork_set_http_private(dbwork *w, bool allow);
 /* Sets the durable-progress callback (before the loop runs). */
 void dbwork_on_durable(dbwork *w, dbwork_durable_fn fn);
 /* Queues a job (any thread). Returns false (job not taken) after dbwork_stop_worker. */

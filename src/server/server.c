@@ -469,6 +469,8 @@ int server_start(const server_config *cfg, server **out, lc_errbuf *eb)
     if (!rc) rc = dbwork_start(cfg->data_dir, &srv->loop, job_done, srv, &srv->dbw, eb);
     if (!rc) dbwork_on_durable(srv->dbw, on_durable);
     if (!rc) dbwork_set_clog(srv->dbw, cfg->clog);
+    if (!rc) dbwork_set_http_private(srv->dbw, cfg->http_allow_private);
+    if (!rc) rc = dbwork_run(srv->dbw, eb);
     if (!rc && pthread_create(&srv->thread, NULL, loop_main, srv))
         rc = lc_errf(eb, LC_EIO, "cannot start the loop thread");
     if (rc) {

@@ -51,6 +51,7 @@ typedef struct server_config {
                          * 0 = SERVER_OUTQ_MAX */
     const char *data_dir; /* databases live in <data_dir>/<name>; NULL = in memory */
     const char *web_root; /* GET/HEAD outside /v1/ serve static files from here; NULL = 404 */
+    bool http_allow_private; /* procedures' outbound HTTP may reach loopback/private hosts */
     const clog_options *clog; /* every database's log options (sync policy, test I/O hooks);
                                * NULL = defaults. on_durable is the server's own. */
 } server_config;

@@ -1059,3 +1059,15 @@ int32_t procedure_commit_mut_tx(void)
 }
 
 int32_t procedure_abort_mut_tx(void) { return procedure_commit_mut_tx(); }
+
+/* Outbound calls are not modelled: no SDK test makes one (tests/unit/test_host_http.c does,
+ * against the real host). */
+int64_t procedure_sleep_until(int64_t wake_at_micros) { return wake_at_micros; }
+
+int32_t procedure_http_request(const uint8_t *request, uint32_t request_len,
+                               const uint8_t *body, uint32_t body_len, uint32_t *out_sources)
+{
+    (void)request, (void)request_len, (void)body, (void)body_len, (void)out_sources;
+    fprintf(stderr, "fake host: procedure_http_request is not modelled\n");
+    abort();
+}

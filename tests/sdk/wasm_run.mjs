@@ -235,7 +235,8 @@ for (const f of ['datastore_index_scan_range_bsatn', 'datastore_delete_by_index_
     imports['spacetime_10.0'][f] = notHere(f);
 imports['spacetime_10.4'].datastore_delete_by_index_scan_point_bsatn =
     notHere('datastore_delete_by_index_scan_point_bsatn');
-for (const f of ['procedure_start_mut_tx', 'procedure_commit_mut_tx', 'procedure_abort_mut_tx'])
+for (const f of ['procedure_start_mut_tx', 'procedure_commit_mut_tx', 'procedure_abort_mut_tx',
+                 'procedure_sleep_until', 'procedure_http_request'])
     imports['spacetime_10.3'][f] = notHere(f);
 
 // Every import counts its calls (reported by --count).
