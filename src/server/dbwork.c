@@ -233,6 +233,12 @@ static int registry_get(dbwork *w, const char *name, bool create, host_db **out,
     *out = NULL;
     if (!name[0]) return 0;
     bool hex = strlen(name) == NET_IDENTITY_HEX_LEN;
+    for (u32 i = 0; hex && i < w->ndbs; i++) { /* WebSocket jobs name the canonical identity */
+        if (memcmp(w->dbs[i].idhex, name, NET_IDENTITY_HEX_LEN) == 0) {
+            *out = w->dbs[i].db;
+            return 0;
+        }
+    }
     for (u32 i = 0; i < w->ndbs; i++) {
         const dbentry *e = &w->dbs[i];
         if ((!e->hidden && strcmp(e->name, name) == 0) || (hex && strcasecmp(e->idhex, name) == 0)) {
