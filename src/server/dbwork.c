@@ -258,8 +258,6 @@ static int registry_get(dbwork *w, const char *name, bool create, host_db **out,
     return rc;
 }
 
-
-
 static void http_text(dbjob *j, int status, const char *msg)
 {
     net_http_write_response(&j->out, status, "text/plain; charset=utf-8", msg, strlen(msg),
