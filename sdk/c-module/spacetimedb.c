@@ -362,6 +362,9 @@ static stdb_reducer *reducers;
 static stdb_procedure *procedures;
 static uint32_t procedure_count;
 static stdb_procedure **procedure_by_id;
+static stdb_view *views;
+static uint32_t view_count, view_sender_count, view_anon_count;
+static stdb_view **view_sender_by_id, **view_anon_by_id;
 static uint32_t table_count, reducer_count;
 static stdb_reducer **reducer_by_id;
 static bool is_sealed;
@@ -376,6 +379,12 @@ void stdb_register_reducer(stdb_reducer *r)
 {
     r->next = reducers;
     reducers = r;
+}
+
+void stdb_register_view(stdb_view *v)
+{
+    v->next = views;
+    views = v;
 }
 
 void stdb_register_procedure(stdb_procedure *p)
@@ -486,6 +495,19 @@ static void seal_registry(void)
     procedures = sorted_p;
     procedure_count = 0;
     for (stdb_procedure *p = procedures; p; p = p->next) procedure_count++;
+
+    stdb_view *sorted_v = 0; /* by name; each kind numbered from 0 in that order */
+    for (stdb_view *v = views, *next; v; v = next) {
+        next = v->next;
+        stdb_view **pp = &sorted_v;
+        while (*pp && stdb_strcmp((*pp)->name, v->name) < 0) pp = &(*pp)->next;
+        v->next = *pp;
+        *pp = v;
+    }
+    views = sorted_v;
+    view_count = view_sender_count = view_anon_count = 0;
+    for (stdb_view *v = views; v; v = v->next, view_count++)
+        v->index = v->is_anonymous ? view_anon_count++ : view_sender_count++;
     is_sealed = true;
 }
 
@@ -549,6 +571,10 @@ __attribute__((noinline)) static void stdb_boot_first(void) /* once: kept out of
     procedure_by_id = stdb_arena_alloc((procedure_count + 1) * (uint32_t)sizeof(void *));
     i = 0;
     for (stdb_procedure *p = procedures; p; p = p->next) procedure_by_id[i++] = p;
+    view_sender_by_id = stdb_arena_alloc((view_sender_count + 1) * (uint32_t)sizeof(void *));
+    view_anon_by_id = stdb_arena_alloc((view_anon_count + 1) * (uint32_t)sizeof(void *));
+    for (stdb_view *v = views; v; v = v->next)
+        (v->is_anonymous ? view_anon_by_id : view_sender_by_id)[v->index] = v;
     arena_base = arena_top;
 }
 
@@ -811,7 +837,8 @@ static void describe(wbuf *b)
     for (stdb_table *t = tables; t; t = t->next) scheduled += t->schedule_col >= 0;
     for (stdb_reducer *r = reducers; r; r = r->next) lifecycles += r->lifecycle != 0;
     uint32_t sections = 1 + (table_count ? 2 : 0) + (reducer_count ? 1 : 0) +
-                        (procedure_count ? 1 : 0) + (scheduled ? 1 : 0) + (lifecycles ? 1 : 0);
+                        (procedure_count ? 1 : 0) + (view_count ? 1 : 0) + (scheduled ? 1 : 0) +
+                        (lifecycles ? 1 : 0);
     wb_u8(b, 2); /* RawModuleDef::V10 */
     wb_u32(b, sections);
     wb_u8(b, 0); /* Typespace */
@@ -846,6 +873,20 @@ static void describe(wbuf *b)
             put_product(b, p->params, p->param_count);
             put_type(b, p->ret_kind); /* return_type */
             wb_u8(b, 1);              /* FunctionVisibility::ClientCallable */
+        }
+    }
+    if (view_count) {
+        wb_u8(b, 5); /* Views */
+        wb_u32(b, view_count);
+        for (stdb_view *v = views; v; v = v->next) {
+            wb_cstr(b, v->name);
+            wb_u32(b, v->index);
+            wb_u8(b, 1); /* is_public (private views are not supported by the reference) */
+            wb_u8(b, v->is_anonymous);
+            wb_u32(b, 0); /* params: () */
+            wb_u8(b, 3);  /* return_type: Array<Ref T> */
+            wb_u8(b, 0);
+            wb_u32(b, v->table->type_ref);
         }
     }
     put_sections_tail(b, scheduled, lifecycles);
@@ -920,6 +961,59 @@ int32_t STDB_EXPORT(__call_reducer__)(uint32_t id, uint64_t sender_0, uint64_t s
     current_reducer = reducer_by_id[id];
     int32_t rc = call_reducer(current_reducer, &ctx, args_source);
     current_reducer = 0;
+    arena_reset();
+    return rc;
+}
+
+/* ---------------------------------------------------------------- view calls */
+
+void stdb_view_push(stdb_view_out *out, const void *row)
+{
+    out->table->encode(&out->buf, row);
+    out->count++;
+}
+
+/* Runs v and writes ViewResultHeader::RowData + the rows; 2 (current format) or 1 (error). */
+static int32_t call_view(const stdb_view *v, stdb_ctx *ctx, uint32_t sink)
+{
+    stdb_view_out out = {{0, 0, 0}, 0, v->table};
+    wb_u8(&out.buf, 0);   /* RowData */
+    wb_u32(&out.buf, 0);  /* row count, patched below */
+    ctx->error_sink = sink;
+    int rc = v->fn(ctx, &out);
+    if (rc != 0) {
+        if (!ctx->has_error) stdb_fail(ctx, "view %s failed", v->name);
+        return 1;
+    }
+    for (int i = 0; i < 4; i++) out.buf.p[1 + i] = (uint8_t)(out.count >> (8 * i));
+    sink_write_all(sink, out.buf.p, out.buf.len);
+    return 2;
+}
+
+int32_t STDB_EXPORT(__call_view__)(uint32_t id, uint64_t sender_0, uint64_t sender_1,
+                                   uint64_t sender_2, uint64_t sender_3, uint32_t args_source,
+                                   uint32_t result_sink)
+{
+    (void)args_source;
+    stdb_boot();
+    if (id >= view_sender_count) return -1;
+    stdb_ctx ctx = {0};
+    u64_to_le(ctx.sender.bytes, sender_0);
+    u64_to_le(ctx.sender.bytes + 8, sender_1);
+    u64_to_le(ctx.sender.bytes + 16, sender_2);
+    u64_to_le(ctx.sender.bytes + 24, sender_3);
+    int32_t rc = call_view(view_sender_by_id[id], &ctx, result_sink);
+    arena_reset();
+    return rc;
+}
+
+int32_t STDB_EXPORT(__call_view_anon__)(uint32_t id, uint32_t args_source, uint32_t result_sink)
+{
+    (void)args_source;
+    stdb_boot();
+    if (id >= view_anon_count) return -1;
+    stdb_ctx ctx = {0};
+    int32_t rc = call_view(view_anon_by_id[id], &ctx, result_sink);
     arena_reset();
     return rc;
 }

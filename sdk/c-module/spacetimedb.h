@@ -57,6 +57,11 @@
  * A non-zero return is an error for the caller (no message: log one first). Outside a
  * transaction a procedure may also call stdb_http() and stdb_sleep_until().
  *
+ * Views (spec §4.9): STDB_VIEW(name, t) { ...; stdb_view_push(out, &row); return STDB_OK; }
+ * returns rows of table t's row type to each subscriber, run with ctx->sender = that
+ * subscriber; STDB_VIEW_ANON(name, t) is the same for everyone (no sender). A view only
+ * reads (writes trap); the host runs it again when a table it read changes.
+ *
  * Memory: every decoded string and temporary buffer comes from a per-call arena that is reset
  * when the export returns, so strings in rows and args are valid until the reducer returns.
  * Limits: a table has at most STDB_TABLE_INDEX_MAX indexes and STDB_TABLE_SEQ_MAX sequences;
@@ -303,6 +308,22 @@ typedef struct stdb_procedure {
     struct stdb_procedure *next;
 } stdb_procedure;
 
+/* Rows a view returns (stdb_view_push appends one). */
+typedef struct stdb_view_out {
+    stdb__wbuf buf;
+    uint32_t count;
+    const struct stdb_table *table;
+} stdb_view_out;
+typedef int (*stdb_view_fn)(stdb_ctx *ctx, stdb_view_out *out);
+typedef struct stdb_view {
+    const char *name;
+    struct stdb_table *table; /* the row type */
+    bool is_anonymous;
+    uint32_t index;           /* within its kind (anonymous / sender), set when sealed */
+    stdb_view_fn fn;
+    struct stdb_view *next;
+} stdb_view;
+
 /* Iterator over rows of a table scan or index scan. Rows come from a growable buffer. */
 typedef struct stdb_iter {
     const stdb_table *table;
@@ -316,6 +337,9 @@ typedef struct stdb_iter {
 void stdb_register_table(stdb_table *t);
 void stdb_register_reducer(stdb_reducer *r);
 void stdb_register_procedure(stdb_procedure *p);
+void stdb_register_view(stdb_view *v);
+/* Inside a view: appends one row (a pointer to the view's row struct). */
+void stdb_view_push(stdb_view_out *out, const void *row);
 /* Inside a procedure: open, commit or abort its transaction (0 or STDB_ERRNO_*). */
 int stdb_tx_begin(void);
 int stdb_tx_commit(void);
@@ -588,6 +612,18 @@ uint16_t stdb_table_column(const stdb_table *t, const char *name);
 /* A reducer called by the scheduler with one argument: the row of schedule table T. */
 #define STDB_SCHEDULED(R, T)                                                                 \
     STDB__REDUCER_COMMON(R, T, STDB__NO_ARGS, STDB_LIFECYCLE_NONE, &T##__table)
+
+/* Views (see "Views" above). */
+#define STDB__VIEW(V, T, anon_)                                                              \
+    static int V##__impl(stdb_ctx *ctx, stdb_view_out *out);                                 \
+    static stdb_view V##__view = {#V, &T##__table, anon_, 0, V##__impl, 0};                  \
+    __attribute__((constructor(103))) static void V##__register(void)                        \
+    {                                                                                        \
+        stdb_register_view(&V##__view);                                                      \
+    }                                                                                        \
+    static int V##__impl(STDB_UNUSED stdb_ctx *ctx, STDB_UNUSED stdb_view_out *out)
+#define STDB_VIEW(V, T) STDB__VIEW(V, T, false)
+#define STDB_VIEW_ANON(V, T) STDB__VIEW(V, T, true)
 
 /* A procedure returning one value of kind RET through `ret` (see "Procedures" above). */
 #define STDB_PROCEDURE(P, ARGS, RET)                                                         \

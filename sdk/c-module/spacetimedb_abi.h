@@ -117,6 +117,9 @@ void __describe_module__(uint32_t sink);
 int32_t __call_reducer__(uint32_t id, uint64_t sender_0, uint64_t sender_1, uint64_t sender_2,
                          uint64_t sender_3, uint64_t conn_id_0, uint64_t conn_id_1,
                          uint64_t timestamp, uint32_t args_source, uint32_t error_sink);
+int32_t __call_view__(uint32_t id, uint64_t sender_0, uint64_t sender_1, uint64_t sender_2,
+                      uint64_t sender_3, uint32_t args_source, uint32_t result_sink);
+int32_t __call_view_anon__(uint32_t id, uint32_t args_source, uint32_t result_sink);
 int32_t __call_procedure__(uint32_t id, uint64_t sender_0, uint64_t sender_1,
                            uint64_t sender_2, uint64_t sender_3, uint64_t conn_id_0,
                            uint64_t conn_id_1, uint64_t timestamp, uint32_t args_source,

@@ -191,6 +191,29 @@ static int abi_iter_finish(lc_wasm_host_ctx *c, u8 *out, store_iter *si, u64 *re
     RET(0);
 }
 
+/* A view's read set (abi.h): the tables it read, for deciding when to run it again. */
+static void abi_read_note(host_abi *a, u32 tid)
+{
+    if (!a->read_only || a->read_all) return;
+    for (u32 i = 0; i < a->read_count; i++)
+        if (a->read_tables[i] == tid) return;
+    if (a->read_count == HOST_VIEW_READS_MAX) a->read_all = true;
+    else a->read_tables[a->read_count++] = tid;
+}
+
+static void abi_read_note_index(host_abi *a, u32 index_id)
+{
+    store_index_info info;
+    if (a->read_only && store_index_info_get(a->txn, index_id, &info) == 0)
+        abi_read_note(a, info.table_id);
+}
+
+#define WRITE_OR_TRAP()                                                                      \
+    do {                                                                                     \
+        if (abi_of(c)->read_only)                                                            \
+            return lc_wasm_host_trap(c, "a view may not write to the database");             \
+    } while (0)
+
 static int h_table_row_count(lc_wasm_host_ctx *c, const u64 *args, u64 *results)
 {
     host_abi *a = abi_of(c);
@@ -198,6 +221,7 @@ static int h_table_row_count(lc_wasm_host_ctx *c, const u64 *args, u64 *results)
     MEM_OR_TRAP(o, out, 8);
     if (!a->txn) RET(HOST_ERRNO_NOT_IN_TRANSACTION);
     if (!store_table_exists(a->txn, tid)) RET(HOST_ERRNO_NO_SUCH_TABLE);
+    abi_read_note(a, tid);
     u64 n;
     int rc = store_row_count(a->txn, tid, &n);
     if (rc) return abi_store_err(c, rc, results, HOST_ERRNO_NO_SUCH_TABLE);
@@ -212,6 +236,7 @@ static int h_table_scan(lc_wasm_host_ctx *c, const u64 *args, u64 *results)
     MEM_OR_TRAP(o, out, 4);
     if (!a->txn) RET(HOST_ERRNO_NOT_IN_TRANSACTION);
     if (!store_table_exists(a->txn, tid)) RET(HOST_ERRNO_NO_SUCH_TABLE);
+    abi_read_note(a, tid);
     store_iter si;
     int rc = store_scan(a->txn, tid, &si);
     if (rc) return abi_store_err(c, rc, results, HOST_ERRNO_NO_SUCH_TABLE);
@@ -266,6 +291,7 @@ static int h_index_scan_range(lc_wasm_host_ctx *c, const u64 *args, u64 *results
     if (rc) return rc;
     if (!a->txn) RET(HOST_ERRNO_NOT_IN_TRANSACTION);
     if (!abi_index_ok(a, r.index_id)) RET(HOST_ERRNO_NO_SUCH_INDEX);
+    abi_read_note_index(a, r.index_id);
     store_iter si;
     rc = store_index_range(a->txn, r.index_id, r.prefix, r.prefix_len, r.prefix_elems, r.rstart,
                            r.rstart_len, r.rend, r.rend_len, &si);
@@ -275,6 +301,7 @@ static int h_index_scan_range(lc_wasm_host_ctx *c, const u64 *args, u64 *results
 
 static int h_delete_by_index_scan_range(lc_wasm_host_ctx *c, const u64 *args, u64 *results)
 {
+    WRITE_OR_TRAP();
     host_abi *a = abi_of(c);
     abi_range r;
     int rc = abi_range_args(c, args, &r, 4);
@@ -297,6 +324,7 @@ static int h_index_scan_point(lc_wasm_host_ctx *c, const u64 *args, u64 *results
     MEM_OR_TRAP(o, out, 4);
     if (!a->txn) RET(HOST_ERRNO_NOT_IN_TRANSACTION);
     if (!abi_index_ok(a, iid)) RET(HOST_ERRNO_NO_SUCH_INDEX);
+    abi_read_note_index(a, iid);
     store_iter si;
     int rc = store_index_point(a->txn, iid, p, plen, &si);
     if (rc) return abi_store_err(c, rc, results, HOST_ERRNO_NO_SUCH_INDEX);
@@ -305,6 +333,7 @@ static int h_index_scan_point(lc_wasm_host_ctx *c, const u64 *args, u64 *results
 
 static int h_delete_by_index_scan_point(lc_wasm_host_ctx *c, const u64 *args, u64 *results)
 {
+    WRITE_OR_TRAP();
     host_abi *a = abi_of(c);
     u32 iid = ARG32(0), pptr = ARG32(1), plen = ARG32(2), out = ARG32(3);
     MEM_OR_TRAP(p, pptr, plen);
@@ -320,6 +349,7 @@ static int h_delete_by_index_scan_point(lc_wasm_host_ctx *c, const u64 *args, u6
 
 static int h_delete_all_by_eq(lc_wasm_host_ctx *c, const u64 *args, u64 *results)
 {
+    WRITE_OR_TRAP();
     host_abi *a = abi_of(c);
     u32 tid = ARG32(0), rptr = ARG32(1), rlen = ARG32(2), out = ARG32(3);
     MEM_OR_TRAP(rel, rptr, rlen);
@@ -393,6 +423,7 @@ static int abi_write_back(host_abi *a, u8 *row, u8 *lp, u32 cap)
 
 static int h_insert(lc_wasm_host_ctx *c, const u64 *args, u64 *results)
 {
+    WRITE_OR_TRAP();
     host_abi *a = abi_of(c);
     u32 tid = ARG32(0), rptr = ARG32(1), lptr = ARG32(2);
     MEM_OR_TRAP(lp, lptr, 4);
@@ -414,6 +445,7 @@ static int h_insert(lc_wasm_host_ctx *c, const u64 *args, u64 *results)
 
 static int h_update(lc_wasm_host_ctx *c, const u64 *args, u64 *results)
 {
+    WRITE_OR_TRAP();
     host_abi *a = abi_of(c);
     u32 tid = ARG32(0), iid = ARG32(1), rptr = ARG32(2), lptr = ARG32(3);
     MEM_OR_TRAP(lp, lptr, 4);
@@ -439,6 +471,7 @@ static int h_update(lc_wasm_host_ctx *c, const u64 *args, u64 *results)
 
 static int h_clear(lc_wasm_host_ctx *c, const u64 *args, u64 *results)
 {
+    WRITE_OR_TRAP();
     host_abi *a = abi_of(c);
     u32 tid = ARG32(0), out = ARG32(1);
     MEM_OR_TRAP(o, out, 8);
@@ -455,6 +488,7 @@ static int h_clear(lc_wasm_host_ctx *c, const u64 *args, u64 *results)
 
 static int h_schedule_immediate(lc_wasm_host_ctx *c, const u64 *args, u64 *results)
 {
+    WRITE_OR_TRAP();
     (void)results;
     host_abi *a = abi_of(c);
     u32 nptr = ARG32(0), nlen = ARG32(1), aptr = ARG32(2), alen = ARG32(3);

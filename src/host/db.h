@@ -105,6 +105,22 @@ int host_db_call_procedure_json(host_db *db, const char *name, const char *json,
                                 const host_caller *caller, lc_buf *out_result,
                                 host_outcome *out, lc_errbuf *eb) LC_MUST_USE;
 
+/* Views (spec-module-abi §4.9). The index of the view called `name` (canonical name), or -1. */
+i32 host_db_view_id(host_db *db, const char *name, size_t len);
+/* What one run of a view produced: its rows (a BSATN array of host_view_row_type rows) and
+ * the tables it read (read_all: more than HOST_VIEW_READS_MAX). */
+typedef struct host_view_result {
+    lc_buf rows;
+    bool read_all;
+    u32 nread;
+    u32 read_tables[16];
+} host_view_result;
+/* Runs view `view_idx` in a read transaction of its own, as `sender` (ignored for anonymous
+ * views). out->kind COMMITTED or a failure (user error, trap, bad value) with its message;
+ * returns LC_E* only when it could not run. res->rows is appended to (init it first). */
+int host_db_call_view(host_db *db, u32 view_idx, const u8 sender[32], host_view_result *res,
+                      host_outcome *out, lc_errbuf *eb) LC_MUST_USE;
+
 /* client_connected: st_client insert + OnConnect in one transaction. out->kind != COMMITTED
  * means the connection must be rejected. */
 int host_db_connect(host_db *db, const u8 identity[32], const u8 connection_id[16],
