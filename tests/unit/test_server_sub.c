@@ -780,6 +780,79 @@ TEST(server_sub_confirmed_hold)
     CHECK_EQ(system(cmd), 0);
 }
 
+/* add_player(id, name, score) / set_score(id, score) of viewtest over the WebSocket. */
+static void send_viewtest(wsk *w, u32 req, const char *fn, u32 id, const char *name, u32 score)
+{
+    lc_buf a, b;
+    lc_buf_init(&a);
+    lc_buf_init(&b);
+    lc_buf_put_u32(&a, id);
+    if (name) lc_buf_put_str(&a, name, (u32)strlen(name));
+    lc_buf_put_u32(&a, score);
+    net_proto_put_call(&b, NET_CMSG_CALL_REDUCER, req, fn, (u32)strlen(fn), a.data, (u32)a.len);
+    wsk_send(w, &b);
+    lc_buf_deinit(&a);
+    lc_buf_deinit(&b);
+}
+
+/* Views over the WebSocket (tests/host/modules/viewtest): a sender view per subscriber and an
+ * anonymous view shared by all, initial rows, then each transaction's changes to what each
+ * subscriber's view returns (nothing when its rows did not change), in the caller's
+ * ReducerResult or the others' TransactionUpdate, an update as delete + insert. */
+TEST(server_sub_views)
+{
+    net_keys *keys = sk_keys();
+    CHECK(keys != NULL);
+    server_config cfg = {.keys = keys};
+    server *s;
+    CHECK_OK(server_start(&cfg, &s, NULL));
+    u16 port = server_port(s);
+    CHECK_EQ(sk_publish(port, "vt", "viewtest"), 200);
+    static wsk a, b;
+    tmsg *m = lc_alloc(sizeof *m);
+    CHECK(wsk_join(&a, port, "vt", "?compression=None", false));
+    CHECK(wsk_join(&b, port, "vt", "?compression=None", true));
+    send_sub(&a, 1, 1, "SELECT * FROM my_players", "SELECT * FROM top_players");
+    CHECK_EQ(wsk_msg(&a, m, 5000), 1);
+    CHECK_EQ(m->tag, NET_SMSG_SUBSCRIBE_APPLIED);
+    CHECK_EQ(m->nrows, 0);
+    send_viewtest(&a, 2, "add_player", 1, "a1", 150);
+    CHECK_EQ(wsk_msg(&a, m, 5000), 1); /* the caller's own updates */
+    CHECK_EQ(m->tag, NET_SMSG_REDUCER_RESULT);
+    CHECK_EQ(m->outcome, NET_REDUCER_OK);
+    CHECK_EQ(count_rows(m, "my_players", 'i'), 1);
+    CHECK_EQ(count_rows(m, "top_players", 'i'), 1);
+    send_sub(&b, 1, 1, "SELECT * FROM my_players", "SELECT * FROM top_players");
+    CHECK_EQ(wsk_msg(&b, m, 5000), 1);
+    CHECK_EQ(m->tag, NET_SMSG_SUBSCRIBE_APPLIED);
+    CHECK_EQ(count_rows(m, "top_players", 'r'), 1); /* a1: the anonymous view is shared */
+    CHECK_EQ(count_rows(m, "my_players", 'r'), 0);  /* B owns nothing */
+    send_viewtest(&b, 2, "add_player", 2, "b1", 50);
+    CHECK_EQ(wsk_msg(&b, m, 5000), 1);
+    CHECK_EQ(m->tag, NET_SMSG_REDUCER_RESULT);
+    CHECK_EQ(count_rows(m, "my_players", 'i'), 1);
+    CHECK_EQ(count_rows(m, "top_players", 'i'), 0);
+    CHECK_EQ(wsk_msg(&a, m, 300), 0); /* nothing A sees changed */
+    send_viewtest(&a, 3, "set_score", 2, NULL, 120); /* A raises B's player */
+    CHECK_EQ(wsk_msg(&a, m, 5000), 1);
+    CHECK_EQ(m->tag, NET_SMSG_REDUCER_RESULT);
+    CHECK_EQ(count_rows(m, "top_players", 'i'), 1);
+    CHECK_EQ(count_rows(m, "my_players", 'i') + count_rows(m, "my_players", 'd'), 0);
+    CHECK_EQ(wsk_msg(&b, m, 5000), 1);
+    CHECK_EQ(m->tag, NET_SMSG_TRANSACTION_UPDATE);
+    CHECK_EQ(count_rows(m, "my_players", 'd'), 1); /* an update: delete + insert */
+    CHECK_EQ(count_rows(m, "my_players", 'i'), 1);
+    CHECK_EQ(count_rows(m, "top_players", 'i'), 1);
+    CHECK_EQ(sk_call_json(port, "vt", "add_other", "[7]"), 200); /* read by no view */
+    CHECK_EQ(wsk_msg(&a, m, 300), 0);
+    CHECK_EQ(wsk_msg(&b, m, 300), 0);
+    wsk_close(&a);
+    wsk_close(&b);
+    lc_free(m);
+    server_stop(s);
+    net_keys_destroy(keys);
+}
+
 /* Compression once per identical message: three gzip clients (v2 and v3) subscribed alike
  * get a byte-identical TransactionUpdate; it is compressed once and every client decodes the
  * same rows. A brotli client gets its own compression. */
