@@ -12,7 +12,7 @@
  * Pascal name when the module declares none, as the C SDK's modules do). Row types are
  * ref-free, so products and sums nested in a row are written inline and named after where they
  * occur (<Table><Column>), not by their declared names.
- * Views are not emitted yet (this host does not materialise them).
+ * Views are emitted as tables (a row file each, no indexes), as the reference generator does.
  * Text is accumulated in one lc_buf per file, then written whole.
  */
 #include <stdarg.h>
