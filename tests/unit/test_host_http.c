@@ -114,19 +114,7 @@ static host_db *open_proctest(bool allow_private)
     host_db_opts o;
     memset(&o, 0, sizeof o);
     o.http_allow_private = allow_private;
-    host_db *db = NULL;
-    lc_errbuf eb;
-    size_t n = 0;
-    u8 *wasm = host_test_wasm("proctest", &n);
-    static const u8 owner[32] = {1};
-    bool ok = wasm && host_db_open(NULL, &o, &db, &eb) == 0 &&
-              host_db_publish(db, wasm, n, owner, NULL, &eb) == 0;
-    lc_free(wasm);
-    if (!ok && db) {
-        (void)host_db_close(db);
-        db = NULL;
-    }
-    return db;
+    return host_test_db_with("proctest", &o);
 }
 
 /* Calls procedure fetch(method, uri, body, timeout_ms); its String result into out. */
