@@ -494,7 +494,8 @@ void subs_client_drop(subs *s, const void *owner)
  * between its old and new rows (as multisets) is that transaction's update. Differences from
  * the reference: read sets are whole tables (not index keys), and the view runs after the
  * commit rather than inside the transaction, so a failing view keeps its previous rows and
- * is logged instead of failing the reducer. One-off queries and HTTP SQL do not read views. */
+ * is logged instead of failing the reducer. A one-off query `SELECT * FROM v` (WebSocket
+ * here, HTTP SQL in dbadmin_sql.c) runs the view for its caller. */
 
 /* The view `sql` names (`SELECT * FROM v`, nothing else), or -1. */
 static i32 view_of(subs *s, const char *sql, size_t len)
@@ -1212,6 +1213,20 @@ static int one_off_run(subs *s, const dbjob *j, const net_cmsg *m, lc_arena *are
 {
     sql_stmt *st;
     const char *sql = (const char *)m->query.p;
+    i32 vid = view_of(s, sql, m->query.n);
+    if (vid >= 0) { /* `SELECT * FROM view`: the caller's instance, run now */
+        sub_auth auth = auth_of(s, j);
+        subs_q *q;
+        int rc = view_acquire(s, (u32)vid, &auth, sql, m->query.n, &q, eb);
+        if (rc) return rc;
+        rc = view_rows_of(q, &o->rows);
+        char *name = lc_arena_alloc(arena, q->table_len + 1);
+        if (name) memcpy(name, q->table, q->table_len + 1);
+        *out_table = (sql_ident){name, name ? q->table_len : 0, 0, false};
+        q_release(s, q);
+        if (!rc && !name) rc = LC_ENOMEM;
+        return rc ? lc_errf(eb, rc, "%s", lc_strerror(rc)) : 0;
+    }
     int rc = sql_parse(sql, m->query.n, arena, &st, eb);
     if (rc) return rc;
     if (st->kind != SQL_STMT_SELECT)
