@@ -117,11 +117,31 @@ static int view_sql(host_db *db, const dbjob *j, const sql_stmt *st, sql_out *o,
     const host_view_def *v = &host_module_def(host_db_module(db))->views[vid];
     host_view_result res;
     lc_buf_init(&res.rows);
+    lc_buf_init(&res.sql);
     host_outcome out;
     int rc = host_db_call_view(db, (u32)vid, j->identity, &res, &out, eb);
     if (!rc && out.kind != HOST_OUTCOME_COMMITTED)
         rc = lc_errf(eb, LC_EINVAL, "view %s failed: %.*s", v->name, (int)out.message_len,
                      out.message);
+    if (!rc && res.sql.len) { /* a query-builder view: its SQL, with the owner's rights */
+        lc_arena arena;
+        lc_arena_init(&arena, 0);
+        sql_stmt *vst = NULL;
+        sql_exec_opts opts = {.row_limit = SERVER_SQL_ROWS_MAX, .caller_id = j->identity};
+        sql_sink sink = {on_columns, on_row, o};
+        sql_exec_stats stats = {0};
+        const char *txt = (const char *)res.sql.data;
+        rc = sql_parse(txt, res.sql.len, &arena, &vst, eb);
+        if (!rc && vst->kind != SQL_STMT_SELECT)
+            rc = lc_errf(eb, LC_EPERM, "view %s: its SQL is not a SELECT", v->name);
+        if (!rc) rc = sql_exec_stmt(host_db_store(db), vst, txt, res.sql.len, &opts, &sink,
+                                    &stats, eb);
+        lc_arena_deinit(&arena);
+        lc_buf_deinit(&res.rows);
+        lc_buf_deinit(&res.sql);
+        return rc;
+    }
+    lc_buf_deinit(&res.sql);
     o->row = host_view_row_type(v);
     if (!rc && !o->row) rc = lc_errf(eb, LC_ENOTSUP, "view %s has no row type", v->name);
     if (!rc) rc = lc_product_type_to_json(o->row, &o->schema);

@@ -862,6 +862,20 @@ TEST(server_sub_views)
     CHECK_EQ(net_test_request(port, "POST", "/v1/database/vt/sql", NULL, "SELECT * FROM top_players",
                               25, out, sizeof out), 200);
     CHECK(strstr(out, "\"a1\"") != NULL && strstr(out, "\"b1\"") != NULL);
+    /* a query view: the server subscribes to the SQL the module gives */
+    send_sub(&a, 4, 2, "SELECT * FROM rich_players", NULL);
+    CHECK_EQ(wsk_msg(&a, m, 5000), 1);
+    CHECK_EQ(m->tag, NET_SMSG_SUBSCRIBE_APPLIED);
+    CHECK_EQ(m->nrows, 0);
+    send_viewtest(&a, 5, "set_score", 1, NULL, 250);
+    CHECK_EQ(wsk_msg(&a, m, 5000), 1);
+    CHECK_EQ(m->tag, NET_SMSG_REDUCER_RESULT);
+    CHECK_EQ(count_rows(m, "rich_players", 'i'), 1);
+    CHECK_EQ(count_rows(m, "top_players", 'd'), 1);
+    CHECK_EQ(count_rows(m, "top_players", 'i'), 1);
+    CHECK_EQ(net_test_request(port, "POST", "/v1/database/vt/sql", NULL,
+                              "SELECT * FROM rich_players", 26, out, sizeof out), 200);
+    CHECK(strstr(out, "\"a1\"") != NULL && strstr(out, "\"b1\"") == NULL);
     wsk_close(&a);
     wsk_close(&b);
     lc_free(m);
