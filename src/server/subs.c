@@ -594,7 +594,8 @@ static int view_run_sql(subs *s, subs_q *q, host_view_result *res, lc_errbuf *eb
         if (rc && q->rawq) sub_query_release(s->reg, q->rawq), q->rawq = NULL;
     }
     lc_buf_reset(&res->rows);
-    lc_buf_put_u32(&res->rows, 0);
+    lc_buf_put_u32(&res->rows, 0); /* the count, raised by vrows_sink */
+    if (!rc && res->rows.err) rc = LC_ENOMEM;
     if (!rc) rc = sub_query_eval_initial(q->rawq, &txn, vrows_sink, &res->rows);
     store_read_end(&txn);
     if (rc) return rc == LC_ELIMIT ? lc_errf(eb, rc, "view %s: too many rows", q->table) : rc;
