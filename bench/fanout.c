@@ -23,6 +23,7 @@
  * Usage: fanout [--server http://HOST:PORT | --inproc] [--db fanout] [--wasm FILE]
  *               [--clients 1000] [--entities 10000] [--regions 10] [--move 100]
  *               [--rate 50] [--warmup 2] [--seconds 10] [--where] [--confirmed 0|1]
+ *               [--compression None|Gzip|Brotli]
  */
 #include <errno.h>
 #include <ftw.h>
@@ -46,6 +47,7 @@ typedef struct fo_opts {
     double rate, warmup_s, seconds;
     bool where, inproc;
     int confirmed;
+    const char *compression; /* the clients' ?compression= */
 } fo_opts;
 
 typedef struct fo_tx {
@@ -243,7 +245,7 @@ static int poll_once(fo_run *r, int timeout_ms, int tfd, u64 *out_ticks)
 static net_wsc_opts wsc_opts(const fo_opts *o)
 {
     return (net_wsc_opts){.host = o->host, .port = o->port, .database = o->db,
-                          .compression = "None", .confirmed = o->confirmed,
+                          .compression = o->compression, .confirmed = o->confirmed,
                           .timeout_ms = 30000};
 }
 
@@ -370,20 +372,22 @@ static void report(const fo_run *r, double cpu_s)
             lat_hist_add(&each, (u64)LC_MAX(d[i].us - t->commit_us, 0) * 1000);
     }
     double rows_s = (double)r->rows_in_window / o->seconds;
-    printf("fanout %s clients=%u entities=%u move=%u rate=%g/s confirmed=%d: %.0f row-updates/s "
+    printf("fanout %s clients=%u entities=%u move=%u rate=%g/s confirmed=%d compression=%s: "
+           "%.0f row-updates/s "
            "delivered; commit->last client p50 %.2f ms p99 %.2f ms; per delivery p50 %.2f ms "
            "p99 %.2f ms (%u transactions measured, %u incomplete, %u subscribers dropped, "
            "%llu errors%s%s; load generator CPU %.1f s)\n",
            o->where ? "WHERE region" : "whole table", o->clients, o->entities, o->move_n,
-           o->rate, o->confirmed, rows_s, lat_hist_quantile_us(&last, 0.5) / 1000,
+           o->rate, o->confirmed, o->compression, rows_s, lat_hist_quantile_us(&last, 0.5) / 1000,
            lat_hist_quantile_us(&last, 0.99) / 1000, lat_hist_quantile_us(&each, 0.5) / 1000,
            lat_hist_quantile_us(&each, 0.99) / 1000, measured, incomplete, r->dropped,
            (unsigned long long)r->errors, r->first_err[0] ? ", first: " : "", r->first_err,
            cpu_s);
-    printf("RESULT bench=fanout variant=%s clients=%u rate=%g rows_per_s=%.0f last_p50_us=%.0f "
+    printf("RESULT bench=fanout variant=%s compression=%s clients=%u rate=%g rows_per_s=%.0f "
+           "last_p50_us=%.0f "
            "last_p99_us=%.0f each_p50_us=%.0f each_p99_us=%.0f measured=%u incomplete=%u "
            "dropped=%u errors=%llu\n",
-           o->where ? "where" : "all", o->clients, o->rate, rows_s,
+           o->where ? "where" : "all", o->compression, o->clients, o->rate, rows_s,
            lat_hist_quantile_us(&last, 0.5), lat_hist_quantile_us(&last, 0.99),
            lat_hist_quantile_us(&each, 0.5), lat_hist_quantile_us(&each, 0.99), measured,
            incomplete, r->dropped, (unsigned long long)r->errors);
@@ -395,7 +399,7 @@ static void usage(void)
     fprintf(stderr, "usage: fanout [--server http://HOST:PORT | --inproc] [--db NAME]\n"
                     "              [--wasm FILE] [--clients N] [--entities N] [--regions N]\n"
                     "              [--move N] [--rate TX_PER_S] [--warmup S] [--seconds S]\n"
-                    "              [--where] [--confirmed 0|1]\n");
+                    "              [--where] [--confirmed 0|1] [--compression None|Gzip|Brotli]\n");
     exit(2);
 }
 
@@ -403,7 +407,7 @@ static void parse_opts(int argc, char **argv, fo_opts *o)
 {
     *o = (fo_opts){.port = 3000, .db = "fanout", .clients = 1000, .entities = 10000,
                    .regions = 10, .move_n = 100, .rate = 50, .warmup_s = 2, .seconds = 10,
-                   .confirmed = 1};
+                   .confirmed = 1, .compression = "None"};
     snprintf(o->host, sizeof o->host, "127.0.0.1");
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -423,6 +427,7 @@ static void parse_opts(int argc, char **argv, fo_opts *o)
         else if (!strcmp(a, "--warmup")) o->warmup_s = atof(v);
         else if (!strcmp(a, "--seconds")) o->seconds = atof(v);
         else if (!strcmp(a, "--confirmed")) o->confirmed = atoi(v) != 0;
+        else if (!strcmp(a, "--compression")) o->compression = v;
         else usage();
         i += used;
     }

@@ -60,6 +60,34 @@ static inline int net_test_post(u16 port, const char *path, const void *body, si
     return got >= 12 ? atoi(out + 9) : -1;
 }
 
+/* Any request on a fresh connection (Connection: close): method, path, bearer token (NULL:
+ * none), body. The whole response (head and body, NUL-terminated, truncated to cap - 1) goes
+ * to out. Returns the HTTP status or -1. */
+static inline int net_test_request(u16 port, const char *method, const char *path,
+                                   const char *token, const void *body, size_t n, char *out,
+                                   size_t cap)
+{
+    int fd = net_test_connect(port);
+    if (fd < 0) return -1;
+    char head[5000];
+    int hl = snprintf(head, sizeof head, "%s %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                      "%s%s%sContent-Length: %zu\r\n\r\n", method, path,
+                      token ? "Authorization: Bearer " : "", token ? token : "",
+                      token ? "\r\n" : "", n);
+    bool ok = hl > 0 && (size_t)hl < sizeof head && write(fd, head, (size_t)hl) == hl;
+    for (size_t off = 0; ok && off < n;) {
+        ssize_t w = write(fd, (const u8 *)body + off, n - off);
+        ok = w > 0;
+        off += ok ? (size_t)w : 0;
+    }
+    size_t got = 0;
+    ssize_t r;
+    while (ok && got < cap - 1 && (r = read(fd, out + got, cap - 1 - got)) > 0) got += (size_t)r;
+    close(fd);
+    out[got] = 0;
+    return got >= 12 ? atoi(out + 9) : -1;
+}
+
 /* Connects and upgrades to /v1/database/<db>/subscribe<query> offering `protocols`; reads the
  * response head. Returns its status (101 on success) or -1; *fd is the socket (-1 when it
  * could not connect). Bytes received after the head (the first frames) are left in

@@ -4,6 +4,8 @@
  * accounts(id u32 primary key, balance i64). seed(n, initial_balance) deletes every row and
  * inserts ids 0..n-1; transfer(from, to, amount) fails with same_account, non_positive_amount,
  * account_missing or insufficient_funds, otherwise moves `amount` between the two rows.
+ * The procedure total_balance() sums every balance in a transaction of its own (an audit a
+ * client can call: transfers never change it).
  */
 #include "spacetimedb.h"
 
@@ -36,4 +38,15 @@ STDB_REDUCER(transfer, TRANSFER_ARGS)
     if (accounts_update_by_id(&from) != 0 || accounts_update_by_id(&to) != 0)
         return stdb_fail(ctx, "update failed");
     return STDB_OK;
+}
+
+STDB_PROCEDURE(total_balance, STDB__NO_ARGS, I64)
+{
+    if (stdb_tx_begin() != 0) return 1;
+    int64_t sum = 0;
+    stdb_iter it;
+    accounts a;
+    for (accounts_iter(&it); accounts_next(&it, &a);) sum += a.balance;
+    *ret = sum;
+    return stdb_tx_commit();
 }

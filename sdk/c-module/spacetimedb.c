@@ -24,9 +24,11 @@
  *      sequences, big rows) takes the general code, kept out of line so that it costs the
  *      fast paths nothing.
  *   4. Exports (spec §1.8): __describe_module__(sink) writes RawModuleDef::V10 with the
- *      sections Typespace, Types, Tables, Reducers, Schedules, LifeCycleReducers in that order
- *      (the order the C++ bindings use), and __call_reducer__(id, sender[4], conn[2],
- *      timestamp, args, err_sink) -> 0 ok / 1 user error with the message in the sink.
+ *      sections Typespace, Types, Tables, Reducers, Procedures, Schedules, LifeCycleReducers
+ *      in that order (the order the C++ bindings use), __call_reducer__(id, sender[4],
+ *      conn[2], timestamp, args, err_sink) -> 0 ok / 1 user error with the message in the
+ *      sink, and __call_procedure__ (same arguments, result sink): 0 with the BSATN of the
+ *      returned value, 1 on bad arguments or a non-zero return, -1 for an unknown id.
  *      Naming follows the C++ bindings on the wire: index source name
  *      "{table}_{col}_idx_btree" with accessor "{col}", unique constraints and sequences
  *      without names (the host generates "{table}_{col}_key" / "{table}_{col}_seq"), schedule
@@ -357,6 +359,12 @@ void stdb__dec_value(rd *r, uint8_t kind, void *p)
 
 static stdb_table *tables;
 static stdb_reducer *reducers;
+static stdb_procedure *procedures;
+static uint32_t procedure_count;
+static stdb_procedure **procedure_by_id;
+static stdb_view *views;
+static uint32_t view_count, view_sender_count, view_anon_count;
+static stdb_view **view_sender_by_id, **view_anon_by_id;
 static uint32_t table_count, reducer_count;
 static stdb_reducer **reducer_by_id;
 static bool is_sealed;
@@ -371,6 +379,18 @@ void stdb_register_reducer(stdb_reducer *r)
 {
     r->next = reducers;
     reducers = r;
+}
+
+void stdb_register_view(stdb_view *v)
+{
+    v->next = views;
+    views = v;
+}
+
+void stdb_register_procedure(stdb_procedure *p)
+{
+    p->next = procedures;
+    procedures = p;
 }
 
 uint16_t stdb_table_column(const stdb_table *t, const char *name)
@@ -463,6 +483,31 @@ static void seal_registry(void)
     reducers = sorted_r;
     reducer_count = 0;
     for (stdb_reducer *r = reducers; r; r = r->next) reducer_count++;
+
+    stdb_procedure *sorted_p = 0; /* by name: ids are stable across builds */
+    for (stdb_procedure *p = procedures, *next; p; p = next) {
+        next = p->next;
+        stdb_procedure **pp = &sorted_p;
+        while (*pp && stdb_strcmp((*pp)->name, p->name) < 0) pp = &(*pp)->next;
+        p->next = *pp;
+        *pp = p;
+    }
+    procedures = sorted_p;
+    procedure_count = 0;
+    for (stdb_procedure *p = procedures; p; p = p->next) procedure_count++;
+
+    stdb_view *sorted_v = 0; /* by name; each kind numbered from 0 in that order */
+    for (stdb_view *v = views, *next; v; v = next) {
+        next = v->next;
+        stdb_view **pp = &sorted_v;
+        while (*pp && stdb_strcmp((*pp)->name, v->name) < 0) pp = &(*pp)->next;
+        v->next = *pp;
+        *pp = v;
+    }
+    views = sorted_v;
+    view_count = view_sender_count = view_anon_count = 0;
+    for (stdb_view *v = views; v; v = v->next, view_count++)
+        v->index = v->is_anonymous ? view_anon_count++ : view_sender_count++;
     is_sealed = true;
 }
 
@@ -523,6 +568,13 @@ __attribute__((noinline)) static void stdb_boot_first(void) /* once: kept out of
     reducer_by_id = stdb_arena_alloc((reducer_count + 1) * (uint32_t)sizeof(void *));
     uint32_t i = 0;
     for (stdb_reducer *r = reducers; r; r = r->next) reducer_by_id[i++] = r;
+    procedure_by_id = stdb_arena_alloc((procedure_count + 1) * (uint32_t)sizeof(void *));
+    i = 0;
+    for (stdb_procedure *p = procedures; p; p = p->next) procedure_by_id[i++] = p;
+    view_sender_by_id = stdb_arena_alloc((view_sender_count + 1) * (uint32_t)sizeof(void *));
+    view_anon_by_id = stdb_arena_alloc((view_anon_count + 1) * (uint32_t)sizeof(void *));
+    for (stdb_view *v = views; v; v = v->next)
+        (v->is_anonymous ? view_anon_by_id : view_sender_by_id)[v->index] = v;
     arena_base = arena_top;
 }
 
@@ -785,7 +837,8 @@ static void describe(wbuf *b)
     for (stdb_table *t = tables; t; t = t->next) scheduled += t->schedule_col >= 0;
     for (stdb_reducer *r = reducers; r; r = r->next) lifecycles += r->lifecycle != 0;
     uint32_t sections = 1 + (table_count ? 2 : 0) + (reducer_count ? 1 : 0) +
-                        (scheduled ? 1 : 0) + (lifecycles ? 1 : 0);
+                        (procedure_count ? 1 : 0) + (view_count ? 1 : 0) + (scheduled ? 1 : 0) +
+                        (lifecycles ? 1 : 0);
     wb_u8(b, 2); /* RawModuleDef::V10 */
     wb_u32(b, sections);
     wb_u8(b, 0); /* Typespace */
@@ -811,6 +864,36 @@ static void describe(wbuf *b)
         wb_u8(b, 3); /* Reducers, ids = positions */
         wb_u32(b, reducer_count);
         for (stdb_reducer *r = reducers; r; r = r->next) put_reducer(b, r);
+    }
+    if (procedure_count) {
+        wb_u8(b, 4); /* Procedures, ids = positions */
+        wb_u32(b, procedure_count);
+        for (stdb_procedure *p = procedures; p; p = p->next) {
+            wb_cstr(b, p->name);
+            put_product(b, p->params, p->param_count);
+            put_type(b, p->ret_kind); /* return_type */
+            wb_u8(b, 1);              /* FunctionVisibility::ClientCallable */
+        }
+    }
+    if (view_count) {
+        wb_u8(b, 5); /* Views */
+        wb_u32(b, view_count);
+        for (stdb_view *v = views; v; v = v->next) {
+            wb_cstr(b, v->name);
+            wb_u32(b, v->index);
+            wb_u8(b, 1); /* is_public (private views are not supported by the reference) */
+            wb_u8(b, v->is_anonymous);
+            wb_u32(b, 0); /* params: () */
+            if (v->sql) { /* return_type: { __query__: Ref T } */
+                wb_u8(b, 2);
+                wb_u32(b, 1);
+                put_named(b, "__query__");
+            } else { /* return_type: Array<Ref T> */
+                wb_u8(b, 3);
+            }
+            wb_u8(b, 0);
+            wb_u32(b, v->table->type_ref);
+        }
     }
     put_sections_tail(b, scheduled, lifecycles);
 }
@@ -886,6 +969,178 @@ int32_t STDB_EXPORT(__call_reducer__)(uint32_t id, uint64_t sender_0, uint64_t s
     current_reducer = 0;
     arena_reset();
     return rc;
+}
+
+/* ---------------------------------------------------------------- view calls */
+
+void stdb_view_push(stdb_view_out *out, const void *row)
+{
+    out->table->encode(&out->buf, row);
+    out->count++;
+}
+
+/* Runs v and writes ViewResultHeader::RowData + the rows; 2 (current format) or 1 (error). */
+static int32_t call_view(const stdb_view *v, stdb_ctx *ctx, uint32_t sink)
+{
+    if (v->sql) { /* ViewResultHeader::RawSql(String) */
+        wbuf q = {0, 0, 0};
+        wb_u8(&q, 1);
+        wb_cstr(&q, v->sql);
+        sink_write_all(sink, q.p, q.len);
+        return 2;
+    }
+    stdb_view_out out = {{0, 0, 0}, 0, v->table};
+    wb_u8(&out.buf, 0);   /* RowData */
+    wb_u32(&out.buf, 0);  /* row count, patched below */
+    ctx->error_sink = sink;
+    int rc = v->fn(ctx, &out);
+    if (rc != 0) {
+        if (!ctx->has_error) stdb_fail(ctx, "view %s failed", v->name);
+        return 1;
+    }
+    for (int i = 0; i < 4; i++) out.buf.p[1 + i] = (uint8_t)(out.count >> (8 * i));
+    sink_write_all(sink, out.buf.p, out.buf.len);
+    return 2;
+}
+
+int32_t STDB_EXPORT(__call_view__)(uint32_t id, uint64_t sender_0, uint64_t sender_1,
+                                   uint64_t sender_2, uint64_t sender_3, uint32_t args_source,
+                                   uint32_t result_sink)
+{
+    (void)args_source;
+    stdb_boot();
+    if (id >= view_sender_count) return -1;
+    stdb_ctx ctx = {0};
+    u64_to_le(ctx.sender.bytes, sender_0);
+    u64_to_le(ctx.sender.bytes + 8, sender_1);
+    u64_to_le(ctx.sender.bytes + 16, sender_2);
+    u64_to_le(ctx.sender.bytes + 24, sender_3);
+    int32_t rc = call_view(view_sender_by_id[id], &ctx, result_sink);
+    arena_reset();
+    return rc;
+}
+
+int32_t STDB_EXPORT(__call_view_anon__)(uint32_t id, uint32_t args_source, uint32_t result_sink)
+{
+    (void)args_source;
+    stdb_boot();
+    if (id >= view_anon_count) return -1;
+    stdb_ctx ctx = {0};
+    int32_t rc = call_view(view_anon_by_id[id], &ctx, result_sink);
+    arena_reset();
+    return rc;
+}
+
+/* ---------------------------------------------------------------- procedure calls */
+
+int32_t STDB_EXPORT(__call_procedure__)(uint32_t id, uint64_t sender_0, uint64_t sender_1,
+                                        uint64_t sender_2, uint64_t sender_3,
+                                        uint64_t conn_id_0, uint64_t conn_id_1,
+                                        uint64_t timestamp, uint32_t args_source,
+                                        uint32_t result_sink)
+{
+    stdb_boot();
+    if (id >= procedure_count) return -1;
+    const stdb_procedure *p = procedure_by_id[id];
+    stdb_ctx ctx = {0};
+    u64_to_le(ctx.sender.bytes, sender_0);
+    u64_to_le(ctx.sender.bytes + 8, sender_1);
+    u64_to_le(ctx.sender.bytes + 16, sender_2);
+    u64_to_le(ctx.sender.bytes + 24, sender_3);
+    u64_to_le(ctx.connection_id.bytes, conn_id_0);
+    u64_to_le(ctx.connection_id.bytes + 8, conn_id_1);
+    ctx.has_connection_id = (conn_id_0 | conn_id_1) != 0;
+    ctx.timestamp.micros = (int64_t)timestamp;
+    uint8_t first[256];
+    uint32_t len = 0;
+    uint8_t *bytes = source_read_all(args_source, first, sizeof first, &len);
+    void *args = stdb_arena_alloc(p->args_size);
+    void *ret = stdb_arena_alloc(p->ret_size);
+    rd rr = {bytes, bytes + len, false};
+    p->decode(&rr, args);
+    int32_t rc = 1;
+    if (!rr.err && rr.p == rr.end && p->fn(&ctx, args, ret) == 0) {
+        wbuf b = {0, 0, 0};
+        stdb__enc_value(&b, p->ret_kind, ret);
+        sink_write_all(result_sink, b.p, b.len);
+        rc = 0;
+    }
+    arena_reset();
+    return rc;
+}
+
+int stdb_tx_begin(void)
+{
+    int64_t ts;
+    return procedure_start_mut_tx(&ts);
+}
+
+int stdb_tx_commit(void) { return procedure_commit_mut_tx(); }
+
+int stdb_tx_abort(void) { return procedure_abort_mut_tx(); }
+
+int64_t stdb_sleep_until(int64_t wake_at_micros) { return procedure_sleep_until(wake_at_micros); }
+
+/* HttpRequest { method, headers, timeout: Option<TimeDuration>, uri, version } (spec §3.4). */
+static void put_http_request(wbuf *b, const char *method, stdb_str uri, uint64_t timeout_ms)
+{
+    static const char *const known[] = {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT",
+                                         "OPTIONS", "TRACE", "PATCH"};
+    uint8_t tag = 9;
+    for (uint8_t i = 0; i < 9; i++)
+        if (stdb_strcmp(known[i], method) == 0) tag = i;
+    wb_u8(b, tag);
+    if (tag == 9) wb_cstr(b, method);
+    wb_u32(b, 0); /* no headers */
+    if (timeout_ms) {
+        wb_u8(b, 0); /* Some */
+        wb_uint(b, timeout_ms * 1000, 8);
+    } else {
+        wb_u8(b, 1); /* None */
+    }
+    wb_str(b, uri.ptr, uri.len);
+    wb_u8(b, 2); /* Http11 */
+}
+
+static stdb_bytes source_bytes(uint32_t source)
+{
+    stdb_bytes out = {0, 0};
+    if (!source) return out;
+    uint8_t first[256];
+    uint32_t len = 0;
+    uint8_t *p = source_read_all(source, first, sizeof first, &len);
+    uint8_t *copy = stdb_arena_alloc(len + 1);
+    __builtin_memcpy(copy, p, len);
+    out.ptr = copy;
+    out.len = len;
+    return out;
+}
+
+int stdb_http(const char *method, stdb_str uri, stdb_bytes body, uint64_t timeout_ms,
+              stdb_http_response *out, stdb_str *err)
+{
+    wbuf b = {0, 0, 0};
+    put_http_request(&b, method, uri, timeout_ms);
+    uint32_t src[2] = {0, 0};
+    static const uint8_t none = 0;
+    int32_t rc = procedure_http_request(b.p, b.len, body.len ? body.ptr : &none, body.len, src);
+    if (rc == STDB_ERRNO_HTTP_ERROR) {
+        stdb_bytes m = source_bytes(src[0]); /* BSATN String: u32 length, bytes */
+        if (err && m.len >= 4) *err = (stdb_str){(const char *)m.ptr + 4, m.len - 4};
+        return rc;
+    }
+    if (rc) return rc;
+    stdb_bytes head = source_bytes(src[0]); /* HttpResponse { headers, version, code } */
+    rd r = {head.ptr, head.ptr + head.len, false};
+    uint32_t n = (uint32_t)rd_uint(&r, 4);
+    for (uint32_t i = 0; i < n && !r.err; i++) {
+        (void)rd_take(&r, (uint32_t)rd_uint(&r, 4)); /* name */
+        (void)rd_take(&r, (uint32_t)rd_uint(&r, 4)); /* value */
+    }
+    (void)rd_take(&r, 1); /* version */
+    out->code = (uint16_t)rd_uint(&r, 2);
+    out->body = source_bytes(src[1]);
+    return r.err ? STDB_ERRNO_BSATN_DECODE_ERROR : 0;
 }
 
 /* ---------------------------------------------------------------- formatting and logging */

@@ -50,6 +50,19 @@
  * The body sees `stdb_ctx *ctx` and `args` (a pointer to the decoded argument struct, or to the
  * schedule row) and returns STDB_OK or stdb_fail(ctx, fmt, ...).
  *
+ * Procedures (spec §4.8): STDB_PROCEDURE(name, ARGS, RET) { ...; *ret = value; return STDB_OK; }
+ * RET is a column kind (U32, I64, STRING, ...); clients get *ret back. A procedure runs
+ * outside any transaction: stdb_tx_begin() opens one (table helpers then work as in a
+ * reducer), stdb_tx_commit() / stdb_tx_abort() end it; one left open is aborted by the host.
+ * A non-zero return is an error for the caller (no message: log one first). Outside a
+ * transaction a procedure may also call stdb_http() and stdb_sleep_until().
+ *
+ * Views (spec §4.9): STDB_VIEW(name, t) { ...; stdb_view_push(out, &row); return STDB_OK; }
+ * returns rows of table t's row type to each subscriber, run with ctx->sender = that
+ * subscriber; STDB_VIEW_ANON(name, t) is the same for everyone (no sender). A view only
+ * reads (writes trap); the host runs it again when a table it read changes.
+ * STDB_VIEW_SQL(name, t, "SELECT ...") is a query view: the host runs the SQL instead.
+ *
  * Memory: every decoded string and temporary buffer comes from a per-call arena that is reset
  * when the export returns, so strings in rows and args are valid until the reducer returns.
  * Limits: a table has at most STDB_TABLE_INDEX_MAX indexes and STDB_TABLE_SEQ_MAX sequences;
@@ -282,6 +295,37 @@ typedef struct stdb_reducer {
     stdb__decx_fn decodex; /* fixed-size argument decoder, used when fixed_size != 0 */
 } stdb_reducer;
 
+typedef int (*stdb_procedure_fn)(stdb_ctx *ctx, void *args, void *ret);
+
+typedef struct stdb_procedure {
+    const char *name;
+    const stdb_column *params;
+    uint16_t param_count;
+    uint16_t args_size;
+    uint8_t ret_kind;   /* STDB_KIND_* of the returned value */
+    uint16_t ret_size;  /* sizeof its C type */
+    stdb_procedure_fn fn;
+    stdb__dec_fn decode; /* generated argument decoder */
+    struct stdb_procedure *next;
+} stdb_procedure;
+
+/* Rows a view returns (stdb_view_push appends one). */
+typedef struct stdb_view_out {
+    stdb__wbuf buf;
+    uint32_t count;
+    const struct stdb_table *table;
+} stdb_view_out;
+typedef int (*stdb_view_fn)(stdb_ctx *ctx, stdb_view_out *out);
+typedef struct stdb_view {
+    const char *name;
+    struct stdb_table *table; /* the row type */
+    bool is_anonymous;
+    uint32_t index;           /* within its kind (anonymous / sender), set when sealed */
+    stdb_view_fn fn;
+    struct stdb_view *next;
+    const char *sql;          /* STDB_VIEW_SQL: the query the host runs instead of fn */
+} stdb_view;
+
 /* Iterator over rows of a table scan or index scan. Rows come from a growable buffer. */
 typedef struct stdb_iter {
     const stdb_table *table;
@@ -294,6 +338,24 @@ typedef struct stdb_iter {
 
 void stdb_register_table(stdb_table *t);
 void stdb_register_reducer(stdb_reducer *r);
+void stdb_register_procedure(stdb_procedure *p);
+void stdb_register_view(stdb_view *v);
+/* Inside a view: appends one row (a pointer to the view's row struct). */
+void stdb_view_push(stdb_view_out *out, const void *row);
+/* Inside a procedure: open, commit or abort its transaction (0 or STDB_ERRNO_*). */
+int stdb_tx_begin(void);
+int stdb_tx_commit(void);
+int stdb_tx_abort(void);
+/* Inside a procedure, outside a transaction: one HTTP request. method "GET", "POST", ...;
+ * body may be empty; timeout_ms 0 = the host's default. Returns 0 with out->code and
+ * out->body (arena memory) on any response, STDB_ERRNO_HTTP_ERROR with *err = the reason on
+ * a transport failure, or another STDB_ERRNO_*. */
+typedef struct stdb_http_response { uint16_t code; stdb_bytes body; } stdb_http_response;
+int stdb_http(const char *method, stdb_str uri, stdb_bytes body, uint64_t timeout_ms,
+              stdb_http_response *out, stdb_str *err);
+/* Inside a procedure, outside a transaction: waits until the time (micros since the epoch;
+ * the host bounds one wait) and returns the time it woke. */
+int64_t stdb_sleep_until(int64_t wake_at_micros);
 void stdb_table_add_index(stdb_table *t, uint16_t col, bool is_unique, bool is_pk);
 void stdb_table_add_index2(stdb_table *t, uint16_t col, uint16_t col2, const char *accessor);
 void stdb_table_add_sequence(stdb_table *t, uint16_t col);
@@ -552,5 +614,50 @@ uint16_t stdb_table_column(const stdb_table *t, const char *name);
 /* A reducer called by the scheduler with one argument: the row of schedule table T. */
 #define STDB_SCHEDULED(R, T)                                                                 \
     STDB__REDUCER_COMMON(R, T, STDB__NO_ARGS, STDB_LIFECYCLE_NONE, &T##__table)
+
+/* Views (see "Views" above). */
+#define STDB__VIEW(V, T, anon_)                                                              \
+    static int V##__impl(stdb_ctx *ctx, stdb_view_out *out);                                 \
+    static stdb_view V##__view = {#V, &T##__table, anon_, 0, V##__impl, 0, 0};               \
+    __attribute__((constructor(103))) static void V##__register(void)                        \
+    {                                                                                        \
+        stdb_register_view(&V##__view);                                                      \
+    }                                                                                        \
+    static int V##__impl(STDB_UNUSED stdb_ctx *ctx, STDB_UNUSED stdb_view_out *out)
+#define STDB_VIEW(V, T) STDB__VIEW(V, T, false)
+#define STDB_VIEW_ANON(V, T) STDB__VIEW(V, T, true)
+/* A query view (as the query builders of the official SDKs make): the host subscribes to
+ * `sql`, a SELECT returning rows of table T, and keeps it live like any subscription. */
+#define STDB_VIEW_SQL(V, T, sql_)                                                            \
+    static stdb_view V##__view = {#V, &T##__table, true, 0, 0, 0, sql_};                     \
+    __attribute__((constructor(103))) static void V##__register(void)                        \
+    {                                                                                        \
+        stdb_register_view(&V##__view);                                                      \
+    }                                                                                        \
+    typedef int V##__view_semicolon_sink
+
+/* A procedure returning one value of kind RET through `ret` (see "Procedures" above). */
+#define STDB_PROCEDURE(P, ARGS, RET)                                                         \
+    struct P##__args { ARGS(STDB__FIELD) char stdb__pad; };                                  \
+    static int P##__impl(stdb_ctx *ctx, struct P##__args *args, STDB_CTYPE_##RET *ret);      \
+    static int P##__thunk(stdb_ctx *ctx, void *args, void *ret)                              \
+    {                                                                                        \
+        return P##__impl(ctx, (struct P##__args *)args, (STDB_CTYPE_##RET *)ret);            \
+    }                                                                                        \
+    static stdb_procedure P##__procedure = {#P, 0, 0, sizeof(struct P##__args),              \
+                                            STDB_KIND_##RET, sizeof(STDB_CTYPE_##RET),       \
+                                            P##__thunk, 0, 0};                               \
+    STDB__CODECS(P##__args, struct P##__args, ARGS)                                          \
+    __attribute__((constructor(103))) static void P##__register(void)                        \
+    {                                                                                        \
+        typedef struct P##__args stdb__row __attribute__((unused));                          \
+        static const stdb_column params[] = { ARGS(STDB__COL) {0, 0, 0} };                   \
+        P##__procedure.params = params;                                                      \
+        P##__procedure.param_count = (uint16_t)(STDB__COUNT(params) - 1);                    \
+        P##__procedure.decode = P##__args_dec;                                               \
+        stdb_register_procedure(&P##__procedure);                                            \
+    }                                                                                        \
+    static int P##__impl(STDB_UNUSED stdb_ctx *ctx, STDB_UNUSED struct P##__args *args,      \
+                         STDB_UNUSED STDB_CTYPE_##RET *ret)
 
 #endif /* STDB_SPACETIMEDB_H */

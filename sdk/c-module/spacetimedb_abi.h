@@ -43,6 +43,8 @@
 #define STDB_ERRNO_INDEX_NOT_UNIQUE 14
 #define STDB_ERRNO_NO_SUCH_ROW 15
 #define STDB_ERRNO_AUTO_INC_OVERFLOW 16
+#define STDB_ERRNO_WOULD_BLOCK_TRANSACTION 17
+#define STDB_ERRNO_HTTP_ERROR 21
 #define STDB_EXHAUSTED (-1)
 
 /* ---- spacetime_10.0 ---- */
@@ -88,6 +90,17 @@ void STDB_IMPORT("spacetime_10.0", identity)(uint8_t *out_identity32);
 int32_t STDB_IMPORT("spacetime_10.1", bytes_source_remaining_length)(uint32_t source,
                                                                      uint32_t *out_len);
 
+/* ---- spacetime_10.3 (procedures only) ---- */
+int32_t STDB_IMPORT("spacetime_10.3", procedure_start_mut_tx)(int64_t *out_timestamp);
+int32_t STDB_IMPORT("spacetime_10.3", procedure_commit_mut_tx)(void);
+int32_t STDB_IMPORT("spacetime_10.3", procedure_abort_mut_tx)(void);
+int64_t STDB_IMPORT("spacetime_10.3", procedure_sleep_until)(int64_t wake_at_micros);
+int32_t STDB_IMPORT("spacetime_10.3", procedure_http_request)(const uint8_t *request,
+                                                              uint32_t request_len,
+                                                              const uint8_t *body,
+                                                              uint32_t body_len,
+                                                              uint32_t *out_sources);
+
 /* ---- spacetime_10.4 ---- */
 int32_t STDB_IMPORT("spacetime_10.4", datastore_index_scan_point_bsatn)(uint32_t index_id,
                                                                         const uint8_t *point,
@@ -104,5 +117,12 @@ void __describe_module__(uint32_t sink);
 int32_t __call_reducer__(uint32_t id, uint64_t sender_0, uint64_t sender_1, uint64_t sender_2,
                          uint64_t sender_3, uint64_t conn_id_0, uint64_t conn_id_1,
                          uint64_t timestamp, uint32_t args_source, uint32_t error_sink);
+int32_t __call_view__(uint32_t id, uint64_t sender_0, uint64_t sender_1, uint64_t sender_2,
+                      uint64_t sender_3, uint32_t args_source, uint32_t result_sink);
+int32_t __call_view_anon__(uint32_t id, uint32_t args_source, uint32_t result_sink);
+int32_t __call_procedure__(uint32_t id, uint64_t sender_0, uint64_t sender_1,
+                           uint64_t sender_2, uint64_t sender_3, uint64_t conn_id_0,
+                           uint64_t conn_id_1, uint64_t timestamp, uint32_t args_source,
+                           uint32_t result_sink);
 
 #endif /* STDB_ABI_H */

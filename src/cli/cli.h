@@ -82,6 +82,7 @@ int cmd_sql(int argc, char **argv);
 int cmd_logs(int argc, char **argv);
 int cmd_describe(int argc, char **argv);
 int cmd_delete(int argc, char **argv);
+int cmd_rename(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_server(int argc, char **argv);
 int cmd_login(int argc, char **argv);

@@ -53,6 +53,8 @@ int cmd_call(int argc, char **argv)
     cli_http_resp r;
     int st = cli_req(&x, "POST", path, "application/json", body.data, body.len, &r);
     int rc = st == 200 ? 0 : st < 0 ? 1 : cli_fail_http(&x, "call failed", &r);
+    if (!rc && r.body.len) /* a procedure's return value (a reducer answers no body) */
+        printf("%.*s\n", (int)r.body.len, (const char *)r.body.data);
     cli_http_resp_deinit(&r);
     lc_buf_deinit(&body);
     cli_ctx_close(&x);

@@ -4,6 +4,8 @@
  *                            (columns, types, primary key, public/private) and reducers
  *                            (parameters, lifecycle); --json prints the schema JSON
  *   delete NAME              DELETE /v1/database/NAME (owner only)
+ *   rename --to NEW DB       PUT /v1/database/DB/names ["NEW"] (owner only): DB (a name or
+ *                            an identity) is then known as NEW only, as `spacetime rename`
  *   list [--all]             GET /v1/database; the databases owned by the caller's identity
  *                            at that server (every database with --all)
  * All take -s SERVER.
@@ -173,6 +175,40 @@ int cmd_delete(int argc, char **argv)
     int st = cli_req(&x, "DELETE", path, NULL, NULL, 0, &r);
     int rc = st == 200 ? 0 : st < 0 ? 1 : cli_fail_http(&x, "delete refused", &r);
     if (!rc) printf("Deleted database %s\n", db);
+    cli_http_resp_deinit(&r);
+    cli_ctx_close(&x);
+    return rc;
+}
+
+int cmd_rename(int argc, char **argv)
+{
+    const char *server = NULL, *db = NULL, *to = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (cli_is_help(a)) {
+            printf("usage: lightcone rename --to NEW DATABASE [-s SERVER]\n"
+                   "  DATABASE (a name or an identity) is then known as NEW only\n");
+            return 0;
+        }
+        if ((!strcmp(a, "-s") || !strcmp(a, "--server")) && i + 1 < argc) server = argv[++i];
+        else if (!strcmp(a, "--to") && i + 1 < argc) to = argv[++i];
+        else if (!db && a[0] != '-') db = a;
+        else { cli_fail("rename", "unexpected argument '%s' (see --help)", a); return 2; }
+    }
+    if (!db || !to) { cli_fail("rename", "usage: lightcone rename --to NEW DATABASE"); return 2; }
+    if (strlen(to) > 64 || strpbrk(to, "\"\\")) {
+        cli_fail("rename", "invalid name '%s'", to);
+        return 2;
+    }
+    cli_ctx x;
+    if (cli_ctx_open(&x, "rename", server, false)) return 1;
+    char path[256], body[80];
+    snprintf(path, sizeof path, "/v1/database/%s/names", db);
+    int n = snprintf(body, sizeof body, "[\"%s\"]", to);
+    cli_http_resp r;
+    int st = cli_req(&x, "PUT", path, "application/json", body, (size_t)n, &r);
+    int rc = st == 200 ? 0 : st < 0 ? 1 : cli_fail_http(&x, "rename refused", &r);
+    if (!rc) printf("Database %s is now named %s\n", db, to);
     cli_http_resp_deinit(&r);
     cli_ctx_close(&x);
     return rc;

@@ -95,8 +95,8 @@ static int generate(const char *lang, const char *out_dir, const char *wasm_path
     if (rc == 0) rc = em->emit(s, out_dir, &eb);
     if (rc != 0) fprintf(stderr, "lightcone generate: %s\n", eb.msg);
     else
-        printf("generated %s bindings for %u tables, %u reducers in %s\n", em->lang,
-               s->table_count, s->reducer_count, out_dir);
+        printf("generated %s bindings for %u tables, %u reducers, %u procedures in %s\n",
+               em->lang, s->table_count, s->reducer_count, s->procedure_count, out_dir);
     codegen_schema_free(s);
     if (m) host_module_destroy(m);
     lc_free(wasm);

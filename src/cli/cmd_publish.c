@@ -1,9 +1,10 @@
 /*
- * cli/cmd_publish.c — `lightcone publish NAME [--bin-path FILE.wasm | --module-path DIR]
+ * cli/cmd_publish.c — `lightcone publish [NAME] [--bin-path FILE.wasm | --module-path DIR]
  * [-c|--clear] [-s SERVER]` and `lightcone build [--module-path DIR] [-o FILE.wasm]`.
  *
  * publish: POST /v1/database/NAME with the wasm (clear=true with -c: the owner's existing
- * data is deleted first). Without --bin-path the module folder (default ".") is built with
+ * data is deleted first); without NAME, POST /v1/database: a new database known by the
+ * identity the server gives it (printed; `lightcone rename` names it later). Without --bin-path the module folder (default ".") is built with
  * sdk/c-module/build-module.sh into a temporary file. The caller's token for the server is
  * used, or minted and saved first, so the publisher is a stable identity that owns the
  * database (only it can republish, delete, read logs or write via SQL).
@@ -18,15 +19,17 @@
 
 static void publish_usage(void)
 {
-    printf("usage: lightcone publish NAME [--bin-path FILE.wasm | --module-path DIR] "
+    printf("usage: lightcone publish [NAME] [--bin-path FILE.wasm | --module-path DIR] "
            "[-c|--clear] [-s SERVER]\n"
-           "  publishes (or updates) database NAME; -c deletes its data first\n");
+           "  publishes (or updates) database NAME (or, without NAME, a new database known\n"
+           "  by its identity; NAME may also be an identity); -c deletes its data first\n");
 }
 
 static int publish_send(cli_ctx *x, const char *name, const u8 *wasm, size_t len, bool clear)
 {
     char path[256];
-    snprintf(path, sizeof path, "/v1/database/%s%s", name, clear ? "?clear=true" : "");
+    snprintf(path, sizeof path, "/v1/database%s%s%s", name ? "/" : "", name ? name : "",
+             clear ? "?clear=true" : "");
     cli_http_resp r;
     int st = cli_req(x, "POST", path, "application/wasm", wasm, len, &r);
     int rc = 0;
@@ -40,8 +43,10 @@ static int publish_send(cli_ctx *x, const char *name, const u8 *wasm, size_t len
         json_t *s = json_object_get(j, "Success");
         const char *op = json_string_value(json_object_get(s, "op"));
         const char *id = json_string_value(json_object_get(s, "database_identity"));
-        if (op && !strcmp(op, "created"))
+        if (op && !strcmp(op, "created") && name)
             printf("Created new database %s with identity: %s\n", name, id ? id : "?");
+        else if (op && !strcmp(op, "created"))
+            printf("Created new database with identity: %s\n", id ? id : "?");
         else
             printf("Updated database %s (identity %s)\n", name, id ? id : "?");
         json_decref(j);
@@ -65,7 +70,6 @@ int cmd_publish(int argc, char **argv)
         else if (a[0] != '-' && !name) name = a;
         else { cli_fail("publish", "unexpected argument '%s' (see --help)", a); return 2; }
     }
-    if (!name) { cli_fail("publish", "missing database NAME (see --help)"); return 2; }
     if (bin && folder) {
         cli_fail("publish", "give --bin-path or --module-path, not both");
         return 2;

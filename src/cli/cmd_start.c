@@ -38,15 +38,18 @@ typedef struct start_opts {
     u16 port;
     char data_dir[PATH_MAX];
     const char *web_root;
+    bool http_private;
 } start_opts;
 
 static void start_usage(FILE *f)
 {
     fprintf(f, "usage: lightcone start [--listen-addr HOST:PORT] [--data-dir DIR] "
-               "[--web-root DIR]\n"
+               "[--web-root DIR] [--allow-private-http]\n"
                "  --listen-addr  address to listen on (default 127.0.0.1:3000; port 0 = any)\n"
                "  --data-dir     keys and databases (default ~/.local/share/lightcone)\n"
-               "  --web-root     serve static files from DIR for paths outside /v1/\n");
+               "  --web-root     serve static files from DIR for paths outside /v1/\n"
+               "  --allow-private-http  procedures may call loopback and private addresses\n"
+               "                 (refused by default, as SpacetimeDB does)\n");
 }
 
 /* "HOST:PORT", ":PORT" or "PORT"; "localhost" means 127.0.0.1 (the listener is IPv4). */
@@ -117,6 +120,8 @@ static int start_parse(int argc, char **argv, start_opts *o)
         } else if (!strcmp(a, "--web-root") && v) {
             o->web_root = v;
             i++;
+        } else if (!strcmp(a, "--allow-private-http")) {
+            o->http_private = true;
         } else {
             return cli_fail("start", "unexpected argument '%s' (see --help)", a), -1;
         }
@@ -173,6 +178,7 @@ int cmd_start(int argc, char **argv)
     cfg.issuer = "localhost";
     cfg.data_dir = db_dir;
     cfg.web_root = o.web_root;
+    cfg.http_allow_private = o.http_private;
     server *srv = NULL;
     if (server_start(&cfg, &srv, &eb)) {
         net_keys_destroy(keys);

@@ -37,6 +37,7 @@ static const struct {
     {"logs", cmd_logs, "print (-f: follow) a database's module log"},
     {"describe", cmd_describe, "show a database's tables and reducers"},
     {"delete", cmd_delete, "delete a database (owner only)"},
+    {"rename", cmd_rename, "give a database a new name (owner only)"},
     {"list", cmd_list, "list your databases on a server"},
     {"server", cmd_server, "manage server nicknames (add/list/ping/set-default/remove)"},
     {"login", cmd_login, "get or set your identity token for a server"},

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "base/alloc.h"
+#include "host/module.h"
 
 const char *codegen_camel(lc_arena *a, const char *s)
 {
@@ -113,6 +114,25 @@ static int table_build(lc_arena *a, const host_moddef *md, const host_table_def 
     return fields_build(a, d->row_type, &t->field_count, &t->fields);
 }
 
+/* A view is a table to clients (the reference generator lists it with the tables): its rows
+ * are the view's row type, without keys, indexes or constraints. */
+static int view_build(lc_arena *a, const host_moddef *md, const host_view_def *v,
+                      codegen_table *t)
+{
+    host_table_def *d = lc_arena_alloc(a, sizeof *d);
+    const lc_type *row = host_view_row_type(v);
+    if (!d) return LC_ENOMEM;
+    if (!row || row->kind != LC_T_PRODUCT) return LC_EINVALID;
+    memset(d, 0, sizeof *d);
+    d->name = v->name;
+    d->alias = v->alias;
+    d->type_ref = UINT32_MAX;
+    d->row_type = row;
+    d->pk_col = -1;
+    d->is_public = true;
+    return table_build(a, md, d, t);
+}
+
 static int reducer_build(lc_arena *a, const host_reducer_def *d, codegen_reducer *r)
 {
     r->def = d;
@@ -122,6 +142,18 @@ static int reducer_build(lc_arena *a, const host_reducer_def *d, codegen_reducer
     r->snake = snake(a, d->name);
     if (!r->camel || !r->pascal || !r->snake) return LC_ENOMEM;
     return fields_build(a, d->params, &r->field_count, &r->fields);
+}
+
+static int procedure_build(lc_arena *a, const host_procedure_def *d, codegen_procedure *p)
+{
+    p->def = d;
+    p->wire = d->name;
+    p->camel = codegen_camel(a, d->name);
+    p->pascal = codegen_pascal(a, d->name);
+    p->snake = snake(a, d->name);
+    p->ret = d->return_type;
+    if (!p->camel || !p->pascal || !p->snake) return LC_ENOMEM;
+    return fields_build(a, d->params, &p->field_count, &p->fields);
 }
 
 /* Every name an emitter writes into source text (as an identifier, a key or inside a quoted
@@ -182,6 +214,13 @@ static const char *schema_unsafe_name(const codegen_schema *s)
         const char *bad = r->def->params ? type_unsafe_name(r->def->params) : NULL;
         if (bad) return bad;
     }
+    for (u32 i = 0; i < s->procedure_count; i++) {
+        const codegen_procedure *p = &s->procedures[i];
+        if (!name_safe(p->wire)) return p->wire;
+        const char *bad = p->def->params ? type_unsafe_name(p->def->params) : NULL;
+        if (!bad && p->ret) bad = type_unsafe_name(p->ret);
+        if (bad) return bad;
+    }
     return NULL;
 }
 
@@ -198,28 +237,39 @@ int codegen_schema_build(const host_moddef *md, bool include_private, codegen_sc
     if (!s) return lc_errf(eb, LC_ENOMEM, "codegen: out of memory");
     lc_arena_init(&s->arena, 0);
     s->md = md;
-    codegen_table *ts = lc_arena_alloc(&s->arena, sizeof *ts * (md->table_count + 1));
+    codegen_table *ts = lc_arena_alloc(&s->arena,
+                                       sizeof *ts * (md->table_count + md->view_count + 1));
     codegen_reducer *rs = lc_arena_alloc(&s->arena, sizeof *rs * (md->reducer_count + 1));
-    int rc = (ts && rs) ? 0 : LC_ENOMEM;
+    codegen_procedure *ps = lc_arena_alloc(&s->arena, sizeof *ps * (md->procedure_count + 1));
+    int rc = (ts && rs && ps) ? 0 : LC_ENOMEM;
     for (u32 i = 0; rc == 0 && i < md->table_count; i++) {
         const host_table_def *d = &md->tables[i];
         if (!d->is_public && !include_private) continue;
         rc = table_build(&s->arena, md, d, &ts[s->table_count++]);
     }
+    for (u32 i = 0; rc == 0 && i < md->view_count; i++)
+        if (md->views[i].is_public) rc = view_build(&s->arena, md, &md->views[i],
+                                                    &ts[s->table_count++]);
     for (u32 i = 0; rc == 0 && i < md->reducer_count; i++) {
         const host_reducer_def *d = &md->reducers[i];
         if (d->lifecycle != HOST_LIFECYCLE_NONE) continue;
         if (!d->is_public && !include_private) continue;
         rc = reducer_build(&s->arena, d, &rs[s->reducer_count++]);
     }
+    for (u32 i = 0; rc == 0 && i < md->procedure_count; i++) {
+        const host_procedure_def *d = &md->procedures[i];
+        if (!d->is_public && !include_private) continue;
+        rc = procedure_build(&s->arena, d, &ps[s->procedure_count++]);
+    }
     if (rc != 0) {
         codegen_schema_free(s);
-        return lc_errf(eb, rc, "codegen: out of memory building the schema");
+        return lc_errf(eb, rc, "codegen: cannot build the schema: %s", lc_strerror(rc));
     }
     /* The reference generator lists tables by name; reducers keep module order. */
     qsort(ts, s->table_count, sizeof *ts, table_cmp);
     s->tables = ts;
     s->reducers = rs;
+    s->procedures = ps;
     const char *bad = schema_unsafe_name(s);
     if (bad) {
         rc = lc_errf(eb, LC_EINVALID, "codegen: name '%.64s' is not an identifier", bad);

@@ -48,6 +48,17 @@ typedef struct codegen_reducer {
     const codegen_field *fields;
 } codegen_reducer;
 
+typedef struct codegen_procedure {
+    const host_procedure_def *def;
+    const char *wire;
+    const char *camel;
+    const char *pascal;
+    const char *snake;
+    u32 field_count;
+    const codegen_field *fields;
+    const lc_type *ret; /* the return type (ref-free) */
+} codegen_procedure;
+
 typedef struct codegen_schema {
     lc_arena arena;
     const host_moddef *md;
@@ -55,9 +66,12 @@ typedef struct codegen_schema {
     const codegen_table *tables;
     u32 reducer_count;
     const codegen_reducer *reducers;
+    u32 procedure_count;
+    const codegen_procedure *procedures;
 } codegen_schema;
 
-/* Builds the client view of md. include_private adds private tables and reducers. */
+/* Builds the client view of md. include_private adds private tables, reducers and
+ * procedures. */
 int codegen_schema_build(const host_moddef *md, bool include_private, codegen_schema **out,
                          lc_errbuf *eb) LC_MUST_USE;
 void codegen_schema_free(codegen_schema *s);

@@ -5,13 +5,14 @@
  * Files: index.ts (imports, tablesSchema, reducersSchema, proceduresSchema, REMOTE_MODULE,
  * tables / reducers / procedures, context types, SubscriptionBuilder, DbConnectionBuilder,
  * DbConnection), <table>_table.ts (`__t.row({...})`), <reducer>_reducer.ts (params object),
+ * <procedure>_procedure.ts (`params` object and `returnType` builder, as the reference's),
  * types.ts (one named `__t.object` per table row), types/reducers.ts and types/procedures.ts.
  * Every SATS type maps to a `__t.*` builder (the table of §5.2). types.ts lists each table's
  * row type under its declared name (the Types section, host_moddef.type_names; the table's
  * Pascal name when the module declares none, as the C SDK's modules do). Row types are
  * ref-free, so products and sums nested in a row are written inline and named after where they
  * occur (<Table><Column>), not by their declared names.
- * Procedures and views are not emitted yet (proceduresSchema is empty).
+ * Views are emitted as tables (a row file each, no indexes), as the reference generator does.
  * Text is accumulated in one lc_buf per file, then written whole.
  */
 #include <stdarg.h>
@@ -220,6 +221,25 @@ static int emit_reducer_files(const codegen_schema *s, lc_buf *b, lc_arena *a, c
     return 0;
 }
 
+static int emit_procedure_files(const codegen_schema *s, lc_buf *b, lc_arena *a,
+                                const char *dir, lc_errbuf *eb)
+{
+    char fname[512];
+    for (u32 i = 0; i < s->procedure_count; i++) {
+        const codegen_procedure *p = &s->procedures[i];
+        put(b, "%s%sexport const params = {\n", HEADER, TYPE_IMPORTS);
+        emit_fields(b, a, p->fields, p->field_count, p->pascal, -2);
+        put(b, "};\nexport const returnType = ");
+        if (p->ret) ts_type(b, a, p->ret, child_name(a, p->pascal, "Result"));
+        else put(b, "__t.unit()");
+        put(b, ";\n");
+        snprintf(fname, sizeof fname, "%s_procedure.ts", p->snake);
+        int rc = flush(b, dir, fname, eb);
+        if (rc != 0) return rc;
+    }
+    return 0;
+}
+
 static int emit_types_files(const codegen_schema *s, lc_buf *b, lc_arena *a, const char *dir,
                             lc_errbuf *eb)
 {
@@ -244,7 +264,19 @@ static int emit_types_files(const codegen_schema *s, lc_buf *b, lc_arena *a, con
             s->reducers[i].pascal);
     rc = flush(b, dir, "types/reducers.ts", eb);
     if (rc != 0) return rc;
-    put(b, "%s/* eslint-disable */\n/* tslint:disable */\nexport {};\n", HEADER);
+    put(b, "%s/* eslint-disable */\n/* tslint:disable */\n", HEADER);
+    if (s->procedure_count == 0) put(b, "export {};\n");
+    else put(b, "import { type Infer as __Infer } from 'spacetimedb';\n\n"
+                "// Import all procedure arg schemas\n");
+    for (u32 i = 0; i < s->procedure_count; i++)
+        put(b, "import * as %sProcedure from '../%s_procedure';\n", s->procedures[i].pascal,
+            s->procedures[i].snake);
+    if (s->procedure_count) put(b, "\n");
+    for (u32 i = 0; i < s->procedure_count; i++) {
+        const char *n = s->procedures[i].pascal;
+        put(b, "export type %sArgs = __Infer<typeof %sProcedure.params>;\n", n, n);
+        put(b, "export type %sResult = __Infer<typeof %sProcedure.returnType>;\n", n, n);
+    }
     return flush(b, dir, "types/procedures.ts", eb);
 }
 
@@ -276,7 +308,11 @@ static void index_imports(const codegen_schema *s, lc_buf *b)
     for (u32 i = 0; i < s->reducer_count; i++)
         put(b, "import %sReducer from './%s_reducer';\n", s->reducers[i].pascal,
             s->reducers[i].snake);
-    put(b, "\n// Import all procedure arg schemas\n\n// Import all table schema definitions\n");
+    put(b, "\n// Import all procedure arg schemas\n");
+    for (u32 i = 0; i < s->procedure_count; i++)
+        put(b, "import * as %sProcedure from './%s_procedure';\n", s->procedures[i].pascal,
+            s->procedures[i].snake);
+    put(b, "\n// Import all table schema definitions\n");
     for (u32 i = 0; i < s->table_count; i++)
         put(b, "import %sRow from './%s_table';\n", s->tables[i].pascal, s->tables[i].snake);
     put(b, "\n");
@@ -343,8 +379,6 @@ static void index_table(lc_buf *b, lc_arena *a, const codegen_table *t)
 }
 
 static const char *const INDEX_TAIL =
-    "/** The schema information for all procedures in this module. */\n"
-    "const proceduresSchema = __procedures();\n\n"
     "/** The remote SpacetimeDB module schema, both runtime and type information. */\n"
     "const REMOTE_MODULE = {\n  versionInfo: {\n    cliVersion: '" TS_CLI_VERSION "' as const,\n"
     "  },\n  tables: tablesSchema.schemaType.tables,\n"
@@ -389,6 +423,12 @@ static int emit_index(const codegen_schema *s, lc_buf *b, lc_arena *a, const cha
     for (u32 i = 0; i < s->reducer_count; i++)
         put(b, "  __reducerSchema('%s', %sReducer)%s\n", s->reducers[i].wire,
             s->reducers[i].pascal, i + 1 < s->reducer_count ? "," : "");
+    put(b, ");\n\n/** The schema information for all procedures in this module. */\n"
+           "const proceduresSchema = __procedures(\n");
+    for (u32 i = 0; i < s->procedure_count; i++)
+        put(b, "  __procedureSchema('%s', %sProcedure.params, %sProcedure.returnType)%s\n",
+            s->procedures[i].wire, s->procedures[i].pascal, s->procedures[i].pascal,
+            i + 1 < s->procedure_count ? "," : "");
     put(b, ");\n\n%s", INDEX_TAIL);
     return flush(b, dir, "index.ts", eb);
 }
@@ -401,6 +441,7 @@ int codegen_ts_emit(const codegen_schema *s, const char *out_dir, lc_errbuf *eb)
     lc_arena_init(&a, 0);
     int rc = emit_table_files(s, &b, &a, out_dir, eb);
     if (rc == 0) rc = emit_reducer_files(s, &b, &a, out_dir, eb);
+    if (rc == 0) rc = emit_procedure_files(s, &b, &a, out_dir, eb);
     if (rc == 0) rc = emit_types_files(s, &b, &a, out_dir, eb);
     if (rc == 0) rc = emit_index(s, &b, &a, out_dir, eb);
     lc_arena_deinit(&a);

@@ -9,12 +9,15 @@
  */
 #include "host/abi.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <time.h>
 #include <string.h>
 
 #include "base/alloc.h"
 #include "base/clock.h"
 #include "base/limits.h"
+#include "host/http_out.h"
 
 #define ARG32(i) ((u32)args[i])
 #define RET(v) do { results[0] = (u64)(u32)(v); return 0; } while (0)
@@ -188,6 +191,29 @@ static int abi_iter_finish(lc_wasm_host_ctx *c, u8 *out, store_iter *si, u64 *re
     RET(0);
 }
 
+/* A view's read set (abi.h): the tables it read, for deciding when to run it again. */
+static void abi_read_note(host_abi *a, u32 tid)
+{
+    if (!a->read_only || a->read_all) return;
+    for (u32 i = 0; i < a->read_count; i++)
+        if (a->read_tables[i] == tid) return;
+    if (a->read_count == HOST_VIEW_READS_MAX) a->read_all = true;
+    else a->read_tables[a->read_count++] = tid;
+}
+
+static void abi_read_note_index(host_abi *a, u32 index_id)
+{
+    store_index_info info;
+    if (a->read_only && store_index_info_get(a->txn, index_id, &info) == 0)
+        abi_read_note(a, info.table_id);
+}
+
+#define WRITE_OR_TRAP()                                                                      \
+    do {                                                                                     \
+        if (abi_of(c)->read_only)                                                            \
+            return lc_wasm_host_trap(c, "a view may not write to the database");             \
+    } while (0)
+
 static int h_table_row_count(lc_wasm_host_ctx *c, const u64 *args, u64 *results)
 {
     host_abi *a = abi_of(c);
@@ -195,6 +221,7 @@ static int h_table_row_count(lc_wasm_host_ctx *c, const u64 *args, u64 *results)
     MEM_OR_TRAP(o, out, 8);
     if (!a->txn) RET(HOST_ERRNO_NOT_IN_TRANSACTION);
     if (!store_table_exists(a->txn, tid)) RET(HOST_ERRNO_NO_SUCH_TABLE);
+    abi_read_note(a, tid);
     u64 n;
     int rc = store_row_count(a->txn, tid, &n);
     if (rc) return abi_store_err(c, rc, results, HOST_ERRNO_NO_SUCH_TABLE);
@@ -209,6 +236,7 @@ static int h_table_scan(lc_wasm_host_ctx *c, const u64 *args, u64 *results)
     MEM_OR_TRAP(o, out, 4);
     if (!a->txn) RET(HOST_ERRNO_NOT_IN_TRANSACTION);
     if (!store_table_exists(a->txn, tid)) RET(HOST_ERRNO_NO_SUCH_TABLE);
+    abi_read_note(a, tid);
     store_iter si;
     int rc = store_scan(a->txn, tid, &si);
     if (rc) return abi_store_err(c, rc, results, HOST_ERRNO_NO_SUCH_TABLE);
@@ -263,6 +291,7 @@ static int h_index_scan_range(lc_wasm_host_ctx *c, const u64 *args, u64 *results
     if (rc) return rc;
     if (!a->txn) RET(HOST_ERRNO_NOT_IN_TRANSACTION);
     if (!abi_index_ok(a, r.index_id)) RET(HOST_ERRNO_NO_SUCH_INDEX);
+    abi_read_note_index(a, r.index_id);
     store_iter si;
     rc = store_index_range(a->txn, r.index_id, r.prefix, r.prefix_len, r.prefix_elems, r.rstart,
                            r.rstart_len, r.rend, r.rend_len, &si);
@@ -272,6 +301,7 @@ static int h_index_scan_range(lc_wasm_host_ctx *c, const u64 *args, u64 *results
 
 static int h_delete_by_index_scan_range(lc_wasm_host_ctx *c, const u64 *args, u64 *results)
 {
+    WRITE_OR_TRAP();
     host_abi *a = abi_of(c);
     abi_range r;
     int rc = abi_range_args(c, args, &r, 4);
@@ -294,6 +324,7 @@ static int h_index_scan_point(lc_wasm_host_ctx *c, const u64 *args, u64 *results
     MEM_OR_TRAP(o, out, 4);
     if (!a->txn) RET(HOST_ERRNO_NOT_IN_TRANSACTION);
     if (!abi_index_ok(a, iid)) RET(HOST_ERRNO_NO_SUCH_INDEX);
+    abi_read_note_index(a, iid);
     store_iter si;
     int rc = store_index_point(a->txn, iid, p, plen, &si);
     if (rc) return abi_store_err(c, rc, results, HOST_ERRNO_NO_SUCH_INDEX);
@@ -302,6 +333,7 @@ static int h_index_scan_point(lc_wasm_host_ctx *c, const u64 *args, u64 *results
 
 static int h_delete_by_index_scan_point(lc_wasm_host_ctx *c, const u64 *args, u64 *results)
 {
+    WRITE_OR_TRAP();
     host_abi *a = abi_of(c);
     u32 iid = ARG32(0), pptr = ARG32(1), plen = ARG32(2), out = ARG32(3);
     MEM_OR_TRAP(p, pptr, plen);
@@ -317,6 +349,7 @@ static int h_delete_by_index_scan_point(lc_wasm_host_ctx *c, const u64 *args, u6
 
 static int h_delete_all_by_eq(lc_wasm_host_ctx *c, const u64 *args, u64 *results)
 {
+    WRITE_OR_TRAP();
     host_abi *a = abi_of(c);
     u32 tid = ARG32(0), rptr = ARG32(1), rlen = ARG32(2), out = ARG32(3);
     MEM_OR_TRAP(rel, rptr, rlen);
@@ -390,6 +423,7 @@ static int abi_write_back(host_abi *a, u8 *row, u8 *lp, u32 cap)
 
 static int h_insert(lc_wasm_host_ctx *c, const u64 *args, u64 *results)
 {
+    WRITE_OR_TRAP();
     host_abi *a = abi_of(c);
     u32 tid = ARG32(0), rptr = ARG32(1), lptr = ARG32(2);
     MEM_OR_TRAP(lp, lptr, 4);
@@ -411,6 +445,7 @@ static int h_insert(lc_wasm_host_ctx *c, const u64 *args, u64 *results)
 
 static int h_update(lc_wasm_host_ctx *c, const u64 *args, u64 *results)
 {
+    WRITE_OR_TRAP();
     host_abi *a = abi_of(c);
     u32 tid = ARG32(0), iid = ARG32(1), rptr = ARG32(2), lptr = ARG32(3);
     MEM_OR_TRAP(lp, lptr, 4);
@@ -436,6 +471,7 @@ static int h_update(lc_wasm_host_ctx *c, const u64 *args, u64 *results)
 
 static int h_clear(lc_wasm_host_ctx *c, const u64 *args, u64 *results)
 {
+    WRITE_OR_TRAP();
     host_abi *a = abi_of(c);
     u32 tid = ARG32(0), out = ARG32(1);
     MEM_OR_TRAP(o, out, 8);
@@ -452,6 +488,7 @@ static int h_clear(lc_wasm_host_ctx *c, const u64 *args, u64 *results)
 
 static int h_schedule_immediate(lc_wasm_host_ctx *c, const u64 *args, u64 *results)
 {
+    WRITE_OR_TRAP();
     (void)results;
     host_abi *a = abi_of(c);
     u32 nptr = ARG32(0), nlen = ARG32(1), aptr = ARG32(2), alen = ARG32(3);
@@ -634,7 +671,9 @@ static int h_get_jwt(lc_wasm_host_ctx *c, const u64 *args, u64 *results)
 
 /* ---------------------------------------------------------------- procedures (10.3) ------ */
 
-/* A real sleep would block the database thread: only a time already reached is accepted. */
+/* Sleeps on the database thread (procedures are not suspended: see host/http_out.h), at most
+ * HOST_SLEEP_MAX_MS per call; a later wake time sleeps that long and returns the time it
+ * woke, which the guest sees as an early wake-up. */
 static int h_procedure_sleep_until(lc_wasm_host_ctx *c, const u64 *args, u64 *results)
 {
     host_abi *a = abi_of(c);
@@ -642,9 +681,13 @@ static int h_procedure_sleep_until(lc_wasm_host_ctx *c, const u64 *args, u64 *re
     if (!a->in_procedure || a->txn)
         return lc_wasm_host_trap(c, "procedure_sleep_until called outside a procedure or with "
                                  "a transaction open");
-    if (wake > now)
-        return lc_wasm_host_trap(c, "procedure_sleep_until: sleeping is not supported by this "
-                                 "host");
+    if (wake > now) {
+        i64 us = wake - now;
+        if (us > (i64)HOST_SLEEP_MAX_MS * 1000) us = (i64)HOST_SLEEP_MAX_MS * 1000;
+        struct timespec ts = {.tv_sec = us / 1000000, .tv_nsec = (us % 1000000) * 1000};
+        while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
+        now = lc_now_micros();
+    }
     results[0] = (u64)now;
     return 0;
 }
@@ -691,6 +734,8 @@ static int h_procedure_abort_mut_tx(lc_wasm_host_ctx *c, const u64 *args, u64 *r
     return proc_tx_end(c, results, false);
 }
 
+/* Outbound HTTP (host/http_out.c). out[0] = HttpResponse, out[1] = body; on a transport
+ * failure out[0] = the BSATN String of the reason and HTTP_ERROR. */
 static int h_procedure_http_request(lc_wasm_host_ctx *c, const u64 *args, u64 *results)
 {
     host_abi *a = abi_of(c);
@@ -698,13 +743,30 @@ static int h_procedure_http_request(lc_wasm_host_ctx *c, const u64 *args, u64 *r
     MEM_OR_TRAP(rq, rptr, rlen);
     MEM_OR_TRAP(bd, bptr, blen);
     MEM_OR_TRAP(o, out, 8);
-    (void)rq; (void)bd;
+    if (!a->in_procedure)
+        return lc_wasm_host_trap(c, "procedure_http_request called outside a procedure");
     if (a->txn) RET(HOST_ERRNO_WOULD_BLOCK_TRANSACTION);
-    static const char msg[] = "outbound HTTP disabled";
-    static const u8 enc[4 + sizeof msg - 1] = {sizeof msg - 1, 0, 0, 0, 'o', 'u', 't', 'b',
-        'o', 'u', 'n', 'd', ' ', 'H', 'T', 'T', 'P', ' ', 'd', 'i', 's', 'a', 'b', 'l', 'e', 'd'};
-    lc_store_u32(o, host_abi_source_new(a, enc, sizeof enc));
-    RET(HOST_ERRNO_HTTP_ERROR);
+    host_http_opts ho = {.allow_private = a->http_allow_private};
+    lc_buf resp, body;
+    lc_buf_init(&resp);
+    lc_buf_init(&body);
+    lc_errbuf eb;
+    int rc = host_http_fetch(&ho, rq, rlen, bd, blen, &resp, &body, &eb);
+    int ret = 0;
+    if (rc == LC_EDECODE) {
+        ret = HOST_ERRNO_BSATN_DECODE_ERROR;
+    } else if (rc) {
+        lc_buf_reset(&resp);
+        lc_buf_put_str(&resp, eb.msg, (u32)strlen(eb.msg));
+        lc_store_u32(o, source_copy(a, resp.data, resp.len));
+        ret = HOST_ERRNO_HTTP_ERROR;
+    } else { /* an empty body is source 0 (nothing to read) */
+        lc_store_u32(o, source_copy(a, resp.data, resp.len));
+        lc_store_u32(o + 4, source_copy(a, body.data, body.len));
+    }
+    lc_buf_deinit(&resp);
+    lc_buf_deinit(&body);
+    RET(ret);
 }
 
 /* ---------------------------------------------------------------- registry --------------- */

@@ -109,6 +109,9 @@ typedef struct host_timer {
 #define HOST_TIMERS_MAX 32
 #define HOST_ROW_ITER_CHUNK (32u * 1024u)
 
+/* Distinct tables one view call's read set names before it counts as "every table". */
+#define HOST_VIEW_READS_MAX 16u
+
 typedef struct host_abi {
     store_txn *txn;             /* slot of §4.2; NULL outside a transaction */
     const host_moddef *def;     /* for alias lookups; may be NULL */
@@ -127,6 +130,12 @@ typedef struct host_abi {
     host_proc_tx_fn proc_tx_fn; void *proc_tx_user;
     bool in_procedure;          /* a __call_procedure__ is running */
     bool proc_tx_open;          /* txn was opened by procedure_start_mut_tx */
+    bool http_allow_private;    /* procedure_http_request may reach private addresses */
+    /* a view is running (host_module_call_view): writes trap; the tables it reads are noted */
+    bool read_only;
+    bool read_all;              /* read more distinct tables than read_tables holds */
+    u32 read_count;
+    u32 read_tables[HOST_VIEW_READS_MAX];
     u8 caller_conn[16];
     const u8 *caller_jwt;
     u32 caller_jwt_len;

@@ -267,6 +267,7 @@ static void db_attach(host_db *db, host_module *m)
     a->sched_user = db;
     a->proc_tx_fn = db_proc_tx;
     a->proc_tx_user = db;
+    a->http_allow_private = db->o.http_allow_private;
 }
 
 static void db_log_host(host_db *db, u8 level, const char *function, const char *msg)
@@ -542,21 +543,6 @@ static int db_publish_clear(host_db *db, host_module *m, const u8 *wasm, size_t 
     return rc;
 }
 
-/* Views (§6.4) are not materialised by this host: the module is accepted (its reducers and
- * procedures work) but each view is reported, once per publish, in the module log; a query
- * naming a view fails as an unknown table. */
-static void db_warn_views(host_db *db)
-{
-    const host_moddef *def = host_module_def(db->m);
-    for (u32 i = 0; i < def->view_count; i++) {
-        char msg[300];
-        snprintf(msg, sizeof msg, "view %s is not supported by this host: it is not "
-                 "materialised and cannot be queried or subscribed to", def->views[i].name);
-        db_log_host(db, HOST_LOG_WARN, "__spacetimedb__", msg);
-        LC_LOG_W("host", "%s", msg);
-    }
-}
-
 int host_db_publish_opts(host_db *db, const u8 *wasm, size_t len, const u8 owner[32],
                          const host_publish_opts *opts, host_outcome *out, lc_errbuf *eb)
 {
@@ -580,7 +566,6 @@ int host_db_publish_opts(host_db *db, const u8 *wasm, size_t len, const u8 owner
     memcpy(db->owner, owner, 32);
     db_log_host(db, HOST_LOG_INFO, "__spacetimedb__",
                 is_clear ? "module published (data cleared)" : "module published");
-    db_warn_views(db);
     return 0;
 }
 
@@ -980,4 +965,35 @@ int host_db_run_due(host_db *db, u32 *out_ran, lc_errbuf *eb)
 int host_db_commit_external(void *db, store_txn *txn, lc_errbuf *eb)
 {
     return db_commit(db, txn, NULL, NULL, NULL, 0, eb);
+}
+
+/* ---------------------------------------------------------------- views ------------------ */
+
+i32 host_db_view_id(host_db *db, const char *name, size_t len)
+{
+    const host_moddef *def = db->m ? host_module_def(db->m) : NULL;
+    for (u32 i = 0; def && i < def->view_count; i++)
+        if (strlen(def->views[i].name) == len && memcmp(def->views[i].name, name, len) == 0)
+            return (i32)i;
+    return -1;
+}
+
+int host_db_call_view(host_db *db, u32 view_idx, const u8 sender[32], host_view_result *res,
+                      host_outcome *out, lc_errbuf *eb)
+{
+    _Static_assert(sizeof res->read_tables / sizeof res->read_tables[0] == HOST_VIEW_READS_MAX,
+                   "read set size");
+    if (!db->m) return lc_errf(eb, LC_ENOTFOUND, "no module published");
+    store_txn t;
+    store_read_begin(&t, db->s);
+    int rc = host_module_call_view(db->m, &t, view_idx, sender, &res->rows, &res->sql, out);
+    store_read_end(&t);
+    if (rc) return lc_errf(eb, rc, "%s", out->message);
+    const host_abi *a = host_module_abi(db->m);
+    res->read_all = a->read_all;
+    res->nread = a->read_count;
+    memcpy(res->read_tables, a->read_tables, sizeof res->read_tables);
+    if (out->kind != HOST_OUTCOME_COMMITTED)
+        db_log_host(db, HOST_LOG_ERROR, host_module_def(db->m)->views[view_idx].name, out->message);
+    return 0;
 }

@@ -38,6 +38,8 @@ typedef struct host_db_opts {
     u64 modlog_file_max;     /* 0 = default */
     clog_options clog;       /* zeroed = defaults */
     u8 db_identity[32];      /* used when the database has no st_module row yet */
+    bool http_allow_private; /* procedures' outbound HTTP may reach loopback / private
+                              * addresses (tests, development); the reference refuses them */
 } host_db_opts;
 
 typedef struct host_db host_db;
@@ -90,8 +92,9 @@ int host_db_call_json(host_db *db, const char *name, const char *json, size_t le
  * own (procedure_start_mut_tx ... commit), each logged like a reducer's. On out->kind ==
  * COMMITTED the BSATN of its return value is appended to out_result (may be NULL). A private
  * procedure is callable by the owner only (LC_EPERM). A failure, or a transaction left open
- * (aborted), is written to the module log. LC_ENOTFOUND / LC_EDECODE as host_db_call. Not
- * supported: procedure_sleep_until into the future (traps), outbound HTTP (HTTP_ERROR). */
+ * (aborted), is written to the module log. LC_ENOTFOUND / LC_EDECODE as host_db_call.
+ * procedure_sleep_until and procedure_http_request block the database thread, each bounded
+ * (HOST_SLEEP_MAX_MS, host/http_out.h). */
 int host_db_call_procedure(host_db *db, const char *name, const u8 *args, size_t len,
                            const host_caller *caller, lc_buf *out_result, host_outcome *out,
                            lc_errbuf *eb) LC_MUST_USE;
@@ -101,6 +104,24 @@ int host_db_call_procedure(host_db *db, const char *name, const u8 *args, size_t
 int host_db_call_procedure_json(host_db *db, const char *name, const char *json, size_t len,
                                 const host_caller *caller, lc_buf *out_result,
                                 host_outcome *out, lc_errbuf *eb) LC_MUST_USE;
+
+/* Views (spec-module-abi §4.9). The index of the view called `name` (canonical name), or -1. */
+i32 host_db_view_id(host_db *db, const char *name, size_t len);
+/* What one run of a view produced: its rows (a BSATN array of host_view_row_type rows) and
+ * the tables it read (read_all: more than HOST_VIEW_READS_MAX). */
+typedef struct host_view_result {
+    lc_buf rows;
+    lc_buf sql;  /* a query-builder view's SQL (then rows is empty and the caller runs it) */
+    bool read_all;
+    u32 nread;
+    u32 read_tables[16];
+} host_view_result;
+/* Runs view `view_idx` in a read transaction of its own, as `sender` (ignored for anonymous
+ * views). out->kind COMMITTED or a failure (user error, trap, bad value) with its message;
+ * returns LC_E* only when it could not run. res->rows and res->sql are appended to (init
+ * them first). */
+int host_db_call_view(host_db *db, u32 view_idx, const u8 sender[32], host_view_result *res,
+                      host_outcome *out, lc_errbuf *eb) LC_MUST_USE;
 
 /* client_connected: st_client insert + OnConnect in one transaction. out->kind != COMMITTED
  * means the connection must be rejected. */

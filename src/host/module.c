@@ -385,3 +385,110 @@ int host_module_call_procedure(host_module *m, u32 procedure_id, const host_call
     a->caller_jwt_len = 0;
     return 0;
 }
+
+/* ---------------------------------------------------------------- views (§4.9) ----------- */
+
+const lc_type *host_view_row_type(const host_view_def *v)
+{
+    const lc_type *t = v->return_type;
+    if (t && t->kind == LC_T_ARRAY) return t->array_elem;
+    if (t && t->kind == LC_T_SUM && t->elem_count == 2) return t->elems[0].type; /* Option */
+    if (t && t->kind == LC_T_PRODUCT && t->elem_count == 1 && t->elems[0].name &&
+        strcmp(t->elems[0].name, "__query__") == 0)
+        return t->elems[0].type; /* query-builder view */
+    return NULL;
+}
+
+/* The sink's value (after the header, if any) as a row array; false when it does not match. */
+static bool view_rows(const host_view_def *v, const u8 *p, size_t n, lc_buf *out)
+{
+    const lc_type *row = host_view_row_type(v);
+    if (!row) return false;
+    lc_rd rd;
+    lc_rd_init(&rd, p, n);
+    if (v->return_type->kind == LC_T_SUM) { /* Option<T>: tag 0 Some(row), 1 None */
+        u8 tag = lc_rd_u8(&rd);
+        const u8 *start = rd.p;
+        if (rd.err || tag > 1 || (tag == 0 && lc_bsatn_validate(row, &rd, NULL) != 0))
+            return false;
+        lc_buf_put_u32(out, tag == 0);
+        if (tag == 0) lc_buf_put(out, start, (size_t)(rd.p - start));
+        return lc_rd_left(&rd) == 0 && !out->err;
+    }
+    if (lc_bsatn_validate(v->return_type, &rd, NULL) != 0 || lc_rd_left(&rd) != 0) return false;
+    lc_buf_put(out, p, n);
+    return !out->err;
+}
+
+/* ViewResultHeader::RawSql(String) after the tag: the SQL into out_sql. */
+static bool view_sql(const u8 *p, size_t n, lc_buf *out_sql)
+{
+    lc_rd rd;
+    lc_rd_init(&rd, p, n);
+    u32 len = lc_rd_u32(&rd);
+    const u8 *s = lc_rd_take(&rd, len);
+    if (!s || lc_rd_left(&rd) || len == 0 || len > LC_SQL_TEXT_MAX) return false;
+    lc_buf_put(out_sql, s, len);
+    return !out_sql->err;
+}
+
+int host_module_call_view(host_module *m, store_txn *txn, u32 view_idx, const u8 sender[32],
+                          lc_buf *out_rows, lc_buf *out_sql, host_outcome *out)
+{
+    out->kind = HOST_OUTCOME_INTERNAL;
+    out->message[0] = 0;
+    out->message_len = 0;
+    out->fuel_used = 0;
+    if (view_idx >= m->def->view_count) return outcome_fail(out, LC_ENOTFOUND, "no such view");
+    const host_view_def *v = &m->def->views[view_idx];
+    lc_errbuf eb = {{0}};
+    if (!m->inst) {
+        int rc = module_instance_create(m, &eb);
+        if (rc) return outcome_fail(out, rc, eb.msg);
+    }
+    const char *exp = v->is_anonymous ? "__call_view_anon__" : "__call_view__";
+    lc_wasm_func *f = lc_wasm_instance_func(m->inst, exp);
+    if (!f) return outcome_fail(out, LC_ENOTSUP, "module does not export its view function");
+    host_abi *a = &m->abi;
+    a->txn = txn;
+    a->read_only = true;
+    a->read_all = false;
+    a->read_count = 0;
+    a->func_name = v->name;
+    lc_wasm_instance_set_fuel(m->inst, m->fuel_budget);
+    u32 sink = host_abi_sink_new(a);
+    u64 argv[7];
+    u32 argc = 0;
+    argv[argc++] = v->index;
+    for (int i = 0; !v->is_anonymous && i < 4; i++) argv[argc++] = lc_load_u64(sender + 8 * i);
+    argv[argc++] = 0; /* no arguments (args_source 0) */
+    argv[argc++] = sink;
+    u64 res = 0;
+    int rc = lc_wasm_call(m->inst, f, argv, argc, &res, 1, &eb);
+    out->fuel_used = m->fuel_budget - lc_wasm_instance_fuel(m->inst);
+    i32 ret = (i32)(u32)res;
+    module_classify(m, rc, ret == 2 ? 0 : ret, sink, &eb, out);
+    if (out->kind == HOST_OUTCOME_COMMITTED) {
+        const lc_buf *b = host_abi_sink(a, sink);
+        const u8 *p = b ? b->data : NULL;
+        size_t n = b ? b->len : 0;
+        bool ok = b && !b->err;
+        bool is_sql = ok && ret == 2 && n >= 1 && p[0] == 1;
+        if (is_sql) { /* ViewResultHeader::RawSql */
+            ok = out_sql && view_sql(p + 1, n - 1, out_sql);
+        } else if (ok && ret == 2) { /* ViewResultHeader::RowData, then the rows */
+            ok = n >= 1 && p[0] == 0;
+            if (ok) p++, n--;
+        }
+        ok = ok && (is_sql || view_rows(v, p, n, out_rows));
+        if (out->kind == HOST_OUTCOME_COMMITTED && !ok) {
+            static const char msg[] = "view returned a value that does not match its type";
+            outcome_msg(out, HOST_OUTCOME_INTERNAL, msg, sizeof msg - 1);
+        }
+    }
+    host_abi_call_end(a);
+    a->txn = NULL;
+    a->read_only = false;
+    a->func_name = NULL;
+    return 0;
+}

@@ -11,6 +11,7 @@
  */
 #define _XOPEN_SOURCE 700
 #include <dirent.h>
+#include <jansson.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,7 @@
 #include "host/schema.h"
 #include "net/identity.h"
 #include "server/dbadmin.h"
+#include "server/dbnames.h"
 
 static void reply_text(dbjob *j, int status, const char *msg)
 {
@@ -170,7 +172,23 @@ bool dbadmin_publish_check(dbwork *w, dbjob *j)
     return true; /* clear=true is host_db_publish_opts' clear: one logged transaction */
 }
 
-static void admin_describe(dbjob *j, host_db *db)
+/* The database's names as a JSON array (names are [A-Za-z0-9_-]: no escaping needed). */
+static void put_names(dbwork *w, host_db *db, lc_buf *b)
+{
+    const char *names[DBNAMES_PER_DB_MAX];
+    const char *key = dbwork_db_key(w, db, NULL);
+    u32 n = key ? dbnames_of(dbwork_names(w), key, names, DBNAMES_PER_DB_MAX) : 0;
+    lc_buf_put_u8(b, '[');
+    for (u32 i = 0; i < n; i++) {
+        if (i) lc_buf_put_u8(b, ',');
+        lc_buf_put_u8(b, '"');
+        lc_buf_put(b, names[i], strlen(names[i]));
+        lc_buf_put_u8(b, '"');
+    }
+    lc_buf_put_u8(b, ']');
+}
+
+static void admin_describe(dbwork *w, dbjob *j, host_db *db)
 {
     u8 owner[32], dbid[32], hash[32];
     if (db_module_info(db, owner, dbid, hash)) {
@@ -185,10 +203,15 @@ static void admin_describe(dbjob *j, host_db *db)
     int n = snprintf(body, sizeof body,
                      "{\"database_identity\":{\"__identity__\":\"0x%s\"},"
                      "\"owner_identity\":{\"__identity__\":\"0x%s\"},"
-                     "\"host_type\":{\"Wasm\":[]},\"initial_program\":\"%s\","
-                     "\"names\":[\"%s\"]}", dh, oh, hh, j->db);
-    net_http_write_response(&j->out, 200, "application/json", body, (size_t)n, j->keep_alive,
-                            NULL, 0);
+                     "\"host_type\":{\"Wasm\":[]},\"initial_program\":\"%s\",\"names\":",
+                     dh, oh, hh);
+    lc_buf b;
+    lc_buf_init(&b);
+    lc_buf_put(&b, body, (size_t)n);
+    put_names(w, db, &b);
+    lc_buf_put_u8(&b, '}');
+    reply_json(j, &b);
+    lc_buf_deinit(&b);
 }
 
 /* One database into the list; owner_filter (identity hex) keeps only that owner's, printed
@@ -199,9 +222,11 @@ static void list_one(dbwork *w, const char *name, lc_buf *b, bool *first,
     lc_errbuf eb;
     host_db *db = NULL;
     u8 owner[32], dbid[32];
-    if (dbwork_db_get(w, name, false, &db, &eb) || !db || !host_db_module(db) ||
+    if (dbwork_db_open_key(w, name, &db, &eb) || !db || !host_db_module(db) ||
         db_module_info(db, owner, dbid, NULL))
         return;
+    const char *names[1];
+    if (dbnames_of(dbwork_names(w), name, names, 1) == 1) name = names[0];
     char oh[NET_IDENTITY_HEX_LEN + 1], dh[NET_IDENTITY_HEX_LEN + 1];
     wire_hex(owner, oh);
     dbid_hex(dbid, dh);
@@ -256,27 +281,151 @@ static void admin_list(dbwork *w, dbjob *j)
     lc_buf_deinit(&b);
 }
 
+static void reply_json_text(dbjob *j, int status, const char *json)
+{
+    net_http_write_response(&j->out, status, "application/json", json, strlen(json),
+                            j->keep_alive, NULL, 0);
+}
+
+/* A name a database may be given: valid as a database name, and not an identity's hex (the
+ * routes read 64 hex characters as an identity). NULL or why not. */
+static const char *name_problem(const char *s, size_t n)
+{
+    if (!dbwork_name_valid(s, n))
+        return "a database name is 1 to 64 characters of A-Z, a-z, 0-9, '_' and '-'";
+    char tmp[SERVER_DB_NAME_MAX + 1];
+    snprintf(tmp, sizeof tmp, "%.*s", (int)n, s);
+    return dbnames_is_hex_key(tmp) ? "a database name may not look like an identity" : NULL;
+}
+
+/* Whether `name` already names a database other than db. */
+static bool name_taken(dbwork *w, const char *name, const host_db *db)
+{
+    host_db *o = NULL;
+    lc_errbuf eb;
+    if (dbwork_db_get(w, name, false, &o, &eb)) return true; /* cannot tell: refuse */
+    return o && o != db;
+}
+
+/* POST /v1/database/:name/names, body = the new name (spec-client-protocol.md §3): owner
+ * only; {"Success":{domain, database_identity}} or 401 {"PermissionDenied":{domain}} when
+ * the caller does not own the database or the name is another database's. */
+static void admin_names_add(dbwork *w, dbjob *j, host_db *db, bool is_owner, const char *idhex)
+{
+    size_t n = j->in_len;
+    while (n && (j->in[n - 1] == '\n' || j->in[n - 1] == '\r' || j->in[n - 1] == ' ')) n--;
+    const char *name = (const char *)j->in, *why = name_problem(name, n);
+    char msg[400];
+    if (why) {
+        snprintf(msg, sizeof msg, "Error parsing `%.*s`: %s", (int)(n < 80 ? n : 80), name, why);
+        reply_text(j, 400, msg);
+        return;
+    }
+    j->in[n] = 0;
+    if (!is_owner || name_taken(w, name, db)) {
+        snprintf(msg, sizeof msg, "{\"PermissionDenied\":{\"domain\":\"%s\"}}", name);
+        reply_json_text(j, 401, msg);
+        return;
+    }
+    lc_errbuf eb;
+    const char *key = dbwork_db_key(w, db, NULL);
+    int rc = key ? dbnames_add(dbwork_names(w), key, name, &eb) : LC_ENOTFOUND;
+    dbwork_names_changed(w);
+    if (rc) {
+        reply_text(j, rc == LC_ELIMIT ? 400 : 500, key ? eb.msg : "no such database");
+        return;
+    }
+    snprintf(msg, sizeof msg, "{\"Success\":{\"domain\":\"%s\",\"database_identity\":\"%s\"}}",
+             name, idhex);
+    reply_json_text(j, 200, msg);
+    j->ok = true;
+}
+
+/* Parses PUT names' body: a JSON array of at most DBNAMES_PER_DB_MAX valid names. */
+static int names_parse(dbjob *j, char names[][SERVER_DB_NAME_MAX + 1], u32 *count)
+{
+    json_error_t err;
+    json_t *a = json_loadb((const char *)j->in, j->in_len, 0, &err);
+    char msg[400];
+    int rc = 0;
+    if (!a || !json_is_array(a) || json_array_size(a) > DBNAMES_PER_DB_MAX) {
+        snprintf(msg, sizeof msg, "expected a JSON array of at most %u names", DBNAMES_PER_DB_MAX);
+        rc = LC_EINVAL;
+    }
+    *count = 0;
+    for (size_t i = 0; !rc && i < json_array_size(a); i++) {
+        json_t *v = json_array_get(a, i);
+        const char *s = json_is_string(v) ? json_string_value(v) : "";
+        size_t n = json_is_string(v) ? json_string_length(v) : 0;
+        const char *why = json_is_string(v) ? name_problem(s, n) : "not a string";
+        if (why) {
+            snprintf(msg, sizeof msg, "Error parsing `%.*s`: %s", (int)(n < 80 ? n : 80), s, why);
+            rc = LC_EINVAL;
+        } else {
+            snprintf(names[(*count)++], SERVER_DB_NAME_MAX + 1, "%s", s);
+        }
+    }
+    json_decref(a);
+    if (rc) reply_text(j, 400, msg);
+    return rc;
+}
+
+/* PUT /v1/database/:name/names, body = JSON array: replaces every name. 200 "Success";
+ * 401 {"NotYourDatabase":{database}}; 400 {"OtherError": "... already is in use."}. */
+static void admin_names_set(dbwork *w, dbjob *j, host_db *db, bool is_owner, const char *idhex)
+{
+    char names[DBNAMES_PER_DB_MAX][SERVER_DB_NAME_MAX + 1];
+    const char *list[DBNAMES_PER_DB_MAX];
+    u32 count = 0;
+    if (names_parse(j, names, &count)) return;
+    char msg[400];
+    if (!is_owner) {
+        snprintf(msg, sizeof msg, "{\"NotYourDatabase\":{\"database\":\"%s\"}}", idhex);
+        reply_json_text(j, 401, msg);
+        return;
+    }
+    for (u32 i = 0; i < count; i++) {
+        if (name_taken(w, names[i], db)) {
+            snprintf(msg, sizeof msg, "{\"OtherError\":\"Cannot rename to %.64s because it "
+                     "already is in use.\"}", names[i]);
+            reply_json_text(j, 400, msg);
+            return;
+        }
+        list[i] = names[i];
+    }
+    lc_errbuf eb;
+    const char *key = dbwork_db_key(w, db, NULL);
+    int rc = key ? dbnames_set(dbwork_names(w), key, list, count, &eb) : LC_ENOTFOUND;
+    dbwork_names_changed(w);
+    if (rc) {
+        reply_text(j, 500, key ? eb.msg : "no such database");
+        return;
+    }
+    reply_json_text(j, 200, "\"Success\"");
+    j->ok = true;
+}
+
 static void admin_db_route(dbwork *w, dbjob *j, host_db *db, bool is_owner)
 {
-    char hex[NET_IDENTITY_HEX_LEN + 1];
+    char idhex[NET_IDENTITY_HEX_LEN + 1] = "";
+    (void)dbwork_db_key(w, db, idhex);
     switch (j->route) {
-    case SERVER_DB_DESCRIBE: admin_describe(j, db); break;
+    case SERVER_DB_DESCRIBE: admin_describe(w, j, db); break;
     case SERVER_DB_SCHEMA: dbadmin_schema(j, db); break;
     case SERVER_DB_SQL: dbadmin_sql(w, j, db, is_owner); break;
     case SERVER_DB_NAMES: {
-        char body[128];
-        int n = snprintf(body, sizeof body, "{\"names\":[\"%s\"]}", j->db);
-        net_http_write_response(&j->out, 200, "application/json", body, (size_t)n,
-                                j->keep_alive, NULL, 0);
+        lc_buf b;
+        lc_buf_init(&b);
+        lc_buf_put(&b, "{\"names\":", 9);
+        put_names(w, db, &b);
+        lc_buf_put_u8(&b, '}');
+        reply_json(j, &b);
+        lc_buf_deinit(&b);
         break;
     }
-    case SERVER_DB_IDENTITY: {
-        u8 id[32];
-        dbwork_db_identity(j->db, id);
-        dbid_hex(id, hex);
-        reply_text(j, 200, hex);
-        break;
-    }
+    case SERVER_DB_NAMES_ADD: admin_names_add(w, j, db, is_owner, idhex); break;
+    case SERVER_DB_NAMES_SET: admin_names_set(w, j, db, is_owner, idhex); break;
+    case SERVER_DB_IDENTITY: reply_text(j, 200, idhex); break;
     case SERVER_DB_LOGS:
         if (is_owner) dbadmin_logs(w, j, db);
         else reply_text(j, 403, "Only the database owner can read its logs");
@@ -295,9 +444,15 @@ void dbadmin_run(dbwork *w, dbjob *j)
     bool has = db && host_db_module(db) && db_module_info(db, owner, dbid, NULL) == 0;
     bool is_owner = has && memcmp(owner, j->identity, 32) == 0;
     if (j->route == SERVER_DB_DELETE) {
+        char key[SERVER_DB_NAME_MAX + 1] = "";
+        if (db) snprintf(key, sizeof key, "%s", dbwork_db_key(w, db, NULL));
         if (has && !is_owner) {
             reply_text(j, 403, "Only the database owner can delete it");
-        } else if (db_drop(w, j->db)) {
+        } else if (!db) {
+            char msg[128];
+            snprintf(msg, sizeof msg, "`%s` not found", j->db);
+            reply_text(j, 404, msg);
+        } else if (db_drop(w, key) || dbnames_forget(dbwork_names(w), key, &eb)) {
             reply_text(j, 500, "cannot remove the database files");
         } else {
             net_http_write_response(&j->out, 200, NULL, NULL, 0, j->keep_alive, NULL, 0);
@@ -324,7 +479,7 @@ void dbadmin_open_all(dbwork *w)
     while ((e = readdir(d)) != NULL) {
         host_db *db;
         if (!dbwork_name_valid(e->d_name, strlen(e->d_name))) continue;
-        if (dbwork_db_get(w, e->d_name, false, &db, &eb))
+        if (dbwork_db_open_key(w, e->d_name, &db, &eb))
             LC_LOG_W("server", "database %s does not open: %s", e->d_name, eb.msg);
     }
     closedir(d);

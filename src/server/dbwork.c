@@ -24,6 +24,7 @@
 #include "net/identity.h"
 #include "net/proto.h"
 #include "server/dbadmin.h"
+#include "server/dbnames.h"
 #include "server/dbwork.h"
 #include "server/subs.h"
 
@@ -33,6 +34,7 @@ typedef struct dbentry {
     subs *subs;     /* its live subscriptions */
     dbdurable *dur; /* its durable end, read by the loop */
     char idhex[NET_IDENTITY_HEX_LEN + 1]; /* its database identity: the path may name it so */
+    bool hidden;    /* its key is no name any more (renamed: server/dbnames.h) */
 } dbentry;
 
 /* One per database ever opened; freed only by dbwork_close, so the loop may keep pointers. */
@@ -54,6 +56,8 @@ struct dbwork {
     dbjob *d_head, *d_tail;
     bool stopping, stopped;
     dbentry dbs[SERVER_DB_MAX];
+    dbnames *names;           /* keys <-> names (server/dbnames.h) */
+    bool http_private;        /* host_db_opts.http_allow_private */
     u32 ndbs;
     dbjob *cur;               /* the job being run (worker thread; read by subs' commit hook) */
     uv_async_t dur_async;     /* a log's durable end moved */
@@ -94,9 +98,15 @@ void dbjob_free(dbjob *j)
     lc_free(j);
 }
 
-/* The database identity: BLAKE3("lightcone database|" + name) — stable per name. */
+/* The database identity: the key itself when it is one (a database published without a
+ * name), else BLAKE3("lightcone database|" + key) — stable per key. */
 static void db_identity_of(const char *name, u8 out[32])
 {
+    net_identity nid;
+    if (dbnames_is_hex_key(name) && net_identity_from_hex(name, 64, &nid) == 0) {
+        memcpy(out, nid.be, 32);
+        return;
+    }
     lc_blake3 h;
     lc_blake3_init(&h);
     lc_blake3_update(&h, "lightcone database|", 19);
@@ -130,6 +140,8 @@ u64 dbdurable_end(const dbdurable *d) { return d ? atomic_load(&d->end) : UINT64
 
 void dbwork_on_durable(dbwork *w, dbwork_durable_fn fn) { w->durable_fn = fn; }
 
+void dbwork_set_http_private(dbwork *w, bool allow) { w->http_private = allow; }
+
 void dbwork_set_clog(dbwork *w, const clog_options *o)
 {
     pthread_mutex_lock(&w->mu); /* the worker reads it when it opens a database */
@@ -145,15 +157,11 @@ static dbentry *registry_entry(dbwork *w, const host_db *db)
     return NULL;
 }
 
-/* Finds `name`; opens it when `create` or when its directory exists. *out NULL: not found. */
-static int registry_get(dbwork *w, const char *name, bool create, host_db **out, lc_errbuf *eb)
+/* Opens the database in <data_dir>/<key> (creating it when `create`). */
+static int registry_open(dbwork *w, const char *name, bool create, host_db **out, lc_errbuf *eb)
 {
-    *out = NULL;
     for (u32 i = 0; i < w->ndbs; i++)
         if (strcmp(w->dbs[i].name, name) == 0) { *out = w->dbs[i].db; return 0; }
-    if (strlen(name) == NET_IDENTITY_HEX_LEN) /* /v1/database/:identity (names win) */
-        for (u32 i = 0; i < w->ndbs; i++)
-            if (strcasecmp(w->dbs[i].idhex, name) == 0) { *out = w->dbs[i].db; return 0; }
     char path[4096];
     if (w->data_dir) {
         snprintf(path, sizeof path, "%s/%s", w->data_dir, name);
@@ -169,6 +177,7 @@ static int registry_get(dbwork *w, const char *name, bool create, host_db **out,
     memset(&o, 0, sizeof o);
     db_identity_of(name, o.db_identity);
     o.clog = w->clog;
+    o.http_allow_private = w->http_private;
     o.clog.on_durable = on_log_durable;
     o.clog.on_durable_ctx = dur;
     host_db *db = NULL;
@@ -189,9 +198,64 @@ static int registry_get(dbwork *w, const char *name, bool create, host_db **out,
     e->db = db;
     e->subs = sb;
     e->dur = dur;
+    e->hidden = dbnames_hidden(w->names, name);
     *out = db;
     LC_LOG_I("server", "database %s opened", name);
     return 0;
+}
+
+/* A fresh database key: the hex of a new identity (as the reference allocates one). */
+static int fresh_key(char out[NET_IDENTITY_HEX_LEN + 1], lc_errbuf *eb)
+{
+    u128 r;
+    if (net_connid_generate(&r)) return lc_errf(eb, LC_EIO, "no randomness");
+    char sub[NET_CONNID_HEX_LEN + 1];
+    net_connid_to_hex(r, sub);
+    net_identity id;
+    net_identity_from_claims("lightcone", 9, sub, strlen(sub), &id);
+    net_identity_to_hex(&id, out);
+    return 0;
+}
+
+/* After the names changed: which keys stopped being names. */
+static void registry_names_changed(dbwork *w)
+{
+    for (u32 i = 0; i < w->ndbs; i++) w->dbs[i].hidden = dbnames_hidden(w->names, w->dbs[i].name);
+}
+
+/* Finds the database `name` names: a database key (unless renamed away), a name given by
+ * POST/PUT names (server/dbnames.h), or a database identity in hex (names win). Opens it when
+ * its directory exists, or creates it when `create`: under `name` itself, or under a fresh
+ * identity key carrying `name` when that directory belongs to a renamed database.
+ * *out NULL: not found. */
+static int registry_get(dbwork *w, const char *name, bool create, host_db **out, lc_errbuf *eb)
+{
+    *out = NULL;
+    if (!name[0]) return 0;
+    bool hex = strlen(name) == NET_IDENTITY_HEX_LEN;
+    for (u32 i = 0; hex && i < w->ndbs; i++) { /* WebSocket jobs name the canonical identity */
+        if (memcmp(w->dbs[i].idhex, name, NET_IDENTITY_HEX_LEN) == 0) {
+            *out = w->dbs[i].db;
+            return 0;
+        }
+    }
+    for (u32 i = 0; i < w->ndbs; i++) {
+        const dbentry *e = &w->dbs[i];
+        if ((!e->hidden && strcmp(e->name, name) == 0) || (hex && strcasecmp(e->idhex, name) == 0)) {
+            *out = e->db;
+            return 0;
+        }
+    }
+    const char *key = dbnames_lookup(w->names, name);
+    if (key) return registry_open(w, key, false, out, eb);
+    if (!dbnames_hidden(w->names, name)) return registry_open(w, name, create, out, eb);
+    if (!create) return 0;
+    char fresh[NET_IDENTITY_HEX_LEN + 1];
+    int rc = fresh_key(fresh, eb);
+    if (!rc) rc = registry_open(w, fresh, true, out, eb);
+    if (!rc) rc = dbnames_add(w->names, fresh, name, eb);
+    registry_names_changed(w);
+    return rc;
 }
 
 static void http_text(dbjob *j, int status, const char *msg)
@@ -204,17 +268,28 @@ static void job_publish(dbwork *w, dbjob *j)
 {
     lc_errbuf eb;
     host_db *db = NULL;
-    int rc = registry_get(w, j->db, false, &db, &eb);
+    char asked[SERVER_DB_NAME_MAX + 1]; /* the name published under ("" for POST /v1/database) */
+    snprintf(asked, sizeof asked, "%s", j->db);
+    int rc = asked[0] ? 0 : fresh_key(j->db, &eb);
+    if (!rc) rc = registry_get(w, j->db, false, &db, &eb);
     bool existed = db && host_db_module(db) != NULL;
     if (!rc && !db) rc = registry_get(w, j->db, true, &db, &eb);
     if (rc) { http_text(j, 500, eb.msg); return; }
-    /* Before the migration commits: compiled queries borrow row types it may free. */
     dbentry *e = registry_entry(w, db);
-    if (existed && e) subs_reset(e->subs, "the module is being updated; subscribe again");
+    LC_ASSERT(e != NULL);
+    snprintf(j->db, sizeof j->db, "%s", e->idhex); /* the loop matches connections by it */
+    /* Before the migration commits: compiled queries borrow row types it may free. */
+    if (existed) subs_detach(e->subs);
     host_outcome o;
     memset(&o, 0, sizeof o);
     host_publish_opts po = {.clear = j->flag}; /* ?clear=true (server/dbadmin.c) */
     rc = host_db_publish_opts(db, j->in, j->in_len, j->identity, &po, &o, &eb);
+    if (existed && rc == 0 && host_db_last_publish_breaks_clients(db)) {
+        subs_reset(e->subs, "the module was updated incompatibly; reconnect");
+        j->breaks_clients = true;
+    } else if (existed) {
+        subs_reattach(e->subs);
+    }
     if (rc) {
         char msg[1200];
         snprintf(msg, sizeof msg, "Database update rejected: %s", rc == LC_EINVALID && o.message_len
@@ -222,16 +297,12 @@ static void job_publish(dbwork *w, dbjob *j)
         http_text(j, rc == LC_ENOMEM || rc == LC_EIO ? 500 : rc == LC_EPERM ? 403 : 400, msg);
         return;
     }
-    u8 id[32];
-    db_identity_of(j->db, id);
-    net_identity nid;
-    memcpy(nid.be, id, 32);
-    char hex[NET_IDENTITY_HEX_LEN + 1];
-    net_identity_to_hex(&nid, hex);
+    char domain[SERVER_DB_NAME_MAX + 3] = "null";
+    if (asked[0]) snprintf(domain, sizeof domain, "\"%s\"", asked);
     char body[512];
     int n = snprintf(body, sizeof body,
-                     "{\"Success\":{\"domain\":\"%s\",\"database_identity\":\"%s\",\"op\":\"%s\"}}",
-                     j->db, hex, existed ? "updated" : "created");
+                     "{\"Success\":{\"domain\":%s,\"database_identity\":\"%s\",\"op\":\"%s\"}}",
+                     domain, e->idhex, existed ? "updated" : "created");
     net_http_write_response(&j->out, 200, "application/json", body, (size_t)n, j->keep_alive,
                             NULL, 0);
     j->ok = true;
@@ -261,6 +332,33 @@ static int call_refusal(host_db *db, const char *name, int rc, lc_errbuf *eb)
     return 404;
 }
 
+/* The procedure called `name` (POST .../call/:name calls a reducer or a procedure), or NULL. */
+static const host_procedure_def *procedure_of(host_db *db, const char *name)
+{
+    host_module *m = host_db_module(db);
+    const host_moddef *def = m ? host_module_def(m) : NULL;
+    for (u32 i = 0; def && i < def->procedure_count; i++)
+        if (strcmp(def->procedures[i].name, name) == 0) return &def->procedures[i];
+    return NULL;
+}
+
+/* 200 with the procedure's return value as SATS-JSON. */
+static void reply_procedure_result(dbjob *j, const host_procedure_def *p, const lc_buf *res)
+{
+    lc_buf json;
+    lc_buf_init(&json);
+    lc_rd r;
+    lc_rd_init(&r, res->data, res->len);
+    if (lc_bsatn_to_json(p->return_type, &r, &json) || json.err || lc_rd_left(&r)) {
+        http_text(j, 500, "the procedure returned a value that does not match its type");
+    } else {
+        net_http_write_response(&j->out, 200, "application/json", json.data, json.len,
+                                j->keep_alive, NULL, 0);
+        j->ok = true;
+    }
+    lc_buf_deinit(&json);
+}
+
 /* An HTTP call runs inside a connection of its own, as the reference does: client_connected
  * (a refusal answers 403 and runs nothing), the reducer, then client_disconnected whatever
  * the reducer did. The connection id is fresh per request. */
@@ -286,9 +384,16 @@ static void job_call_json(dbwork *w, dbjob *j)
     host_caller c;
     caller_of(j, &c);
     memset(&o, 0, sizeof o);
-    rc = host_db_call_json(db, j->fn, (const char *)j->in, j->in_len, &c, &o, &eb);
+    const host_procedure_def *proc = procedure_of(db, j->fn);
+    lc_buf res;
+    lc_buf_init(&res);
+    rc = proc ? host_db_call_procedure_json(db, j->fn, (const char *)j->in, j->in_len, &c, &res,
+                                            &o, &eb)
+              : host_db_call_json(db, j->fn, (const char *)j->in, j->in_len, &c, &o, &eb);
     if (rc) http_text(j, call_refusal(db, j->fn, rc, &eb), eb.msg);
-    else if (o.kind == HOST_OUTCOME_COMMITTED) {
+    else if (o.kind == HOST_OUTCOME_COMMITTED && proc) {
+        reply_procedure_result(j, proc, &res);
+    } else if (o.kind == HOST_OUTCOME_COMMITTED) {
         net_http_write_response(&j->out, 200, NULL, NULL, 0, j->keep_alive, NULL, 0);
         j->ok = true;
     } else if (o.kind == HOST_OUTCOME_OUT_OF_ENERGY) {
@@ -296,6 +401,7 @@ static void job_call_json(dbwork *w, dbjob *j)
     } else {
         http_text(j, 530, o.message);
     }
+    lc_buf_deinit(&res);
     host_outcome od;
     memset(&od, 0, sizeof od);
     if (host_db_disconnect(db, j->identity, j->connection_id, &od, &eb))
@@ -403,6 +509,8 @@ static void job_lifecycle(dbwork *w, dbjob *j)
         return;
     }
     dbentry *e = registry_entry(w, db);
+    if (e && j->kind == DBJOB_CONNECT) /* the loop keeps the canonical name (breaking publish) */
+        snprintf(j->db, sizeof j->db, "%s", e->idhex);
     if (j->kind == DBJOB_DISCONNECT && e) subs_client_drop(e->subs, j->owner);
     if (e) j->durable = e->dur;
     host_outcome o;
@@ -538,6 +646,12 @@ int dbwork_start(const char *data_dir, uv_loop_t *loop, dbwork_done_fn done, voi
             return lc_errf(eb, LC_EIO, "cannot create %s", data_dir);
         }
     }
+    int rc = dbnames_load(data_dir, &w->names, eb);
+    if (rc) {
+        lc_free(w->data_dir);
+        lc_free(w);
+        return rc;
+    }
     w->done = done;
     w->user = user;
     pthread_mutex_init(&w->mu, NULL);
@@ -546,12 +660,16 @@ int dbwork_start(const char *data_dir, uv_loop_t *loop, dbwork_done_fn done, voi
     w->async.data = w;
     uv_async_init(loop, &w->dur_async, on_durable_async);
     w->dur_async.data = w;
-    if (pthread_create(&w->thread, NULL, worker_main, w)) {
-        w->stopped = true; /* dbwork_close still closes the handle */
-        *out = w;
-        return lc_errf(eb, LC_EIO, "cannot start the database thread");
-    }
+    w->stopped = true; /* until dbwork_run starts the thread */
     *out = w;
+    return 0;
+}
+
+int dbwork_run(dbwork *w, lc_errbuf *eb)
+{
+    if (pthread_create(&w->thread, NULL, worker_main, w))
+        return lc_errf(eb, LC_EIO, "cannot start the database thread");
+    w->stopped = false;
     return 0;
 }
 
@@ -600,6 +718,7 @@ static void dur_async_closed(uv_handle_t *h)
     pthread_mutex_destroy(&w->mu);
     pthread_cond_destroy(&w->cv);
     lc_free(w->data_dir);
+    dbnames_free(w->names);
     lc_free(w);
 }
 
@@ -648,3 +767,21 @@ host_db *dbwork_db_at(const dbwork *w, u32 i, const char **out_name)
 }
 
 void dbwork_db_identity(const char *name, u8 out[32]) { db_identity_of(name, out); }
+
+int dbwork_db_open_key(dbwork *w, const char *key, host_db **out, lc_errbuf *eb)
+{
+    *out = NULL;
+    return registry_open(w, key, false, out, eb);
+}
+
+const char *dbwork_db_key(dbwork *w, const host_db *db, char idhex[NET_IDENTITY_HEX_LEN + 1])
+{
+    const dbentry *e = registry_entry(w, db);
+    if (!e) return NULL;
+    if (idhex) memcpy(idhex, e->idhex, sizeof e->idhex);
+    return e->name;
+}
+
+struct dbnames *dbwork_names(dbwork *w) { return w->names; }
+
+void dbwork_names_changed(dbwork *w) { registry_names_changed(w); }

@@ -59,6 +59,7 @@ struct dbjob {
     lc_buf out;                    /* reply */
     u8 route;                      /* DBJOB_ADMIN: server_db_route_kind (server/routes.h) */
     bool flag;                     /* PUBLISH: clear=true; ADMIN logs: follow=true */
+    bool breaks_clients;           /* PUBLISH result: the loop closes the database's WebSockets */
     u64 arg;                       /* ADMIN: schema version, num_lines, follow file offset */
     char *minted;                  /* owned: token minted for an anonymous caller; the loop
                                     * adds it to the response headers (spec §3.1) */
@@ -79,15 +80,20 @@ bool dbwork_name_valid(const char *s, size_t n);
 dbjob *dbjob_new(u8 kind);
 void dbjob_free(dbjob *j);
 
-/* Initialises the async handle on `loop` (call before the loop runs) and starts the worker. */
+/* Initialises the async handle on `loop` (call before the loop runs); the worker starts with
+ * dbwork_run, after the dbwork_set_* calls (it opens every database of the data dir first). */
 int dbwork_start(const char *data_dir, uv_loop_t *loop, dbwork_done_fn done, void *user,
                  dbwork **out, lc_errbuf *eb) LC_MUST_USE;
 /* Offsets below the returned value are durable; UINT64_MAX for NULL (in-memory database or
  * no database). Any thread (an atomic, updated by the log's durability thread). The cell
  * lives until dbwork_close. */
 u64 dbdurable_end(const dbdurable *d);
+/* Starts the worker thread. */
+int dbwork_run(dbwork *w, lc_errbuf *eb) LC_MUST_USE;
 /* Log options for databases opened from now on (copied; on_durable is replaced). */
 void dbwork_set_clog(dbwork *w, const clog_options *o);
+/* Whether databases opened from now on let procedures reach private addresses. */
+void dbwork_set_http_private(dbwork *w, bool allow);
 /* Sets the durable-progress callback (before the loop runs). */
 void dbwork_on_durable(dbwork *w, dbwork_durable_fn fn);
 /* Queues a job (any thread). Returns false (job not taken) after dbwork_stop_worker. */
@@ -110,7 +116,16 @@ const char *dbwork_data_dir(const dbwork *w);
 /* Open databases, by index (0..count-1). */
 u32 dbwork_db_count(const dbwork *w);
 host_db *dbwork_db_at(const dbwork *w, u32 i, const char **out_name);
-/* The database identity for a name (wire bytes): BLAKE3("lightcone database|" + name). */
+/* The database identity for a key (big-endian bytes): the key itself when it is 64 hex
+ * characters, else BLAKE3("lightcone database|" + key). */
 void dbwork_db_identity(const char *name, u8 out[32]);
+/* Opens the database in <data_dir>/<key> by its key, whatever its names (*out NULL: none). */
+int dbwork_db_open_key(dbwork *w, const char *key, host_db **out, lc_errbuf *eb) LC_MUST_USE;
+/* An open database's key (its directory under the data dir) and, if idhex is not NULL, its
+ * identity in hex; NULL if db is not registered. */
+const char *dbwork_db_key(dbwork *w, const host_db *db, char idhex[65]);
+/* The names map (server/dbnames.h); call dbwork_names_changed after changing it. */
+struct dbnames *dbwork_names(dbwork *w);
+void dbwork_names_changed(dbwork *w);
 
 #endif

@@ -25,12 +25,14 @@ void server_static_serve(const char *root, const net_http_request *req, lc_buf *
 
 typedef enum server_db_route_kind {
     SERVER_DB_NONE = 0,     /* not a database route (or not one we know) */
-    SERVER_DB_PUBLISH,      /* POST|PUT /v1/database/:name */
+    SERVER_DB_PUBLISH,      /* POST|PUT /v1/database/:name, POST /v1/database (no name) */
     SERVER_DB_CALL,         /* POST /v1/database/:name/call/:fn */
     SERVER_DB_DESCRIBE,     /* GET /v1/database/:name */
     SERVER_DB_DELETE,       /* DELETE /v1/database/:name */
     SERVER_DB_SCHEMA,       /* GET /v1/database/:name/schema */
     SERVER_DB_NAMES,        /* GET /v1/database/:name/names */
+    SERVER_DB_NAMES_ADD,    /* POST /v1/database/:name/names (body: the new name) */
+    SERVER_DB_NAMES_SET,    /* PUT /v1/database/:name/names (body: JSON array of names) */
     SERVER_DB_IDENTITY,     /* GET /v1/database/:name/identity */
     SERVER_DB_SQL,          /* POST /v1/database/:name/sql */
     SERVER_DB_LOGS,         /* GET /v1/database/:name/logs */

@@ -19,6 +19,8 @@ static u8 route_sub(int m, const char *sub, size_t sn)
 {
     if (seg_is(sub, sn, "schema") && m == HTTP_GET) return SERVER_DB_SCHEMA;
     if (seg_is(sub, sn, "names") && m == HTTP_GET) return SERVER_DB_NAMES;
+    if (seg_is(sub, sn, "names") && m == HTTP_POST) return SERVER_DB_NAMES_ADD;
+    if (seg_is(sub, sn, "names") && m == HTTP_PUT) return SERVER_DB_NAMES_SET;
     if (seg_is(sub, sn, "identity") && m == HTTP_GET) return SERVER_DB_IDENTITY;
     if (seg_is(sub, sn, "sql") && m == HTTP_POST) return SERVER_DB_SQL;
     if (seg_is(sub, sn, "logs") && m == HTTP_GET) return SERVER_DB_LOGS;
@@ -53,7 +55,8 @@ bool server_db_route_parse(const net_http_request *req, server_db_route *out)
     if (req->path_len < np || memcmp(p, pre, np) != 0) return false;
     p += np;
     if (p == end || (p + 1 == end && *p == '/')) {
-        out->kind = m == HTTP_GET ? SERVER_DB_LIST : SERVER_DB_NONE;
+        out->kind = m == HTTP_GET ? SERVER_DB_LIST : m == HTTP_POST ? SERVER_DB_PUBLISH
+                                                                     : SERVER_DB_NONE;
         return out->kind != SERVER_DB_NONE;
     }
     if (*p != '/') return false;

@@ -23,6 +23,12 @@
  *        └─ end of the drained batch (job NULL) -> ws_flush every dirty connection: one
  *           uv_write per connection per drain.
  *
+ * Compression once per identical message: a compressing client's frame body is looked up in a
+ * small cache of recently compressed bodies (zcache: hash, then a full compare) before it is
+ * compressed, so a transaction fanned out to many gzip/brotli clients whose messages are
+ * byte-identical (the same query set ids, as SDK clients that subscribed alike have) is
+ * compressed once and the compressed frame copied to each.
+ *
  * A connection is freed only after its DISCONNECT job returns (it counts in c->jobs), and the
  * worker drops its subscriptions in that job, so no message can target a freed connection.
  */
@@ -33,6 +39,7 @@
 
 #include "base/alloc.h"
 #include "base/clock.h"
+#include "base/hash.h"
 #include "base/log.h"
 #include "net/proto.h"
 #include "net/ws.h"
@@ -105,6 +112,17 @@ static void on_durable(void *user);
 static void ws_feed(conn *c, const u8 *p, size_t n, lc_buf *out);
 static bool conn_upgrade(conn *c, const net_http_request *req, lc_buf *out);
 
+/* One recently compressed frame body: the uncompressed bytes (the key) and the finished
+ * frame. Slots are reused round robin; bodies over ZCACHE_BODY_MAX are not kept. */
+typedef struct zentry {
+    u64 hash;
+    u8 comp;
+    lc_buf key, frame;
+} zentry;
+
+#define ZCACHE_SLOTS 8u
+#define ZCACHE_BODY_MAX (1u << 20)
+
 struct server {
     server_config cfg;
     uv_loop_t loop;
@@ -117,6 +135,9 @@ struct server {
     dbwork *dbw;
     conn *dirty; /* connections with output to flush at the end of this drain */
     conn *held;  /* connections holding messages for durability */
+    zentry zc[ZCACHE_SLOTS]; /* compression once per identical frame body */
+    u32 zc_next;
+    _Atomic u64 zc_hits, zc_misses;
     u8 rbuf[64 * 1024]; /* the loop's read buffer (on_alloc) */
 };
 
@@ -448,6 +469,8 @@ int server_start(const server_config *cfg, server **out, lc_errbuf *eb)
     if (!rc) rc = dbwork_start(cfg->data_dir, &srv->loop, job_done, srv, &srv->dbw, eb);
     if (!rc) dbwork_on_durable(srv->dbw, on_durable);
     if (!rc) dbwork_set_clog(srv->dbw, cfg->clog);
+    if (!rc) dbwork_set_http_private(srv->dbw, cfg->http_allow_private);
+    if (!rc) rc = dbwork_run(srv->dbw, eb);
     if (!rc && pthread_create(&srv->thread, NULL, loop_main, srv))
         rc = lc_errf(eb, LC_EIO, "cannot start the loop thread");
     if (rc) {
@@ -472,12 +495,22 @@ u16 server_port(const server *s) { return s->port; }
 
 u64 server_slow_drops(const server *s) { return s->slow_drops; }
 
+void server_compress_stats(const server *s, u64 *hits, u64 *misses)
+{
+    *hits = s->zc_hits;
+    *misses = s->zc_misses;
+}
+
 void server_stop(server *s)
 {
     dbwork_stop_worker(s->dbw); /* databases are closed on this thread after the join */
     uv_async_send(&s->stop);
     pthread_join(s->thread, NULL);
     uv_loop_close(&s->loop);
+    for (u32 i = 0; i < ZCACHE_SLOTS; i++) {
+        lc_buf_deinit(&s->zc[i].key);
+        lc_buf_deinit(&s->zc[i].frame);
+    }
     lc_free(s);
 }
 
@@ -516,11 +549,33 @@ static void ws_frame_body(conn *c, lc_buf *out, const u8 *body, size_t len)
         lc_buf_put(out, body, len);
         return;
     }
+    server *srv = c->srv;
+    u64 h = lc_hash_bytes(body, len, c->comp);
+    for (u32 i = 0; i < ZCACHE_SLOTS; i++) {
+        const zentry *z = &srv->zc[i];
+        if (z->frame.len && z->hash == h && z->comp == c->comp && z->key.len == len &&
+            memcmp(z->key.data, body, len) == 0) {
+            srv->zc_hits++;
+            lc_buf_put(out, z->frame.data, z->frame.len);
+            return;
+        }
+    }
+    srv->zc_misses++;
     lc_buf env;
     lc_buf_init(&env);
+    size_t at = out->len;
     if (net_ws_msg_encode(&env, c->comp, body, len) == 0)
         net_ws_write_frame(out, NET_WS_OP_BINARY, env.data, env.len);
     lc_buf_deinit(&env);
+    if (out->err || len > ZCACHE_BODY_MAX) return;
+    zentry *z = &srv->zc[srv->zc_next++ % ZCACHE_SLOTS];
+    lc_buf_reset(&z->key);
+    lc_buf_reset(&z->frame);
+    lc_buf_put(&z->key, body, len);
+    lc_buf_put(&z->frame, out->data + at, out->len - at);
+    z->hash = h;
+    z->comp = (u8)c->comp;
+    if (z->key.err || z->frame.err) lc_buf_reset(&z->frame); /* not usable */
 }
 
 /* Frames the coalesced v3 messages into wout. */
@@ -943,7 +998,8 @@ static void ws_disconnect(conn *c)
     (void)conn_submit(c, j);
 }
 
-/* Caller identity for an HTTP database request: the token's, or all zero without one. */
+/* Caller identity for an HTTP database request: the token's, or all zero without one (db_mint
+ * then gives the request a fresh identity). */
 static bool http_caller(conn *c, const net_http_request *req, u8 out[32], lc_buf *resp)
 {
     const char *tok;
@@ -973,11 +1029,10 @@ static dbjob *db_job_of(const net_http_request *req)
     return dbadmin_job_new(req, &rt);
 }
 
-/* An anonymous database request (no Authorization header) gets a brand-new identity, as
- * SpacetimeDB's anonymous-auth middleware does (spec-client-protocol.md §3.1, §4): a publish
- * makes it the owner, a call's reducer sees it as ctx.sender; the identity and its token go
- * back in the spacetime-identity / spacetime-identity-token response headers
- * (http_job_done). http_caller leaves the identity all zero only without a header. */
+/* An anonymous database request gets a brand-new identity, as the reference's
+ * anon_auth_middleware does for every /v1/database route but /subscribe (spec-client-protocol.md
+ * §3.1): a publisher becomes the owner, a reducer call runs as that caller, and the token goes
+ * back in the spacetime-identity / spacetime-identity-token response headers (http_job_done). */
 static void db_mint(conn *c, dbjob *j)
 {
     static const u8 zero[32];
@@ -1078,6 +1133,7 @@ static void ws_job_done(conn *c, dbjob *j)
         snprintf(reason, sizeof reason, "%.*s", (int)j->out.len, (const char *)j->out.data);
         ws_close_with(c, &out, NET_WS_CLOSE_INTERNAL, reason);
     } else if (j->kind == DBJOB_CONNECT && j->ok) {
+        memcpy(c->db, j->db, sizeof c->db); /* canonical: a breaking publish finds it */
         c->conn_state = 2;
         c->waiting = false;
         conn_send(c, &c->held);
@@ -1113,6 +1169,24 @@ static void fan_deliver(const subs_fan *f)
     }
 }
 
+/* A republish that breaks clients (spec-engine-semantics §5.4 DisconnectAllUsers): every
+ * WebSocket of that database closes; clients reconnect with the new schema. */
+static void ws_close_database(server *srv, const char *db)
+{
+    for (conn *c = srv->conns, *next; c; c = next) {
+        next = c->next;
+        if (!c->is_ws || c->closing || c->closing_ws || c->conn_state != 2 ||
+            strcmp(c->db, db) != 0)
+            continue;
+        lc_buf out;
+        lc_buf_init(&out);
+        ws_close_with(c, &out, NET_WS_CLOSE_TRY_AGAIN, "the module was updated; reconnect");
+        conn_send(c, &out);
+        lc_buf_deinit(&out);
+        if (!c->closing) conn_finish(c);
+    }
+}
+
 static void job_done(dbjob *j, void *user)
 {
     server *srv = user;
@@ -1121,6 +1195,7 @@ static void job_done(dbjob *j, void *user)
         return;
     }
     if (j->fan) fan_deliver(j->fan);
+    if (j->kind == DBJOB_PUBLISH && j->breaks_clients) ws_close_database(srv, j->db);
     conn *c = j->owner;
     if (c) {
         c->jobs--;

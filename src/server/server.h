@@ -51,6 +51,7 @@ typedef struct server_config {
                          * 0 = SERVER_OUTQ_MAX */
     const char *data_dir; /* databases live in <data_dir>/<name>; NULL = in memory */
     const char *web_root; /* GET/HEAD outside /v1/ serve static files from here; NULL = 404 */
+    bool http_allow_private; /* procedures' outbound HTTP may reach loopback/private hosts */
     const clog_options *clog; /* every database's log options (sync policy, test I/O hooks);
                                * NULL = defaults. on_durable is the server's own. */
 } server_config;
@@ -62,6 +63,9 @@ int server_start(const server_config *cfg, server **out, lc_errbuf *eb) LC_MUST_
 u16 server_port(const server *s);
 /* How many clients were dropped for not reading (outq_max exceeded); any thread. */
 u64 server_slow_drops(const server *s);
+/* Compressed frame bodies taken from the compress-once cache (hits) and compressed (misses)
+ * since start (any thread; tests and metrics). */
+void server_compress_stats(const server *s, u64 *hits, u64 *misses);
 /* Stops the loop, closes connections, joins the loop thread and frees s. */
 void server_stop(server *s);
 

@@ -47,6 +47,7 @@ typedef struct subs_set {
     u32 id;
     u32 nq;
     subs_q **q; /* distinct queries, each holding one sub_query reference */
+    lc_buf saved; /* detached for a republish (subs_detach): [u32 len][SQL] per query */
 } subs_set;
 
 struct subs_client {
@@ -71,7 +72,9 @@ typedef struct subs_rows {
 } subs_rows;
 
 struct subs_q {
-    sub_query *q;
+    sub_query *q; /* NULL for a view instance (is_view) */
+    char *sql; /* the text it was first compiled from (recompiled after a republish) */
+    u32 sql_len;
     u32 table_id;
     char *table;
     u32 table_len;
@@ -82,6 +85,17 @@ struct subs_q {
     subs_rows ins, del;
     lc_buf enc; /* TableUpdateRows of this transaction */
     subs_q *next_hit;
+    /* a view instance (spec-module-abi §4.9): the view, whose subscriber (sender views),
+     * its current rows (BSATN array), the tables it read and its references */
+    bool is_view;
+    u32 view_idx;
+    const lc_type *vrow; /* the view's row type (the module's, valid while it runs) */
+    u8 sender[32];
+    lc_buf vrows;
+    host_view_result reads; /* read set of the last run (its buffers unused) */
+    sub_query *rawq;        /* a query-builder view's SQL, compiled (owner rights) */
+    u32 vrefs;
+    subs_q *vnext;
 };
 
 typedef struct subs_tuple {
@@ -102,6 +116,7 @@ struct subs {
     subs_q *hits, *last;
     subs_tuple *tup;
     u32 ntup, tup_cap;
+    subs_q *views; /* view instances with at least one reference */
 };
 
 /* ---- rows and row lists ---- */
@@ -248,12 +263,20 @@ static void q_free(subs_q *q)
     lc_buf_deinit(&q->enc);
     lc_free(q->refs);
     lc_free(q->table);
+    lc_free(q->sql);
+    lc_buf_deinit(&q->vrows);
     lc_free(q);
 }
+
+static void view_release(subs *s, subs_q *q);
 
 /* Drops one sub_query reference; the subs_q goes with the last one. */
 static void q_release(subs *s, subs_q *q)
 {
+    if (q->is_view) {
+        view_release(s, q);
+        return;
+    }
     if (sub_query_refcount(q->q) == 1) {
         map_del(s, q);
         if (s->last == q) s->last = NULL;
@@ -278,18 +301,24 @@ static const host_table_def *table_def_of(subs *s, store_txn *txn, u32 table_id)
     return NULL;
 }
 
-static int q_new(subs *s, store_txn *txn, sub_query *sq, subs_q **out, lc_errbuf *eb)
+static int q_new(subs *s, store_txn *txn, sub_query *sq, const char *sql, size_t len,
+                 subs_q **out, lc_errbuf *eb)
 {
     const host_table_def *td = table_def_of(s, txn, sub_query_table_id(sq));
     if (!td) return lc_errf(eb, LC_ENOTSUP, "only the module's tables can be subscribed to");
     subs_q *q = lc_calloc(1, sizeof *q);
     size_t n = strlen(td->name);
     if (q) q->table = lc_alloc(n + 1);
-    if (!q || !q->table) {
+    if (q) q->sql = lc_alloc(len + 1);
+    if (!q || !q->table || !q->sql) {
+        if (q) lc_free(q->table);
         lc_free(q);
         return lc_errf(eb, LC_ENOMEM, "out of memory");
     }
     memcpy(q->table, td->name, n + 1);
+    memcpy(q->sql, sql, len);
+    q->sql[len] = 0;
+    q->sql_len = (u32)len;
     q->table_len = (u32)n;
     q->is_event = td->is_event;
     q->q = sq;
@@ -307,11 +336,11 @@ static int q_new(subs *s, store_txn *txn, sub_query *sq, subs_q **out, lc_errbuf
 
 /* Who is asking: the caller's identity (:sender), whether it owns the database (private
  * tables, no row-level security) and the module's RLS rules. */
-static sub_auth auth_of(subs *s, const dbjob *j)
+static sub_auth auth_for(subs *s, const u8 identity[32])
 {
-    sub_auth a = {.caller_id = j->identity};
+    sub_auth a = {.caller_id = identity};
     u8 owner[32];
-    a.is_owner = host_db_owner(s->db, owner) == 0 && memcmp(owner, j->identity, 32) == 0;
+    a.is_owner = host_db_owner(s->db, owner) == 0 && memcmp(owner, identity, 32) == 0;
     host_module *m = host_db_module(s->db);
     const host_moddef *def = m ? host_module_def(m) : NULL;
     if (def) {
@@ -321,15 +350,23 @@ static sub_auth auth_of(subs *s, const dbjob *j)
     return a;
 }
 
+static sub_auth auth_of(subs *s, const dbjob *j) { return auth_for(s, j->identity); }
+
+static i32 view_of(subs *s, const char *sql, size_t len);
+static int view_acquire(subs *s, u32 vid, const sub_auth *auth, const char *sql, size_t len,
+                        subs_q **out, lc_errbuf *eb);
+
 /* Compiles (or shares) one query and takes a reference for the caller. */
 static int q_acquire(subs *s, store_txn *txn, const char *sql, size_t len, const sub_auth *auth,
                      subs_q **out, lc_errbuf *eb)
 {
+    i32 vid = view_of(s, sql, len);
+    if (vid >= 0) return view_acquire(s, (u32)vid, auth, sql, len, out, eb);
     sub_query *sq;
     int rc = sub_query_acquire_as(s->reg, txn, sql, len, auth, &sq, eb);
     if (rc) return rc;
     subs_q *q = map_get(s, sq);
-    if (!q && (rc = q_new(s, txn, sq, &q, eb)) != 0) {
+    if (!q && (rc = q_new(s, txn, sq, sql, len, &q, eb)) != 0) {
         sub_query_release(s->reg, sq);
         return rc;
     }
@@ -384,6 +421,7 @@ static void set_release(subs *s, subs_client *c, subs_set *set)
         q_release(s, set->q[i]);
     }
     lc_free(set->q);
+    lc_buf_deinit(&set->saved);
 }
 
 static void client_free(subs *s, subs_client *c)
@@ -445,6 +483,275 @@ void subs_client_drop(subs *s, const void *owner)
             client_free(s, c);
             return;
         }
+    }
+}
+
+/* ---- view instances (spec-module-abi §4.9, spec-engine-semantics §6.4) ----
+ *
+ * `SELECT * FROM v` on a view v is an instance of v: one per view for anonymous views, one per
+ * (view, subscriber identity) for sender views, shared by every set that subscribes to it. Its
+ * rows come from running the module's view (host_db_call_view, a read-only transaction);
+ * after each commit that wrote a table the view read, the view runs again and the difference
+ * between its old and new rows (as multisets) is that transaction's update. A query view
+ * (the module answers ViewResultHeader::RawSql) is run by compiling its SQL once per instance,
+ * with the owner's rights as the view's own code has, and evaluating it in full the same way.
+ * Differences from
+ * the reference: read sets are whole tables (not index keys), and the view runs after the
+ * commit rather than inside the transaction, so a failing view keeps its previous rows and
+ * is logged instead of failing the reducer. A one-off query `SELECT * FROM v` (WebSocket
+ * here, HTTP SQL in dbadmin_sql.c) runs the view for its caller. */
+
+/* The view `sql` names (`SELECT * FROM v`, nothing else), or -1. */
+static i32 view_of(subs *s, const char *sql, size_t len)
+{
+    host_module *m = host_db_module(s->db);
+    if (!m || host_module_def(m)->view_count == 0) return -1;
+    lc_arena a;
+    lc_arena_init(&a, 0);
+    sql_select *sel = NULL;
+    i32 vid = -1;
+    if (sql_parse_subscription(sql, len, 0, &a, &sel, NULL) == 0 && sel->proj == SQL_PROJ_STAR &&
+        sel->from_count == 1 && !sel->where && !sel->has_limit)
+        vid = host_db_view_id(s->db, sel->from[0].table.ptr, sel->from[0].table.len);
+    lc_arena_deinit(&a);
+    return vid;
+}
+
+/* Each row of a BSATN array of q's rows (pointers into arr), for r or for a diff. */
+typedef struct vrow {
+    const u8 *p;
+    u32 len;
+} vrow;
+
+static int view_split(const subs_q *q, const lc_buf *arr, vrow **out, u32 *out_n)
+{
+    lc_rd rd;
+    lc_rd_init(&rd, arr->data, arr->len);
+    u32 n = lc_rd_u32(&rd);
+    *out = NULL;
+    *out_n = 0;
+    if (rd.err || n > arr->len) return LC_ECORRUPT;
+    vrow *v = n ? lc_alloc(sizeof *v * n) : NULL;
+    if (n && !v) return LC_ENOMEM;
+    for (u32 i = 0; i < n; i++) {
+        const u8 *start = rd.p;
+        if (lc_bsatn_validate(q->vrow, &rd, NULL) != 0) {
+            lc_free(v);
+            return LC_ECORRUPT;
+        }
+        v[i] = (vrow){start, (u32)(rd.p - start)};
+    }
+    *out = v;
+    *out_n = n;
+    return 0;
+}
+
+/* q's current rows into r (SubscribeApplied, UnsubscribeApplied with rows). */
+static int view_rows_of(const subs_q *q, subs_rows *r)
+{
+    vrow *v;
+    u32 n;
+    int rc = view_split(q, &q->vrows, &v, &n);
+    for (u32 i = 0; !rc && i < n; i++) rc = rows_add(r, v[i].p, v[i].len);
+    lc_free(v);
+    return rc;
+}
+
+static int vrow_cmp(const void *a, const void *b)
+{
+    const vrow *x = a, *y = b;
+    if (x->len != y->len) return x->len < y->len ? -1 : 1;
+    return memcmp(x->p, y->p, x->len);
+}
+
+static int vrows_sink(void *ctx, const sub_query *sq, const u8 *row, u32 len)
+{
+    (void)sq;
+    lc_buf *b = ctx;
+    if (b->len + len > SUBS_RESULT_BYTES_MAX) return LC_ELIMIT;
+    lc_store_u32(b->data, lc_load_u32(b->data) + 1);
+    lc_buf_put(b, row, len);
+    return b->err;
+}
+
+/* A query-builder view: its SQL (compiled once per instance, with the owner's rights as the
+ * view's code has) evaluated in full now; the read set is the tables of the query. */
+static int view_run_sql(subs *s, subs_q *q, host_view_result *res, lc_errbuf *eb)
+{
+    store_txn txn;
+    store_read_begin(&txn, host_db_store(s->db));
+    int rc = 0;
+    if (!q->rawq) {
+        sub_auth auth = auth_for(s, q->sender);
+        auth.is_owner = true;
+        rc = sub_query_acquire_as(s->reg, &txn, (const char *)res->sql.data, res->sql.len,
+                                  &auth, &q->rawq, eb);
+        const lc_type *rt = rc ? NULL
+                                : store_table_row_type(&txn, sub_query_table_id(q->rawq));
+        if (!rc && (!q->vrow || !rt || !lc_type_equal(rt, q->vrow)))
+            rc = lc_errf(eb, LC_ETYPE, "view %s: its SQL returns other rows than it declares",
+                         q->table);
+        if (rc && q->rawq) sub_query_release(s->reg, q->rawq), q->rawq = NULL;
+    }
+    lc_buf_reset(&res->rows);
+    lc_buf_put_u32(&res->rows, 0); /* the count, raised by vrows_sink */
+    if (!rc && res->rows.err) rc = LC_ENOMEM;
+    if (!rc) rc = sub_query_eval_initial(q->rawq, &txn, vrows_sink, &res->rows);
+    store_read_end(&txn);
+    if (rc) return rc == LC_ELIMIT ? lc_errf(eb, rc, "view %s: too many rows", q->table) : rc;
+    u32 ids[2];
+    u32 n = sub_query_table_ids(q->rawq, ids);
+    res->read_all = false;
+    res->nread = n;
+    for (u32 i = 0; i < n; i++) res->read_tables[i] = ids[i];
+    return 0;
+}
+
+/* Runs q's view; res->rows gets its rows (the caller owns them on success). */
+static int view_run(subs *s, subs_q *q, host_view_result *res, lc_errbuf *eb)
+{
+    lc_buf_init(&res->rows);
+    lc_buf_init(&res->sql);
+    host_outcome o;
+    int rc = 0;
+    if (!q->rawq) { /* a query-builder view's SQL does not change: the module runs once */
+        rc = host_db_call_view(s->db, q->view_idx, q->sender, res, &o, eb);
+        if (!rc && o.kind != HOST_OUTCOME_COMMITTED)
+            rc = lc_errf(eb, LC_EINVAL, "view %s failed: %.*s", q->table, (int)o.message_len,
+                         o.message);
+    }
+    if (!rc && (q->rawq || res->sql.len)) rc = view_run_sql(s, q, res, eb);
+    lc_buf_deinit(&res->sql);
+    if (rc) lc_buf_deinit(&res->rows);
+    return rc;
+}
+
+static int view_acquire(subs *s, u32 vid, const sub_auth *auth, const char *sql, size_t len,
+                        subs_q **out, lc_errbuf *eb)
+{
+    const host_view_def *v = &host_module_def(host_db_module(s->db))->views[vid];
+    static const u8 none[32];
+    const u8 *who = v->is_anonymous || !auth->caller_id ? none : auth->caller_id;
+    for (subs_q *q = s->views; q; q = q->vnext) {
+        if (q->view_idx == vid && memcmp(q->sender, who, 32) == 0) {
+            q->vrefs++;
+            *out = q;
+            return 0;
+        }
+    }
+    subs_q *q = lc_calloc(1, sizeof *q);
+    size_t n = strlen(v->name);
+    if (q) q->table = lc_alloc(n + 1);
+    if (q) q->sql = lc_alloc(len + 1);
+    if (!q || !q->table || !q->sql) {
+        if (q) lc_free(q->table), lc_free(q->sql);
+        lc_free(q);
+        return lc_errf(eb, LC_ENOMEM, "out of memory");
+    }
+    memcpy(q->table, v->name, n + 1);
+    q->table_len = (u32)n;
+    memcpy(q->sql, sql, len);
+    q->sql[len] = 0;
+    q->sql_len = (u32)len;
+    q->is_view = true;
+    q->view_idx = vid;
+    memcpy(q->sender, who, 32);
+    q->vrow = host_view_row_type(v);
+    q->table_id = UINT32_MAX - vid; /* after every table in a message */
+    lc_buf_init(&q->enc);
+    lc_buf_init(&q->ins.bytes);
+    lc_buf_init(&q->del.bytes);
+    host_view_result res;
+    int rc = q->vrow ? view_run(s, q, &res, eb) : lc_errf(eb, LC_ENOTSUP, "view %s has no row "
+                                                          "type", v->name);
+    if (rc) {
+        if (q->rawq) sub_query_release(s->reg, q->rawq);
+        q_free(q);
+        return rc;
+    }
+    q->vrows = res.rows;
+    q->reads = res;
+    lc_buf_init(&q->reads.rows);
+    lc_buf_init(&q->reads.sql);
+    q->vrefs = 1;
+    q->vnext = s->views;
+    s->views = q;
+    *out = q;
+    return 0;
+}
+
+static void view_release(subs *s, subs_q *q)
+{
+    if (--q->vrefs) return;
+    if (q->rawq) sub_query_release(s->reg, q->rawq);
+    for (subs_q **pp = &s->views; *pp; pp = &(*pp)->vnext) {
+        if (*pp == q) {
+            *pp = q->vnext;
+            break;
+        }
+    }
+    q_free(q);
+}
+
+/* The multiset difference old -> nw as q's deletes and inserts of this transaction. */
+static int view_diff(subs_q *q, const lc_buf *old, const lc_buf *nw)
+{
+    vrow *a = NULL, *b = NULL;
+    u32 na = 0, nb = 0;
+    int rc = view_split(q, old, &a, &na);
+    if (!rc) rc = view_split(q, nw, &b, &nb);
+    if (!rc && na > 1) qsort(a, na, sizeof *a, vrow_cmp);
+    if (!rc && nb > 1) qsort(b, nb, sizeof *b, vrow_cmp);
+    for (u32 i = 0, j = 0; !rc && (i < na || j < nb);) {
+        int c = i == na ? 1 : j == nb ? -1 : vrow_cmp(&a[i], &b[j]);
+        if (c < 0) rc = rows_add(&q->del, a[i].p, a[i].len), i++;
+        else if (c > 0) rc = rows_add(&q->ins, b[j].p, b[j].len), j++;
+        else i++, j++;
+    }
+    lc_free(a);
+    lc_free(b);
+    return rc;
+}
+
+static bool view_reads_any(const subs_q *q, const store_txdata *td)
+{
+    if (q->reads.read_all) return true;
+    for (u32 i = 0; i < td->table_count; i++)
+        for (u32 k = 0; k < q->reads.nread; k++)
+            if (td->tables[i].table_id == q->reads.read_tables[k]) return true;
+    return false;
+}
+
+/* After a commit: every view instance that read a table td wrote runs again; its changes
+ * join the transaction's hits. A failing run keeps the previous rows (logged). */
+static void views_eval(subs *s, const store_txdata *td)
+{
+    for (subs_q *q = s->views; q; q = q->vnext) {
+        if (!view_reads_any(q, td)) continue;
+        host_view_result res;
+        lc_errbuf eb;
+        if (view_run(s, q, &res, &eb)) {
+            LC_LOG_W("server", "%s (subscribers keep its previous rows)", eb.msg);
+            continue;
+        }
+        rows_reset(&q->ins);
+        rows_reset(&q->del);
+        q->gen = s->gen;
+        int rc = view_diff(q, &q->vrows, &res.rows);
+        if (rc) {
+            LC_LOG_E("server", "view %s: update lost: %s", q->table, lc_strerror(rc));
+            lc_buf_deinit(&res.rows);
+            continue;
+        }
+        if (q->ins.count || q->del.count) {
+            q->next_hit = s->hits;
+            s->hits = q;
+        }
+        lc_buf_deinit(&q->vrows);
+        q->vrows = res.rows;
+        q->reads.read_all = res.read_all;
+        q->reads.nread = res.nread;
+        memcpy(q->reads.read_tables, res.read_tables, sizeof res.read_tables);
     }
 }
 
@@ -685,6 +992,7 @@ void subs_on_commit(void *ctx, const store_txdata *td)
     s->last = NULL;
     sub_delta_sink sink = {on_delete, on_insert, s};
     int rc = sub_registry_eval_tx(s->reg, td, &sink);
+    if (!rc) views_eval(s, td);
     if (!rc && !s->hits) return;
     subs_fan *f = rc ? NULL : fan_of(j);
     if (!rc && !f) rc = LC_ENOMEM;
@@ -822,7 +1130,8 @@ static int put_query_rows(store_txn *txn, subs_q *const *qs, u32 n, lc_buf *b, l
     int rc = 0;
     for (u32 i = 0; i < n && !rc; i++) {
         rows_reset(&r);
-        rc = sub_query_eval_initial(qs[i]->q, txn, rows_sink, &r);
+        rc = qs[i]->is_view ? view_rows_of(qs[i], &r)
+                            : sub_query_eval_initial(qs[i]->q, txn, rows_sink, &r);
         lc_buf_put_str(b, qs[i]->table, qs[i]->table_len);
         put_row_list(b, &r);
         if (!rc && b->len > SUBS_RESULT_BYTES_MAX) rc = LC_ELIMIT;
@@ -867,7 +1176,7 @@ static int set_register(subs *s, const dbjob *j, u32 set_id, q_list *l)
             return LC_ENOMEM;
         }
     }
-    c->sets[c->nsets++] = (subs_set){set_id, l->n, l->q};
+    c->sets[c->nsets++] = (subs_set){set_id, l->n, l->q, {0}};
     *l = (q_list){0};
     return 0;
 }
@@ -960,6 +1269,20 @@ static int one_off_run(subs *s, const dbjob *j, const net_cmsg *m, lc_arena *are
 {
     sql_stmt *st;
     const char *sql = (const char *)m->query.p;
+    i32 vid = view_of(s, sql, m->query.n);
+    if (vid >= 0) { /* `SELECT * FROM view`: the caller's instance, run now */
+        sub_auth auth = auth_of(s, j);
+        subs_q *q;
+        int rc = view_acquire(s, (u32)vid, &auth, sql, m->query.n, &q, eb);
+        if (rc) return rc;
+        rc = view_rows_of(q, &o->rows);
+        char *name = lc_arena_alloc(arena, q->table_len + 1);
+        if (name) memcpy(name, q->table, q->table_len + 1);
+        *out_table = (sql_ident){name, name ? q->table_len : 0, 0, false};
+        q_release(s, q);
+        if (!rc && !name) rc = LC_ENOMEM;
+        return rc ? lc_errf(eb, rc, "%s", lc_strerror(rc)) : 0;
+    }
     int rc = sql_parse(sql, m->query.n, arena, &st, eb);
     if (rc) return rc;
     if (st->kind != SQL_STMT_SELECT)
@@ -1028,4 +1351,99 @@ void subs_ws_job(subs *s, dbjob *j)
         lc_buf_put(&j->out, "not a subscription message", 26);
     }
     net_proto_cmsg_free(&m);
+}
+
+/* ---- republish ---- */
+
+/* Keeps each set's query texts and releases every compiled query: a migration may replace the
+ * row types and table ids they were bound to. Sets stay registered with no queries, so the
+ * commit of the publish itself reaches nobody. */
+void subs_detach(subs *s)
+{
+    if (!s) return;
+    for (subs_client *c = s->clients; c; c = c->next) {
+        for (u32 i = 0; i < c->nsets; i++) {
+            subs_set *set = &c->sets[i];
+            lc_buf_init(&set->saved);
+            for (u32 k = 0; k < set->nq; k++) {
+                lc_buf_put_u32(&set->saved, set->q[k]->sql_len);
+                lc_buf_put(&set->saved, set->q[k]->sql, set->q[k]->sql_len);
+                q_ref_remove(set->q[k], c, set->id);
+                q_release(s, set->q[k]);
+            }
+            lc_free(set->q);
+            set->q = NULL;
+            set->nq = 0;
+        }
+    }
+    LC_ASSERT(s->map_count == 0);
+}
+
+/* Compiles one saved set again (as its client) and takes its references. */
+static int set_recompile(subs *s, store_txn *txn, subs_client *c, subs_set *set, lc_errbuf *eb)
+{
+    if (set->saved.err) return lc_errf(eb, set->saved.err, "out of memory");
+    sub_auth auth = auth_for(s, c->identity);
+    q_list l = {0};
+    lc_rd r;
+    lc_rd_init(&r, set->saved.data, set->saved.len);
+    int rc = 0;
+    while (!rc && lc_rd_left(&r)) {
+        u32 n = lc_rd_u32(&r);
+        const u8 *sql = lc_rd_take(&r, n);
+        subs_q *q;
+        if (!sql) rc = lc_errf(eb, LC_ECORRUPT, "saved query set damaged");
+        else if ((rc = q_acquire(s, txn, (const char *)sql, n, &auth, &q, eb)) == 0 &&
+                 (rc = q_list_add(s, &l, q)) != 0)
+            lc_errf(eb, rc, "out of memory");
+    }
+    for (u32 i = 0; !rc && i < l.n; i++) {
+        if ((rc = q_ref_add(l.q[i], c, set->id)) != 0) {
+            while (i--) q_ref_remove(l.q[i], c, set->id);
+            lc_errf(eb, rc, "out of memory");
+        }
+    }
+    if (rc) {
+        q_list_release(s, &l);
+        return rc;
+    }
+    set->q = l.q;
+    set->nq = l.n;
+    lc_buf_deinit(&set->saved);
+    return 0;
+}
+
+/* After subs_detach and the publish (done or refused): every set is compiled again against
+ * the module now running, same texts and callers, without resending rows (a compatible
+ * migration changes no row a client sees). A set that no longer compiles ends alone with
+ * SubscriptionError{request_id: None}. */
+void subs_reattach(subs *s)
+{
+    if (!s || !s->clients) return;
+    store_txn txn;
+    store_read_begin(&txn, host_db_store(s->db));
+    subs_fan *f = NULL;
+    u64 tx_end = store_next_tx_offset(host_db_store(s->db));
+    for (subs_client *c = s->clients, *next; c; c = next) {
+        next = c->next;
+        for (u32 i = 0; i < c->nsets;) {
+            lc_errbuf eb;
+            if (set_recompile(s, &txn, c, &c->sets[i], &eb) == 0) {
+                i++;
+                continue;
+            }
+            LC_LOG_W("server", "query set %u ends after the republish: %s", c->sets[i].id,
+                     eb.msg);
+            if (!*s->cur) *s->cur = dbjob_new(DBJOB_TICK);
+            if (!f && *s->cur) f = fan_of(*s->cur);
+            size_t off = f ? f->data.len : 0;
+            if (f) net_proto_put_subscription_error(&f->data, NULL, c->sets[i].id, eb.msg,
+                                                    (u32)strlen(eb.msg));
+            if (f && fan_push(f, c->owner, tx_end, off)) f = NULL;
+            set_release(s, c, &c->sets[i]);
+            c->sets[i] = c->sets[--c->nsets];
+        }
+        if (c->nsets == 0) subs_client_drop(s, c->owner);
+    }
+    store_read_end(&txn);
 }

@@ -99,10 +99,19 @@ void subs_on_commit(void *ctx, const store_txdata *td);
  * the reason in j->out: the loop closes the connection with 1011. */
 void subs_ws_job(subs *s, dbjob *j);
 
-/* After the module was replaced: every query set ends with SubscriptionError{request_id:
- * None} (compiled queries borrow row types the migration may have replaced; SDK 2.10.1
- * disconnects on it and resubscribes when it reconnects). Messages go to the current job. */
+/* Every query set ends with SubscriptionError{request_id: None} carrying `why` (a deleted
+ * database, or a republish that breaks clients: the loop then closes their connections).
+ * Messages go to the current job. */
 void subs_reset(subs *s, const char *why);
+/* Around a republish (compiled queries borrow row types and table ids a migration may
+ * replace): subs_detach keeps every set's query texts and releases the compiled queries;
+ * subs_reattach, after the publish whether it committed or was refused, compiles them again
+ * for the same callers, so clients keep their connections and subscriptions without seeing
+ * anything but the updates of later transactions. A set that no longer compiles ends with
+ * SubscriptionError{request_id: None}. Every subs_detach is followed by subs_reattach or
+ * subs_reset before any other job runs. */
+void subs_detach(subs *s);
+void subs_reattach(subs *s);
 
 /* Forgets a connection: its sets, and the queries nobody else holds. */
 void subs_client_drop(subs *s, const void *owner);

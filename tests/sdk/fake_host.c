@@ -1039,3 +1039,35 @@ const u8 *fh_row(const char *table, u32 i, u32 *out_len)
     *out_len = t->rows[i].len;
     return t->rows[i].p;
 }
+
+/* Procedures (spacetime_10.3): the fake host's transaction is its in_tx flag; it keeps no
+ * undo log, so abort only ends the transaction (no SDK test rolls a procedure back). */
+int32_t procedure_start_mut_tx(int64_t *out_timestamp)
+{
+    need_ptr(out_timestamp, "procedure_start_mut_tx");
+    if (H.in_tx) return STDB_ERRNO_HOST_CALL_FAILURE;
+    H.in_tx = true;
+    *out_timestamp = 0;
+    return 0;
+}
+
+int32_t procedure_commit_mut_tx(void)
+{
+    if (!H.in_tx) return STDB_ERRNO_NOT_IN_TRANSACTION;
+    H.in_tx = false;
+    return 0;
+}
+
+int32_t procedure_abort_mut_tx(void) { return procedure_commit_mut_tx(); }
+
+/* Outbound calls are not modelled: no SDK test makes one (tests/unit/test_host_http.c does,
+ * against the real host). */
+int64_t procedure_sleep_until(int64_t wake_at_micros) { return wake_at_micros; }
+
+int32_t procedure_http_request(const uint8_t *request, uint32_t request_len,
+                               const uint8_t *body, uint32_t body_len, uint32_t *out_sources)
+{
+    (void)request, (void)request_len, (void)body, (void)body_len, (void)out_sources;
+    fprintf(stderr, "fake host: procedure_http_request is not modelled\n");
+    abort();
+}

@@ -238,6 +238,20 @@ static void sec_reducers(dec *d)
     }
 }
 
+static void sec_procedures(dec *d)
+{
+    moddef *md = d->md;
+    md->procedure_count = vec_len(d, "procedures");
+    md->procedures = alloc(d, md->procedure_count * sizeof(md_procedure));
+    for (u32 i = 0; i < md->procedure_count && md->procedures && !d->r.err; i++) {
+        md_procedure *p = &md->procedures[i];
+        p->name = str(d);
+        p->params = product_type(d);
+        p->ret = type(d, 0);
+        p->visibility = tag(d, 1, "FunctionVisibility");
+    }
+}
+
 static void sec_schedules(dec *d)
 {
     moddef *md = d->md;
@@ -303,6 +317,7 @@ int moddef_decode(moddef *md, const u8 *p, size_t n)
         case 1: sec_types(&d); break;
         case 2: sec_tables(&d); break;
         case 3: sec_reducers(&d); break;
+        case 4: sec_procedures(&d); break;
         case 6: sec_schedules(&d); break;
         case 7: sec_lifecycles(&d); break;
         default: sec_other(&d, t); break;

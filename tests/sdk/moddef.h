@@ -66,6 +66,13 @@ typedef struct md_reducer {
     md_type *ok_type, *err_type;
 } md_reducer;
 
+typedef struct md_procedure {
+    const char *name;
+    md_type *params; /* a product */
+    md_type *ret;
+    u8 visibility;   /* 0 Private, 1 ClientCallable */
+} md_procedure;
+
 typedef struct md_typedef {
     u32 scope_count;
     const char *name;
@@ -95,6 +102,8 @@ typedef struct moddef {
     u32 table_count;
     md_reducer *reducers;
     u32 reducer_count;
+    md_procedure *procedures;
+    u32 procedure_count;
     md_schedule *schedules;
     u32 schedule_count;
     md_lifecycle *lifecycles;

@@ -58,6 +58,11 @@ TEST(bank_describe)
     CHECK(strcmp(t->indexes[0].source_name, "accounts_id_idx_btree") == 0);
     CHECK_EQ(t->constraint_count, 1);
     CHECK_EQ(g_md.reducer_count, 2);
+    CHECK_EQ(g_md.procedure_count, 1); /* total_balance() -> i64, client-callable */
+    CHECK(strcmp(g_md.procedures[0].name, "total_balance") == 0);
+    CHECK_EQ(g_md.procedures[0].params->count, 0);
+    CHECK_EQ(g_md.procedures[0].ret->tag, MD_I64);
+    CHECK_EQ(g_md.procedures[0].visibility, 1);
     CHECK(strcmp(g_md.reducers[0].name, "seed") == 0);
     CHECK(strcmp(g_md.reducers[1].name, "transfer") == 0);
     const md_type *p = g_md.reducers[1].params;
@@ -67,7 +72,8 @@ TEST(bank_describe)
     CHECK(strcmp(p->names[2], "amount") == 0 && p->elems[2]->tag == MD_I64);
     CHECK_EQ(g_md.reducers[1].visibility, 1);
     CHECK_EQ(g_md.lifecycle_count, 0);
-    CHECK_EQ(g_md.section_count, 4);
+    CHECK_EQ(g_md.section_count, 5); /* Typespace, Types, Tables, Reducers, Procedures */
+    CHECK_EQ(g_md.section_tags[4], 4);
 }
 
 TEST(bank_seed_replaces_rows)

@@ -65,6 +65,12 @@ function decodeDef(bytes) {
             r.u8(); readType(r); readType(r);
             return n;
         });
+        else if (tag === 4) r.vec(() => { /* procedures: name, params, return type, visibility */
+            const n = r.str();
+            r.vec(() => ({ name: r.opt(() => r.str()), ty: readType(r) }));
+            readType(r); r.u8();
+            return n;
+        });
         else if (tag === 6) r.vec(() => { r.opt(() => r.str()); r.str(); r.u16(); r.str(); });
         else if (tag === 7) r.vec(() => { r.u8(); r.str(); });
         else throw new Error('section ' + tag);
@@ -209,6 +215,7 @@ const imports = {
             dv().setUint32(out, source.length - source.pos, true); return 0;
         },
     },
+    'spacetime_10.3': {},
     'spacetime_10.4': {
         datastore_index_scan_point_bsatn(ixid, p, n, out) {
             const ix = indexOf(ixid), t = tables[ix.table], k = Buffer.from(bytesAt(p, n));
@@ -228,6 +235,9 @@ for (const f of ['datastore_index_scan_range_bsatn', 'datastore_delete_by_index_
     imports['spacetime_10.0'][f] = notHere(f);
 imports['spacetime_10.4'].datastore_delete_by_index_scan_point_bsatn =
     notHere('datastore_delete_by_index_scan_point_bsatn');
+for (const f of ['procedure_start_mut_tx', 'procedure_commit_mut_tx', 'procedure_abort_mut_tx',
+                 'procedure_sleep_until', 'procedure_http_request'])
+    imports['spacetime_10.3'][f] = notHere(f);
 
 // Every import counts its calls (reported by --count).
 let hostCalls = 0;

@@ -44,7 +44,8 @@ check_wasm() { # $1 = file; prints a reason and returns 1 on failure
     [ -n "$imports" ] || { echo "$w: no spacetime_10.x import (host cannot tell its ABI)"; return 1; }
     exports=$(printf '%s\n' "$dump" | awk '/^Export\[/{on=1;next} /^[A-Z][a-z]*\[/{on=0} on' \
               | grep ' -> "' | sed -E 's/.* -> "(.*)"/\1/' | sort | tr '\n' ' ')
-    if [ "$exports" != "__call_reducer__ __describe_module__ memory " ]; then
+    # __call_procedure__ and __call_view[_anon]__ are always exported, as the Rust bindings do (rt.rs)
+    if [ "$exports" != "__call_procedure__ __call_reducer__ __call_view__ __call_view_anon__ __describe_module__ memory " ]; then
         echo "$w: unexpected exports: $exports"; return 1
     fi
     return 0

@@ -53,6 +53,16 @@ if gen keynote-bank; then ok; else bad "generate keynote-bank"; fi
 d=$out/keynote-bank
 check "$d/index.ts" "__reducerSchema('transfer', TransferReducer)"
 check "$d/accounts_table.ts" "__t.row({"
+# a procedure (total_balance() -> i64): its file, its schema entry and its types
+check "$d/total_balance_procedure.ts" "export const returnType = __t.i64();"
+check "$d/index.ts" "import * as TotalBalanceProcedure from './total_balance_procedure';"
+check "$d/index.ts" "__procedureSchema('total_balance', TotalBalanceProcedure.params, TotalBalanceProcedure.returnType)"
+check "$d/types/procedures.ts" "export type TotalBalanceResult = __Infer<typeof TotalBalanceProcedure.returnType>;"
+# views are tables to clients: a row file each, listed in tablesSchema without indexes
+if gen viewtest; then ok; else bad "generate viewtest"; fi
+check "$out/viewtest/my_players_table.ts" "owner: __t.identity(),"
+check "$out/viewtest/index.ts" "  topPlayers: __table("
+check "$out/viewtest/index.ts" "      name: 'my_players',"
 if gen ticker; then ok; else bad "generate ticker"; fi
 d=$out/ticker
 check "$d/tick_count_table.ts" "lastTick: __t.timestamp().name('last_tick'),"

@@ -6,8 +6,9 @@
 #   logs -f streaming, owner SQL DML, the scheduler (ticker's interval timer fires by itself),
 #   authorization (the other identity cannot delete, republish, write with SQL, read logs or
 #   read the private table), --web-root static files, usage errors (one line, exit 2),
-#   SIGTERM (exit 0) and a restart on the same data dir: data intact, DML durable, the saved
-#   token still valid (same server key).
+#   a database published without a name (known by its identity) then renamed, SIGTERM
+#   (exit 0) and a restart on the same data dir: data and names intact, DML durable, the
+#   saved token still valid (same server key).
 # Needs build/wasm/*.wasm (make examples); skipped without them. Last line:
 # "cli-e2e: N passed, N failed".
 set -u
@@ -174,6 +175,12 @@ expect "publish -c chat2" A publish chat2 -c --bin-path build/wasm/quickstart-ch
 expect "sql chat2 after clear" A sql chat2 "SELECT * FROM message"
 hasnt "publish -c dropped the rows" "to-be-cleared"
 
+# ---- a procedure's return value (keynote-bank total_balance) ----
+expect "publish bank" A publish bank --bin-path build/wasm/keynote-bank.wasm
+expect "seed bank" A call bank seed 3 40
+expect "call a procedure" A call bank total_balance
+has "the procedure's value is printed" "120"
+
 # ---- building from a module folder (sdk/c-module/build-module.sh) ----
 expect "build" A build --module-path examples/quickstart-chat -o "$T/chat.wasm"
 [ -s "$T/chat.wasm" ] && ok || bad "build wrote no wasm"
@@ -232,7 +239,18 @@ if command -v curl >/dev/null; then
     code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/v1/health")
     [ "$code" = 200 ] && ok || bad "/v1/health got $code"
 fi
-refuse "publish without a name" A publish
+refuse "publish with two names" A publish one two --bin-path build/wasm/quickstart-chat.wasm
+# ---- a database without a name, then named (POST /v1/database, PUT .../names) ----
+expect "publish without a name" A publish --bin-path build/wasm/quickstart-chat.wasm
+has "publish without a name" "Created new database with identity: "
+anon_id=$(grep -o '[0-9a-f]\{64\}' "$T/out" | head -1)
+expect "call by identity" A call "$anon_id" send_message by-identity
+expect "rename" A rename --to lobby "$anon_id"
+has "rename" "is now named lobby"
+expect "sql by the new name" A sql lobby "SELECT * FROM message"
+has "the renamed database keeps its rows" "by-identity"
+refuse "B cannot rename" B rename --to mine lobby
+refuse "rename without --to" A rename lobby
 refuse "unknown command" A frobnicate
 refuse "sql without a query off a tty" A sql chat </dev/null
 expect "help" A help
@@ -247,6 +265,8 @@ expect "sql after restart" A sql chat "SELECT * FROM message"
 has "rows survive a restart" '"second"'
 has "logs -f call survived" '"followed-line"'
 hasnt "SQL delete survived the restart" '"third"'
+expect "a renamed database after restart" A sql lobby "SELECT * FROM message"
+has "its name and rows survive a restart" "by-identity"
 expect "identity after restart" A identity
 [ "$(cat "$T/out")" = "$id_a" ] && ok || bad "identity changed across the restart"
 expect "saved token still works (owner logs)" A logs chat -n 5

@@ -50,7 +50,11 @@ TEST(routes_db_parse)
     CHECK_EQ(kind_of(HTTP_GET, "/v1/database/chat/subscribe"), SERVER_DB_SUBSCRIBE);
     CHECK_EQ(kind_of(HTTP_GET, "/v1/database"), SERVER_DB_LIST);
     CHECK_EQ(kind_of(HTTP_GET, "/v1/database/"), SERVER_DB_LIST);
-    CHECK_EQ(kind_of(HTTP_POST, "/v1/database"), SERVER_DB_NONE);
+    CHECK_EQ(kind_of(HTTP_POST, "/v1/database"), SERVER_DB_PUBLISH); /* no name: an identity */
+    CHECK_EQ(kind_of(HTTP_PUT, "/v1/database"), SERVER_DB_NONE);
+    CHECK_EQ(kind_of(HTTP_POST, "/v1/database/chat/names"), SERVER_DB_NAMES_ADD);
+    CHECK_EQ(kind_of(HTTP_PUT, "/v1/database/chat/names"), SERVER_DB_NAMES_SET);
+    CHECK_EQ(kind_of(HTTP_DELETE, "/v1/database/chat/names"), SERVER_DB_NONE);
     CHECK_EQ(kind_of(HTTP_GET, "/v1/databases"), SERVER_DB_NONE);
     CHECK_EQ(kind_of(HTTP_GET, "/v1/database/ch at"), SERVER_DB_NONE);
     CHECK_EQ(kind_of(HTTP_GET, "/v1/database/../x"), SERVER_DB_NONE);

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../../..');
 const bin = process.env.LIGHTCONE_GEN_BIN ?? resolve(repo, process.env.BUILD ?? 'build/debug', 'lightcone');
-for (const m of ['quickstart-chat', 'keynote-bank', 'ticker']) {
+for (const m of ['quickstart-chat', 'keynote-bank', 'ticker', 'viewtest']) {
   const wasm = join(repo, 'build/wasm', `${m}.wasm`);
   if (!existsSync(wasm)) throw new Error(`${wasm} missing: run 'make examples'`);
   const out = join(here, 'gen', m);

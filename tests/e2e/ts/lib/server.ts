@@ -142,6 +142,19 @@ export async function publish(url: string, name: string, wasmPath: string): Prom
   return JSON.parse(text);
 }
 
+/** The same with a bearer token (undefined: anonymous); also returns the token the answer
+ * minted for an anonymous publisher (the new owner), from `spacetime-identity-token`. */
+export async function publishAs(
+  url: string, name: string, wasmPath: string, token?: string, query = ''
+): Promise<{ status: number; body: string; token: string | null }> {
+  const headers: Record<string, string> = { 'content-type': 'application/wasm' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const r = await fetch(`${url}/v1/database/${name}${query}`, {
+    method: 'POST', headers, body: readFileSync(wasmPath),
+  });
+  return { status: r.status, body: await r.text(), token: r.headers.get('spacetime-identity-token') };
+}
+
 export function wasmPath(module: string): string {
   return join(REPO, 'build/wasm', `${module}.wasm`);
 }

@@ -2,8 +2,8 @@
  * tests/e2e/ts/test/rows.test.ts — subscriptions and reducers through the official SDK, with
  * two or more real clients: initial rows, onInsert/onUpdate/onDelete caused by ANOTHER
  * client's reducer, the caller's own ReducerResult updates, reducer errors reaching the caller
- * (and nobody else), unsubscribe, several query sets at once (a row in two sets is counted
- * once), a bad query reaching onError.
+ * (and nobody else), a procedure's return value, unsubscribe, several query sets at once (a
+ * row in two sets is counted once), a bad query reaching onError.
  *
  * To know that a message was NOT delivered, a test makes the other client commit a second,
  * visible transaction and waits for that: the server sends messages in commit order, so
@@ -126,6 +126,20 @@ test("onDelete and onUpdate from another client's reducer (keynote-bank seed)", 
   } finally {
     a.conn.disconnect();
     b.conn.disconnect();
+  }
+});
+
+test('a procedure returns its value to the caller (keynote-bank total_balance)', async () => {
+  const a = await bank();
+  try {
+    await withTimeout(a.conn.reducers.seed({ n: 4, initialBalance: 25n }), 'seed 4');
+    await withTimeout(a.conn.reducers.transfer({ from: 0, to: 3, amount: 7n }), 'transfer');
+    const total: bigint = await withTimeout(a.conn.procedures.totalBalance({}), 'total_balance');
+    assert.equal(total, 100n, 'transfers keep the sum');
+    await withTimeout(a.conn.reducers.seed({ n: 2, initialBalance: 3n }), 'seed 2');
+    assert.equal(await withTimeout(a.conn.procedures.totalBalance({}), 'again'), 6n);
+  } finally {
+    a.conn.disconnect();
   }
 });
 
