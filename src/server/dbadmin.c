@@ -5,7 +5,8 @@
  * dbadmin_schema.c and dbadmin_logs.c.
  *
  * Delete = close the database (dbwork_db_forget) and remove <data_dir>/<name> recursively
- * (nftw, depth first, never following symlinks). publish?clear=true on an existing database
+ * (nftw, depth first, never following symlinks); a refused first publish is dropped the
+ * same way (dbadmin_db_drop) so garbage uploads cannot pile up directories or open slots. publish?clear=true on an existing database
  * is host_db_publish_opts' clear (every table dropped, the new module started, in one logged
  * transaction), owner only.
  */
@@ -146,6 +147,12 @@ static int db_drop(dbwork *w, const char *name)
     int rc = nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     LC_LOG_I("server", "database %s deleted%s", name, rc ? " (some files remain)" : "");
     return rc ? LC_EIO : 0;
+}
+
+int dbadmin_db_drop(dbwork *w, const char *key, lc_errbuf *eb)
+{
+    if (db_drop(w, key)) return lc_errf(eb, LC_EIO, "cannot remove the database files");
+    return dbnames_forget(dbwork_names(w), key, eb);
 }
 
 bool dbadmin_publish_check(dbwork *w, dbjob *j)
@@ -452,7 +459,7 @@ void dbadmin_run(dbwork *w, dbjob *j)
             char msg[128];
             snprintf(msg, sizeof msg, "`%s` not found", j->db);
             reply_text(j, 404, msg);
-        } else if (db_drop(w, key) || dbnames_forget(dbwork_names(w), key, &eb)) {
+        } else if (dbadmin_db_drop(w, key, &eb)) {
             reply_text(j, 500, "cannot remove the database files");
         } else {
             net_http_write_response(&j->out, 200, NULL, NULL, 0, j->keep_alive, NULL, 0);

@@ -25,6 +25,9 @@ dbjob *dbadmin_job_new(const net_http_request *req, const server_db_route *rt);
 /* Before a publish: refuses (403, false) a non-owner republish (host_db_publish_opts checks
  * it again and does the clear). */
 bool dbadmin_publish_check(dbwork *w, dbjob *j);
+/* Closes database `key` (its directory name), removes its directory and forgets its names
+ * (DELETE, and a first publish that failed). */
+int dbadmin_db_drop(dbwork *w, const char *key, lc_errbuf *eb) LC_MUST_USE;
 /* Runs a DBJOB_ADMIN job. */
 void dbadmin_run(dbwork *w, dbjob *j);
 /* Runs the due scheduled reducers of every open database; returns the earliest next due

@@ -294,6 +294,13 @@ static void job_publish(dbwork *w, dbjob *j)
         char msg[1200];
         snprintf(msg, sizeof msg, "Database update rejected: %s", rc == LC_EINVALID && o.message_len
                  ? o.message : eb.msg);
+        if (!existed) { /* a refused first publish leaves no directory, no name, no slot */
+            char key[SERVER_DB_NAME_MAX + 1];
+            lc_errbuf eb2;
+            snprintf(key, sizeof key, "%s", e->name);
+            if (dbadmin_db_drop(w, key, &eb2))
+                LC_LOG_W("server", "refused publish of %s: %s", key, eb2.msg);
+        }
         http_text(j, rc == LC_ENOMEM || rc == LC_EIO ? 500 : rc == LC_EPERM ? 403 : 400, msg);
         return;
     }

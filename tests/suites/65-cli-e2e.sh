@@ -149,6 +149,16 @@ if command -v curl >/dev/null; then
     code=$(curl -s -D "$T/h" -o "$T/out" -w '%{http_code}' "$URL/v1/database/chat/schema?version=9")
     [ "$code" = 200 ] && grep -qi '^spacetime-identity:' "$T/h" && ok ||
         bad "anonymous schema read: $code, no identity header"
+    # a refused first publish (named or not) leaves no directory, name or open slot behind
+    ndirs=$(ls "$T/data/db" | wc -l)
+    for path in /v1/database /v1/database/badmod; do
+        code=$(curl -s -o "$T/out" -w '%{http_code}' -X POST --data-binary 'not wasm' "$URL$path")
+        [ "$code" = 400 ] && grep -q 'Database update rejected' "$T/out" && ok ||
+            bad "garbage publish to $path got $code: $(cat "$T/out")"
+    done
+    [ "$(ls "$T/data/db" | wc -l)" = "$ndirs" ] && ok || bad "a refused publish left: $(ls "$T/data/db")"
+    code=$(curl -s -o "$T/out" -w '%{http_code}' "$URL/v1/database/badmod")
+    [ "$code" = 404 ] && ok || bad "a refused first publish is describable ($code)"
     code=$(curl -s -o "$T/out" -w '%{http_code}' -H 'Authorization: Bearer nonsense' -X POST \
         --data '[]' "$URL/v1/database/chat/call/set_name")
     [ "$code" = 400 ] || [ "$code" = 401 ] && ok || bad "a bad token got $code"
