@@ -88,8 +88,10 @@ struct conn {
     lc_buf wout;       /* frames waiting for the end of the drain */
     wseg *segs;        /* shared tails interleaved with wout (one reference each) */
     u32 nsegs;
-    lc_buf hq;         /* held: records [u64 tx_end][u32 len][body] from hq_pos on */
+    lc_buf hq;         /* held: records [u64 tx_end][u32 len][u64 shared][body] from hq_pos
+                        * on; shared (a subs_shared *, or 0) follows body, one reference */
     size_t hq_pos;
+    size_t hq_shared;  /* bytes of the shared tails referenced from hq (the outq bound) */
     conn *dirty_prev, *dirty_next; /* on srv->dirty: has acc/wout to flush */
     conn *hq_prev, *hq_next;       /* on srv->held: has held messages */
     bool is_dirty, is_held;
@@ -107,6 +109,7 @@ static int db_route(conn *c, const net_http_request *req, const char *rest, size
                     lc_buf *out);
 static void job_done(dbjob *j, void *user);
 static void ws_flush(conn *c);
+static void hq_put(conn *c, const u8 *body, size_t len, subs_shared *sh, u64 tx_end);
 static void on_durable(void *user);
 
 static void ws_feed(conn *c, const u8 *p, size_t n, lc_buf *out);
@@ -152,6 +155,26 @@ typedef struct wreq {
 
 #define WREQ_INLINE_MAX (64u << 10)
 
+/* Held records: [u64 tx_end][u32 len][u64 shared pointer or 0][len bytes of body]. */
+#define HQ_REC_HEAD 20u
+
+static subs_shared *hq_shared_at(const u8 *rec)
+{
+    return (subs_shared *)(uintptr_t)lc_load_u64(rec + 12);
+}
+
+/* Releases the shared tails of the held records not yet sent. */
+static void hq_drop(conn *c)
+{
+    while (c->hq_pos < c->hq.len) {
+        const u8 *p = c->hq.data + c->hq_pos;
+        subs_shared *sh = hq_shared_at(p);
+        c->hq_pos += HQ_REC_HEAD + (size_t)lc_load_u32(p + 8);
+        if (sh) subs_shared_release(sh);
+    }
+    c->hq_shared = 0;
+}
+
 static void conn_free(conn *c)
 {
     lc_buf_deinit(&c->stash);
@@ -160,6 +183,7 @@ static void conn_free(conn *c)
     lc_buf_deinit(&c->wout);
     for (u32 i = 0; i < c->nsegs; i++) subs_shared_release(c->segs[i].sh);
     lc_free(c->segs);
+    hq_drop(c);
     lc_buf_deinit(&c->hq);
     net_http_reader_deinit(&c->rd);
     if (c->is_ws) net_ws_parser_deinit(&c->wsp);
@@ -626,13 +650,25 @@ static void ws_deliver(conn *c, const u8 *body, size_t len, u64 tx_end)
         ws_out(c, body, len);
         return;
     }
+    hq_put(c, body, len, NULL, tx_end);
+}
+
+/* Holds a message until tx_end is durable: body, then sh's bytes when sh is not NULL (the
+ * record takes a reference, so a held fan-out message costs its head, not a copy). */
+static void hq_put(conn *c, const u8 *body, size_t len, subs_shared *sh, u64 tx_end)
+{
     lc_buf_put_u64(&c->hq, tx_end);
     lc_buf_put_u32(&c->hq, (u32)len);
+    lc_buf_put_u64(&c->hq, (u64)(uintptr_t)sh);
     lc_buf_put(&c->hq, body, len);
-    if (c->hq.err || c->hq.len - c->hq_pos > c->srv->cfg.outq_max) {
+    if (sh && !c->hq.err) {
+        subs_shared_retain(sh);
+        c->hq_shared += sh->len;
+    }
+    size_t held = c->hq.len - c->hq_pos + c->hq_shared;
+    if (c->hq.err || held > c->srv->cfg.outq_max) {
         /* cannot hold it (or holds too much): the client would miss a message */
-        LC_LOG_W("server", "dropping a confirmed-reads client: %zu bytes held",
-                 c->hq.len - c->hq_pos);
+        LC_LOG_W("server", "dropping a confirmed-reads client: %zu bytes held", held);
         c->srv->slow_drops++;
         conn_close(c);
         return;
@@ -665,16 +701,15 @@ static void ws_seg_add(conn *c, subs_shared *sh)
     if (c->nsegs == SERVER_SEGS_MAX || c->wout.len >= SERVER_V3_BATCH_MAX) ws_flush(c);
 }
 
-/* A message whose tail is shared with other connections (subs.h): an uncompressed frame of
- * its own, [frame header, compression byte, head] then the tail, written from the shared
- * memory (writev) with whatever else c has pending at the end of the drain. A compressing client, or one holding
- * it for confirmed reads, gets it joined and delivered as any other message. */
-static void ws_deliver_shared(conn *c, const u8 *head, size_t hlen, subs_shared *sh, u64 tx_end)
+/* Queues a message whose tail is shared with other connections (subs.h) for the end of the
+ * drain: an uncompressed frame of its own, [frame header, compression byte, head] then the
+ * tail, written from the shared memory (writev) with whatever else c has pending. A
+ * compressing client gets it joined and framed as any other message (the compress-once
+ * cache then serves identical bodies). */
+static void ws_out_shared(conn *c, const u8 *head, size_t hlen, subs_shared *sh)
 {
-    if (c->closing || c->closing_ws || !c->is_ws) return;
     size_t len = hlen + sh->len;
-    bool now = !c->confirmed || (c->hq_pos == c->hq.len && tx_end <= dbdurable_end(c->dur));
-    if (now && (c->comp == NET_WS_COMPRESS_NONE || len <= NET_WS_COMPRESS_MIN)) {
+    if (c->comp == NET_WS_COMPRESS_NONE || len <= NET_WS_COMPRESS_MIN) {
         ws_acc_frame(c); /* earlier v3 messages first */
         u8 h[14];
         size_t hn = net_ws_frame_header(h, NET_WS_OP_BINARY, true, (u64)len + 1, NULL);
@@ -689,8 +724,19 @@ static void ws_deliver_shared(conn *c, const u8 *head, size_t hlen, subs_shared 
     lc_buf_put(&b, head, hlen);
     lc_buf_put(&b, sh->data, sh->len);
     if (b.err) conn_close(c);
-    else ws_deliver(c, b.data, b.len, tx_end);
+    else ws_out(c, b.data, b.len);
     lc_buf_deinit(&b);
+}
+
+/* ws_deliver for a message with a shared tail: sent now, or held with a reference to the
+ * tail (confirmed reads), never copied per client. */
+static void ws_deliver_shared(conn *c, const u8 *head, size_t hlen, subs_shared *sh, u64 tx_end)
+{
+    if (c->closing || c->closing_ws || !c->is_ws) return;
+    if (!c->confirmed || (c->hq_pos == c->hq.len && tx_end <= dbdurable_end(c->dur)))
+        ws_out_shared(c, head, hlen, sh);
+    else
+        hq_put(c, head, hlen, sh, tx_end);
 }
 
 /* Releases c's held messages whose transactions are durable now. */
@@ -701,13 +747,21 @@ static void ws_release(conn *c)
         const u8 *p = c->hq.data + c->hq_pos;
         u64 tx_end = lc_load_u64(p);
         u32 len = lc_load_u32(p + 8);
+        subs_shared *sh = hq_shared_at(p);
         if (tx_end > end) return;
-        c->hq_pos += 12 + (size_t)len;
-        ws_out(c, p + 12, len);
+        c->hq_pos += HQ_REC_HEAD + (size_t)len;
+        if (sh) {
+            c->hq_shared -= sh->len;
+            if (!c->closing) ws_out_shared(c, p + HQ_REC_HEAD, len, sh);
+            subs_shared_release(sh); /* the hold's reference; the write took its own */
+        } else if (!c->closing) {
+            ws_out(c, p + HQ_REC_HEAD, len);
+        }
         if (c->closing) return;
     }
     lc_buf_reset(&c->hq);
     c->hq_pos = 0;
+    c->hq_shared = 0;
     held_unlink(c);
 }
 
