@@ -38,6 +38,7 @@
 #include <uv.h>
 
 #include "base/alloc.h"
+#include "base/assert.h"
 #include "base/clock.h"
 #include "base/hash.h"
 #include "base/log.h"
@@ -86,7 +87,8 @@ struct conn {
     dbdurable *dur;    /* the database's durable end (NULL: everything is durable) */
     lc_buf acc;        /* v3: ServerMessages waiting to be framed together */
     lc_buf wout;       /* frames waiting for the end of the drain */
-    wseg *segs;        /* shared tails interleaved with wout (one reference each) */
+    wseg *segs;        /* shared tails interleaved with wout (one reference each); the array
+                        * (SERVER_SEGS_MAX) lives as long as c once made */
     u32 nsegs;
     lc_buf hq;         /* held: records [u64 tx_end][u32 len][u64 shared][body] from hq_pos
                         * on; shared (a subs_shared *, or 0) follows body, one reference */
@@ -149,7 +151,8 @@ struct server {
 typedef struct wreq {
     uv_write_t req;
     u8 *data;   /* == inline bytes, or a taken buffer */
-    wseg *segs; /* shared tails interleaved with data; a reference each until done */
+    wseg *segs; /* shared tails interleaved with data (in this allocation, after the
+                 * struct; data follows them when inline); a reference each until done */
     u32 nsegs;
 } wreq;
 
@@ -232,17 +235,16 @@ static void conn_close(conn *c)
 static void write_done(uv_write_t *req, int status)
 {
     wreq *w = (wreq *)req;
-    if (w->data != (u8 *)(w + 1)) lc_free(w->data);
+    if (w->data != (u8 *)(w->segs + w->nsegs)) lc_free(w->data);
     for (u32 i = 0; i < w->nsegs; i++) subs_shared_release(w->segs[i].sh);
-    lc_free(w->segs);
     lc_free(w);
 }
 
-/* uv_buf_t of w: data cut at each segment's end, the segment's tail after each cut. */
-static uv_buf_t *wreq_bufs(wreq *w, size_t n, uv_buf_t *one, u32 *out_nb)
+/* uv_buf_t of w into b[2 * SERVER_SEGS_MAX + 1]: data cut at each segment's end, the
+ * segment's tail after each cut. */
+static u32 wreq_bufs(const wreq *w, size_t n, uv_buf_t *b)
 {
-    uv_buf_t *b = w->nsegs ? lc_alloc(sizeof *b * (2 * (size_t)w->nsegs + 1)) : one;
-    if (!b) return NULL;
+    LC_ASSERT(w->nsegs <= SERVER_SEGS_MAX);
     u32 nb = 0;
     size_t at = 0;
     for (u32 i = 0; i < w->nsegs; i++) {
@@ -252,50 +254,48 @@ static uv_buf_t *wreq_bufs(wreq *w, size_t n, uv_buf_t *one, u32 *out_nb)
         at = w->segs[i].end;
     }
     if (n > at || nb == 0) b[nb++] = uv_buf_init((char *)w->data + at, (unsigned)(n - at));
-    *out_nb = nb;
-    return b;
+    return nb;
 }
 
-/* Queues out's bytes on the socket with the shared tails segs[0..nsegs) interleaved (taken,
- * references and array) in one write; out is emptied. The outq check counts the shared bytes
- * too: libuv's write queue size counts every buffer queued on the stream. */
-static void conn_send_ex(conn *c, lc_buf *out, wseg *segs, u32 nsegs)
+/* Queues out's bytes on the socket with the shared tails segs[0..nsegs) interleaved in one
+ * write; out is emptied. The references in segs are taken, the array is borrowed: the write
+ * request carries a copy of it and small payloads in its one allocation, so a fan-out write
+ * costs one small allocation (per-write arrays made the heap grow and shrink every
+ * transaction: page faults on the loop). The outq check counts the shared bytes too:
+ * libuv's write queue size counts every buffer queued on the stream. */
+static void conn_send_ex(conn *c, lc_buf *out, const wseg *segs, u32 nsegs)
 {
     if (out->err || !out->len || c->closing) {
         for (u32 i = 0; i < nsegs; i++) subs_shared_release(segs[i].sh);
-        lc_free(segs);
         if (out->err && !c->closing) conn_close(c);
         return;
     }
     size_t n = out->len;
     bool is_inline = n <= WREQ_INLINE_MAX;
-    wreq *w = lc_alloc(sizeof *w + (is_inline ? n : 0));
+    wreq *w = lc_alloc(sizeof *w + sizeof(wseg) * nsegs + (is_inline ? n : 0));
     if (w) {
-        w->segs = segs;
+        w->segs = (wseg *)(w + 1);
         w->nsegs = nsegs;
+        if (nsegs) memcpy(w->segs, segs, sizeof(wseg) * nsegs);
     } else {
         for (u32 i = 0; i < nsegs; i++) subs_shared_release(segs[i].sh);
-        lc_free(segs);
         conn_close(c);
         return;
     }
     if (is_inline) {
-        w->data = (u8 *)(w + 1);
+        w->data = (u8 *)(w->segs + nsegs);
         memcpy(w->data, out->data, n);
         lc_buf_reset(out);
     } else {
         w->data = lc_buf_take(out, &n);
     }
-    uv_buf_t one, *b;
-    u32 nb = 0;
-    if (!(b = wreq_bufs(w, n, &one, &nb)) ||
-        uv_write(&w->req, (uv_stream_t *)&c->tcp, b, nb, write_done)) {
-        if (b != &one) lc_free(b); /* libuv copied the array */
+    uv_buf_t b[2 * SERVER_SEGS_MAX + 1]; /* libuv copies the array */
+    u32 nb = wreq_bufs(w, n, b);
+    if (uv_write(&w->req, (uv_stream_t *)&c->tcp, b, nb, write_done)) {
         write_done(&w->req, 0);
         conn_close(c);
         return;
     }
-    if (b != &one) lc_free(b);
     size_t q = uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp);
     if (q > c->srv->cfg.outq_max) {
         LC_LOG_W("server", "dropping a slow client: %zu bytes unsent (limit %zu)", q,
@@ -615,11 +615,9 @@ static void ws_flush(conn *c)
 {
     dirty_unlink(c);
     ws_acc_frame(c);
-    wseg *segs = c->segs;
     u32 nsegs = c->nsegs;
-    c->segs = NULL;
-    c->nsegs = 0;
-    conn_send_ex(c, &c->wout, segs, nsegs);
+    c->nsegs = 0; /* the references go to the write; the array stays for the next drain */
+    conn_send_ex(c, &c->wout, c->segs, nsegs);
 }
 
 /* Queues one ServerMessage body for the end of the drain (v3: into the shared frame). */
