@@ -620,6 +620,17 @@ static void ws_flush(conn *c)
     conn_send_ex(c, &c->wout, c->segs, nsegs);
 }
 
+/* c has output for the end of the drain (srv->dirty). */
+static void conn_mark_dirty(conn *c)
+{
+    if (c->is_dirty) return;
+    c->is_dirty = true;
+    c->dirty_prev = NULL;
+    c->dirty_next = c->srv->dirty;
+    if (c->dirty_next) c->dirty_next->dirty_prev = c;
+    c->srv->dirty = c;
+}
+
 /* Queues one ServerMessage body for the end of the drain (v3: into the shared frame). */
 static void ws_out(conn *c, const u8 *body, size_t len)
 {
@@ -629,13 +640,7 @@ static void ws_out(conn *c, const u8 *body, size_t len)
     } else {
         ws_frame_body(c, &c->wout, body, len);
     }
-    if (!c->is_dirty) {
-        c->is_dirty = true;
-        c->dirty_prev = NULL;
-        c->dirty_next = c->srv->dirty;
-        if (c->dirty_next) c->dirty_next->dirty_prev = c;
-        c->srv->dirty = c;
-    }
+    conn_mark_dirty(c);
     if (c->wout.len >= SERVER_V3_BATCH_MAX) ws_flush(c); /* keeps the outq check timely */
 }
 
@@ -699,11 +704,25 @@ static void ws_seg_add(conn *c, subs_shared *sh)
     if (c->nsegs == SERVER_SEGS_MAX || c->wout.len >= SERVER_V3_BATCH_MAX) ws_flush(c);
 }
 
+/* Keeps the first compressed frame of a shared tail on it (the compress-once cache's copy
+ * per tail: it does not age out when many transactions are queued at once). */
+static void ws_shared_zkeep(subs_shared *sh, const conn *c, const u8 *head, size_t hlen,
+                            const u8 *frame, size_t n)
+{
+    if (sh->zframe || hlen > sizeof sh->zhead || !n || n > UINT32_MAX) return;
+    if (!(sh->zframe = lc_alloc(n))) return;
+    memcpy(sh->zframe, frame, n);
+    sh->zframe_len = (u32)n;
+    sh->zcomp = (u8)c->comp;
+    sh->zhead_len = (u8)hlen;
+    memcpy(sh->zhead, head, hlen);
+}
+
 /* Queues a message whose tail is shared with other connections (subs.h) for the end of the
  * drain: an uncompressed frame of its own, [frame header, compression byte, head] then the
  * tail, written from the shared memory (writev) with whatever else c has pending. A
- * compressing client gets it joined and framed as any other message (the compress-once
- * cache then serves identical bodies). */
+ * compressing client gets a compressed frame of its own: the one kept on the tail when its
+ * head (set id) and compression match, else compressed now (and kept if it is the first). */
 static void ws_out_shared(conn *c, const u8 *head, size_t hlen, subs_shared *sh)
 {
     size_t len = hlen + sh->len;
@@ -717,13 +736,27 @@ static void ws_out_shared(conn *c, const u8 *head, size_t hlen, subs_shared *sh)
         ws_seg_add(c, sh);
         return;
     }
-    lc_buf b;
-    lc_buf_init(&b);
-    lc_buf_put(&b, head, hlen);
-    lc_buf_put(&b, sh->data, sh->len);
-    if (b.err) conn_close(c);
-    else ws_out(c, b.data, b.len);
-    lc_buf_deinit(&b);
+    ws_acc_frame(c); /* a frame of its own: earlier v3 messages first */
+    if (sh->zframe && sh->zcomp == (u8)c->comp && sh->zhead_len == hlen &&
+        memcmp(sh->zhead, head, hlen) == 0) {
+        c->srv->zc_hits++;
+        lc_buf_put(&c->wout, sh->zframe, sh->zframe_len);
+    } else {
+        size_t at = c->wout.len;
+        lc_buf b;
+        lc_buf_init(&b);
+        lc_buf_put(&b, head, hlen);
+        lc_buf_put(&b, sh->data, sh->len);
+        if (!b.err) ws_frame_body(c, &c->wout, b.data, b.len);
+        lc_buf_deinit(&b);
+        if (b.err) {
+            conn_close(c);
+            return;
+        }
+        ws_shared_zkeep(sh, c, head, hlen, c->wout.data + at, c->wout.len - at);
+    }
+    conn_mark_dirty(c);
+    if (c->wout.len >= SERVER_V3_BATCH_MAX) ws_flush(c);
 }
 
 /* ws_deliver for a message with a shared tail: sent now, or held with a reference to the

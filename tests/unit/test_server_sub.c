@@ -190,6 +190,8 @@ typedef struct trow {
     u8 data[256];
 } trow;
 
+#define TMSG_ROWS_MAX 512 /* rows one decoded test message may hold */
+
 typedef struct tmsg {
     u8 tag;
     bool has_req;
@@ -199,7 +201,7 @@ typedef struct tmsg {
     u32 nsets;      /* TransactionUpdate / ReducerResult Ok: query sets */
     char text[512]; /* error text */
     u32 nrows;
-    trow rows[128];
+    trow rows[TMSG_ROWS_MAX];
 } tmsg;
 
 static bool rd_str(lc_rd *r, char *out, size_t cap)
@@ -229,7 +231,7 @@ static bool rd_rows(lc_rd *r, tmsg *m, u32 set, const char *table, char kind)
     for (u32 i = 0; i < count; i++) {
         u64 a = hint == 0 ? (u64)i * fixed : lc_load_u64(offs + 8 * i);
         u64 b = hint == 0 ? a + fixed : i + 1 < count ? lc_load_u64(offs + 8 * (i + 1)) : n;
-        if (a > b || b > n || m->nrows == 128 || b - a > 256) return false;
+        if (a > b || b > n || m->nrows == TMSG_ROWS_MAX || b - a > 256) return false;
         trow *t = &m->rows[m->nrows++];
         t->set = set;
         snprintf(t->table, sizeof t->table, "%s", table);
@@ -1273,6 +1275,69 @@ TEST(server_sub_confirmed_shared_tails)
     wsk_close(&a);
     wsk_close(&b);
     wsk_close(&c);
+    wsk_close(&e);
+    lc_buf_deinit(&q);
+    lc_free(m);
+    server_stop(s);
+    net_keys_destroy(keys);
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK_EQ(system(cmd), 0);
+}
+
+/* Compress once with many transactions held at once (confirmed reads, fsync stuck): each
+ * transaction is compressed once for three gzip clients although twelve are released
+ * together, more than the loop's recent-bodies cache holds (the frame is kept on the shared
+ * tail), and every client decodes all twelve in commit order. */
+TEST(server_sub_compress_once_held)
+{
+    net_keys *keys = sk_keys();
+    CHECK(keys != NULL);
+    char dir[] = "/tmp/lc-test-subzh-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char data[128];
+    snprintf(data, sizeof data, "%s/data", dir);
+    clog_options co = {.io = {.sync_fn = gate_sync}};
+    server_config cfg = {.keys = keys, .data_dir = data, .clog = &co};
+    server *s;
+    CHECK_OK(server_start(&cfg, &s, NULL));
+    u16 port = server_port(s);
+    CHECK_EQ(sk_publish(port, "bank", "keynote-bank"), 200);
+    static wsk c[3], e;
+    tmsg *m = lc_alloc(sizeof *m);
+    lc_buf q;
+    lc_buf_init(&q);
+    for (int i = 0; i < 3; i++) {
+        CHECK(wsk_join(&c[i], port, "bank", "?compression=Gzip", i == 1));
+        send_sub(&c[i], 1, 7, "SELECT * FROM accounts", NULL);
+        CHECK_EQ(wsk_msg(&c[i], m, 5000), 1);
+        CHECK_EQ(m->tag, NET_SMSG_SUBSCRIBE_APPLIED);
+    }
+    CHECK(wsk_join(&e, port, "bank", "?compression=None&confirmed=false", true));
+    u64 h0, m0, h1, m1;
+    server_compress_stats(s, &h0, &m0);
+    atomic_store(&gate_closed, true);
+    for (u32 k = 0; k < 12; k++) put_seed(&q, k, 120, 100 + k); /* 120 rows: > 1 KiB */
+    wsk_send(&e, &q);
+    for (int k = 0; k < 12; k++) {
+        CHECK_EQ(wsk_msg(&e, m, 5000), 1);
+        CHECK_EQ(m->tag, NET_SMSG_REDUCER_RESULT);
+    }
+    atomic_store(&gate_closed, false);
+    for (int i = 0; i < 3; i++) {
+        for (int k = 0; k < 12; k++) {
+            int got = wsk_msg(&c[i], m, 5000);
+            if (got != 1) fprintf(stderr, "client %d tx %d: %d\n", i, k, got);
+            CHECK_EQ(got, 1);
+            CHECK_EQ(m->tag, NET_SMSG_TRANSACTION_UPDATE);
+            CHECK(c[i].last_tag == NET_WS_COMPRESS_GZIP);
+            CHECK(has_account(m, 'i', 0, 100 + k) && has_account(m, 'i', 119, 100 + k));
+        }
+    }
+    server_compress_stats(s, &h1, &m1);
+    CHECK_EQ(m1 - m0, 12);
+    CHECK_EQ(h1 - h0, 24);
+    for (int i = 0; i < 3; i++) wsk_close(&c[i]);
     wsk_close(&e);
     lc_buf_deinit(&q);
     lc_free(m);
