@@ -884,7 +884,13 @@ static void describe(wbuf *b)
             wb_u8(b, 1); /* is_public (private views are not supported by the reference) */
             wb_u8(b, v->is_anonymous);
             wb_u32(b, 0); /* params: () */
-            wb_u8(b, 3);  /* return_type: Array<Ref T> */
+            if (v->sql) { /* return_type: { __query__: Ref T } */
+                wb_u8(b, 2);
+                wb_u32(b, 1);
+                put_named(b, "__query__");
+            } else { /* return_type: Array<Ref T> */
+                wb_u8(b, 3);
+            }
             wb_u8(b, 0);
             wb_u32(b, v->table->type_ref);
         }
@@ -976,6 +982,13 @@ void stdb_view_push(stdb_view_out *out, const void *row)
 /* Runs v and writes ViewResultHeader::RowData + the rows; 2 (current format) or 1 (error). */
 static int32_t call_view(const stdb_view *v, stdb_ctx *ctx, uint32_t sink)
 {
+    if (v->sql) { /* ViewResultHeader::RawSql(String) */
+        wbuf q = {0, 0, 0};
+        wb_u8(&q, 1);
+        wb_cstr(&q, v->sql);
+        sink_write_all(sink, q.p, q.len);
+        return 2;
+    }
     stdb_view_out out = {{0, 0, 0}, 0, v->table};
     wb_u8(&out.buf, 0);   /* RowData */
     wb_u32(&out.buf, 0);  /* row count, patched below */

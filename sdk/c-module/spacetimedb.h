@@ -61,6 +61,7 @@
  * returns rows of table t's row type to each subscriber, run with ctx->sender = that
  * subscriber; STDB_VIEW_ANON(name, t) is the same for everyone (no sender). A view only
  * reads (writes trap); the host runs it again when a table it read changes.
+ * STDB_VIEW_SQL(name, t, "SELECT ...") is a query view: the host runs the SQL instead.
  *
  * Memory: every decoded string and temporary buffer comes from a per-call arena that is reset
  * when the export returns, so strings in rows and args are valid until the reducer returns.
@@ -322,6 +323,7 @@ typedef struct stdb_view {
     uint32_t index;           /* within its kind (anonymous / sender), set when sealed */
     stdb_view_fn fn;
     struct stdb_view *next;
+    const char *sql;          /* STDB_VIEW_SQL: the query the host runs instead of fn */
 } stdb_view;
 
 /* Iterator over rows of a table scan or index scan. Rows come from a growable buffer. */
@@ -616,7 +618,7 @@ uint16_t stdb_table_column(const stdb_table *t, const char *name);
 /* Views (see "Views" above). */
 #define STDB__VIEW(V, T, anon_)                                                              \
     static int V##__impl(stdb_ctx *ctx, stdb_view_out *out);                                 \
-    static stdb_view V##__view = {#V, &T##__table, anon_, 0, V##__impl, 0};                  \
+    static stdb_view V##__view = {#V, &T##__table, anon_, 0, V##__impl, 0, 0};               \
     __attribute__((constructor(103))) static void V##__register(void)                        \
     {                                                                                        \
         stdb_register_view(&V##__view);                                                      \
@@ -624,6 +626,15 @@ uint16_t stdb_table_column(const stdb_table *t, const char *name);
     static int V##__impl(STDB_UNUSED stdb_ctx *ctx, STDB_UNUSED stdb_view_out *out)
 #define STDB_VIEW(V, T) STDB__VIEW(V, T, false)
 #define STDB_VIEW_ANON(V, T) STDB__VIEW(V, T, true)
+/* A query view (as the query builders of the official SDKs make): the host subscribes to
+ * `sql`, a SELECT returning rows of table T, and keeps it live like any subscription. */
+#define STDB_VIEW_SQL(V, T, sql_)                                                            \
+    static stdb_view V##__view = {#V, &T##__table, true, 0, 0, 0, sql_};                     \
+    __attribute__((constructor(103))) static void V##__register(void)                        \
+    {                                                                                        \
+        stdb_register_view(&V##__view);                                                      \
+    }                                                                                        \
+    typedef int V##__view_semicolon_sink
 
 /* A procedure returning one value of kind RET through `ret` (see "Procedures" above). */
 #define STDB_PROCEDURE(P, ARGS, RET)                                                         \

@@ -986,7 +986,7 @@ int host_db_call_view(host_db *db, u32 view_idx, const u8 sender[32], host_view_
     if (!db->m) return lc_errf(eb, LC_ENOTFOUND, "no module published");
     store_txn t;
     store_read_begin(&t, db->s);
-    int rc = host_module_call_view(db->m, &t, view_idx, sender, &res->rows, out);
+    int rc = host_module_call_view(db->m, &t, view_idx, sender, &res->rows, &res->sql, out);
     store_read_end(&t);
     if (rc) return lc_errf(eb, rc, "%s", out->message);
     const host_abi *a = host_module_abi(db->m);

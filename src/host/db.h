@@ -111,13 +111,15 @@ i32 host_db_view_id(host_db *db, const char *name, size_t len);
  * the tables it read (read_all: more than HOST_VIEW_READS_MAX). */
 typedef struct host_view_result {
     lc_buf rows;
+    lc_buf sql;  /* a query-builder view's SQL (then rows is empty and the caller runs it) */
     bool read_all;
     u32 nread;
     u32 read_tables[16];
 } host_view_result;
 /* Runs view `view_idx` in a read transaction of its own, as `sender` (ignored for anonymous
  * views). out->kind COMMITTED or a failure (user error, trap, bad value) with its message;
- * returns LC_E* only when it could not run. res->rows is appended to (init it first). */
+ * returns LC_E* only when it could not run. res->rows and res->sql are appended to (init
+ * them first). */
 int host_db_call_view(host_db *db, u32 view_idx, const u8 sender[32], host_view_result *res,
                       host_outcome *out, lc_errbuf *eb) LC_MUST_USE;
 

@@ -393,6 +393,9 @@ const lc_type *host_view_row_type(const host_view_def *v)
     const lc_type *t = v->return_type;
     if (t && t->kind == LC_T_ARRAY) return t->array_elem;
     if (t && t->kind == LC_T_SUM && t->elem_count == 2) return t->elems[0].type; /* Option */
+    if (t && t->kind == LC_T_PRODUCT && t->elem_count == 1 && t->elems[0].name &&
+        strcmp(t->elems[0].name, "__query__") == 0)
+        return t->elems[0].type; /* query-builder view */
     return NULL;
 }
 
@@ -417,8 +420,20 @@ static bool view_rows(const host_view_def *v, const u8 *p, size_t n, lc_buf *out
     return !out->err;
 }
 
+/* ViewResultHeader::RawSql(String) after the tag: the SQL into out_sql. */
+static bool view_sql(const u8 *p, size_t n, lc_buf *out_sql)
+{
+    lc_rd rd;
+    lc_rd_init(&rd, p, n);
+    u32 len = lc_rd_u32(&rd);
+    const u8 *s = lc_rd_take(&rd, len);
+    if (!s || lc_rd_left(&rd) || len == 0 || len > LC_SQL_TEXT_MAX) return false;
+    lc_buf_put(out_sql, s, len);
+    return !out_sql->err;
+}
+
 int host_module_call_view(host_module *m, store_txn *txn, u32 view_idx, const u8 sender[32],
-                          lc_buf *out_rows, host_outcome *out)
+                          lc_buf *out_rows, lc_buf *out_sql, host_outcome *out)
 {
     out->kind = HOST_OUTCOME_INTERNAL;
     out->message[0] = 0;
@@ -458,16 +473,15 @@ int host_module_call_view(host_module *m, store_txn *txn, u32 view_idx, const u8
         const u8 *p = b ? b->data : NULL;
         size_t n = b ? b->len : 0;
         bool ok = b && !b->err;
-        if (ok && ret == 2) { /* ViewResultHeader: RowData (0) then the rows, RawSql (1) */
+        bool is_sql = ok && ret == 2 && n >= 1 && p[0] == 1;
+        if (is_sql) { /* ViewResultHeader::RawSql */
+            ok = out_sql && view_sql(p + 1, n - 1, out_sql);
+        } else if (ok && ret == 2) { /* ViewResultHeader::RowData, then the rows */
             ok = n >= 1 && p[0] == 0;
-            if (n >= 1 && p[0] == 1) {
-                static const char msg[] = "views returning SQL (query-builder views) are not "
-                                          "supported by this host";
-                outcome_msg(out, HOST_OUTCOME_INTERNAL, msg, sizeof msg - 1);
-            }
             if (ok) p++, n--;
         }
-        if (out->kind == HOST_OUTCOME_COMMITTED && !(ok && view_rows(v, p, n, out_rows))) {
+        ok = ok && (is_sql || view_rows(v, p, n, out_rows));
+        if (out->kind == HOST_OUTCOME_COMMITTED && !ok) {
             static const char msg[] = "view returned a value that does not match its type";
             outcome_msg(out, HOST_OUTCOME_INTERNAL, msg, sizeof msg - 1);
         }

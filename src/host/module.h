@@ -96,7 +96,8 @@ int host_module_call_procedure(host_module *m, u32 procedure_id, const host_call
                                const u8 *args, size_t args_len, lc_buf *out_result,
                                host_outcome *out) LC_MUST_USE;
 
-/* The row type of view `v` (the T of its Array<T> / Option<T> return type), or NULL. */
+/* The row type of view `v` (the T of its Array<T> / Option<T> / {__query__: T} return
+ * type), or NULL. */
 const lc_type *host_view_row_type(const host_view_def *v);
 
 /* Runs view `view_idx` (an index into def->views; spec-module-abi §4.9) inside `txn`, a
@@ -104,10 +105,12 @@ const lc_type *host_view_row_type(const host_view_def *v);
  * sender: the subscriber (32 bytes) for a sender view, ignored for an anonymous one. On
  * out->kind == COMMITTED, out_rows gets the rows as a BSATN array (u32 count, then each row
  * of host_view_row_type), whichever of the result formats the module used (legacy value,
- * ViewResultHeader::RowData; RawSql is refused with a message), and the abi's read set
+ * ViewResultHeader::RowData) — or, for ViewResultHeader::RawSql, out_sql gets the SQL text
+ * (UTF-8, unterminated) and out_rows nothing (out_sql NULL: refused with a message) — and
+ * the abi's read set
  * (host_abi read_tables / read_all) names the tables the call read. Returns 0 when the
  * module ran, LC_ENOTFOUND / LC_ENOTSUP (no such export) otherwise. */
 int host_module_call_view(host_module *m, store_txn *txn, u32 view_idx, const u8 sender[32],
-                          lc_buf *out_rows, host_outcome *out) LC_MUST_USE;
+                          lc_buf *out_rows, lc_buf *out_sql, host_outcome *out) LC_MUST_USE;
 
 #endif

@@ -92,7 +92,8 @@ struct subs_q {
     const lc_type *vrow; /* the view's row type (the module's, valid while it runs) */
     u8 sender[32];
     lc_buf vrows;
-    host_view_result reads; /* read set of the last run (its rows buffer unused) */
+    host_view_result reads; /* read set of the last run (its buffers unused) */
+    sub_query *rawq;        /* a query-builder view's SQL, compiled (owner rights) */
     u32 vrefs;
     subs_q *vnext;
 };
@@ -491,10 +492,14 @@ void subs_client_drop(subs *s, const void *owner)
  * (view, subscriber identity) for sender views, shared by every set that subscribes to it. Its
  * rows come from running the module's view (host_db_call_view, a read-only transaction);
  * after each commit that wrote a table the view read, the view runs again and the difference
- * between its old and new rows (as multisets) is that transaction's update. Differences from
+ * between its old and new rows (as multisets) is that transaction's update. A query view
+ * (the module answers ViewResultHeader::RawSql) is run by compiling its SQL once per instance,
+ * with the owner's rights as the view's own code has, and evaluating it in full the same way.
+ * Differences from
  * the reference: read sets are whole tables (not index keys), and the view runs after the
  * commit rather than inside the transaction, so a failing view keeps its previous rows and
- * is logged instead of failing the reducer. One-off queries and HTTP SQL do not read views. */
+ * is logged instead of failing the reducer. A one-off query `SELECT * FROM v` (WebSocket
+ * here, HTTP SQL in dbadmin_sql.c) runs the view for its caller. */
 
 /* The view `sql` names (`SELECT * FROM v`, nothing else), or -1. */
 static i32 view_of(subs *s, const char *sql, size_t len)
@@ -559,15 +564,64 @@ static int vrow_cmp(const void *a, const void *b)
     return memcmp(x->p, y->p, x->len);
 }
 
+static int vrows_sink(void *ctx, const sub_query *sq, const u8 *row, u32 len)
+{
+    (void)sq;
+    lc_buf *b = ctx;
+    if (b->len + len > SUBS_RESULT_BYTES_MAX) return LC_ELIMIT;
+    lc_store_u32(b->data, lc_load_u32(b->data) + 1);
+    lc_buf_put(b, row, len);
+    return b->err;
+}
+
+/* A query-builder view: its SQL (compiled once per instance, with the owner's rights as the
+ * view's code has) evaluated in full now; the read set is the tables of the query. */
+static int view_run_sql(subs *s, subs_q *q, host_view_result *res, lc_errbuf *eb)
+{
+    store_txn txn;
+    store_read_begin(&txn, host_db_store(s->db));
+    int rc = 0;
+    if (!q->rawq) {
+        sub_auth auth = auth_for(s, q->sender);
+        auth.is_owner = true;
+        rc = sub_query_acquire_as(s->reg, &txn, (const char *)res->sql.data, res->sql.len,
+                                  &auth, &q->rawq, eb);
+        const lc_type *rt = rc ? NULL
+                                : store_table_row_type(&txn, sub_query_table_id(q->rawq));
+        if (!rc && (!q->vrow || !rt || !lc_type_equal(rt, q->vrow)))
+            rc = lc_errf(eb, LC_ETYPE, "view %s: its SQL returns other rows than it declares",
+                         q->table);
+        if (rc && q->rawq) sub_query_release(s->reg, q->rawq), q->rawq = NULL;
+    }
+    lc_buf_reset(&res->rows);
+    lc_buf_put_u32(&res->rows, 0); /* the count, raised by vrows_sink */
+    if (!rc && res->rows.err) rc = LC_ENOMEM;
+    if (!rc) rc = sub_query_eval_initial(q->rawq, &txn, vrows_sink, &res->rows);
+    store_read_end(&txn);
+    if (rc) return rc == LC_ELIMIT ? lc_errf(eb, rc, "view %s: too many rows", q->table) : rc;
+    u32 ids[2];
+    u32 n = sub_query_table_ids(q->rawq, ids);
+    res->read_all = false;
+    res->nread = n;
+    for (u32 i = 0; i < n; i++) res->read_tables[i] = ids[i];
+    return 0;
+}
+
 /* Runs q's view; res->rows gets its rows (the caller owns them on success). */
 static int view_run(subs *s, subs_q *q, host_view_result *res, lc_errbuf *eb)
 {
     lc_buf_init(&res->rows);
+    lc_buf_init(&res->sql);
     host_outcome o;
-    int rc = host_db_call_view(s->db, q->view_idx, q->sender, res, &o, eb);
-    if (!rc && o.kind != HOST_OUTCOME_COMMITTED)
-        rc = lc_errf(eb, LC_EINVAL, "view %s failed: %.*s", q->table, (int)o.message_len,
-                     o.message);
+    int rc = 0;
+    if (!q->rawq) { /* a query-builder view's SQL does not change: the module runs once */
+        rc = host_db_call_view(s->db, q->view_idx, q->sender, res, &o, eb);
+        if (!rc && o.kind != HOST_OUTCOME_COMMITTED)
+            rc = lc_errf(eb, LC_EINVAL, "view %s failed: %.*s", q->table, (int)o.message_len,
+                         o.message);
+    }
+    if (!rc && (q->rawq || res->sql.len)) rc = view_run_sql(s, q, res, eb);
+    lc_buf_deinit(&res->sql);
     if (rc) lc_buf_deinit(&res->rows);
     return rc;
 }
@@ -611,12 +665,14 @@ static int view_acquire(subs *s, u32 vid, const sub_auth *auth, const char *sql,
     int rc = q->vrow ? view_run(s, q, &res, eb) : lc_errf(eb, LC_ENOTSUP, "view %s has no row "
                                                           "type", v->name);
     if (rc) {
+        if (q->rawq) sub_query_release(s->reg, q->rawq);
         q_free(q);
         return rc;
     }
     q->vrows = res.rows;
     q->reads = res;
     lc_buf_init(&q->reads.rows);
+    lc_buf_init(&q->reads.sql);
     q->vrefs = 1;
     q->vnext = s->views;
     s->views = q;
@@ -627,6 +683,7 @@ static int view_acquire(subs *s, u32 vid, const sub_auth *auth, const char *sql,
 static void view_release(subs *s, subs_q *q)
 {
     if (--q->vrefs) return;
+    if (q->rawq) sub_query_release(s->reg, q->rawq);
     for (subs_q **pp = &s->views; *pp; pp = &(*pp)->vnext) {
         if (*pp == q) {
             *pp = q->vnext;
@@ -1218,6 +1275,20 @@ static int one_off_run(subs *s, const dbjob *j, const net_cmsg *m, lc_arena *are
 {
     sql_stmt *st;
     const char *sql = (const char *)m->query.p;
+    i32 vid = view_of(s, sql, m->query.n);
+    if (vid >= 0) { /* `SELECT * FROM view`: the caller's instance, run now */
+        sub_auth auth = auth_of(s, j);
+        subs_q *q;
+        int rc = view_acquire(s, (u32)vid, &auth, sql, m->query.n, &q, eb);
+        if (rc) return rc;
+        rc = view_rows_of(q, &o->rows);
+        char *name = lc_arena_alloc(arena, q->table_len + 1);
+        if (name) memcpy(name, q->table, q->table_len + 1);
+        *out_table = (sql_ident){name, name ? q->table_len : 0, 0, false};
+        q_release(s, q);
+        if (!rc && !name) rc = LC_ENOMEM;
+        return rc ? lc_errf(eb, rc, "%s", lc_strerror(rc)) : 0;
+    }
     int rc = sql_parse(sql, m->query.n, arena, &st, eb);
     if (rc) return rc;
     if (st->kind != SQL_STMT_SELECT)

@@ -1,7 +1,7 @@
 /*
  * tests/host/host_test_util.h — helpers shared by tests/unit/test_host_*.c: read a built
  * module (build/wasm/<name>.wasm, built by `make examples` / mk/host.mk before the tests),
- * and small BSATN argument writers.
+ * open an in-memory database with a module published, and small BSATN argument writers.
  */
 #ifndef LC_TESTS_HOST_UTIL_H
 #define LC_TESTS_HOST_UTIL_H
@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "host/db.h"
 #include "base/buf.h"
 
 /* Reads build/wasm/<name>.wasm into an lc_alloc'd buffer; NULL if missing. */
@@ -33,6 +34,24 @@ static inline u8 *host_test_wasm(const char *name, size_t *out_len)
     fclose(f);
     *out_len = p ? (size_t)n : 0;
     return p;
+}
+
+/* An in-memory database with build/wasm/<name>.wasm published (owner 01 00 ..), or NULL. */
+static inline host_db *host_test_db_with(const char *name, const host_db_opts *o)
+{
+    host_db *db = NULL;
+    lc_errbuf eb;
+    size_t n = 0;
+    u8 *wasm = host_test_wasm(name, &n);
+    static const u8 owner[32] = {1};
+    bool ok = wasm && host_db_open(NULL, o, &db, &eb) == 0 &&
+              host_db_publish(db, wasm, n, owner, NULL, &eb) == 0;
+    lc_free(wasm);
+    if (!ok && db) {
+        (void)host_db_close(db);
+        db = NULL;
+    }
+    return db;
 }
 
 static inline void host_test_put_str(lc_buf *b, const char *s)

@@ -3,7 +3,8 @@
  * (procedure_http_request, procedure_sleep_until; host/http_out.c) through
  * tests/host/modules/proctest and a tiny HTTP server on a loopback port run by the test:
  * GET and POST with their bodies, the status and body reaching the module, a chunked reply,
- * connection refused, a timeout, TLS to a plain server, loopback refused unless allowed, HTTP refused inside a
+ * malformed status, chunk and truncated or oversized answers, connection refused, a timeout,
+ * TLS to a plain server, loopback refused unless allowed, HTTP refused inside a
  * transaction, a bad URI, and sleep_until waking at its time.
  */
 #include <arpa/inet.h>
@@ -64,13 +65,34 @@ static void tsrv_serve(tsrv *s, int c)
     } else if (strncmp(buf, "GET /chunked ", 13) == 0) {
         on = snprintf(out, sizeof out, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
                       "3\r\nabc\r\n4\r\ndefg\r\n0\r\n\r\n");
+    } else if (strncmp(buf, "GET /badstatus ", 15) == 0) {
+        on = snprintf(out, sizeof out, "HTTQ/9 what\r\n\r\n");
+    } else if (strncmp(buf, "GET /badchunk ", 14) == 0) {
+        on = snprintf(out, sizeof out, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                      "zz\r\nabc\r\n0\r\n\r\n");
+    } else if (strncmp(buf, "GET /short ", 11) == 0) {
+        on = snprintf(out, sizeof out, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nhello");
+    } else if (strncmp(buf, "GET /bighead ", 13) == 0) { /* a head over HOST_HTTP_HEAD_MAX */
+        static char big[80 * 1024];
+        memcpy(big, "HTTP/1.1 200 OK\r\n", 17);
+        size_t n = 17;
+        while (n + 4100 < sizeof big - 4) { /* 4 KB headers: few, but too many bytes */
+            memcpy(big + n, "X-Pad: ", 7);
+            memset(big + n + 7, 'a', 4000);
+            memcpy(big + n + 4007, "\r\n", 2);
+            n += 4009;
+        }
+        memcpy(big + n, "\r\n", 2);
+        n += 2;
+        if (send(c, big, n, MSG_NOSIGNAL) != (ssize_t)n) return; /* the client may go first */
+        return;
     } else if (strncmp(buf, "GET /slow ", 10) == 0) {
         usleep(1500 * 1000); /* longer than the caller's timeout */
         on = snprintf(out, sizeof out, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
     } else {
         on = snprintf(out, sizeof out, "HTTP/1.1 404 Not Found\r\nContent-Length: 4\r\n\r\nnope");
     }
-    if (write(c, out, (size_t)on) != on) return;
+    if (send(c, out, (size_t)on, MSG_NOSIGNAL) != on) return;
 }
 
 static void *tsrv_main(void *arg)
@@ -114,19 +136,7 @@ static host_db *open_proctest(bool allow_private)
     host_db_opts o;
     memset(&o, 0, sizeof o);
     o.http_allow_private = allow_private;
-    host_db *db = NULL;
-    lc_errbuf eb;
-    size_t n = 0;
-    u8 *wasm = host_test_wasm("proctest", &n);
-    static const u8 owner[32] = {1};
-    bool ok = wasm && host_db_open(NULL, &o, &db, &eb) == 0 &&
-              host_db_publish(db, wasm, n, owner, NULL, &eb) == 0;
-    lc_free(wasm);
-    if (!ok && db) {
-        (void)host_db_close(db);
-        db = NULL;
-    }
-    return db;
+    return host_test_db_with("proctest", &o);
 }
 
 /* Calls procedure fetch(method, uri, body, timeout_ms); its String result into out. */
@@ -189,6 +199,17 @@ TEST(host_http_procedure_requests)
     snprintf(uri, sizeof uri, "https://127.0.0.1:%u/hello", s.port); /* not a TLS server */
     CHECK(fetch(db, "GET", uri, "", 2000, out, sizeof out));
     CHECK(strstr(out, "error: TLS handshake with 127.0.0.1 failed") != NULL);
+
+    /* malformed or truncated answers are errors, not guesses */
+    static const char *const bad[][2] = {{"badstatus", "malformed status line"},
+                                         {"badchunk", "bad chunk size"},
+                                         {"short", "ended early"},
+                                         {"bighead", "larger than"}};
+    for (int i = 0; i < 4; i++) {
+        snprintf(uri, sizeof uri, "http://127.0.0.1:%u/%s", s.port, bad[i][0]);
+        CHECK(fetch(db, "GET", uri, "", 2000, out, sizeof out));
+        CHECK(strncmp(out, "error: ", 7) == 0 && strstr(out, bad[i][1]) != NULL);
+    }
 
     CHECK(fetch(db, "GET", "http://127.0.0.1:1/", "", 0, out, sizeof out));
     CHECK(strstr(out, "error: cannot connect") != NULL);

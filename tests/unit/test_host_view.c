@@ -16,19 +16,7 @@ static host_db *open_viewtest(void)
 {
     host_db_opts o;
     memset(&o, 0, sizeof o);
-    host_db *db = NULL;
-    lc_errbuf eb;
-    size_t n = 0;
-    u8 *wasm = host_test_wasm("viewtest", &n);
-    static const u8 owner[32] = {1};
-    bool ok = wasm && host_db_open(NULL, &o, &db, &eb) == 0 &&
-              host_db_publish(db, wasm, n, owner, NULL, &eb) == 0;
-    lc_free(wasm);
-    if (!ok && db) {
-        (void)host_db_close(db);
-        db = NULL;
-    }
-    return db;
+    return host_test_db_with("viewtest", &o);
 }
 
 static bool call_as(host_db *db, u8 who, const char *reducer, const char *json)
@@ -50,6 +38,7 @@ static i64 view_rows(host_db *db, const char *name, u8 who, host_view_result *re
     u8 sender[32] = {0};
     sender[0] = who;
     lc_buf_init(&res->rows);
+    lc_buf_init(&res->sql);
     host_outcome o;
     lc_errbuf eb;
     if (host_db_call_view(db, (u32)id, sender, res, &o, &eb) != 0) return -1;
@@ -94,5 +83,20 @@ TEST(host_view_sender_and_anonymous)
     CHECK_EQ(view_rows(db, "my_players", 0xA, &r), 2);
     lc_buf_deinit(&r.rows);
     CHECK_EQ(host_db_view_id(db, "nope", 4), -1);
+    /* a query view answers its SQL, no rows */
+    i32 id = host_db_view_id(db, "rich_players", 12);
+    CHECK(id >= 0);
+    lc_buf_init(&r.rows);
+    lc_buf_init(&r.sql);
+    host_outcome o;
+    lc_errbuf eb;
+    static const u8 nobody[32];
+    CHECK_OK(host_db_call_view(db, (u32)id, nobody, &r, &o, &eb));
+    CHECK_EQ(o.kind, HOST_OUTCOME_COMMITTED);
+    CHECK_EQ(r.rows.len, 0);
+    CHECK_EQ(r.sql.len, strlen("SELECT * FROM player WHERE score >= 200"));
+    CHECK_MEM(r.sql.data, "SELECT * FROM player WHERE score >= 200", r.sql.len);
+    lc_buf_deinit(&r.rows);
+    lc_buf_deinit(&r.sql);
     CHECK_OK(host_db_close(db));
 }

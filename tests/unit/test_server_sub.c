@@ -800,7 +800,8 @@ static void send_viewtest(wsk *w, u32 req, const char *fn, u32 id, const char *n
 /* Views over the WebSocket (tests/host/modules/viewtest): a sender view per subscriber and an
  * anonymous view shared by all, initial rows, then each transaction's changes to what each
  * subscriber's view returns (nothing when its rows did not change), in the caller's
- * ReducerResult or the others' TransactionUpdate, an update as delete + insert. */
+ * ReducerResult or the others' TransactionUpdate, an update as delete + insert; a one-off
+ * query of a view. */
 TEST(server_sub_views)
 {
     net_keys *keys = sk_keys();
@@ -848,6 +849,35 @@ TEST(server_sub_views)
     CHECK_EQ(sk_call_json(port, "vt", "add_other", "[7]"), 200); /* read by no view */
     CHECK_EQ(wsk_msg(&a, m, 300), 0);
     CHECK_EQ(wsk_msg(&b, m, 300), 0);
+    /* a one-off query of a sender view runs it for the caller */
+    lc_buf q;
+    lc_buf_init(&q);
+    net_proto_put_one_off_query(&q, 9, "SELECT * FROM my_players", 24);
+    wsk_send(&b, &q);
+    CHECK_EQ(wsk_msg(&b, m, 5000), 1);
+    CHECK_EQ(m->tag, NET_SMSG_ONE_OFF_QUERY_RESULT);
+    CHECK_EQ(m->outcome, 0);
+    CHECK_EQ(count_rows(m, "my_players", 'r'), 1);
+    lc_buf_deinit(&q);
+    /* and over HTTP SQL: the anonymous view's rows as JSON */
+    static char out[8192];
+    CHECK_EQ(net_test_request(port, "POST", "/v1/database/vt/sql", NULL, "SELECT * FROM top_players",
+                              25, out, sizeof out), 200);
+    CHECK(strstr(out, "\"a1\"") != NULL && strstr(out, "\"b1\"") != NULL);
+    /* a query view: the server subscribes to the SQL the module gives */
+    send_sub(&a, 4, 2, "SELECT * FROM rich_players", NULL);
+    CHECK_EQ(wsk_msg(&a, m, 5000), 1);
+    CHECK_EQ(m->tag, NET_SMSG_SUBSCRIBE_APPLIED);
+    CHECK_EQ(m->nrows, 0);
+    send_viewtest(&a, 5, "set_score", 1, NULL, 250);
+    CHECK_EQ(wsk_msg(&a, m, 5000), 1);
+    CHECK_EQ(m->tag, NET_SMSG_REDUCER_RESULT);
+    CHECK_EQ(count_rows(m, "rich_players", 'i'), 1);
+    CHECK_EQ(count_rows(m, "top_players", 'd'), 1);
+    CHECK_EQ(count_rows(m, "top_players", 'i'), 1);
+    CHECK_EQ(net_test_request(port, "POST", "/v1/database/vt/sql", NULL,
+                              "SELECT * FROM rich_players", 26, out, sizeof out), 200);
+    CHECK(strstr(out, "\"a1\"") != NULL && strstr(out, "\"b1\"") == NULL);
     wsk_close(&a);
     wsk_close(&b);
     lc_free(m);

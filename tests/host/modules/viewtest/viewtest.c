@@ -2,7 +2,8 @@
  * tests/host/modules/viewtest/viewtest.c — views for the host and server tests: a sender view
  * my_players (the caller's own rows, through the owner index), an anonymous view top_players
  * (score >= 100, a full scan), a view that tries to write (the host traps it) and an
- * unrelated table (its writes must not re-run the views).
+ * unrelated table (its writes must not re-run the views), and a query view rich_players
+ * whose SQL the host runs.
  */
 #include "spacetimedb.h"
 
@@ -62,3 +63,6 @@ STDB_VIEW_ANON(writes, other)
     (void)other_insert(&o);
     return STDB_OK;
 }
+
+/* A query view: the host subscribes to its SQL (owner rights: player is private). */
+STDB_VIEW_SQL(rich_players, player, "SELECT * FROM player WHERE score >= 200");
