@@ -23,10 +23,16 @@
  *        └─ end of the drained batch (job NULL) -> ws_flush every dirty connection: one
  *           uv_write per connection per drain.
  *
- * Compression once per identical message: a compressing client's frame body is looked up in a
- * small cache of recently compressed bodies (zcache: hash, then a full compare) before it is
- * compressed, so a transaction fanned out to many gzip/brotli clients whose messages are
- * byte-identical (the same query set ids, as SDK clients that subscribed alike have) is
+ * A held message with a shared tail keeps a reference to the tail (hq record), not a copy, and
+ * goes out through the same shared-tail path when released. A write request carries its
+ * tail references and small payload in one allocation.
+ *
+ * Compression once per identical message: a shared tail keeps its first compressed frame
+ * (subs_shared.zframe, for one head and compression), which serves every client with the
+ * same query set id however many transactions are released together. Otherwise a
+ * compressing client's frame body is looked up in a small cache of recently compressed
+ * bodies (zcache: hash, then a full compare) before it is compressed, so byte-identical
+ * messages (the same query set ids, as SDK clients that subscribed alike have) are
  * compressed once and the compressed frame copied to each.
  *
  * A connection is freed only after its DISCONNECT job returns (it counts in c->jobs), and the
