@@ -97,7 +97,8 @@ struct conn {
                         * (SERVER_SEGS_MAX) lives as long as c once made */
     u32 nsegs;
     lc_buf hq;         /* held: records [u64 tx_end][u32 len][u64 shared][body] from hq_pos
-                        * on; shared (a subs_shared *, or 0) follows body, one reference */
+                        * on; shared: 0, or a subs_shared * (one reference) whose bytes
+                        * follow body in the message */
     size_t hq_pos;
     size_t hq_shared;  /* bytes of the shared tails referenced from hq (the outq bound) */
     conn *dirty_prev, *dirty_next; /* on srv->dirty: has acc/wout to flush */
@@ -666,11 +667,14 @@ static void ws_deliver(conn *c, const u8 *body, size_t len, u64 tx_end)
  * record takes a reference, so a held fan-out message costs its head, not a copy). */
 static void hq_put(conn *c, const u8 *body, size_t len, subs_shared *sh, u64 tx_end)
 {
+    size_t at = c->hq.len;
     lc_buf_put_u64(&c->hq, tx_end);
     lc_buf_put_u32(&c->hq, (u32)len);
     lc_buf_put_u64(&c->hq, (u64)(uintptr_t)sh);
     lc_buf_put(&c->hq, body, len);
-    if (sh && !c->hq.err) {
+    if (c->hq.err) {
+        c->hq.len = at; /* no partial record: hq_drop must not see its pointer */
+    } else if (sh) {
         subs_shared_retain(sh);
         c->hq_shared += sh->len;
     }
