@@ -261,6 +261,8 @@ typedef struct stream {
     int fd;
     SSL_CTX *ctx;
     SSL *ssl;
+    const u8 *mem; /* host_http_parse_response: the bytes "received", instead of a socket */
+    size_t mem_len, mem_pos;
     i64 deadline;
     u8 buf[16384];
     size_t pos, len;
@@ -326,6 +328,15 @@ static int stream_write(stream *s, const void *p, size_t n, lc_errbuf *eb)
 /* Refills the buffer: 1 bytes, 0 end of stream, negative error (eb set). */
 static int stream_fill(stream *s, lc_errbuf *eb)
 {
+    if (s->mem) {
+        size_t n = s->mem_len - s->mem_pos;
+        if (n > sizeof s->buf) n = sizeof s->buf;
+        memcpy(s->buf, s->mem + s->mem_pos, n);
+        s->mem_pos += n;
+        s->pos = 0;
+        s->len = n;
+        return n ? 1 : 0;
+    }
     if (!left_ms(s->deadline)) return lc_errf(eb, LC_EIO, "timed out waiting for the response");
     stream_timeouts(s);
     ssize_t r = s->ssl ? SSL_read(s->ssl, s->buf, (int)sizeof s->buf)
@@ -492,15 +503,15 @@ static int read_chunked(stream *s, lc_buf *body, lc_errbuf *eb)
     }
 }
 
-static int exchange(stream *s, const http_req *q, const http_uri *u, const u8 *body, size_t blen,
-                    lc_buf *out_resp, lc_buf *out_body, lc_errbuf *eb)
+/* The response to a request with method `method`: head, then body, encoded. */
+static int read_response(stream *s, const char *method, lc_buf *out_resp, lc_buf *out_body,
+                         lc_errbuf *eb)
 {
-    int rc = send_request(s, q, u, body, blen, eb);
     resp_head rh = {0};
     lc_buf hdrs;
     lc_buf_init(&hdrs);
-    if (!rc) rc = read_head(s, &rh, &hdrs, eb);
-    bool no_body = !strcmp(q->method, "HEAD") || rh.code == 204 || rh.code == 304 ||
+    int rc = read_head(s, &rh, &hdrs, eb);
+    bool no_body = !strcmp(method, "HEAD") || rh.code == 204 || rh.code == 304 ||
                    rh.code < 200;
     if (!rc && !no_body) {
         if (rh.chunked) rc = read_chunked(s, out_body, eb);
@@ -518,6 +529,30 @@ static int exchange(stream *s, const http_req *q, const http_uri *u, const u8 *b
         if (out_resp->err || hdrs.err || out_body->err) rc = lc_errf(eb, LC_EIO, "out of memory");
     }
     lc_buf_deinit(&hdrs);
+    return rc;
+}
+
+static int exchange(stream *s, const http_req *q, const http_uri *u, const u8 *body, size_t blen,
+                    lc_buf *out_resp, lc_buf *out_body, lc_errbuf *eb)
+{
+    int rc = send_request(s, q, u, body, blen, eb);
+    return rc ? rc : read_response(s, q->method, out_resp, out_body, eb);
+}
+
+int host_http_parse_response(const u8 *bytes, size_t n, const char *method, lc_buf *out_resp,
+                             lc_buf *out_body, lc_errbuf *eb)
+{
+    stream *s = lc_calloc(1, sizeof *s);
+    if (!s) return lc_errf(eb, LC_EIO, "out of memory");
+    s->fd = -1;
+    s->mem = bytes;
+    s->mem_len = n;
+    int rc = read_response(s, method, out_resp, out_body, eb);
+    lc_free(s);
+    if (rc) {
+        lc_buf_reset(out_resp);
+        lc_buf_reset(out_body);
+    }
     return rc;
 }
 

@@ -44,4 +44,10 @@ typedef struct host_http_opts {
 int host_http_fetch(const host_http_opts *o, const u8 *req, size_t req_len, const u8 *body,
                     size_t blen, lc_buf *out_resp, lc_buf *out_body, lc_errbuf *eb) LC_MUST_USE;
 
+/* The response part of host_http_fetch over bytes already received (the fuzz target and
+ * tests): a request with `method` ("GET", "HEAD", ...) was sent; the bytes are the whole
+ * answer up to the connection's close. Same results and errors. */
+int host_http_parse_response(const u8 *bytes, size_t n, const char *method, lc_buf *out_resp,
+                             lc_buf *out_body, lc_errbuf *eb) LC_MUST_USE;
+
 #endif
