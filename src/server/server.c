@@ -23,10 +23,16 @@
  *        └─ end of the drained batch (job NULL) -> ws_flush every dirty connection: one
  *           uv_write per connection per drain.
  *
- * Compression once per identical message: a compressing client's frame body is looked up in a
- * small cache of recently compressed bodies (zcache: hash, then a full compare) before it is
- * compressed, so a transaction fanned out to many gzip/brotli clients whose messages are
- * byte-identical (the same query set ids, as SDK clients that subscribed alike have) is
+ * A held message with a shared tail keeps a reference to the tail (hq record), not a copy, and
+ * goes out through the same shared-tail path when released. A write request carries its
+ * tail references and small payload in one allocation.
+ *
+ * Compression once per identical message: a shared tail keeps its first compressed frame
+ * (subs_shared.zframe, for one head and compression), which serves every client with the
+ * same query set id however many transactions are released together. Otherwise a
+ * compressing client's frame body is looked up in a small cache of recently compressed
+ * bodies (zcache: hash, then a full compare) before it is compressed, so byte-identical
+ * messages (the same query set ids, as SDK clients that subscribed alike have) are
  * compressed once and the compressed frame copied to each.
  *
  * A connection is freed only after its DISCONNECT job returns (it counts in c->jobs), and the
@@ -38,6 +44,7 @@
 #include <uv.h>
 
 #include "base/alloc.h"
+#include "base/assert.h"
 #include "base/clock.h"
 #include "base/hash.h"
 #include "base/log.h"
@@ -86,10 +93,14 @@ struct conn {
     dbdurable *dur;    /* the database's durable end (NULL: everything is durable) */
     lc_buf acc;        /* v3: ServerMessages waiting to be framed together */
     lc_buf wout;       /* frames waiting for the end of the drain */
-    wseg *segs;        /* shared tails interleaved with wout (one reference each) */
+    wseg *segs;        /* shared tails interleaved with wout (one reference each); the array
+                        * (SERVER_SEGS_MAX) lives as long as c once made */
     u32 nsegs;
-    lc_buf hq;         /* held: records [u64 tx_end][u32 len][body] from hq_pos on */
+    lc_buf hq;         /* held: records [u64 tx_end][u32 len][u64 shared][body] from hq_pos
+                        * on; shared: 0, or a subs_shared * (one reference) whose bytes
+                        * follow body in the message */
     size_t hq_pos;
+    size_t hq_shared;  /* bytes of the shared tails referenced from hq (the outq bound) */
     conn *dirty_prev, *dirty_next; /* on srv->dirty: has acc/wout to flush */
     conn *hq_prev, *hq_next;       /* on srv->held: has held messages */
     bool is_dirty, is_held;
@@ -107,6 +118,7 @@ static int db_route(conn *c, const net_http_request *req, const char *rest, size
                     lc_buf *out);
 static void job_done(dbjob *j, void *user);
 static void ws_flush(conn *c);
+static void hq_put(conn *c, const u8 *body, size_t len, subs_shared *sh, u64 tx_end);
 static void on_durable(void *user);
 
 static void ws_feed(conn *c, const u8 *p, size_t n, lc_buf *out);
@@ -146,11 +158,32 @@ struct server {
 typedef struct wreq {
     uv_write_t req;
     u8 *data;   /* == inline bytes, or a taken buffer */
-    wseg *segs; /* shared tails interleaved with data; a reference each until done */
+    wseg *segs; /* shared tails interleaved with data (in this allocation, after the
+                 * struct; data follows them when inline); a reference each until done */
     u32 nsegs;
 } wreq;
 
 #define WREQ_INLINE_MAX (64u << 10)
+
+/* Held records: [u64 tx_end][u32 len][u64 shared pointer or 0][len bytes of body]. */
+#define HQ_REC_HEAD 20u
+
+static subs_shared *hq_shared_at(const u8 *rec)
+{
+    return (subs_shared *)(uintptr_t)lc_load_u64(rec + 12);
+}
+
+/* Releases the shared tails of the held records not yet sent. */
+static void hq_drop(conn *c)
+{
+    while (c->hq_pos < c->hq.len) {
+        const u8 *p = c->hq.data + c->hq_pos;
+        subs_shared *sh = hq_shared_at(p);
+        c->hq_pos += HQ_REC_HEAD + (size_t)lc_load_u32(p + 8);
+        if (sh) subs_shared_release(sh);
+    }
+    c->hq_shared = 0;
+}
 
 static void conn_free(conn *c)
 {
@@ -160,6 +193,7 @@ static void conn_free(conn *c)
     lc_buf_deinit(&c->wout);
     for (u32 i = 0; i < c->nsegs; i++) subs_shared_release(c->segs[i].sh);
     lc_free(c->segs);
+    hq_drop(c);
     lc_buf_deinit(&c->hq);
     net_http_reader_deinit(&c->rd);
     if (c->is_ws) net_ws_parser_deinit(&c->wsp);
@@ -208,17 +242,16 @@ static void conn_close(conn *c)
 static void write_done(uv_write_t *req, int status)
 {
     wreq *w = (wreq *)req;
-    if (w->data != (u8 *)(w + 1)) lc_free(w->data);
+    if (w->data != (u8 *)(w->segs + w->nsegs)) lc_free(w->data);
     for (u32 i = 0; i < w->nsegs; i++) subs_shared_release(w->segs[i].sh);
-    lc_free(w->segs);
     lc_free(w);
 }
 
-/* uv_buf_t of w: data cut at each segment's end, the segment's tail after each cut. */
-static uv_buf_t *wreq_bufs(wreq *w, size_t n, uv_buf_t *one, u32 *out_nb)
+/* uv_buf_t of w into b[2 * SERVER_SEGS_MAX + 1]: data cut at each segment's end, the
+ * segment's tail after each cut. */
+static u32 wreq_bufs(const wreq *w, size_t n, uv_buf_t *b)
 {
-    uv_buf_t *b = w->nsegs ? lc_alloc(sizeof *b * (2 * (size_t)w->nsegs + 1)) : one;
-    if (!b) return NULL;
+    LC_ASSERT(w->nsegs <= SERVER_SEGS_MAX);
     u32 nb = 0;
     size_t at = 0;
     for (u32 i = 0; i < w->nsegs; i++) {
@@ -228,50 +261,48 @@ static uv_buf_t *wreq_bufs(wreq *w, size_t n, uv_buf_t *one, u32 *out_nb)
         at = w->segs[i].end;
     }
     if (n > at || nb == 0) b[nb++] = uv_buf_init((char *)w->data + at, (unsigned)(n - at));
-    *out_nb = nb;
-    return b;
+    return nb;
 }
 
-/* Queues out's bytes on the socket with the shared tails segs[0..nsegs) interleaved (taken,
- * references and array) in one write; out is emptied. The outq check counts the shared bytes
- * too: libuv's write queue size counts every buffer queued on the stream. */
-static void conn_send_ex(conn *c, lc_buf *out, wseg *segs, u32 nsegs)
+/* Queues out's bytes on the socket with the shared tails segs[0..nsegs) interleaved in one
+ * write; out is emptied. The references in segs are taken, the array is borrowed: the write
+ * request carries a copy of it and small payloads in its one allocation, so a fan-out write
+ * costs one small allocation (per-write arrays made the heap grow and shrink every
+ * transaction: page faults on the loop). The outq check counts the shared bytes too:
+ * libuv's write queue size counts every buffer queued on the stream. */
+static void conn_send_ex(conn *c, lc_buf *out, const wseg *segs, u32 nsegs)
 {
     if (out->err || !out->len || c->closing) {
         for (u32 i = 0; i < nsegs; i++) subs_shared_release(segs[i].sh);
-        lc_free(segs);
         if (out->err && !c->closing) conn_close(c);
         return;
     }
     size_t n = out->len;
     bool is_inline = n <= WREQ_INLINE_MAX;
-    wreq *w = lc_alloc(sizeof *w + (is_inline ? n : 0));
+    wreq *w = lc_alloc(sizeof *w + sizeof(wseg) * nsegs + (is_inline ? n : 0));
     if (w) {
-        w->segs = segs;
+        w->segs = (wseg *)(w + 1);
         w->nsegs = nsegs;
+        if (nsegs) memcpy(w->segs, segs, sizeof(wseg) * nsegs);
     } else {
         for (u32 i = 0; i < nsegs; i++) subs_shared_release(segs[i].sh);
-        lc_free(segs);
         conn_close(c);
         return;
     }
     if (is_inline) {
-        w->data = (u8 *)(w + 1);
+        w->data = (u8 *)(w->segs + nsegs);
         memcpy(w->data, out->data, n);
         lc_buf_reset(out);
     } else {
         w->data = lc_buf_take(out, &n);
     }
-    uv_buf_t one, *b;
-    u32 nb = 0;
-    if (!(b = wreq_bufs(w, n, &one, &nb)) ||
-        uv_write(&w->req, (uv_stream_t *)&c->tcp, b, nb, write_done)) {
-        if (b != &one) lc_free(b); /* libuv copied the array */
+    uv_buf_t b[2 * SERVER_SEGS_MAX + 1]; /* libuv copies the array */
+    u32 nb = wreq_bufs(w, n, b);
+    if (uv_write(&w->req, (uv_stream_t *)&c->tcp, b, nb, write_done)) {
         write_done(&w->req, 0);
         conn_close(c);
         return;
     }
-    if (b != &one) lc_free(b);
     size_t q = uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp);
     if (q > c->srv->cfg.outq_max) {
         LC_LOG_W("server", "dropping a slow client: %zu bytes unsent (limit %zu)", q,
@@ -591,11 +622,20 @@ static void ws_flush(conn *c)
 {
     dirty_unlink(c);
     ws_acc_frame(c);
-    wseg *segs = c->segs;
     u32 nsegs = c->nsegs;
-    c->segs = NULL;
-    c->nsegs = 0;
-    conn_send_ex(c, &c->wout, segs, nsegs);
+    c->nsegs = 0; /* the references go to the write; the array stays for the next drain */
+    conn_send_ex(c, &c->wout, c->segs, nsegs);
+}
+
+/* c has output for the end of the drain (srv->dirty). */
+static void conn_mark_dirty(conn *c)
+{
+    if (c->is_dirty) return;
+    c->is_dirty = true;
+    c->dirty_prev = NULL;
+    c->dirty_next = c->srv->dirty;
+    if (c->dirty_next) c->dirty_next->dirty_prev = c;
+    c->srv->dirty = c;
 }
 
 /* Queues one ServerMessage body for the end of the drain (v3: into the shared frame). */
@@ -607,13 +647,7 @@ static void ws_out(conn *c, const u8 *body, size_t len)
     } else {
         ws_frame_body(c, &c->wout, body, len);
     }
-    if (!c->is_dirty) {
-        c->is_dirty = true;
-        c->dirty_prev = NULL;
-        c->dirty_next = c->srv->dirty;
-        if (c->dirty_next) c->dirty_next->dirty_prev = c;
-        c->srv->dirty = c;
-    }
+    conn_mark_dirty(c);
     if (c->wout.len >= SERVER_V3_BATCH_MAX) ws_flush(c); /* keeps the outq check timely */
 }
 
@@ -626,13 +660,28 @@ static void ws_deliver(conn *c, const u8 *body, size_t len, u64 tx_end)
         ws_out(c, body, len);
         return;
     }
+    hq_put(c, body, len, NULL, tx_end);
+}
+
+/* Holds a message until tx_end is durable: body, then sh's bytes when sh is not NULL (the
+ * record takes a reference, so a held fan-out message costs its head, not a copy). */
+static void hq_put(conn *c, const u8 *body, size_t len, subs_shared *sh, u64 tx_end)
+{
+    size_t at = c->hq.len;
     lc_buf_put_u64(&c->hq, tx_end);
     lc_buf_put_u32(&c->hq, (u32)len);
+    lc_buf_put_u64(&c->hq, (u64)(uintptr_t)sh);
     lc_buf_put(&c->hq, body, len);
-    if (c->hq.err || c->hq.len - c->hq_pos > c->srv->cfg.outq_max) {
+    if (c->hq.err) {
+        c->hq.len = at; /* no partial record: hq_drop must not see its pointer */
+    } else if (sh) {
+        subs_shared_retain(sh);
+        c->hq_shared += sh->len;
+    }
+    size_t held = c->hq.len - c->hq_pos + c->hq_shared;
+    if (c->hq.err || held > c->srv->cfg.outq_max) {
         /* cannot hold it (or holds too much): the client would miss a message */
-        LC_LOG_W("server", "dropping a confirmed-reads client: %zu bytes held",
-                 c->hq.len - c->hq_pos);
+        LC_LOG_W("server", "dropping a confirmed-reads client: %zu bytes held", held);
         c->srv->slow_drops++;
         conn_close(c);
         return;
@@ -665,16 +714,29 @@ static void ws_seg_add(conn *c, subs_shared *sh)
     if (c->nsegs == SERVER_SEGS_MAX || c->wout.len >= SERVER_V3_BATCH_MAX) ws_flush(c);
 }
 
-/* A message whose tail is shared with other connections (subs.h): an uncompressed frame of
- * its own, [frame header, compression byte, head] then the tail, written from the shared
- * memory (writev) with whatever else c has pending at the end of the drain. A compressing client, or one holding
- * it for confirmed reads, gets it joined and delivered as any other message. */
-static void ws_deliver_shared(conn *c, const u8 *head, size_t hlen, subs_shared *sh, u64 tx_end)
+/* Keeps the first compressed frame of a shared tail on it (the compress-once cache's copy
+ * per tail: it does not age out when many transactions are queued at once). */
+static void ws_shared_zkeep(subs_shared *sh, const conn *c, const u8 *head, size_t hlen,
+                            const u8 *frame, size_t n)
 {
-    if (c->closing || c->closing_ws || !c->is_ws) return;
+    if (sh->zframe || hlen > sizeof sh->zhead || !n || n > UINT32_MAX) return;
+    if (!(sh->zframe = lc_alloc(n))) return;
+    memcpy(sh->zframe, frame, n);
+    sh->zframe_len = (u32)n;
+    sh->zcomp = (u8)c->comp;
+    sh->zhead_len = (u8)hlen;
+    memcpy(sh->zhead, head, hlen);
+}
+
+/* Queues a message whose tail is shared with other connections (subs.h) for the end of the
+ * drain: an uncompressed frame of its own, [frame header, compression byte, head] then the
+ * tail, written from the shared memory (writev) with whatever else c has pending. A
+ * compressing client gets a compressed frame of its own: the one kept on the tail when its
+ * head (set id) and compression match, else compressed now (and kept if it is the first). */
+static void ws_out_shared(conn *c, const u8 *head, size_t hlen, subs_shared *sh)
+{
     size_t len = hlen + sh->len;
-    bool now = !c->confirmed || (c->hq_pos == c->hq.len && tx_end <= dbdurable_end(c->dur));
-    if (now && (c->comp == NET_WS_COMPRESS_NONE || len <= NET_WS_COMPRESS_MIN)) {
+    if (c->comp == NET_WS_COMPRESS_NONE || len <= NET_WS_COMPRESS_MIN) {
         ws_acc_frame(c); /* earlier v3 messages first */
         u8 h[14];
         size_t hn = net_ws_frame_header(h, NET_WS_OP_BINARY, true, (u64)len + 1, NULL);
@@ -684,13 +746,38 @@ static void ws_deliver_shared(conn *c, const u8 *head, size_t hlen, subs_shared 
         ws_seg_add(c, sh);
         return;
     }
-    lc_buf b;
-    lc_buf_init(&b);
-    lc_buf_put(&b, head, hlen);
-    lc_buf_put(&b, sh->data, sh->len);
-    if (b.err) conn_close(c);
-    else ws_deliver(c, b.data, b.len, tx_end);
-    lc_buf_deinit(&b);
+    ws_acc_frame(c); /* a frame of its own: earlier v3 messages first */
+    if (sh->zframe && sh->zcomp == (u8)c->comp && sh->zhead_len == hlen &&
+        memcmp(sh->zhead, head, hlen) == 0) {
+        c->srv->zc_hits++;
+        lc_buf_put(&c->wout, sh->zframe, sh->zframe_len);
+    } else {
+        size_t at = c->wout.len;
+        lc_buf b;
+        lc_buf_init(&b);
+        lc_buf_put(&b, head, hlen);
+        lc_buf_put(&b, sh->data, sh->len);
+        if (!b.err) ws_frame_body(c, &c->wout, b.data, b.len);
+        lc_buf_deinit(&b);
+        if (b.err) {
+            conn_close(c);
+            return;
+        }
+        ws_shared_zkeep(sh, c, head, hlen, c->wout.data + at, c->wout.len - at);
+    }
+    conn_mark_dirty(c);
+    if (c->wout.len >= SERVER_V3_BATCH_MAX) ws_flush(c);
+}
+
+/* ws_deliver for a message with a shared tail: sent now, or held with a reference to the
+ * tail (confirmed reads), never copied per client. */
+static void ws_deliver_shared(conn *c, const u8 *head, size_t hlen, subs_shared *sh, u64 tx_end)
+{
+    if (c->closing || c->closing_ws || !c->is_ws) return;
+    if (!c->confirmed || (c->hq_pos == c->hq.len && tx_end <= dbdurable_end(c->dur)))
+        ws_out_shared(c, head, hlen, sh);
+    else
+        hq_put(c, head, hlen, sh, tx_end);
 }
 
 /* Releases c's held messages whose transactions are durable now. */
@@ -701,13 +788,21 @@ static void ws_release(conn *c)
         const u8 *p = c->hq.data + c->hq_pos;
         u64 tx_end = lc_load_u64(p);
         u32 len = lc_load_u32(p + 8);
+        subs_shared *sh = hq_shared_at(p);
         if (tx_end > end) return;
-        c->hq_pos += 12 + (size_t)len;
-        ws_out(c, p + 12, len);
+        c->hq_pos += HQ_REC_HEAD + (size_t)len;
+        if (sh) {
+            c->hq_shared -= sh->len;
+            if (!c->closing) ws_out_shared(c, p + HQ_REC_HEAD, len, sh);
+            subs_shared_release(sh); /* the hold's reference; the write took its own */
+        } else if (!c->closing) {
+            ws_out(c, p + HQ_REC_HEAD, len);
+        }
         if (c->closing) return;
     }
     lc_buf_reset(&c->hq);
     c->hq_pos = 0;
+    c->hq_shared = 0;
     held_unlink(c);
 }
 

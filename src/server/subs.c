@@ -887,7 +887,10 @@ void subs_shared_retain(subs_shared *sh)
 
 void subs_shared_release(subs_shared *sh)
 {
-    if (sh && atomic_fetch_sub_explicit(&sh->refs, 1, memory_order_acq_rel) == 1) lc_free(sh);
+    if (sh && atomic_fetch_sub_explicit(&sh->refs, 1, memory_order_acq_rel) == 1) {
+        lc_free(sh->zframe);
+        lc_free(sh);
+    }
 }
 
 /* The shared tail in use: made for the tuples t[0..n) of one client (one query set). */
@@ -915,6 +918,9 @@ static subs_shared *shared_make(lc_buf *tmp, const subs_tuple *t, u32 n)
     subs_shared *sh = lc_alloc(sizeof *sh + tmp->len - 4);
     if (!sh) return NULL;
     atomic_init(&sh->refs, 1);
+    sh->zframe = NULL;
+    sh->zframe_len = 0;
+    sh->zhead_len = 0;
     sh->len = (u32)(tmp->len - 4);
     memcpy(sh->data, tmp->data + 4, sh->len);
     return sh;

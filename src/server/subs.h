@@ -52,6 +52,13 @@ typedef struct subs subs;
 typedef struct subs_shared {
     _Atomic u32 refs;
     u32 len;
+    /* The loop's compressed frame of [zhead, data] for compression zcomp (NULL until a
+     * compressing client got it): every client with the same head reuses it, however many
+     * transactions are queued. Touched by the loop thread only; freed with the tail. */
+    u8 *zframe;
+    u32 zframe_len;
+    u8 zcomp, zhead_len;
+    u8 zhead[14];
     u8 data[];
 } subs_shared;
 
