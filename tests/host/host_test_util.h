@@ -54,6 +54,19 @@ static inline host_db *host_test_db_with(const char *name, const host_db_opts *o
     return db;
 }
 
+/* Calls reducer `reducer` with SATS-JSON args as caller identity {who, 0, ..}; true when it
+ * committed. */
+static inline bool host_test_call_as(host_db *db, u8 who, const char *reducer, const char *json)
+{
+    host_caller c;
+    memset(&c, 0, sizeof c);
+    c.identity[0] = who;
+    host_outcome o;
+    lc_errbuf eb;
+    return host_db_call_json(db, reducer, json, strlen(json), &c, &o, &eb) == 0 &&
+           o.kind == HOST_OUTCOME_COMMITTED;
+}
+
 static inline void host_test_put_str(lc_buf *b, const char *s)
 {
     lc_buf_put_str(b, s, (u32)strlen(s));

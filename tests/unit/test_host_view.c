@@ -19,17 +19,6 @@ static host_db *open_viewtest(void)
     return host_test_db_with("viewtest", &o);
 }
 
-static bool call_as(host_db *db, u8 who, const char *reducer, const char *json)
-{
-    host_caller c;
-    memset(&c, 0, sizeof c);
-    c.identity[0] = who;
-    host_outcome o;
-    lc_errbuf eb;
-    return host_db_call_json(db, reducer, json, strlen(json), &c, &o, &eb) == 0 &&
-           o.kind == HOST_OUTCOME_COMMITTED;
-}
-
 /* Row count of one view run, or -1; *res keeps the rows and read set. */
 static i64 view_rows(host_db *db, const char *name, u8 who, host_view_result *res)
 {
@@ -51,9 +40,9 @@ TEST(host_view_sender_and_anonymous)
     host_db *db = open_viewtest();
     CHECK(db != NULL);
     if (!db) return;
-    CHECK(call_as(db, 0xA, "add_player", "[1, \"a1\", 50]"));
-    CHECK(call_as(db, 0xA, "add_player", "[2, \"a2\", 150]"));
-    CHECK(call_as(db, 0xB, "add_player", "[3, \"b1\", 200]"));
+    CHECK(host_test_call_as(db, 0xA, "add_player", "[1, \"a1\", 50]"));
+    CHECK(host_test_call_as(db, 0xA, "add_player", "[2, \"a2\", 150]"));
+    CHECK(host_test_call_as(db, 0xB, "add_player", "[3, \"b1\", 200]"));
     host_view_result r;
     CHECK_EQ(view_rows(db, "my_players", 0xA, &r), 2);
     lc_buf_deinit(&r.rows);
@@ -73,13 +62,13 @@ TEST(host_view_sender_and_anonymous)
     lc_buf_deinit(&r.rows);
     CHECK_EQ(view_rows(db, "top_players", 0xA, &r), 2); /* scores 150 and 200 */
     lc_buf_deinit(&r.rows);
-    CHECK(call_as(db, 0xA, "set_score", "[1, 120]"));
+    CHECK(host_test_call_as(db, 0xA, "set_score", "[1, 120]"));
     CHECK_EQ(view_rows(db, "top_players", 0xC, &r), 3);
     lc_buf_deinit(&r.rows);
     /* a view that writes is stopped; the database and the instance go on */
     CHECK_EQ(view_rows(db, "writes", 0, &r), -2);
     lc_buf_deinit(&r.rows);
-    CHECK(call_as(db, 0xA, "add_other", "[5]"));
+    CHECK(host_test_call_as(db, 0xA, "add_other", "[5]"));
     CHECK_EQ(view_rows(db, "my_players", 0xA, &r), 2);
     lc_buf_deinit(&r.rows);
     CHECK_EQ(host_db_view_id(db, "nope", 4), -1);

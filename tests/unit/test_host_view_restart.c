@@ -36,17 +36,6 @@ static host_db *vr_open(const char *dir, bool publish)
     return db;
 }
 
-static bool vr_call(host_db *db, u8 who, const char *reducer, const char *json)
-{
-    host_caller c;
-    memset(&c, 0, sizeof c);
-    c.identity[0] = who;
-    host_outcome o;
-    lc_errbuf eb;
-    return host_db_call_json(db, reducer, json, strlen(json), &c, &o, &eb) == 0 &&
-           o.kind == HOST_OUTCOME_COMMITTED;
-}
-
 /* The view's rows (BSATN array) as `who`, appended to out; false if it did not run. */
 static bool vr_view(host_db *db, const char *name, u8 who, lc_buf *out)
 {
@@ -92,9 +81,9 @@ TEST(host_view_recomputed_after_restart)
     host_db *db = vr_open(dir, true);
     CHECK(db != NULL);
     if (!db) { vr_rmrf(dir); return; }
-    CHECK(vr_call(db, 0xA, "add_player", "[1, \"a1\", 50]"));
-    CHECK(vr_call(db, 0xA, "add_player", "[2, \"a2\", 150]"));
-    CHECK(vr_call(db, 0xB, "add_player", "[3, \"b1\", 200]"));
+    CHECK(host_test_call_as(db, 0xA, "add_player", "[1, \"a1\", 50]"));
+    CHECK(host_test_call_as(db, 0xA, "add_player", "[2, \"a2\", 150]"));
+    CHECK(host_test_call_as(db, 0xB, "add_player", "[3, \"b1\", 200]"));
     lc_buf mine, top, mine2, top2;
     lc_buf_init(&mine), lc_buf_init(&top), lc_buf_init(&mine2), lc_buf_init(&top2);
     bool ran = vr_view(db, "my_players", 0xA, &mine) && vr_view(db, "top_players", 0, &top);
@@ -114,7 +103,7 @@ TEST(host_view_recomputed_after_restart)
         CHECK(memcmp(top2.data, top.data, top.len) == 0);
         CHECK_EQ(lc_load_u32(top2.data), 2);
         /* and it follows writes made after the restart */
-        CHECK(vr_call(db, 0xA, "set_score", "[1, 120]"));
+        CHECK(host_test_call_as(db, 0xA, "set_score", "[1, 120]"));
         lc_buf_reset(&top2);
         CHECK(vr_view(db, "top_players", 0, &top2));
         CHECK_EQ(lc_load_u32(top2.data), 3);
